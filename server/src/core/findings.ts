@@ -1,0 +1,229 @@
+import { Node, getNodeValue } from 'jsonc-parser';
+import { InputError, parseJsoncStrict, propertyValue } from './text';
+import { Universe } from './universe';
+
+/** One service's unused permissions, as Access Analyzer's `unusedPermissionDetails`. */
+export interface UnusedDetail {
+  serviceNamespace: string;
+  /** Absent or empty: every action of the service is unused. */
+  actions?: { action: string; lastAccessed?: string }[];
+  lastAccessed?: string;
+}
+
+export interface Finding {
+  id?: string;
+  /** The role (or user) ARN, when the source says. */
+  resource?: string;
+  findingType: string;
+  status?: string;
+  analyzedAt?: string;
+  details: UnusedDetail[];
+  /** The findings file it came from. */
+  source: string;
+}
+
+export type FindingsFormat = 'list' | 'get-finding-v2' | 'get-finding-v2-array' | 'findings-object';
+
+export interface FindingsFile {
+  file: string;
+  format: FindingsFormat;
+  findings: Finding[];
+}
+
+function fail(file: string, text: string, node: Node | undefined, msg: string): never {
+  throw InputError.at(file, text, node?.offset ?? 0, msg);
+}
+
+function str(file: string, text: string, obj: Node, key: string, required: boolean): string | undefined {
+  const v = propertyValue(obj, key);
+  if (!v || v.type === 'null') {
+    if (required) fail(file, text, obj, `missing "${key}"`);
+    return undefined;
+  }
+  if (v.type !== 'string') fail(file, text, v, `"${key}" must be a string`);
+  return v.value as string;
+}
+
+function parseActions(file: string, text: string, arr: Node | undefined, mode: 'strings' | 'objects' | 'either') {
+  if (!arr || arr.type === 'null') return undefined;
+  if (arr.type !== 'array') fail(file, text, arr, '"actions" must be an array');
+  const out: { action: string; lastAccessed?: string }[] = [];
+  for (const el of arr.children ?? []) {
+    if (el.type === 'string' && mode !== 'objects') out.push({ action: el.value as string });
+    else if (el.type === 'object' && mode !== 'strings') {
+      out.push({ action: str(file, text, el, 'action', true)!, lastAccessed: str(file, text, el, 'lastAccessed', false) });
+    } else fail(file, text, el, mode === 'strings' ? 'an action must be a string' : 'an action must be an object {"action": …}');
+  }
+  return out;
+}
+
+function parseDetailList(file: string, text: string, node: Node): Finding {
+  // format (a): [{"serviceNamespace": "s3", "actions": ["GetObject", …]}]
+  const details: UnusedDetail[] = [];
+  for (const el of node.children ?? []) {
+    if (el.type !== 'object') fail(file, text, el, 'expected an object {"serviceNamespace": …, "actions": […]}');
+    details.push({
+      serviceNamespace: str(file, text, el, 'serviceNamespace', true)!,
+      actions: parseActions(file, text, propertyValue(el, 'actions'), 'either'),
+      lastAccessed: str(file, text, el, 'lastAccessed', false),
+    });
+  }
+  return { findingType: 'UnusedPermission', details, source: file };
+}
+
+function parseGetFindingV2(file: string, text: string, obj: Node): Finding {
+  const fd = propertyValue(obj, 'findingDetails');
+  if (!fd || fd.type !== 'array') fail(file, text, fd ?? obj, '"findingDetails" must be an array');
+  const findingType = str(file, text, obj, 'findingType', false) ?? 'UnusedPermission';
+  const details: UnusedDetail[] = [];
+  for (const el of fd.children ?? []) {
+    if (el.type !== 'object') fail(file, text, el, 'a finding detail must be an object');
+    const upd = propertyValue(el, 'unusedPermissionDetails');
+    if (!upd) continue; // other union members (unusedIamRoleDetails, …): information only
+    if (upd.type !== 'object') fail(file, text, upd, '"unusedPermissionDetails" must be an object');
+    details.push({
+      serviceNamespace: str(file, text, upd, 'serviceNamespace', true)!,
+      actions: parseActions(file, text, propertyValue(upd, 'actions'), 'either'),
+      lastAccessed: str(file, text, upd, 'lastAccessed', false),
+    });
+  }
+  return {
+    id: str(file, text, obj, 'id', false),
+    resource: str(file, text, obj, 'resource', false),
+    findingType,
+    status: str(file, text, obj, 'status', false),
+    analyzedAt: str(file, text, obj, 'analyzedAt', false),
+    details,
+    source: file,
+  };
+}
+
+const isFindingObject = (n: Node) => n.type === 'object' && !!propertyValue(n, 'findingDetails');
+const isDetailObject = (n: Node) => n.type === 'object' && !!propertyValue(n, 'serviceNamespace');
+
+/**
+ * Reads a findings file in any of the accepted formats (auto-detected):
+ * (a) `[{"serviceNamespace", "actions": [...]}]`; (b) one `get-finding-v2` response;
+ * (c) an array of (b) or `{"findings": [(b)…]}`. Throws an InputError naming the place otherwise.
+ */
+export function parseFindings(file: string, text: string): FindingsFile {
+  const root = parseJsoncStrict(file, text);
+  if (root.type === 'array') {
+    const kids = root.children ?? [];
+    if (kids.length === 0) fail(file, text, root, 'an empty findings list: say which actions are unused, or remove the file');
+    if (kids.every(isDetailObject)) return { file, format: 'list', findings: [parseDetailList(file, text, root)] };
+    if (kids.every(isFindingObject)) return { file, format: 'get-finding-v2-array', findings: kids.map((k) => parseGetFindingV2(file, text, k)) };
+    const bad = kids.find((k) => !isDetailObject(k) && !isFindingObject(k)) ?? kids[0];
+    fail(file, text, bad, 'not a findings entry: expected {"serviceNamespace", "actions"} or a get-finding-v2 response with "findingDetails"');
+  }
+  if (root.type === 'object') {
+    if (isFindingObject(root)) return { file, format: 'get-finding-v2', findings: [parseGetFindingV2(file, text, root)] };
+    const f = propertyValue(root, 'findings');
+    if (f) {
+      if (f.type !== 'array') fail(file, text, f, '"findings" must be an array of get-finding-v2 responses');
+      const kids = f.children ?? [];
+      const bad = kids.find((k) => !isFindingObject(k));
+      if (bad) fail(file, text, bad, 'not a get-finding-v2 response: missing "findingDetails"');
+      return { file, format: 'findings-object', findings: kids.map((k) => parseGetFindingV2(file, text, k)) };
+    }
+    if (propertyValue(root, 'Statement')) fail(file, text, root, 'this is an IAM policy, not a findings file');
+  }
+  fail(file, text, root, 'unrecognised findings format: expected a list of {"serviceNamespace", "actions"}, a get-finding-v2 response, an array of them, or {"findings": […]}');
+}
+
+/** Only active `UnusedPermission` findings remove actions; the others are information. */
+export function isUnusedPermission(f: Finding): boolean {
+  return f.findingType === 'UnusedPermission' && (f.status === undefined || f.status === 'ACTIVE');
+}
+
+/** Every role (resource ARN) the findings speak of. */
+export function findingRoles(findings: Finding[]): string[] {
+  return [...new Set(findings.map((f) => f.resource).filter((r): r is string => !!r))].sort();
+}
+
+export interface UnusedInfo {
+  /** When last used, per role that reports it (undefined: not used in the tracking window). */
+  lastAccessed: Map<string, string | undefined>;
+}
+
+/** The unused actions, as universe indexes, with what the findings say of each. */
+export interface UnusedSet {
+  indexes: Set<number>;
+  info: Map<number, UnusedInfo>;
+  /** The roles that were combined (empty: findings without a role). */
+  roles: string[];
+}
+
+/** Action names the findings mention, for the universe. */
+export function findingActionNames(findings: Finding[]): string[] {
+  const out: string[] = [];
+  for (const f of findings) for (const d of f.details) for (const a of d.actions ?? []) out.push(qualify(d.serviceNamespace, a.action));
+  return out;
+}
+
+function qualify(service: string, action: string): string {
+  const i = action.indexOf(':');
+  return i >= 0 ? action : `${service}:${action}`;
+}
+
+function unusedForFindings(findings: Finding[], universe: Universe, role: string): Map<number, string | undefined> {
+  const out = new Map<number, string | undefined>();
+  for (const f of findings) {
+    if (!isUnusedPermission(f)) continue;
+    for (const d of f.details) {
+      if (!d.actions || d.actions.length === 0) {
+        for (const i of universe.service(d.serviceNamespace)) if (!out.has(i)) out.set(i, d.lastAccessed);
+      } else {
+        for (const a of d.actions) {
+          const i = universe.indexOf(qualify(d.serviceNamespace, a.action));
+          if (i !== undefined) out.set(i, a.lastAccessed);
+        }
+      }
+    }
+  }
+  void role;
+  return out;
+}
+
+export class AmbiguousRolesError extends Error {
+  constructor(readonly roles: string[]) {
+    super(`the findings concern ${roles.length} roles (${roles.join(', ')}); say which role(s) the policy is attached to`);
+  }
+}
+
+/**
+ * The actions unused for a policy. With `roles`, only what every one of those roles leaves unused
+ * counts (a role with no finding leaves nothing unused). Without, the findings must concern at most
+ * one role, or carry none (the list format); otherwise AmbiguousRolesError.
+ */
+export function resolveUnused(findings: Finding[], universe: Universe, roles?: string[]): UnusedSet {
+  const relevant = findings.filter(isUnusedPermission);
+  let chosen = roles && roles.length ? [...new Set(roles)] : undefined;
+  if (!chosen) {
+    const known = findingRoles(relevant);
+    if (known.length > 1) throw new AmbiguousRolesError(known);
+    const maps = [unusedForFindings(relevant, universe, known[0] ?? '')];
+    return toSet(maps, known);
+  }
+  const maps = chosen.map((r) => unusedForFindings(relevant.filter((f) => f.resource === r || (!f.resource && chosen!.length === 1)), universe, r));
+  return toSet(maps, chosen);
+}
+
+function toSet(maps: Map<number, string | undefined>[], roles: string[]): UnusedSet {
+  const indexes = new Set<number>();
+  const info = new Map<number, UnusedInfo>();
+  const [first, ...rest] = maps;
+  for (const [i] of first) {
+    if (rest.every((m) => m.has(i))) {
+      indexes.add(i);
+      const la = new Map<string, string | undefined>();
+      maps.forEach((m, k) => la.set(roles[k] ?? '', m.get(i)));
+      info.set(i, { lastAccessed: la });
+    }
+  }
+  return { indexes, info, roles };
+}
+
+export function loadFindingValue(node: Node): unknown {
+  return getNodeValue(node);
+}

@@ -1,0 +1,240 @@
+import { ActionEntry, ParsedDocument, PolicyModel, StatementModel, parsePolicyDocument, statementRest } from './policy';
+import { Universe } from './universe';
+import { cover, sortPatterns } from './cover';
+import { isWildcard, literalPrefix } from './pattern';
+import { TextEdit, planEdits, applyEdits } from './edits';
+
+export interface RefineContext {
+  universe: Universe;
+  /** Universe indexes of the unused actions. */
+  unused: Set<number>;
+}
+
+/** Which part of a document to refine: everything, one statement, or one action entry. */
+export type Scope =
+  | { kind: 'document' }
+  | { kind: 'statement'; policy: number; statement: number }
+  | { kind: 'entry'; policy: number; statement: number; entry: number };
+
+export type EntryFate = { kind: 'keep' } | { kind: 'remove' } | { kind: 'replace'; patterns: string[] };
+
+export type StatementChange =
+  | { kind: 'none' }
+  | { kind: 'remove' }
+  | { kind: 'entries'; fates: EntryFate[] }
+  /** `"Action": "*"` becomes `"NotAction": [what is unused]`: exactly equivalent, and short. */
+  | { kind: 'to-not-action'; patterns: string[] }
+  /** Allow + NotAction: the unused actions are added to NotAction. */
+  | { kind: 'extend-not-action'; patterns: string[] };
+
+export interface StatementPlan {
+  policy: number;
+  statement: number;
+  model: StatementModel;
+  change: StatementChange;
+  /** What the statement must allow (Action) or exclude (NotAction) after the change, as universe indexes. */
+  expected: { key: 'Action' | 'NotAction'; set: Set<number> } | undefined;
+}
+
+export interface PolicyPlan {
+  policy: PolicyModel;
+  statements: StatementPlan[];
+}
+
+export class InternalVerificationError extends Error {
+  constructor(detail: string) {
+    super(`internal error: the refinement failed its verification (${detail}); nothing was changed. Please report this with the policy and findings.`);
+  }
+}
+
+export class NothingLeftError extends Error {
+  constructor(readonly label: string) {
+    super(`every permission in this ${label === 'policy' ? 'policy' : `policy (${label})`} is unused: IAM rejects a policy with no statement, so it was not rewritten. Detach or delete the policy instead.`);
+  }
+}
+
+const union = (sets: Iterable<number>[]) => {
+  const s = new Set<number>();
+  for (const x of sets) for (const i of x) s.add(i);
+  return s;
+};
+
+/** The refinement of one pattern: the least-general patterns allowing what it allowed minus the unused actions. */
+export function refinePattern(ctx: RefineContext, pattern: string, allowed: number[] = ctx.universe.expand(pattern)): EntryFate {
+  const unusedHere = allowed.filter((i) => ctx.unused.has(i));
+  if (unusedHere.length === 0) return { kind: 'keep' };
+  if (unusedHere.length === allowed.length) return { kind: 'remove' };
+  const allowedSet = new Set(allowed);
+  const members = allowed.filter((i) => !ctx.unused.has(i));
+  const patterns = cover(ctx.universe, members, (i) => allowedSet.has(i) && !ctx.unused.has(i), literalPrefix(pattern));
+  return { kind: 'replace', patterns };
+}
+
+function inScope(scope: Scope, p: number, s: number, e?: number): boolean {
+  if (scope.kind === 'document') return true;
+  if (scope.policy !== p || scope.statement !== s) return false;
+  return scope.kind === 'statement' || e === undefined || scope.entry === e;
+}
+
+export function planStatement(ctx: RefineContext, st: StatementModel, p: number, s: number, scope: Scope): StatementPlan {
+  const none: StatementPlan = { policy: p, statement: s, model: st, change: { kind: 'none' }, expected: undefined };
+  if (st.opaque || st.effect !== 'Allow' || !st.key) return none;
+  const u = ctx.universe;
+  if (st.key === 'NotAction') {
+    if (!inScope(scope, p, s)) return none;
+    const excluded = union(st.entries.map((e) => u.expand(e.value)));
+    const newlyExcluded: number[] = [];
+    for (const i of ctx.unused) if (!excluded.has(i)) newlyExcluded.push(i);
+    if (newlyExcluded.length === 0) return none;
+    const expectedExcluded = union([excluded, newlyExcluded]);
+    if (expectedExcluded.size === u.size) return { ...none, change: { kind: 'remove' }, expected: undefined };
+    const patterns = cover(u, newlyExcluded, (i) => expectedExcluded.has(i), '');
+    return { ...none, change: { kind: 'extend-not-action', patterns }, expected: { key: 'NotAction', set: expectedExcluded } };
+  }
+  // Action
+  const star = st.entries.findIndex((e) => e.value.trim() === '*');
+  if (star >= 0) {
+    if (!inScope(scope, p, s, star)) return none;
+    if (ctx.unused.size === 0) return none;
+    if (ctx.unused.size === u.size) return { ...none, change: { kind: 'remove' } };
+    const patterns = cover(u, ctx.unused, (i) => ctx.unused.has(i), '');
+    return { ...none, change: { kind: 'to-not-action', patterns }, expected: { key: 'NotAction', set: new Set(ctx.unused) } };
+  }
+  const fates: EntryFate[] = [];
+  const expected = new Set<number>();
+  let changed = false;
+  const kept = new Set(st.entries.map((e) => e.value.toLowerCase()));
+  st.entries.forEach((e, k) => {
+    const allowed = u.expand(e.value);
+    let fate: EntryFate = { kind: 'keep' };
+    if (inScope(scope, p, s, k)) fate = refinePattern(ctx, e.value, allowed);
+    if (fate.kind === 'replace') {
+      // a replacement already written elsewhere in the array adds nothing
+      const patterns = fate.patterns.filter((x) => !kept.has(x.toLowerCase()));
+      fate = patterns.length ? { kind: 'replace', patterns } : { kind: 'remove' };
+    }
+    if (fate.kind !== 'keep') changed = true;
+    for (const i of allowed) if (fate.kind === 'keep' || !ctx.unused.has(i)) expected.add(i);
+    fates.push(fate);
+  });
+  if (!changed) return none;
+  if (fates.every((f) => f.kind === 'remove')) return { ...none, change: { kind: 'remove' } };
+  return { ...none, change: { kind: 'entries', fates }, expected: { key: 'Action', set: expected } };
+}
+
+export function planDocument(ctx: RefineContext, doc: ParsedDocument, scope: Scope = { kind: 'document' }): PolicyPlan[] {
+  return doc.policies.map((policy, p) => ({
+    policy,
+    statements: policy.statements.map((st, s) => planStatement(ctx, st, p, s, scope)),
+  }));
+}
+
+export interface RefineResult {
+  edits: TextEdit[];
+  text: string;
+  plans: PolicyPlan[];
+  summary: RefineSummary;
+}
+
+export interface RefineSummary {
+  removedActions: number;
+  refinedWildcards: number;
+  removedStatements: number;
+  notActionStatements: number;
+  /** Action strings written in place of refined wildcards. */
+  writtenPatterns: number;
+}
+
+function summarize(plans: PolicyPlan[]): RefineSummary {
+  const s: RefineSummary = { removedActions: 0, refinedWildcards: 0, removedStatements: 0, notActionStatements: 0, writtenPatterns: 0 };
+  for (const pp of plans)
+    for (const sp of pp.statements) {
+      const c = sp.change;
+      if (c.kind === 'remove') {
+        s.removedStatements++;
+        s.removedActions += sp.model.entries.length;
+      } else if (c.kind === 'entries') {
+        for (const f of c.fates) {
+          if (f.kind === 'remove') s.removedActions++;
+          if (f.kind === 'replace') {
+            s.refinedWildcards++;
+            s.writtenPatterns += f.patterns.length;
+          }
+        }
+      } else if (c.kind === 'to-not-action' || c.kind === 'extend-not-action') s.notActionStatements++;
+    }
+  return s;
+}
+
+/**
+ * Refines a document (or the part in `scope`): plans, writes minimal text edits, then verifies the
+ * edited text by parsing it again and re-expanding every statement over the universe. Throws
+ * NothingLeftError when a policy would be left with no statement, InternalVerificationError when
+ * the result is not exactly what it must be (never returned as an output).
+ */
+export function refineDocument(ctx: RefineContext, doc: ParsedDocument, scope: Scope = { kind: 'document' }): RefineResult {
+  const plans = planDocument(ctx, doc, scope);
+  for (const pp of plans) {
+    if (pp.policy.statements.length > 0 && pp.statements.every((sp) => sp.change.kind === 'remove')) {
+      const arr = pp.policy.statementProperty.children?.[1];
+      const untouchable = arr?.type === 'array' && (arr.children?.length ?? 0) > pp.policy.statements.length;
+      if (!untouchable) throw new NothingLeftError(pp.policy.label);
+    }
+  }
+  const edits = planEdits(doc, plans);
+  const text = applyEdits(doc.text, edits);
+  if (edits.length) verify(ctx, doc, plans, text);
+  return { edits, text, plans, summary: summarize(plans) };
+}
+
+function sameSet(a: Set<number>, b: Set<number>): boolean {
+  if (a.size !== b.size) return false;
+  for (const x of a) if (!b.has(x)) return false;
+  return true;
+}
+
+function describeDiff(u: Universe, got: Set<number>, want: Set<number>): string {
+  const extra = [...got].filter((i) => !want.has(i)).slice(0, 3).map((i) => u.names[i]);
+  const missing = [...want].filter((i) => !got.has(i)).slice(0, 3).map((i) => u.names[i]);
+  return `allows extra [${extra.join(', ')}], misses [${missing.join(', ')}]`;
+}
+
+/** Checks the edited text statement by statement; throws InternalVerificationError on any difference. */
+export function verify(ctx: RefineContext, before: ParsedDocument, plans: PolicyPlan[], text: string): void {
+  const after = parsePolicyDocument(text);
+  const u = ctx.universe;
+  const newSyntax = after.problems.filter((p) => p.code === 'invalid-json').length;
+  const oldSyntax = before.problems.filter((p) => p.code === 'invalid-json').length;
+  if (newSyntax > oldSyntax) throw new InternalVerificationError('the edited text does not parse');
+  if (after.policies.length !== before.policies.length) throw new InternalVerificationError('a policy was lost');
+  plans.forEach((pp, p) => {
+    const survivors = pp.statements.filter((sp) => sp.change.kind !== 'remove');
+    const now = after.policies[p].statements;
+    if (now.length !== survivors.length) throw new InternalVerificationError(`policy ${pp.policy.label}: expected ${survivors.length} statements, found ${now.length}`);
+    survivors.forEach((sp, k) => {
+      const st = now[k];
+      const where = `statement ${sp.statement + 1}${sp.model.sid ? ` (${sp.model.sid})` : ''}`;
+      if (JSON.stringify(statementRest(st)) !== JSON.stringify(statementRest(sp.model))) throw new InternalVerificationError(`${where}: a field other than its actions changed`);
+      if (sp.change.kind === 'none') {
+        if (st.key !== sp.model.key || JSON.stringify(st.entries.map((e) => e.value)) !== JSON.stringify(sp.model.entries.map((e) => e.value)))
+          throw new InternalVerificationError(`${where}: changed but should not have`);
+        return;
+      }
+      const exp = sp.expected!;
+      if (st.key !== exp.key) throw new InternalVerificationError(`${where}: expected ${exp.key}`);
+      const got = union(st.entries.map((e) => u.expand(e.value)));
+      if (!sameSet(got, exp.set)) throw new InternalVerificationError(`${where}: ${describeDiff(u, got, exp.set)}`);
+    });
+  });
+}
+
+/** What a statement allows over the universe, as indexes. */
+export function statementAllows(u: Universe, st: StatementModel): Set<number> {
+  const s = union(st.entries.map((e) => u.expand(e.value)));
+  if (st.key === 'Action') return s;
+  const out = new Set<number>();
+  for (let i = 0; i < u.size; i++) if (!s.has(i)) out.add(i);
+  return out;
+}
+
+export { ActionEntry, isWildcard, sortPatterns };
