@@ -8,3 +8,6 @@ export * from './policy';
 export * from './cover';
 export * from './refine';
 export * from './edits';
+export * from './analyze';
+export * from './project';
+export * from './diff';

@@ -4,6 +4,7 @@ import { isWildcard, literalPrefix, patternRegExp } from './pattern';
 interface Sorted {
   lower: string[];
   names: string[];
+  index?: Map<string, number>;
 }
 
 const baseCache = new WeakMap<Catalog, Sorted>();
@@ -28,7 +29,8 @@ function catalogSorted(catalog: Catalog): Sorted {
 export class Universe {
   readonly lower: string[];
   readonly names: string[];
-  private readonly index = new Map<string, number>();
+  private index: Map<string, number> | undefined;
+  private readonly base: Sorted | undefined;
 
   constructor(readonly catalog: Catalog, extras: Iterable<string> = []) {
     const base = catalogSorted(catalog);
@@ -41,6 +43,7 @@ export class Universe {
     if (add.size === 0) {
       this.lower = base.lower;
       this.names = base.names;
+      this.base = base;
     } else {
       const extra = [...add.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1));
       const lower: string[] = [];
@@ -66,7 +69,16 @@ export class Universe {
   }
 
   indexOf(name: string): number | undefined {
-    if (this.index.size === 0) this.lower.forEach((l, i) => this.index.set(l, i));
+    if (!this.index) {
+      // the catalog's own index is built once and shared by every universe without extras
+      const owner = this.base ?? { lower: this.lower, names: this.names };
+      if (!owner.index) {
+        const m = new Map<string, number>();
+        this.lower.forEach((l, i) => m.set(l, i));
+        owner.index = m;
+      }
+      this.index = owner.index;
+    }
     return this.index.get(name.toLowerCase());
   }
 

@@ -1,0 +1,56 @@
+import { Problem, README_URL } from '../core';
+
+export interface Located {
+  file: string;
+  /** relative path, `/`-separated */
+  rel: string;
+  problem: Problem;
+  start: { line: number; column: number };
+  end: { line: number; column: number };
+}
+
+const RULES: Record<string, string> = {
+  'unused-action': 'An explicit action (or a pattern) that allows only actions the role never used.',
+  'unused-wildcard': 'A wildcard that allows actions the role never used: refine it to its least-general form.',
+  'unknown-action': 'A pattern that matches no action in the catalog: a typo or a retired action.',
+  'invalid-policy': 'The policy document is malformed.',
+  'invalid-json': 'The file is not valid JSON.',
+};
+
+/** SARIF 2.1.0, so that code-scanning tools show the problems. */
+export function toSarif(items: Located[], version: string, catalogNote: string): object {
+  const ruleIds = Object.keys(RULES);
+  return {
+    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+    version: '2.1.0',
+    runs: [
+      {
+        tool: {
+          driver: {
+            name: 'iam-refine',
+            version,
+            informationUri: README_URL.replace(/#.*/, ''),
+            properties: { catalog: catalogNote },
+            rules: ruleIds.map((id) => ({ id, shortDescription: { text: RULES[id] }, helpUri: `${README_URL.replace(/#.*/, '')}#${id}` })),
+          },
+        },
+        columnKind: 'utf16CodeUnits',
+        results: items.map((it) => ({
+          ruleId: it.problem.code,
+          ruleIndex: ruleIds.indexOf(it.problem.code),
+          level: it.problem.severity === 'information' ? 'note' : it.problem.severity,
+          message: { text: it.problem.message },
+          locations: [
+            {
+              physicalLocation: {
+                artifactLocation: { uri: it.rel },
+                region: { startLine: it.start.line, startColumn: it.start.column, endLine: it.end.line, endColumn: it.end.column },
+              },
+            },
+          ],
+          ...(it.problem.unused ? { properties: { unusedActions: it.problem.unused } } : {}),
+        })),
+      },
+    ],
+  };
+}

@@ -1,0 +1,177 @@
+import { Catalog } from './catalog';
+import { ParsedDocument, ProblemSeverity } from './policy';
+import { UnusedSet } from './findings';
+import { Universe } from './universe';
+import { isWildcard, patternShapeError } from './pattern';
+
+export type ProblemCode = 'unused-action' | 'unused-wildcard' | 'unknown-action' | 'invalid-policy' | 'invalid-json';
+
+/** Where a problem sits in the policy model: what a fix needs (never the message text). */
+export interface ProblemTarget {
+  policy: number;
+  statement: number;
+  /** Index among the statement's string entries; absent for a NotAction statement. */
+  entry?: number;
+}
+
+export interface Problem {
+  code: ProblemCode;
+  message: string;
+  severity: ProblemSeverity;
+  offset: number;
+  length: number;
+  /** Faded in the editor: the text allows nothing that is used. */
+  unnecessary?: boolean;
+  target?: ProblemTarget;
+  /** The pattern or action as written. */
+  pattern?: string;
+  /** Canonical names of the unused actions it allows. */
+  unused?: string[];
+  /** How many actions it allows in all. */
+  allows?: number;
+  /** Closest real names, for unknown-action. */
+  suggestions?: string[];
+}
+
+export interface AnalyzeContext {
+  catalog: Catalog;
+  universe: Universe;
+  /** Undefined when no findings apply to this document. */
+  unused?: UnusedSet;
+}
+
+export const README_URL = 'https://github.com/iam-policy-refiner/iam-policy-refiner#diagnostics';
+
+/** "last used 2024-05-01" or "not used in the analyzer's tracking period", from what the findings say. */
+export function usageNote(unused: UnusedSet, index: number): string {
+  const info = unused.info.get(index);
+  const dates = [...(info?.lastAccessed.values() ?? [])].filter((d): d is string => !!d).sort();
+  if (dates.length === 0) return 'not used in the tracking period';
+  return `last used ${dates[dates.length - 1].slice(0, 10)}`;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** Everything the editor and `iam-refine check` report for a document. */
+export function analyzeDocument(doc: ParsedDocument, ctx: AnalyzeContext): Problem[] {
+  const problems: Problem[] = doc.problems.map((p) => ({ ...p }));
+  const u = ctx.universe;
+  doc.policies.forEach((policy, p) => {
+    policy.statements.forEach((st, s) => {
+      const allowStatement = st.effect === 'Allow' && !st.opaque;
+      st.entries.forEach((e, k) => {
+        const target: ProblemTarget = { policy: p, statement: s, entry: k };
+        const where = { offset: e.node.offset, length: e.node.length, pattern: e.value, target };
+        const shape = patternShapeError(e.value);
+        if (shape) {
+          problems.push({ code: 'unknown-action', message: `${shape}`, severity: 'warning', ...where, suggestions: [] });
+          return;
+        }
+        const allowed = u.expand(e.value);
+        if (!allowed.some((i) => ctx.catalog.has(u.names[i]))) {
+          const suggestions = suggest(ctx.catalog, e.value);
+          const known = isWildcard(e.value) ? 'matches no action' : 'is not an action';
+          problems.push({
+            code: 'unknown-action',
+            message: `${e.value} ${known} in the catalog (${ctx.catalog.source} ${ctx.catalog.version})${suggestions.length ? `; did you mean ${suggestions.join(', ')}?` : ''}`,
+            severity: 'warning',
+            ...where,
+            suggestions,
+          });
+        }
+        if (!allowStatement || st.key !== 'Action' || !ctx.unused) return;
+        const unusedHere = allowed.filter((i) => ctx.unused!.indexes.has(i));
+        if (unusedHere.length === 0) return;
+        const names = unusedHere.map((i) => u.names[i]);
+        if (e.value.trim() === '*') {
+          problems.push({
+            code: 'unused-wildcard',
+            message: `"*" allows ${plural(unusedHere.length, 'unused action')}`,
+            severity: 'warning',
+            ...where,
+            unused: names,
+            allows: allowed.length,
+          });
+        } else if (unusedHere.length === allowed.length) {
+          const message = isWildcard(e.value)
+            ? `${e.value} allows only unused actions (${unusedHere.length})`
+            : `${u.names[allowed[0]]} is unused (${usageNote(ctx.unused, allowed[0])})`;
+          problems.push({ code: 'unused-action', message, severity: 'warning', ...where, unnecessary: true, unused: names, allows: allowed.length });
+        } else {
+          problems.push({
+            code: 'unused-wildcard',
+            message: `${e.value} allows ${plural(unusedHere.length, 'unused action')} (of ${allowed.length})`,
+            severity: 'warning',
+            ...where,
+            unused: names,
+            allows: allowed.length,
+          });
+        }
+      });
+      if (allowStatement && st.key === 'NotAction' && ctx.unused && st.property) {
+        const excluded = new Set(st.entries.flatMap((e) => u.expand(e.value)));
+        const names: string[] = [];
+        for (const i of ctx.unused.indexes) if (!excluded.has(i)) names.push(u.names[i]);
+        if (names.length) {
+          const key = st.property.children![0];
+          names.sort();
+          problems.push({
+            code: 'unused-wildcard',
+            message: `this NotAction statement allows ${plural(names.length, 'unused action')}`,
+            severity: 'warning',
+            offset: key.offset,
+            length: key.length,
+            target: { policy: p, statement: s },
+            pattern: 'NotAction',
+            unused: names,
+            allows: u.size - excluded.size,
+          });
+        }
+      }
+    });
+  });
+  return problems.sort((a, b) => a.offset - b.offset);
+}
+
+export function levenshtein(a: string, b: string, max = Infinity): number {
+  if (Math.abs(a.length - b.length) > max) return max + 1;
+  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    let rowMin = i;
+    for (let j = 1; j <= b.length; j++) {
+      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      rowMin = Math.min(rowMin, cur[j]);
+    }
+    if (rowMin > max) return max + 1;
+    prev = cur;
+  }
+  return prev[b.length];
+}
+
+/** The closest real names for a pattern that matches nothing: same service first, else the closest service prefixes. */
+export function suggest(catalog: Catalog, pattern: string, count = 3): string[] {
+  const colon = pattern.indexOf(':');
+  if (colon < 0) return [];
+  const prefix = pattern.slice(0, colon).toLowerCase();
+  const action = pattern.slice(colon + 1).toLowerCase();
+  const svc = catalog.services.get(prefix);
+  if (!svc) {
+    return [...catalog.services.keys()]
+      .map((k) => [k, levenshtein(prefix, k, 3)] as const)
+      .filter(([, d]) => d <= Math.max(1, Math.floor(prefix.length / 3)))
+      .sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1))
+      .slice(0, count)
+      .map(([k]) => `${k}:${pattern.slice(colon + 1)}`);
+  }
+  if (isWildcard(action)) return [];
+  const limit = Math.max(2, Math.floor(action.length / 4));
+  return svc.actions
+    .map((a) => [a, levenshtein(action, a.toLowerCase(), limit)] as const)
+    .filter(([, d]) => d <= limit)
+    .sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1))
+    .slice(0, count)
+    .map(([a]) => `${svc.prefix}:${a}`);
+}

@@ -1,0 +1,169 @@
+import { Node } from 'jsonc-parser';
+import { Catalog } from './catalog';
+import { Finding, FindingsFile, findingActionNames, findingRoles, isUnusedPermission, resolveUnused, UnusedSet } from './findings';
+import { ParsedDocument } from './policy';
+import { InputError, parseJsoncStrict, propertyValue } from './text';
+import { Universe } from './universe';
+
+export const CONFIG_FILE = 'iam-refiner.json';
+
+/** `iam-refiner.json`: where findings come from and which roles each policy file belongs to. */
+export interface ProjectConfig {
+  file?: string;
+  findings: string[];
+  roles: { glob: string; roles: string[] }[];
+  include: string[];
+  exclude: string[];
+}
+
+export const emptyConfig = (): ProjectConfig => ({ findings: [], roles: [], include: [], exclude: [] });
+
+function stringList(file: string, text: string, node: Node | undefined, what: string): string[] {
+  if (!node) return [];
+  if (node.type === 'string') return [node.value];
+  if (node.type !== 'array') throw InputError.at(file, text, node.offset, `"${what}" must be an array of strings`);
+  return (node.children ?? []).map((c) => {
+    if (c.type !== 'string') throw InputError.at(file, text, c.offset, `"${what}" must hold strings`);
+    return c.value as string;
+  });
+}
+
+const KNOWN_KEYS = new Set(['$schema', 'findings', 'roles', 'include', 'exclude']);
+
+export function parseConfig(file: string, text: string): ProjectConfig {
+  const root = parseJsoncStrict(file, text);
+  if (root.type !== 'object') throw InputError.at(file, text, root.offset, `${CONFIG_FILE} must hold an object`);
+  for (const p of root.children ?? []) {
+    const key = p.children![0];
+    if (!KNOWN_KEYS.has(key.value)) throw InputError.at(file, text, key.offset, `unknown setting "${key.value}" (known: findings, roles, include, exclude)`);
+  }
+  const cfg: ProjectConfig = {
+    file,
+    findings: stringList(file, text, propertyValue(root, 'findings'), 'findings'),
+    roles: [],
+    include: stringList(file, text, propertyValue(root, 'include'), 'include'),
+    exclude: stringList(file, text, propertyValue(root, 'exclude'), 'exclude'),
+  };
+  const roles = propertyValue(root, 'roles');
+  if (roles) {
+    if (roles.type !== 'object') throw InputError.at(file, text, roles.offset, '"roles" must map a policy file glob to role ARNs');
+    for (const p of roles.children ?? []) {
+      const list = stringList(file, text, p.children![1], `roles.${p.children![0].value}`);
+      for (const arn of list) {
+        if (!/^arn:aws[\w-]*:iam::\d{12}:role\/./.test(arn)) {
+          const at = (p.children![1].children ?? [p.children![1]]).find((c) => c.value === arn) ?? p;
+          throw InputError.at(file, text, at.offset, `"${arn}" is not a role ARN (arn:aws:iam::123456789012:role/Name)`);
+        }
+      }
+      cfg.roles.push({ glob: p.children![0].value, roles: list });
+    }
+  }
+  return cfg;
+}
+
+const globCache = new Map<string, RegExp>();
+
+/** `*` (within a path segment), `**` (any depth), `?`, `{a,b}`; matched against `/`-separated relative paths. */
+export function globToRegExp(glob: string): RegExp {
+  let re = globCache.get(glob);
+  if (re) return re;
+  let src = '';
+  const g = glob.replace(/^\.\//, '');
+  for (let i = 0; i < g.length; i++) {
+    const c = g[i];
+    if (c === '*') {
+      if (g[i + 1] === '*') {
+        i++;
+        if (g[i + 1] === '/') {
+          i++;
+          src += '(?:.*/)?';
+        } else src += '.*';
+      } else src += '[^/]*';
+    } else if (c === '?') src += '[^/]';
+    else if (c === '{') {
+      const end = g.indexOf('}', i);
+      if (end < 0) src += '\\{';
+      else {
+        src += '(?:' + g.slice(i + 1, end).split(',').map((x) => x.replace(/[.+^${}()|[\]\\*?]/g, '\\$&')).join('|') + ')';
+        i = end;
+      }
+    } else src += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+  }
+  re = new RegExp('^' + src + '$');
+  globCache.set(glob, re);
+  return re;
+}
+
+export function matchesGlob(glob: string, relPath: string): boolean {
+  const p = relPath.replace(/\\/g, '/');
+  // a glob without a slash matches the file name at any depth, as .gitignore does
+  if (!glob.includes('/')) return globToRegExp(glob).test(p.slice(p.lastIndexOf('/') + 1));
+  return globToRegExp(glob).test(p);
+}
+
+/** `Deployer` for `arn:aws:iam::123456789012:role/path/Deployer`. */
+export function roleName(arn: string): string {
+  return arn.slice(arn.lastIndexOf('/') + 1);
+}
+
+export type Binding =
+  /** The findings carry no role, or one: they apply as they are. */
+  | { kind: 'all'; roles: string[] }
+  | { kind: 'roles'; roles: string[]; via: 'config' | 'file name' | 'flag' | 'setting' }
+  /** Several roles, and nothing says which this file belongs to. */
+  | { kind: 'ambiguous'; candidates: string[] }
+  | { kind: 'no-findings' };
+
+/** Which roles' findings count for a policy file (`relPath` relative to the project root). */
+export function bindPolicy(relPath: string, config: ProjectConfig, findings: Finding[]): Binding {
+  const fromConfig = config.roles.filter((r) => matchesGlob(r.glob, relPath)).flatMap((r) => r.roles);
+  if (fromConfig.length) return { kind: 'roles', roles: [...new Set(fromConfig)], via: 'config' };
+  const relevant = findings.filter(isUnusedPermission);
+  if (findings.length === 0) return { kind: 'no-findings' };
+  const roles = findingRoles(relevant);
+  if (roles.length <= 1) return { kind: 'all', roles };
+  const base = relPath.slice(relPath.replace(/\\/g, '/').lastIndexOf('/') + 1).toLowerCase().replace(/\.jsonc?$/, '').replace(/[.-]?(policy|iam|role)$/, '');
+  const named = roles.filter((r) => roleName(r).toLowerCase() === base);
+  if (named.length === 1) return { kind: 'roles', roles: named, via: 'file name' };
+  return { kind: 'ambiguous', candidates: roles };
+}
+
+/** Every literal action named in a document's policies (for the universe). */
+export function documentActionNames(doc: ParsedDocument): string[] {
+  return doc.policies.flatMap((p) => p.statements.flatMap((s) => s.entries.map((e) => e.value)));
+}
+
+const universeCache = new WeakMap<Catalog, Map<string, Universe>>();
+
+/** The universe for a document and its findings, cached by its extra names (most documents add none). */
+export function universeFor(catalog: Catalog, names: string[]): Universe {
+  let byKey = universeCache.get(catalog);
+  if (!byKey) universeCache.set(catalog, (byKey = new Map()));
+  const extras = [...new Set(names.map((n) => n.toLowerCase()).filter((n) => n.includes(':') && !/[*?]/.test(n) && !catalog.canonical.has(n)))].sort();
+  const key = extras.join('\n');
+  let u = byKey.get(key);
+  if (!u) {
+    u = new Universe(catalog, names.filter((n) => extras.includes(n.toLowerCase())));
+    if (byKey.size > 32) byKey.clear();
+    byKey.set(key, u);
+  }
+  return u;
+}
+
+export interface DocumentContext {
+  universe: Universe;
+  unused?: UnusedSet;
+  binding: Binding;
+}
+
+/** The universe and unused set for one document: the one place the CLI and the server decide this. */
+export function documentContext(catalog: Catalog, doc: ParsedDocument, findings: Finding[], binding: Binding): DocumentContext {
+  const universe = universeFor(catalog, [...findingActionNames(findings), ...documentActionNames(doc)]);
+  if (binding.kind === 'ambiguous' || binding.kind === 'no-findings') return { universe, binding };
+  const unused = resolveUnused(findings, universe, binding.kind === 'roles' ? binding.roles : undefined);
+  return { universe, unused, binding };
+}
+
+export function allFindings(files: FindingsFile[]): Finding[] {
+  return files.flatMap((f) => f.findings);
+}

@@ -1,0 +1,103 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { defaultCatalog, parseFindings, resolveUnused, Universe, findingActionNames, InputError, bindPolicy, emptyConfig, parseConfig } from '../../server/src/core';
+
+const catalog = defaultCatalog();
+const names = (u: Universe, s: Set<number>) => [...s].map((i) => u.names[i]).sort();
+
+const v2 = (resource: string | undefined, details: unknown[], extra: Record<string, unknown> = {}) => ({
+  id: 'f-1', ...(resource ? { resource } : {}), resourceType: 'AWS::IAM::Role', findingType: 'UnusedPermission', status: 'ACTIVE',
+  analyzedAt: '2026-11-01T10:00:00Z', findingDetails: details, ...extra,
+});
+
+test('format (a): the list, names with or without prefix, canonical case restored', () => {
+  const f = parseFindings('a.json', JSON.stringify([{ serviceNamespace: 's3', actions: ['getobject', 's3:PutObject'] }]));
+  assert.equal(f.format, 'list');
+  const u = new Universe(catalog, findingActionNames(f.findings));
+  assert.deepEqual(names(u, resolveUnused(f.findings, u).indexes), ['s3:GetObject', 's3:PutObject']);
+});
+
+test('format (b): one get-finding-v2 response, lastAccessed kept per action', () => {
+  const f = parseFindings('b.json', JSON.stringify(v2('arn:aws:iam::123456789012:role/R', [
+    { unusedPermissionDetails: { serviceNamespace: 'lambda', actions: [{ action: 'GetFunction', lastAccessed: '2026-01-02T03:04:05Z' }, { action: 'lambda:DeleteFunction' }] } },
+  ])));
+  assert.equal(f.format, 'get-finding-v2');
+  assert.equal(f.findings[0].resource, 'arn:aws:iam::123456789012:role/R');
+  const u = new Universe(catalog);
+  const unused = resolveUnused(f.findings, u);
+  assert.deepEqual(names(u, unused.indexes), ['lambda:DeleteFunction', 'lambda:GetFunction']);
+  const i = u.indexOf('lambda:GetFunction')!;
+  assert.equal(unused.info.get(i)!.lastAccessed.get('arn:aws:iam::123456789012:role/R'), '2026-01-02T03:04:05Z');
+});
+
+test('a detail with no, null or empty actions means the whole service is unused', () => {
+  for (const actions of [undefined, null, []]) {
+    const f = parseFindings('b.json', JSON.stringify(v2(undefined, [{ unusedPermissionDetails: { serviceNamespace: 'sqs', ...(actions === undefined ? {} : { actions }) } }])));
+    const u = new Universe(catalog);
+    const unused = resolveUnused(f.findings, u);
+    assert.equal(unused.indexes.size, catalog.services.get('sqs')!.actions.length);
+  }
+});
+
+test('format (c): an array of responses and {"findings": [...]}; other finding types kept as information only', () => {
+  const arr = [v2('arn:aws:iam::1:role/A', [{ unusedPermissionDetails: { serviceNamespace: 's3', actions: [{ action: 'GetObject' }] } }]),
+    v2('arn:aws:iam::1:role/A', [{ unusedIamRoleDetails: { lastAccessed: '2025-01-01T00:00:00Z' } }], { findingType: 'UnusedIAMRole' })];
+  const c1 = parseFindings('c.json', JSON.stringify(arr));
+  assert.equal(c1.format, 'get-finding-v2-array');
+  assert.equal(c1.findings.length, 2);
+  assert.equal(c1.findings[1].findingType, 'UnusedIAMRole');
+  const c2 = parseFindings('c.json', JSON.stringify({ findings: arr }));
+  assert.equal(c2.format, 'findings-object');
+  const u = new Universe(catalog);
+  assert.deepEqual(names(u, resolveUnused(c2.findings, u).indexes), ['s3:GetObject']);
+});
+
+test('archived or resolved findings remove nothing', () => {
+  const f = parseFindings('b.json', JSON.stringify(v2('arn:aws:iam::1:role/A', [{ unusedPermissionDetails: { serviceNamespace: 's3', actions: [{ action: 'GetObject' }] } }], { status: 'RESOLVED' })));
+  const u = new Universe(catalog);
+  assert.equal(resolveUnused(f.findings, u).indexes.size, 0);
+});
+
+test('an action newer than the catalog joins the universe, so it is removed and never granted back', () => {
+  const f = parseFindings('a.json', JSON.stringify([{ serviceNamespace: 's3', actions: ['GetObjectBrandNew'] }]));
+  const u = new Universe(catalog, findingActionNames(f.findings));
+  assert.equal(u.size, catalog.actionCount + 1);
+  assert.ok(u.expand('s3:GetObject*').map((i) => u.names[i]).includes('s3:GetObjectBrandNew'));
+  assert.deepEqual(names(u, resolveUnused(f.findings, u).indexes), ['s3:GetObjectBrandNew']);
+});
+
+test('malformed findings name the place; a policy given as findings is recognised', () => {
+  const cases: [string, RegExp][] = [
+    ['{"findingDetails": {}}', /^x\.json:1:20: "findingDetails" must be an array/],
+    ['[]', /^x\.json:1:1: an empty findings list/],
+    ['[{"serviceNamespace": "s3"}, {"nope": 1}]', /^x\.json:1:30: not a findings entry/],
+    ['{"Version": "2012-10-17", "Statement": []}', /this is an IAM policy, not a findings file/],
+    ['', /^x\.json:1:1: empty file/],
+    ['[{"serviceNamespace": 3}]', /"serviceNamespace" must be a string/],
+  ];
+  for (const [text, re] of cases) {
+    assert.throws(() => parseFindings('x.json', text), (e: unknown) => e instanceof InputError && re.test(e.message), text);
+  }
+});
+
+test('several roles: an action counts as unused only when every role leaves it unused; a role without a finding leaves nothing', () => {
+  const mk = (role: string, actions: string[]) => v2(`arn:aws:iam::1:role/${role}`, [{ unusedPermissionDetails: { serviceNamespace: 's3', actions: actions.map((action) => ({ action })) } }]);
+  const f = parseFindings('c.json', JSON.stringify([mk('A', ['GetObject', 'PutObject']), mk('B', ['PutObject', 'DeleteObject'])]));
+  const u = new Universe(catalog);
+  assert.deepEqual(names(u, resolveUnused(f.findings, u, ['arn:aws:iam::1:role/A', 'arn:aws:iam::1:role/B']).indexes), ['s3:PutObject']);
+  assert.equal(resolveUnused(f.findings, u, ['arn:aws:iam::1:role/A', 'arn:aws:iam::1:role/C']).indexes.size, 0);
+  assert.throws(() => resolveUnused(f.findings, u), /concern 2 roles/);
+});
+
+test('binding: config globs first, then one role for all, then a file named like the role, else ambiguous', () => {
+  const mk = (role: string) => v2(`arn:aws:iam::1:role/svc/${role}`, [{ unusedPermissionDetails: { serviceNamespace: 's3' } }]);
+  const two = parseFindings('c.json', JSON.stringify([mk('Deployer'), mk('Reader')])).findings;
+  const one = parseFindings('c.json', JSON.stringify([mk('Deployer')])).findings;
+  assert.deepEqual(bindPolicy('policies/x.json', emptyConfig(), one), { kind: 'all', roles: ['arn:aws:iam::1:role/svc/Deployer'] });
+  assert.deepEqual(bindPolicy('policies/Deployer.json', emptyConfig(), two), { kind: 'roles', roles: ['arn:aws:iam::1:role/svc/Deployer'], via: 'file name' });
+  assert.deepEqual(bindPolicy('policies/reader.policy.json', emptyConfig(), two), { kind: 'roles', roles: ['arn:aws:iam::1:role/svc/Reader'], via: 'file name' });
+  assert.deepEqual(bindPolicy('policies/x.json', emptyConfig(), two), { kind: 'ambiguous', candidates: ['arn:aws:iam::1:role/svc/Deployer', 'arn:aws:iam::1:role/svc/Reader'] });
+  const cfg = parseConfig('iam-refiner.json', '{"roles": {"policies/**/*.json": ["arn:aws:iam::123456789012:role/Deployer"]}}');
+  assert.deepEqual(bindPolicy('policies/a/x.json', cfg, two), { kind: 'roles', roles: ['arn:aws:iam::123456789012:role/Deployer'], via: 'config' });
+  assert.deepEqual(bindPolicy('x.json', emptyConfig(), []), { kind: 'no-findings' });
+});
