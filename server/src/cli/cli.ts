@@ -21,7 +21,7 @@ Commands:
       Exit 0 when there are none, 1 when there are some, 2 on error. Directories are searched.
   expand PATTERN...
       The actions a pattern allows, from the catalog.
-  fetch --role ARN... [--analyzer ARN] [--region R] [--profile P] [--endpoint URL] --out FILE
+  fetch [--role ARN...] [--analyzer ARN] [--region R] [--profile P] [--endpoint URL] --out FILE
       Download unused-access findings from IAM Access Analyzer.
   recommend --role ARN --policy FILE [--analyzer ARN] [--region R] [--profile P] [--endpoint URL]
       AWS's own recommendation for the policy, beside the local refinement.

@@ -1,0 +1,336 @@
+/**
+ * `iam-refine fetch` and `iam-refine recommend`: the live mode on the command line. Credentials come
+ * from the AWS SDK's default chain only (environment, shared files, SSO, process credentials);
+ * none is ever printed or written.
+ */
+import { basename, resolve } from 'node:path';
+import {
+  NothingLeftError, Universe, defaultCatalog, findingActionNames, parseFindings, parsePolicyDocument, refineDocument, resolveUnused,
+} from '../core';
+import {
+  AnalyzerInfo, ErrorContext, FetchResult, Recommendation, RecommendedStep, comparePolicies, createClient, fetchFindings, findUnusedAccessAnalyzer,
+  findingsFileText, friendlyError, isAnalyzerArn, isPrincipalArn, policyActionStrings, regionOfAnalyzerArn, requestRecommendation,
+} from '../live/accessAnalyzer';
+import { CliError, CliIO, EXIT_ERROR, EXIT_OK } from './io';
+import { FlagSpec, ParsedArgs, has, parseArgs, value, values } from './args';
+import { readText, writeAtomic } from './files';
+
+export const FETCH_USAGE = `Usage: iam-refine fetch [--role ARN...] [--analyzer ARN] [--region R] [--profile P] [--endpoint URL] --out FILE
+
+Downloads the active UnusedPermission findings of IAM Access Analyzer (every page, every finding
+detail) into FILE, as {"findings": [get-finding-v2 responses]}: the format refine --findings reads.
+FILE is replaced atomically; "-" writes to standard output.
+
+  --role ARN...     only these roles (repeatable, or comma-separated); default: every role
+  --analyzer ARN    the analyzer; default: the ACTIVE ACCOUNT_UNUSED_ACCESS analyzer, else the
+                    ORGANIZATION_UNUSED_ACCESS one
+  --region R        AWS region; default: the analyzer ARN's, else AWS_REGION or the profile's
+  --profile P       a profile of ~/.aws/config; default: AWS_PROFILE, else "default"
+  --endpoint URL    send requests to this endpoint instead of AWS's (https, or http on localhost)
+  --out FILE        where to write the findings
+  --concurrency N   findings read at once (default 4, at most 16)
+
+Credentials: the AWS SDK's default chain (environment, shared config and credentials files, SSO,
+process credentials). Permissions: access-analyzer:ListAnalyzers, access-analyzer:ListFindings,
+access-analyzer:GetFinding.`;
+
+export const RECOMMEND_USAGE = `Usage: iam-refine recommend --role ARN --policy FILE [--policy-id ID] [--analyzer ARN] [--region R]
+                           [--profile P] [--endpoint URL] [--out FILE] [--poll-interval SECONDS] [--timeout SECONDS]
+
+Asks IAM Access Analyzer for its own recommendation for the role's unused permissions and prints it
+for the policy in FILE, beside the local refinement of FILE, with the actions where they differ.
+
+  --role ARN              the role the policy is attached to
+  --policy FILE           the policy, as in the repository
+  --policy-id ID          which of the role's policies FILE is (managed policy ARN or name, or the
+                          inline policy name); needed when the role has several and FILE's name is
+                          not the policy's
+  --out FILE              also write AWS's recommended policy to FILE (atomically)
+  --poll-interval SECONDS pause between polls while AWS works (default 2)
+  --timeout SECONDS       give up after this long (default 180)
+  --analyzer, --region, --profile, --endpoint: as for fetch
+
+Permissions: those of fetch, and access-analyzer:GenerateFindingRecommendation and
+access-analyzer:GetFindingRecommendation.`;
+
+const CONNECTION: FlagSpec = { '--analyzer': 'one', '--region': 'one', '--profile': 'one', '--endpoint': 'one', '--help': 'bool', '-h': 'bool' };
+const FETCH_FLAGS: FlagSpec = { ...CONNECTION, '--role': 'many', '--out': 'one', '--concurrency': 'one' };
+const RECOMMEND_FLAGS: FlagSpec = { ...CONNECTION, '--role': 'one', '--policy': 'one', '--policy-id': 'one', '--out': 'one', '--poll-interval': 'one', '--timeout': 'one' };
+
+interface Connection {
+  region?: string;
+  profile?: string;
+  endpoint?: string;
+  analyzerArn?: string;
+  ctx: ErrorContext;
+}
+
+function connection(p: ParsedArgs, io: CliIO, usage: string): Connection {
+  const analyzerArn = value(p, '--analyzer');
+  if (analyzerArn !== undefined && !isAnalyzerArn(analyzerArn)) {
+    throw new CliError(`--analyzer expects an analyzer ARN (arn:aws:access-analyzer:REGION:ACCOUNT:analyzer/NAME), not "${analyzerArn}"\n\n${usage}`);
+  }
+  const region = value(p, '--region') ?? (analyzerArn ? regionOfAnalyzerArn(analyzerArn) : undefined);
+  if (region !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region)) throw new CliError(`--region expects a region such as us-east-1, not "${region}"`);
+  const profile = value(p, '--profile');
+  const endpoint = value(p, '--endpoint');
+  return {
+    region,
+    profile,
+    endpoint,
+    analyzerArn,
+    ctx: { region: region ?? io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION, profile, endpoint, analyzerArn, surface: 'cli', env: io.env },
+  };
+}
+
+function rolesOf(p: ParsedArgs, usage: string): string[] {
+  const roles = values(p, '--role')
+    .flatMap((r) => r.split(','))
+    .map((r) => r.trim())
+    .filter(Boolean);
+  for (const r of roles) {
+    if (!isPrincipalArn(r)) throw new CliError(`--role expects a role ARN (arn:aws:iam::ACCOUNT:role/NAME), not "${r}"\n\n${usage}`);
+  }
+  return [...new Set(roles)];
+}
+
+function seconds(p: ParsedArgs, flag: string, fallback: number): number {
+  const v = value(p, flag);
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new CliError(`${flag} expects a number of seconds, not "${v}"`);
+  return n * 1000;
+}
+
+/** The SDK warns on stderr that future versions need Node 22; the CLI's users cannot act on that. */
+function quietSdk(): void {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+}
+
+/** Runs a command body; CLI errors and AWS errors become one line `iam-refine: …` and exit 2. */
+async function guarded(io: CliIO, ctx: () => ErrorContext | undefined, body: () => Promise<number>): Promise<number> {
+  try {
+    return await body();
+  } catch (e) {
+    const msg = e instanceof CliError ? e.message : friendlyError(e, ctx() ?? { surface: 'cli', env: io.env });
+    io.err(`iam-refine: ${msg}\n`);
+    return EXIT_ERROR;
+  }
+}
+
+const plural = (n: number, one: string, many = one + 's') => `${n} ${n === 1 ? one : many}`;
+
+/** `iam-refine fetch …`: args are everything after "fetch". */
+export async function fetchCommand(args: string[], io: CliIO): Promise<number> {
+  let conn: Connection | undefined;
+  return guarded(io, () => conn?.ctx, async () => {
+    const p = parseArgs(args, FETCH_FLAGS, FETCH_USAGE);
+    if (has(p, '--help') || has(p, '-h')) {
+      io.out(FETCH_USAGE + '\n');
+      return EXIT_OK;
+    }
+    if (p.positional.length) throw new CliError(`unexpected argument "${p.positional[0]}"\n\n${FETCH_USAGE}`);
+    conn = connection(p, io, FETCH_USAGE);
+    const roles = rolesOf(p, FETCH_USAGE);
+    const out = value(p, '--out');
+    if (!out) throw new CliError(`fetch needs --out FILE (or --out - for standard output)\n\n${FETCH_USAGE}`);
+    const concurrency = value(p, '--concurrency');
+    if (concurrency !== undefined && !(Number.isInteger(Number(concurrency)) && Number(concurrency) >= 1 && Number(concurrency) <= 16)) {
+      throw new CliError(`--concurrency expects a whole number from 1 to 16, not "${concurrency}"`);
+    }
+    quietSdk();
+    const client = createClient({ region: conn.region, profile: conn.profile, endpoint: conn.endpoint });
+    let result: FetchResult;
+    try {
+      result = await fetchFindings({ client, analyzerArn: conn.analyzerArn, roles, concurrency: concurrency ? Number(concurrency) : undefined });
+    } finally {
+      client.destroy();
+    }
+    const text = findingsFileText(result.findings);
+    const say = out === '-' ? io.err : io.out;
+    if (out === '-') io.out(text);
+    else writeAtomic(resolve(io.cwd, out), text);
+    const n = result.findings.length;
+    const roleCount = new Set(result.findings.map((f) => f.resource)).size;
+    say(`${plural(n, 'UnusedPermission finding')}${n ? ` (${plural(roleCount, 'role')})` : ''} from ${result.analyzer.arn}${out === '-' ? '' : `, written to ${out}`}\n`);
+    for (const r of result.rolesWithoutFindings) say(`${r}: nothing unused (no active UnusedPermission finding)\n`);
+    if (!roles.length && n === 0) say(`nothing unused: the analyzer has no active UnusedPermission finding\n`);
+    return EXIT_OK;
+  });
+}
+
+/** The policy name in a step's existingPolicyId: a managed policy ARN's last segment, or the inline policy name. */
+const policyName = (id: string | undefined) => (id ?? '').split('/').pop() ?? '';
+
+interface PolicyAdvice {
+  policyId: string;
+  /** CREATE_POLICY's recommended policy: AWS's replacement. */
+  recommendedPolicy?: string;
+  detach: boolean;
+}
+
+function groupSteps(steps: RecommendedStep[]): PolicyAdvice[] {
+  const byId = new Map<string, PolicyAdvice>();
+  for (const s of steps) {
+    const id = s.existingPolicyId ?? '';
+    const a = byId.get(id) ?? { policyId: id, detach: false };
+    if (s.action === 'CREATE_POLICY' && s.recommendedPolicy) a.recommendedPolicy = s.recommendedPolicy;
+    if (s.action === 'DETACH_POLICY') a.detach = true;
+    byId.set(id, a);
+  }
+  return [...byId.values()];
+}
+
+function chooseAdvice(all: PolicyAdvice[], policyId: string | undefined, file: string): PolicyAdvice {
+  const ids = all.map((a) => a.policyId || '(unnamed)').join(', ');
+  if (policyId !== undefined) {
+    const want = policyId.toLowerCase();
+    const hit = all.filter((a) => a.policyId.toLowerCase() === want || policyName(a.policyId).toLowerCase() === want);
+    if (hit.length === 1) return hit[0];
+    throw new CliError(`AWS's recommendation names no policy "${policyId}" (it names ${ids})`);
+  }
+  if (all.length === 1) return all[0];
+  const stem = basename(file).replace(/\.(jsonc?|json5)$/i, '').toLowerCase();
+  const hit = all.filter((a) => policyName(a.policyId).toLowerCase() === stem);
+  if (hit.length === 1) return hit[0];
+  throw new CliError(`AWS's recommendation covers ${all.length} policies of the role (${ids}): say which one ${basename(file)} is with --policy-id`);
+}
+
+function listNames(names: string[], max = 25): string {
+  return names.length <= max ? names.join(', ') : `${names.slice(0, max).join(', ')} and ${names.length - max} more`;
+}
+
+function prettyPolicy(text: string): string {
+  try {
+    return JSON.stringify(JSON.parse(text), null, 2);
+  } catch {
+    return text;
+  }
+}
+
+const EMPTY_POLICY = '{"Version": "2012-10-17", "Statement": []}';
+
+/** `iam-refine recommend …`: args are everything after "recommend". */
+export async function recommendCommand(args: string[], io: CliIO): Promise<number> {
+  let conn: Connection | undefined;
+  return guarded(io, () => conn?.ctx, async () => {
+    const p = parseArgs(args, RECOMMEND_FLAGS, RECOMMEND_USAGE);
+    if (has(p, '--help') || has(p, '-h')) {
+      io.out(RECOMMEND_USAGE + '\n');
+      return EXIT_OK;
+    }
+    if (p.positional.length) throw new CliError(`unexpected argument "${p.positional[0]}"\n\n${RECOMMEND_USAGE}`);
+    conn = connection(p, io, RECOMMEND_USAGE);
+    const roles = rolesOf(p, RECOMMEND_USAGE);
+    if (roles.length !== 1) throw new CliError(`recommend needs --role ARN (one role)\n\n${RECOMMEND_USAGE}`);
+    const role = roles[0];
+    const policyFile = value(p, '--policy');
+    if (!policyFile) throw new CliError(`recommend needs --policy FILE\n\n${RECOMMEND_USAGE}`);
+    const pollIntervalMs = seconds(p, '--poll-interval', 2);
+    const timeoutMs = seconds(p, '--timeout', 180);
+    const out = value(p, '--out');
+    const policyPath = resolve(io.cwd, policyFile);
+    let policyText: string;
+    try {
+      policyText = readText(policyPath);
+    } catch (e) {
+      throw e instanceof CliError ? new CliError(e.message.replace(policyPath, policyFile)) : e;
+    }
+    const doc = parsePolicyDocument(policyText);
+    if (doc.hasSyntaxErrors) throw new CliError(`${policyFile}: invalid JSON (${doc.problems[0]?.message ?? 'syntax error'})`);
+    if (doc.policies.length === 0) throw new CliError(`${policyFile}: no IAM policy in this file`);
+
+    quietSdk();
+    const client = createClient({ region: conn.region, profile: conn.profile, endpoint: conn.endpoint });
+    let analyzer: AnalyzerInfo;
+    let fetched: FetchResult;
+    let rec: Recommendation;
+    try {
+      analyzer = await findUnusedAccessAnalyzer({ client, analyzerArn: conn.analyzerArn });
+      conn.ctx.analyzerArn = analyzer.arn;
+      fetched = await fetchFindings({ client, analyzerArn: analyzer.arn, roles: [role] });
+      if (fetched.findings.length === 0) {
+        io.out(`${role}: nothing unused (no active UnusedPermission finding), so AWS has nothing to recommend\n`);
+        return EXIT_OK;
+      }
+      const finding = fetched.findings[0];
+      let told = false;
+      rec = await requestRecommendation({
+        client,
+        analyzerArn: analyzer.arn,
+        findingId: finding.id,
+        pollIntervalMs,
+        timeoutMs,
+        onPoll: (status) => {
+          if (status === 'IN_PROGRESS' && !told) {
+            told = true;
+            io.err(`waiting for AWS's recommendation for finding ${finding.id}…\n`);
+          }
+        },
+      });
+    } finally {
+      client.destroy();
+    }
+
+    const advice = groupSteps(rec.steps);
+    if (advice.length === 0) {
+      io.out(`${role}: AWS's recommendation (finding ${rec.findingId}) has no step: nothing to change\n`);
+      return EXIT_OK;
+    }
+    const chosen = chooseAdvice(advice, value(p, '--policy-id'), policyFile);
+    const label = chosen.policyId || basename(policyFile);
+
+    // the local refinement of the same policy with the same finding
+    const parsed = parseFindings('(fetched)', findingsFileText(fetched.findings));
+    const universe = new Universe(defaultCatalog(), [...findingActionNames(parsed.findings), ...policyActionStrings(doc)]);
+    const unused = resolveUnused(parsed.findings, universe, [role]);
+    let localText: string | undefined;
+    try {
+      localText = refineDocument({ universe, unused: unused.indexes }, doc).text;
+    } catch (e) {
+      if (!(e instanceof NothingLeftError)) throw e;
+    }
+
+    const lines: string[] = [`AWS's recommendation for ${role} (finding ${rec.findingId}, analyzer ${analyzer.arn}):`];
+    let awsText: string;
+    if (chosen.recommendedPolicy) {
+      awsText = chosen.recommendedPolicy;
+      lines.push(`${label}: AWS recommends replacing this policy${chosen.detach ? ' (create the policy below, attach it to the role, and detach this one)' : ' with the policy below'}:`);
+      lines.push(prettyPolicy(awsText));
+    } else {
+      awsText = EMPTY_POLICY;
+      lines.push(`${label}: AWS recommends detaching this policy`);
+    }
+    const local = `the local refinement of ${policyFile}`;
+    if (localText === undefined) {
+      lines.push(
+        chosen.recommendedPolicy
+          ? `${local} removes every permission (detach the policy instead); AWS's recommendation keeps ${plural(comparePolicies(universe, EMPTY_POLICY, awsText).onlyInB.length, 'action')}`
+          : `${local} agrees: every permission in this policy is unused`,
+      );
+    } else {
+      let cmp;
+      try {
+        cmp = comparePolicies(universe, localText, awsText);
+      } catch {
+        throw new CliError(`AWS's recommended policy for ${label} is not a policy document`);
+      }
+      if (!cmp.onlyInA.length && !cmp.onlyInB.length) lines.push(`${local} allows the same actions`);
+      else {
+        lines.push(`compared with ${local}:`);
+        if (cmp.onlyInA.length) lines.push(`  ${local} allows ${plural(cmp.onlyInA.length, 'action')} AWS's does not: ${listNames(cmp.onlyInA)}`);
+        if (cmp.onlyInB.length) lines.push(`  AWS's recommendation allows ${plural(cmp.onlyInB.length, 'action')} ${local} does not: ${listNames(cmp.onlyInB)}`);
+      }
+    }
+    const others = advice.filter((a) => a !== chosen);
+    if (others.length) lines.push(`(the recommendation also covers ${others.map((a) => `${a.policyId || '(unnamed)'}: ${a.recommendedPolicy ? 'replace' : 'detach'}`).join('; ')})`);
+    if (out) {
+      if (chosen.recommendedPolicy) {
+        writeAtomic(resolve(io.cwd, out), prettyPolicy(chosen.recommendedPolicy) + '\n');
+        lines.push(`AWS's recommended policy written to ${out}`);
+      } else lines.push(`nothing written to ${out}: AWS recommends detaching the policy`);
+    }
+    io.out(lines.join('\n') + '\n');
+    return EXIT_OK;
+  });
+}
