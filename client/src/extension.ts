@@ -1,0 +1,116 @@
+/**
+ * The VS Code side: starts the bundled language server, shows its status, and runs the refine
+ * commands as refactor previews. Everything IAM happens in the server.
+ */
+import * as vscode from 'vscode';
+import { LanguageClient, LanguageClientOptions, RevealOutputChannelOn, ServerOptions, TransportKind } from 'vscode-languageclient/node';
+import { Commands, FileRefinement, InitializationOptions, RefinementRequest, StatusNotification, StatusParams } from '../../server/src/protocol';
+import { StatusView } from './status';
+
+let client: LanguageClient | undefined;
+
+const SELECTOR: { scheme: string; language: string }[] = [
+  { scheme: 'file', language: 'json' },
+  { scheme: 'file', language: 'jsonc' },
+  { scheme: 'untitled', language: 'json' },
+  { scheme: 'untitled', language: 'jsonc' },
+];
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  const log = vscode.window.createOutputChannel('IAM Policy Refiner', { log: true });
+  context.subscriptions.push(log);
+
+  const module = context.asAbsolutePath('dist/server.js');
+  const serverOptions: ServerOptions = {
+    run: { module, transport: TransportKind.ipc },
+    debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
+  };
+  const initializationOptions: InitializationOptions = { clientCommands: true };
+  const clientOptions: LanguageClientOptions = {
+    documentSelector: SELECTOR,
+    outputChannel: log,
+    // the status item leads to the log; a handler's logged error must not pop the panel open
+    revealOutputChannelOn: RevealOutputChannelOn.Never,
+    initializationOptions,
+    markdown: { isTrusted: false, supportHtml: false },
+  };
+  const lc = new LanguageClient('iamRefiner', 'IAM Policy Refiner', serverOptions, clientOptions);
+  client = lc;
+
+  const status = new StatusView(SELECTOR, Commands.showOutput);
+  context.subscriptions.push(status);
+  context.subscriptions.push(
+    lc.onNotification(StatusNotification, (params: StatusParams) => status.update(params)),
+    vscode.window.onDidChangeActiveTextEditor(() => status.render()),
+    vscode.commands.registerCommand(Commands.showOutput, () => log.show(true)),
+    vscode.commands.registerCommand(Commands.refineFile, async (arg?: vscode.Uri | string) => {
+      const uri = typeof arg === 'string' ? vscode.Uri.parse(arg) : arg instanceof vscode.Uri ? arg : vscode.window.activeTextEditor?.document.uri;
+      if (!uri) {
+        void vscode.window.showWarningMessage('IAM Refiner: open a policy file first.');
+        return;
+      }
+      await previewRefinement(lc, log, [uri]);
+    }),
+    vscode.commands.registerCommand(Commands.refineAll, () => previewRefinement(lc, log, undefined)),
+  );
+
+  try {
+    await lc.start();
+  } catch (e) {
+    log.error(`the language server did not start: ${e instanceof Error ? e.message : e}`);
+    void vscode.window.showErrorMessage('IAM Policy Refiner: the language server did not start; see the output.');
+  }
+}
+
+export async function deactivate(): Promise<void> {
+  const c = client;
+  client = undefined;
+  if (c) await c.stop();
+}
+
+/**
+ * Asks the server for the verified refinement, then applies it as a refactoring that VS Code shows
+ * in its preview: every change needs confirmation. A file edited meanwhile is not touched.
+ */
+async function previewRefinement(lc: LanguageClient, log: vscode.LogOutputChannel, uris: vscode.Uri[] | undefined): Promise<void> {
+  const result = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Window, title: uris ? 'Refining IAM policy…' : 'Refining IAM policy files…' },
+    () => lc.sendRequest(RefinementRequest, { uris: uris?.map((u) => lc.code2ProtocolConverter.asUri(u)) }),
+  );
+  const name = (f: FileRefinement) => vscode.workspace.asRelativePath(lc.protocol2CodeConverter.asUri(f.uri));
+  for (const f of result.files) {
+    if (f.error) {
+      log.warn(`${name(f)}: ${f.error}`);
+      if (f.nothingLeft || uris) void vscode.window.showWarningMessage(`${name(f)}: ${f.error}`);
+    } else if (f.summary) log.info(`${name(f)}: ${f.summary}`);
+  }
+  const changed = result.files.filter((f) => !f.error && f.summary && f.summary !== 'nothing to change');
+  if (changed.length === 0) {
+    if (!result.files.some((f) => f.error)) {
+      void vscode.window.showInformationMessage(uris ? 'Nothing to refine: no action this file allows is unused.' : 'No policy file has unused permissions to refine.');
+    }
+    return;
+  }
+  // the edit is for the versions the server saw; a document changed since is not refined blindly
+  for (const f of changed) {
+    if (f.version === null) continue;
+    const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === lc.protocol2CodeConverter.asUri(f.uri).toString());
+    if (doc && doc.version !== f.version) {
+      void vscode.window.showWarningMessage(`${name(f)} changed while it was being refined; run the command again.`);
+      return;
+    }
+  }
+  const converted = await lc.protocol2CodeConverter.asWorkspaceEdit(result.edit);
+  const edit = new vscode.WorkspaceEdit();
+  const summaries = new Map(changed.map((f) => [lc.protocol2CodeConverter.asUri(f.uri).toString(), f.summary!]));
+  for (const [uri, edits] of converted.entries()) {
+    const metadata: vscode.WorkspaceEditEntryMetadata = {
+      needsConfirmation: true,
+      label: 'Least-privilege refinement',
+      description: summaries.get(uri.toString()),
+    };
+    for (const e of edits) edit.replace(uri, e.range, e.newText, metadata);
+  }
+  const applied = await vscode.workspace.applyEdit(edit, { isRefactoring: true });
+  if (!applied) log.info('refinement preview dismissed or not applied');
+}

@@ -1,0 +1,148 @@
+import {
+  Binding,
+  Catalog,
+  DocumentContext,
+  InternalVerificationError,
+  LineIndex,
+  NothingLeftError,
+  ParsedDocument,
+  Problem,
+  RefineResult,
+  Scope,
+  analyzeDocument,
+  refineDocument,
+  bindPolicy,
+  documentContext,
+  emptyConfig,
+  mayContainPolicy,
+  parsePolicyDocument,
+  roleName,
+} from '../core';
+import { ProjectSnapshot, isAnalysed } from './project';
+
+/** Policy files larger than this are skipped (with one information diagnostic). */
+export const MAX_POLICY_BYTES = 1024 * 1024;
+
+export type AnalysisKind =
+  /** Not a policy document (or disabled / excluded / a findings or config file): costs nothing. */
+  | 'none'
+  | 'too-large'
+  | 'policy';
+
+/** Everything known about one version of one document; cached by uri+version and project generation. */
+export interface Analysis {
+  uri: string;
+  version: number | null;
+  kind: AnalysisKind;
+  text: string;
+  relPath?: string;
+  generation: number;
+  parsed?: ParsedDocument;
+  binding?: Binding;
+  context?: DocumentContext;
+  problems: Problem[];
+  /** Refinements already computed for this version, by scope. */
+  refinements: Map<string, RefineOutcome>;
+  /** Why it was skipped, for the status ("excluded by settings"…). */
+  note?: string;
+  lineIndex?: LineIndex;
+}
+
+/** Offsets ↔ positions for the analysed text (built on first use). */
+export function linesOf(a: Analysis): LineIndex {
+  return (a.lineIndex ??= new LineIndex(a.text));
+}
+
+export type RefineOutcome =
+  | { kind: 'ok'; result: RefineResult }
+  | { kind: 'nothing-left'; message: string }
+  | { kind: 'unavailable'; message: string };
+
+export interface AnalyzeInput {
+  uri: string;
+  version: number | null;
+  text: string;
+  relPath?: string;
+  /** Findings and config files are never analysed as policies. */
+  special: boolean;
+  snapshot: ProjectSnapshot | undefined;
+  catalog: () => Catalog;
+}
+
+export function analyze(input: AnalyzeInput): Analysis {
+  const { uri, version, text, relPath, snapshot } = input;
+  const base: Analysis = {
+    uri,
+    version,
+    kind: 'none',
+    text,
+    relPath,
+    generation: snapshot?.generation ?? -1,
+    problems: [],
+    refinements: new Map(),
+  };
+  if (input.special || !mayContainPolicy(text)) return base;
+  if (snapshot && !snapshot.settings.enable) return { ...base, note: 'disabled by iamRefiner.enable' };
+  if (snapshot && !isAnalysed(relPath, snapshot)) return { ...base, note: 'excluded by include/exclude' };
+  if (text.length > MAX_POLICY_BYTES) return { ...base, kind: 'too-large', note: `larger than ${MAX_POLICY_BYTES / 1024 / 1024} MB` };
+  const parsed = parsePolicyDocument(text);
+  if (parsed.policies.length === 0) return base;
+  const catalog = input.catalog();
+  const findings = snapshot?.findings ?? [];
+  // an untitled document binds by its name, like a file of that name would
+  const binding = bindPolicy(relPath ?? uri.slice(uri.lastIndexOf('/') + 1).replace(/^[a-z]+:/, ''), snapshot?.config ?? emptyConfig(), findings);
+  const context = documentContext(catalog, parsed, findings, binding);
+  let problems = analyzeDocument(parsed, { catalog, universe: context.universe, unused: context.unused });
+  // while the JSON is broken, the policy checks mostly describe the half-typed text: keep the action checks only
+  if (parsed.hasSyntaxErrors) problems = problems.filter((p) => p.code !== 'invalid-policy');
+  problems = problems.filter((p) => p.code !== 'invalid-json'); // the JSON language support reports those
+  return { ...base, kind: 'policy', parsed, binding, context, problems };
+}
+
+function scopeKey(scope: Scope): string {
+  return scope.kind === 'document' ? 'doc' : scope.kind === 'statement' ? `s${scope.policy}.${scope.statement}` : `e${scope.policy}.${scope.statement}.${scope.entry}`;
+}
+
+/**
+ * The verified refinement of a scope of this analysis (cached). Never an edit on broken JSON, never
+ * an unverified one: NothingLeftError and verification failures become outcomes with a message.
+ */
+export function refinement(a: Analysis, scope: Scope, log: (m: string) => void): RefineOutcome {
+  const key = scopeKey(scope);
+  let r = a.refinements.get(key);
+  if (r) return r;
+  if (a.kind !== 'policy' || !a.parsed || !a.context) r = { kind: 'unavailable', message: 'not a policy document' };
+  else if (a.parsed.hasSyntaxErrors) r = { kind: 'unavailable', message: 'fix the JSON syntax errors first' };
+  else if (!a.context.unused) r = { kind: 'unavailable', message: bindingProblem(a.binding) };
+  else {
+    try {
+      r = { kind: 'ok', result: refineDocument({ universe: a.context.universe, unused: a.context.unused.indexes }, a.parsed, scope) };
+    } catch (e) {
+      if (e instanceof NothingLeftError) r = { kind: 'nothing-left', message: e.message };
+      else {
+        const message = e instanceof InternalVerificationError ? e.message : `internal error: ${e instanceof Error ? e.message : e}`;
+        log(`refining ${a.uri} (${key}) failed: ${e instanceof Error ? e.stack : e}`);
+        r = { kind: 'unavailable', message };
+      }
+    }
+  }
+  a.refinements.set(key, r);
+  return r;
+}
+
+function bindingProblem(b: Binding | undefined): string {
+  if (!b || b.kind === 'no-findings') return 'no findings apply to this file';
+  if (b.kind === 'ambiguous') return `the findings concern several roles (${b.candidates.map(roleName).join(', ')}); bind this file to one in iam-refiner.json`;
+  return 'no findings apply to this file';
+}
+
+/** "roles Deployer (iam-refiner.json)" — for the status and hovers. */
+export function describeBinding(a: Analysis): string {
+  if (a.kind === 'too-large') return `skipped: ${a.note}`;
+  if (a.kind === 'none') return a.note ? `skipped: ${a.note}` : 'not a policy';
+  const b = a.binding;
+  if (!b || b.kind === 'no-findings') return 'no findings';
+  if (b.kind === 'ambiguous') return `ambiguous: ${b.candidates.map(roleName).join(', ')}`;
+  if (b.kind === 'all') return b.roles.length ? `role ${roleName(b.roles[0])}` : 'all findings';
+  return `${b.roles.length === 1 ? 'role' : 'roles'} ${b.roles.map(roleName).join(', ')} (${b.via === 'config' ? 'iam-refiner.json' : 'file name'})`;
+}

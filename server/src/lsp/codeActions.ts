@@ -1,0 +1,160 @@
+import { CodeAction, CodeActionKind, Diagnostic, TextEdit, WorkspaceEdit } from 'vscode-languageserver';
+import { CONFIG_FILE, RefineResult, Scope, StatementPlan, TextEdit as CoreEdit, roleName } from '../core';
+import { BindRoleArgs, DIAGNOSTIC_SOURCE, DiagnosticData, FIX_ALL_KIND } from '../protocol';
+import { Analysis, linesOf, refinement, RefineOutcome } from './analysis';
+import { rangeOf } from './diagnostics';
+
+export interface EditCapabilities {
+  documentChanges: boolean;
+  createFile: boolean;
+  disabledSupport: boolean;
+}
+
+export function toTextEdits(a: Analysis, edits: CoreEdit[]): TextEdit[] {
+  const lines = linesOf(a);
+  return edits.map((e) => ({ range: rangeOf(lines, e.offset, e.length), newText: e.newText }));
+}
+
+/** A WorkspaceEdit for one document, pinned to the version it was computed on when the client allows. */
+export function documentEdit(uri: string, version: number | null, edits: TextEdit[], caps: EditCapabilities): WorkspaceEdit {
+  if (caps.documentChanges) return { documentChanges: [{ textDocument: { uri, version }, edits }] };
+  return { changes: { [uri]: edits } };
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+function statementPlan(r: RefineResult, policy: number, statement: number): StatementPlan | undefined {
+  return r.plans[policy]?.statements[statement];
+}
+
+/** A title that names the result: "Refine s3:Get* to 9 patterns", "Remove unused lambda:GetFunction". */
+function entryTitle(r: RefineResult | undefined, d: DiagnosticData, code: string): string {
+  const t = d.target!;
+  const pattern = d.target!.entry === undefined ? 'this statement' : d.pattern ?? 'this action';
+  const c = r && statementPlan(r, t.policy, t.statement)?.change;
+  if (!c) return code === 'unused-action' ? `Remove unused ${pattern}` : `Refine ${pattern}`;
+  if (c.kind === 'remove') return `Remove unused ${pattern} (and the statement it leaves empty)`;
+  if (c.kind === 'to-not-action') return `Refine "*" to NotAction with ${plural(c.patterns.length, 'pattern')}`;
+  if (c.kind === 'extend-not-action') return `Add the unused actions to NotAction (${plural(c.patterns.length, 'pattern')})`;
+  if (c.kind === 'entries' && t.entry !== undefined) {
+    const f = c.fates[t.entry];
+    if (f?.kind === 'remove') return code === 'unused-action' ? `Remove unused ${pattern}` : `Remove ${pattern} (what it must still allow is listed already)`;
+    if (f?.kind === 'replace') return f.patterns.length === 1 ? `Refine ${pattern} to ${f.patterns[0]}` : `Refine ${pattern} to ${plural(f.patterns.length, 'pattern')}`;
+  }
+  return `Refine ${pattern}`;
+}
+
+export function describeSummary(r: RefineResult): string {
+  const s = r.summary;
+  const parts: string[] = [];
+  if (s.removedActions) parts.push(`removed ${plural(s.removedActions, 'unused action')}`);
+  if (s.refinedWildcards) parts.push(`refined ${plural(s.refinedWildcards, 'wildcard')} into ${plural(s.writtenPatterns, 'pattern')}`);
+  if (s.notActionStatements) parts.push(`excluded unused actions in ${plural(s.notActionStatements, 'NotAction statement')}`);
+  if (s.removedStatements) parts.push(`removed ${plural(s.removedStatements, 'empty statement')}`);
+  return parts.join(', ') || 'nothing to change';
+}
+
+function refineAction(a: Analysis, outcome: RefineOutcome, title: (r?: RefineResult) => string, kind: string, caps: EditCapabilities, diagnostics?: Diagnostic[]): CodeAction | undefined {
+  if (outcome.kind === 'ok') {
+    if (outcome.result.edits.length === 0) return undefined;
+    return { title: title(outcome.result), kind, diagnostics, edit: documentEdit(a.uri, a.version, toTextEdits(a, outcome.result.edits), caps) };
+  }
+  if (outcome.kind === 'nothing-left' && caps.disabledSupport) {
+    // a clear reason instead of an edit IAM would reject
+    return { title: title(undefined), kind, diagnostics, disabled: { reason: outcome.message } };
+  }
+  return undefined;
+}
+
+export interface CodeActionInput {
+  analysis: Analysis;
+  diagnostics: Diagnostic[];
+  only?: string[];
+  caps: EditCapabilities;
+  log: (m: string) => void;
+  /** For unbound-policy: the binding edit for a role (or a command when the client cannot create files). */
+  bindingAction: (args: BindRoleArgs) => Promise<CodeAction | undefined>;
+}
+
+function wants(only: string[] | undefined, kind: string): boolean {
+  if (!only || only.length === 0) return kind.startsWith(CodeActionKind.QuickFix);
+  return only.some((o) => kind === o || kind.startsWith(o + '.'));
+}
+
+const FIXABLE = new Set(['unused-action', 'unused-wildcard']);
+
+/** Quick fixes for our diagnostics of the analysed version, and the fix-all source action. */
+export async function codeActions(input: CodeActionInput): Promise<CodeAction[]> {
+  const { analysis: a, caps, log } = input;
+  const out: CodeAction[] = [];
+  if (a.kind !== 'policy' || a.version === null) return out;
+  const ours = input.diagnostics.filter((d) => d.source === DIAGNOSTIC_SOURCE && (d.data as DiagnosticData | undefined)?.version === a.version);
+
+  if (wants(input.only, CodeActionKind.QuickFix)) {
+    const statementsOffered = new Set<string>();
+    const fixableCount = a.problems.filter((p) => FIXABLE.has(p.code)).length;
+    for (const d of ours) {
+      const data = d.data as DiagnosticData;
+      const code = String(d.code);
+      if (FIXABLE.has(code) && data.target) {
+        const t = data.target;
+        const scope: Scope = t.entry === undefined ? { kind: 'statement', policy: t.policy, statement: t.statement } : { kind: 'entry', policy: t.policy, statement: t.statement, entry: t.entry };
+        const fix = refineAction(a, refinement(a, scope, log), (r) => entryTitle(r, data, code), CodeActionKind.QuickFix, caps, [d]);
+        if (fix) {
+          fix.isPreferred = !fix.disabled;
+          out.push(fix);
+        }
+        const key = `${t.policy}.${t.statement}`;
+        const inStatement = a.problems.filter((p) => FIXABLE.has(p.code) && p.target?.policy === t.policy && p.target.statement === t.statement).length;
+        if (t.entry !== undefined && inStatement > 1 && !statementsOffered.has(key)) {
+          statementsOffered.add(key);
+          const st = refineAction(a, refinement(a, { kind: 'statement', policy: t.policy, statement: t.statement }, log), () => 'Refine this statement', CodeActionKind.QuickFix, caps, [d]);
+          if (st) out.push(st);
+        }
+      } else if (code === 'unknown-action' && data.target && data.suggestions?.length && !a.parsed?.hasSyntaxErrors) {
+        const t = data.target;
+        const node = t.entry === undefined ? undefined : a.parsed?.policies[t.policy]?.statements[t.statement]?.entries[t.entry]?.node;
+        if (!node) continue;
+        const range = rangeOf(linesOf(a), node.offset, node.length);
+        data.suggestions.forEach((s, i) => {
+          out.push({
+            title: `Replace with ${s}`,
+            kind: CodeActionKind.QuickFix,
+            diagnostics: [d],
+            isPreferred: i === 0 && data.suggestions!.length === 1,
+            edit: documentEdit(a.uri, a.version, [{ range, newText: JSON.stringify(s) }], caps),
+          });
+        });
+      } else if (code === 'unbound-policy' && data.candidates?.length && data.folderUri && data.relPath) {
+        for (const role of data.candidates) {
+          try {
+            const act = await input.bindingAction({ folderUri: data.folderUri, relPath: data.relPath, role });
+            if (act) out.push({ ...act, diagnostics: [d] });
+          } catch (e) {
+            log(`binding action for ${role} failed: ${e instanceof Error ? e.message : e}`);
+          }
+        }
+      }
+    }
+    if (ours.some((d) => FIXABLE.has(String(d.code))) && fixableCount > 1) {
+      const all = refineAction(a, refinement(a, { kind: 'document' }, log), () => 'Refine the whole file', CodeActionKind.QuickFix, caps);
+      if (all) out.push(all);
+    }
+  }
+
+  if (wants(input.only, FIX_ALL_KIND) && input.only?.length) {
+    // source.fixAll: versioned edits for the whole file, nothing when there is nothing (or nothing safe) to do
+    const outcome = refinement(a, { kind: 'document' }, log);
+    if (outcome.kind === 'ok' && outcome.result.edits.length) {
+      out.push({ title: `Refine the IAM policy (${describeSummary(outcome.result)})`, kind: FIX_ALL_KIND, edit: documentEdit(a.uri, a.version, toTextEdits(a, outcome.result.edits), caps) });
+    }
+  }
+  return out;
+}
+
+export function bindTitle(role: string, exists: boolean): string {
+  return `Bind this policy to role ${roleName(role)} in ${CONFIG_FILE}${exists ? '' : ' (creates it)'}`;
+}
+

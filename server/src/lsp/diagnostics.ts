@@ -1,0 +1,180 @@
+import { CodeDescription, Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, DiagnosticTag, Range } from 'vscode-languageserver';
+import { InputError, LineIndex, Problem, README_URL, roleName } from '../core';
+import { DIAGNOSTIC_SOURCE, DiagnosticCode, DiagnosticData, SeveritySetting, Settings } from '../protocol';
+import { Analysis, MAX_POLICY_BYTES, linesOf } from './analysis';
+import { FindingsSource } from './findingsProvider';
+import { ProjectSnapshot } from './project';
+
+const README = README_URL.replace(/#.*$/, '');
+
+/** The README section explaining a code (`#unused-action`, …). */
+export function codeDescription(code: DiagnosticCode): CodeDescription | undefined {
+  return code === 'unused-action' || code === 'unused-wildcard' || code === 'unknown-action' ? { href: `${README}#${code}` } : undefined;
+}
+
+const SEVERITY: Record<Exclude<SeveritySetting, 'off'>, DiagnosticSeverity> = {
+  error: DiagnosticSeverity.Error,
+  warning: DiagnosticSeverity.Warning,
+  information: DiagnosticSeverity.Information,
+  hint: DiagnosticSeverity.Hint,
+};
+
+function severityFor(p: Problem, settings: Settings): DiagnosticSeverity | undefined {
+  const configured: SeveritySetting =
+    p.code === 'unused-action'
+      ? settings.severity.unusedAction
+      : p.code === 'unused-wildcard'
+        ? settings.severity.unusedWildcard
+        : p.code === 'unknown-action'
+          ? settings.severity.unknownAction
+          : p.severity;
+  return configured === 'off' ? undefined : SEVERITY[configured];
+}
+
+export function rangeOf(lines: LineIndex, offset: number, length: number): Range {
+  return { start: lines.position(offset), end: lines.position(offset + length) };
+}
+
+/** How many unused actions related information lists before "… and N more". */
+const RELATED_LIMIT = 30;
+
+const sourceLines = new WeakMap<FindingsSource, LineIndex>();
+
+/** Where a findings file names an action (`"GetBucketAcl"` or `"s3:GetBucketAcl"`), else its service. */
+function locate(sources: FindingsSource[], action: string): { uri: string; range: Range } | undefined {
+  const colon = action.indexOf(':');
+  const service = action.slice(0, colon);
+  const short = action.slice(colon + 1);
+  for (const needle of [`"${action}"`, `"${short}"`, `"${service}"`]) {
+    for (const s of sources) {
+      if (!s.uri || !s.text || s.error) continue;
+      let at = s.text.indexOf(needle);
+      if (at < 0 && needle !== `"${service}"`) at = s.text.toLowerCase().indexOf(needle.toLowerCase());
+      if (at < 0) continue;
+      let lines = sourceLines.get(s);
+      if (!lines) sourceLines.set(s, (lines = new LineIndex(s.text)));
+      return { uri: s.uri, range: rangeOf(lines, at, needle.length) };
+    }
+  }
+  return undefined;
+}
+
+function related(a: Analysis, p: Problem, own: Range, snap: ProjectSnapshot | undefined): DiagnosticRelatedInformation[] | undefined {
+  if (!p.unused?.length || (p.code !== 'unused-wildcard' && p.code !== 'unused-action')) return undefined;
+  if (p.code === 'unused-action' && p.unused.length === 1 && !isWildcardish(p.pattern)) {
+    const at = snap && locate(snap.sources, p.unused[0]);
+    return at ? [{ location: at, message: `${p.unused[0]}: listed as unused here` }] : undefined;
+  }
+  const unused = a.context?.unused;
+  const u = a.context?.universe;
+  const out: DiagnosticRelatedInformation[] = [];
+  for (const name of p.unused.slice(0, RELATED_LIMIT)) {
+    const i = u?.indexOf(name);
+    const info = i !== undefined ? unused?.info.get(i) : undefined;
+    const when = info ? lastUsed(info.lastAccessed) : '';
+    const at = snap && locate(snap.sources, name);
+    out.push({ location: at ?? { uri: a.uri, range: own }, message: `unused: ${name}${when}` });
+  }
+  if (p.unused.length > RELATED_LIMIT) out.push({ location: { uri: a.uri, range: own }, message: `… and ${p.unused.length - RELATED_LIMIT} more unused actions (hover for the list)` });
+  return out;
+}
+
+function isWildcardish(p: string | undefined): boolean {
+  return !!p && /[*?]/.test(p);
+}
+
+function lastUsed(m: Map<string, string | undefined>): string {
+  const dates = [...m.values()].filter((d): d is string => !!d).sort();
+  return dates.length ? ` (last used ${dates[dates.length - 1].slice(0, 10)})` : '';
+}
+
+/** The diagnostics of one analysed document version. */
+export function documentDiagnostics(a: Analysis, snap: ProjectSnapshot | undefined, settings: Settings): Diagnostic[] {
+  if (a.version === null) return [];
+  if (a.kind === 'too-large') {
+    return [
+      {
+        range: { start: { line: 0, character: 0 }, end: { line: 0, character: 1 } },
+        severity: DiagnosticSeverity.Information,
+        source: DIAGNOSTIC_SOURCE,
+        code: 'file-too-large',
+        message: `This policy file is larger than ${MAX_POLICY_BYTES / 1024 / 1024} MB and is not analysed.`,
+        data: { version: a.version } satisfies DiagnosticData,
+      },
+    ];
+  }
+  if (a.kind !== 'policy' || !a.parsed) return [];
+  const lines = linesOf(a);
+  const out: Diagnostic[] = [];
+  for (const p of a.problems) {
+    const severity = severityFor(p, settings);
+    if (severity === undefined) continue;
+    const range = rangeOf(lines, p.offset, p.length);
+    const code = p.code as DiagnosticCode;
+    const d: Diagnostic = {
+      range,
+      severity,
+      source: DIAGNOSTIC_SOURCE,
+      code,
+      message: p.message,
+      data: { version: a.version, target: p.target, pattern: p.pattern, suggestions: p.suggestions } satisfies DiagnosticData,
+    };
+    const cd = codeDescription(code);
+    if (cd) d.codeDescription = cd;
+    if (p.unnecessary) d.tags = [DiagnosticTag.Unnecessary];
+    const rel = related(a, p, range, snap);
+    if (rel?.length) d.relatedInformation = rel;
+    out.push(d);
+  }
+  const b = a.binding;
+  if (b?.kind === 'ambiguous') {
+    const key = a.parsed.policies[0].statementProperty.children![0];
+    const names = b.candidates.map(roleName);
+    out.push({
+      range: rangeOf(lines, key.offset, key.length),
+      severity: DiagnosticSeverity.Information,
+      source: DIAGNOSTIC_SOURCE,
+      code: 'unbound-policy',
+      message: `The findings concern ${b.candidates.length} roles (${names.join(', ')}): say which this policy belongs to in iam-refiner.json ("roles") to see its unused permissions.`,
+      data: { version: a.version, candidates: b.candidates, relPath: a.relPath, folderUri: snap?.status.uri } satisfies DiagnosticData,
+    });
+  }
+  return out;
+}
+
+function errorRange(e: Error): Range {
+  if (e instanceof InputError) {
+    const line = Math.max(0, e.line - 1);
+    const character = Math.max(0, e.column - 1);
+    return { start: { line, character }, end: { line, character: character + 1 } };
+  }
+  return { start: { line: 0, character: 0 }, end: { line: 0, character: 1 } };
+}
+
+/** Diagnostics on the project's own files: a broken findings file, a broken iam-refiner.json. Keyed by URI. */
+export function projectDiagnostics(snap: ProjectSnapshot): Map<string, Diagnostic[]> {
+  const out = new Map<string, Diagnostic[]>();
+  const add = (uri: string, d: Diagnostic) => out.set(uri, [...(out.get(uri) ?? []), d]);
+  for (const s of snap.sources) {
+    if (!s.error || !s.uri) continue;
+    const detail = s.error instanceof InputError ? s.error.detail : s.error.message;
+    add(s.uri, {
+      range: errorRange(s.error),
+      severity: DiagnosticSeverity.Error,
+      source: DIAGNOSTIC_SOURCE,
+      code: 'invalid-findings',
+      message: `${detail}. These findings are ignored; the other findings still apply.`,
+    });
+  }
+  if (snap.configError && snap.configUri) {
+    const detail = snap.configError instanceof InputError ? snap.configError.detail : snap.configError.message;
+    add(snap.configUri, {
+      range: errorRange(snap.configError),
+      severity: DiagnosticSeverity.Error,
+      source: DIAGNOSTIC_SOURCE,
+      code: 'invalid-config',
+      message: `${detail}. iam-refiner.json is ignored until this is fixed.`,
+    });
+  }
+  return out;
+}

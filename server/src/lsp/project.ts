@@ -1,0 +1,231 @@
+import * as path from 'node:path';
+import {
+  CONFIG_FILE,
+  Catalog,
+  Finding,
+  InputError,
+  ProjectConfig,
+  emptyConfig,
+  findingRoles,
+  isUnusedPermission,
+  matchesGlob,
+  parseConfig,
+  resolveUnused,
+  universeFor,
+  findingActionNames,
+} from '../core';
+import { DEFAULT_FINDINGS_GLOBS, FindingsSourceStatus, FolderStatus, Settings } from '../protocol';
+import { FindingsProvider, FindingsSource, FolderInfo } from './findingsProvider';
+import { pathKey, pathToUri, relativePosix } from './paths';
+
+export interface ProjectHost {
+  settings(scopeUri: string): Promise<Settings>;
+  /** Open document text, else the disk, else undefined. */
+  readText(absPath: string): Promise<string | undefined>;
+  providers(): FindingsProvider[];
+  catalog(): Catalog;
+  log(message: string): void;
+}
+
+/** What one reload of a folder produced; replaced as a whole, never mutated. */
+export interface ProjectSnapshot {
+  generation: number;
+  settings: Settings;
+  config: ProjectConfig;
+  configUri?: string;
+  configPresent: boolean;
+  configError?: InputError | Error;
+  globs: string[];
+  defaultGlobs: boolean;
+  sources: FindingsSource[];
+  findings: Finding[];
+  status: FolderStatus;
+}
+
+/** A workspace folder (or the directory of a file outside every folder): its configuration and findings. */
+export class Project {
+  private current: ProjectSnapshot | undefined;
+  private loading: Promise<ProjectSnapshot> | undefined;
+  private dirty = false;
+  private generation = 0;
+  private disposed = false;
+
+  constructor(readonly folder: FolderInfo, private readonly host: ProjectHost, private readonly onReloaded: (p: Project) => void) {}
+
+  get snapshot(): ProjectSnapshot | undefined {
+    return this.current;
+  }
+
+  /** The latest snapshot, loading it first if needed. */
+  async ready(): Promise<ProjectSnapshot> {
+    if (this.loading) return this.loading;
+    if (this.current && !this.dirty) return this.current;
+    return this.reload();
+  }
+
+  /** Marks the project stale and reloads it (calls coalesce: one reload runs at a time, then the latest). */
+  reload(): Promise<ProjectSnapshot> {
+    this.dirty = true;
+    if (!this.loading) {
+      this.loading = (async () => {
+        try {
+          let snap: ProjectSnapshot | undefined;
+          while (this.dirty && !this.disposed) {
+            this.dirty = false;
+            snap = await this.load();
+          }
+          if (snap) this.report(snap);
+          this.current = snap ?? this.current!;
+          return this.current;
+        } finally {
+          this.loading = undefined;
+        }
+      })();
+      this.loading.then(
+        () => !this.disposed && this.onReloaded(this),
+        (e) => this.host.log(`reloading ${this.folder.name} failed: ${e instanceof Error ? e.stack : e}`),
+      );
+    }
+    return this.loading;
+  }
+
+  dispose(): void {
+    this.disposed = true;
+  }
+
+  get configPath(): string | undefined {
+    return this.folder.path ? path.join(this.folder.path, CONFIG_FILE) : undefined;
+  }
+
+  relPath(absPath: string): string | undefined {
+    return this.folder.path ? relativePosix(this.folder.path, absPath) : undefined;
+  }
+
+  isConfigFile(absPath: string): boolean {
+    const c = this.configPath;
+    return !!c && pathKey(c) === pathKey(absPath);
+  }
+
+  /** Whether a file is (or would be) read as a findings file. */
+  isFindingsFile(absPath: string): boolean {
+    const rel = this.relPath(absPath);
+    const snap = this.current;
+    if (!rel || !snap) return false;
+    return snap.globs.some((g) => matchesGlob(g, rel));
+  }
+
+  private async load(): Promise<ProjectSnapshot> {
+    const generation = ++this.generation;
+    const settings = await this.host.settings(this.folder.uri);
+    let config = emptyConfig();
+    let configError: Error | undefined;
+    let configPresent = false;
+    const configPath = this.configPath;
+    if (configPath) {
+      const text = await this.host.readText(configPath);
+      if (text !== undefined) {
+        configPresent = true;
+        try {
+          config = parseConfig(CONFIG_FILE, text);
+        } catch (e) {
+          configError = e instanceof Error ? e : new Error(String(e));
+          this.host.log(`${this.folder.name}: ${configError.message}`);
+        }
+      }
+    }
+    const named = [...config.findings, ...settings.findings];
+    const defaultGlobs = named.length === 0;
+    const globs = defaultGlobs ? [...DEFAULT_FINDINGS_GLOBS] : [...new Set(named)];
+    const sources: FindingsSource[] = [];
+    for (const provider of this.host.providers()) {
+      try {
+        sources.push(
+          ...(await provider.load({
+            folder: this.folder,
+            settings,
+            globs,
+            readText: (p) => this.host.readText(p),
+            isCancelled: () => this.dirty || this.disposed,
+          })),
+        );
+      } catch (e) {
+        this.host.log(`findings provider ${provider.id} failed for ${this.folder.name}: ${e instanceof Error ? e.stack : e}`);
+        sources.push({ id: `${provider.id}:error`, kind: provider.id, label: provider.id, findings: [], error: e instanceof Error ? e : new Error(String(e)) });
+      }
+    }
+    const findings = sources.flatMap((s) => s.findings);
+    const snap: ProjectSnapshot = {
+      generation,
+      settings,
+      config,
+      configUri: configPath ? pathToUri(configPath) : undefined,
+      configPresent,
+      configError,
+      globs,
+      defaultGlobs,
+      sources,
+      findings,
+      status: undefined as unknown as FolderStatus,
+    };
+    snap.status = this.describe(snap);
+    return snap;
+  }
+
+  private report(snap: ProjectSnapshot): void {
+    const { configPresent, configError, sources } = snap;
+    for (const s of sources) if (s.error) this.host.log(`${this.folder.name}: findings ${s.label}: ${s.error.message}`);
+    this.host.log(
+      `${this.folder.name}: ${sources.length} findings source(s) [${sources.map((s) => s.label).join(', ')}], ${snap.status.roles.length} role(s), ${snap.status.unusedActions} unused action(s)${configPresent ? `, ${CONFIG_FILE}${configError ? ' (invalid)' : ''}` : ''}`,
+    );
+  }
+
+  private describe(snap: ProjectSnapshot): FolderStatus {
+    const relevant = snap.findings.filter(isUnusedPermission);
+    const roles = findingRoles(relevant);
+    let unusedActions = 0;
+    try {
+      const catalog = this.host.catalog();
+      const universe = universeFor(catalog, findingActionNames(relevant));
+      const all = new Set<number>();
+      const groups = roles.length ? roles.map((r) => [r]) : [undefined];
+      for (const g of groups) for (const i of resolveUnused(relevant, universe, g).indexes) all.add(i);
+      unusedActions = all.size;
+    } catch (e) {
+      this.host.log(`counting unused actions failed: ${e instanceof Error ? e.message : e}`);
+    }
+    const sources: FindingsSourceStatus[] = snap.sources.map((s) => ({
+      kind: s.kind,
+      label: s.label,
+      uri: s.uri,
+      roles: findingRoles(s.findings),
+      findings: s.findings.length,
+      analyzedAt: s.analyzedAt,
+      error: s.error?.message,
+    }));
+    const dates = snap.sources.filter((s) => !s.error && s.findings.length).map((s) => s.analyzedAt).filter((d): d is string => !!d).sort();
+    return {
+      uri: this.folder.uri,
+      name: this.folder.name,
+      configUri: snap.configPresent ? snap.configUri : undefined,
+      configError: snap.configError?.message,
+      findingsGlobs: snap.globs,
+      defaultGlobs: snap.defaultGlobs,
+      sources,
+      roles,
+      unusedActions,
+      oldestAnalyzedAt: dates[0],
+      newestAnalyzedAt: dates[dates.length - 1],
+      enabled: snap.settings.enable,
+    };
+  }
+}
+
+/** Include/exclude globs of iam-refiner.json and the settings, for a policy file's relative path. */
+export function isAnalysed(relPath: string | undefined, snap: ProjectSnapshot): boolean {
+  if (!relPath) return true;
+  const include = [...snap.config.include, ...snap.settings.include];
+  const exclude = [...snap.config.exclude, ...snap.settings.exclude];
+  if (include.length && !include.some((g) => matchesGlob(g, relPath))) return false;
+  return !exclude.some((g) => matchesGlob(g, relPath));
+}
+

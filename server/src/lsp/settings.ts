@@ -1,0 +1,82 @@
+import { DEFAULT_SETTINGS, SeveritySetting, Settings } from '../protocol';
+
+const SEVERITIES = new Set<SeveritySetting>(['error', 'warning', 'information', 'hint', 'off']);
+
+function strings(v: unknown, fallback: string[]): string[] {
+  if (typeof v === 'string') return [v];
+  if (Array.isArray(v)) return v.filter((x): x is string => typeof x === 'string' && x.length > 0);
+  return fallback;
+}
+
+function severity(v: unknown, fallback: SeveritySetting): SeveritySetting {
+  return typeof v === 'string' && SEVERITIES.has(v as SeveritySetting) ? (v as SeveritySetting) : fallback;
+}
+
+function optString(v: unknown): string | undefined {
+  return typeof v === 'string' && v.trim() ? v.trim() : undefined;
+}
+
+/** Settings from whatever the client sent (`workspace/configuration`, initializationOptions…), defaults filled in. */
+export function normalizeSettings(raw: unknown): Settings {
+  const r = (raw && typeof raw === 'object' ? raw : {}) as Record<string, any>;
+  const d = DEFAULT_SETTINGS;
+  const sev = (r.severity && typeof r.severity === 'object' ? r.severity : {}) as Record<string, unknown>;
+  const live = (r.live && typeof r.live === 'object' ? r.live : {}) as Record<string, unknown>;
+  const interval = Number(live.refreshIntervalMinutes);
+  return {
+    enable: typeof r.enable === 'boolean' ? r.enable : d.enable,
+    findings: strings(r.findings, d.findings),
+    include: strings(r.include, d.include),
+    exclude: strings(r.exclude, d.exclude),
+    severity: {
+      unusedAction: severity(sev.unusedAction, d.severity.unusedAction),
+      unusedWildcard: severity(sev.unusedWildcard, d.severity.unusedWildcard),
+      unknownAction: severity(sev.unknownAction, d.severity.unknownAction),
+    },
+    live: {
+      enabled: typeof live.enabled === 'boolean' ? live.enabled : d.live.enabled,
+      region: optString(live.region),
+      profile: optString(live.profile),
+      analyzerArn: optString(live.analyzerArn),
+      endpoint: optString(live.endpoint),
+      refreshIntervalMinutes: Number.isFinite(interval) && interval > 0 ? interval : d.live.refreshIntervalMinutes,
+    },
+  };
+}
+
+/**
+ * Settings per resource (workspace folder), fetched with `workspace/configuration` once and kept
+ * until the client says they changed. Clients without that request get the settings they pushed.
+ */
+export class SettingsCache {
+  private readonly cache = new Map<string, Promise<Settings>>();
+  private pushed: unknown;
+
+  constructor(private readonly fetch: ((scopeUri: string) => Promise<unknown>) | undefined, initial: unknown, private readonly log: (m: string) => void) {
+    this.pushed = initial;
+  }
+
+  get(scopeUri: string): Promise<Settings> {
+    let s = this.cache.get(scopeUri);
+    if (!s) {
+      const fetch = this.fetch;
+      s = fetch
+        ? fetch(scopeUri).then(
+            (raw) => normalizeSettings(raw ?? this.pushed),
+            (e) => {
+              this.log(`workspace/configuration failed for ${scopeUri}: ${e instanceof Error ? e.message : e}`);
+              return normalizeSettings(this.pushed);
+            },
+          )
+        : Promise.resolve(normalizeSettings(this.pushed));
+      this.cache.set(scopeUri, s);
+    }
+    return s;
+  }
+
+  /** `workspace/didChangeConfiguration`: forget everything; keep pushed settings for clients that push. */
+  changed(pushed: unknown): void {
+    if (pushed !== undefined && pushed !== null) this.pushed = pushed;
+    this.cache.clear();
+  }
+}

@@ -1,0 +1,184 @@
+/**
+ * Language server timings, driven over stdio like an editor: didOpen → first diagnostics (cold:
+ * a fresh server process; warm: a running one), diagnostics of a 10 KB policy after an edit, and the
+ * server's memory with the catalog loaded. Called by test/bench/bench.ts; runnable on its own:
+ * `node out/test/bench/lspBench.js`.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { LspClient } from '../support/lspClient';
+import type { ServerStats } from '../../server/src/protocol';
+
+export interface BenchRow {
+  name: string;
+  median_ms: number;
+  min_ms: number;
+  max_ms: number;
+  target: string;
+  note: string;
+}
+
+export interface LspBenchOptions {
+  /** Fresh server processes for the cold figure (default 5). */
+  coldRuns?: number;
+  /** Documents opened in a running server for the warm figure (default 30). */
+  warmRuns?: number;
+  /** Edits of the 10 KB policy (default 30). */
+  editRuns?: number;
+  /** The server to run (default: dist/server.js, what ships; else the compiled out/ one). */
+  serverPath?: string;
+}
+
+const ROOT = path.resolve(__dirname, '../../..');
+
+function defaultServer(): string {
+  const bundled = path.join(ROOT, 'dist/server.js');
+  return existsSync(bundled) ? bundled : path.join(ROOT, 'out/server/src/serverMain.js');
+}
+
+function stats(name: string, samples: number[], target: string, note: string, digits = 1): BenchRow {
+  const s = [...samples].sort((a, b) => a - b);
+  const mid = s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  const r = (x: number) => Number(x.toFixed(digits));
+  return { name, median_ms: r(mid), min_ms: r(s[0]), max_ms: r(s[s.length - 1]), target, note };
+}
+
+/** A policy of about `bytes` characters: many statements mixing explicit actions and wildcards. */
+export function generatedPolicy(bytes: number): string {
+  const actions = [
+    'lambda:GetFunction',
+    'lambda:UpdateFunctionCode',
+    'lambda:Invoke*',
+    's3:Get*',
+    's3:List*',
+    's3:PutObject',
+    'ec2:Describe*',
+    'dynamodb:GetItem',
+    'dynamodb:Query',
+    'sqs:SendMessage',
+    'logs:CreateLogStream',
+    'logs:PutLogEvents',
+  ];
+  const statements: object[] = [];
+  let i = 0;
+  while (JSON.stringify({ Version: '2012-10-17', Statement: statements }, null, 2).length < bytes) {
+    statements.push({
+      Sid: `Statement${i}`,
+      Effect: 'Allow',
+      Action: [actions[i % actions.length], actions[(i + 3) % actions.length], actions[(i + 7) % actions.length]],
+      Resource: `arn:aws:s3:::bucket-${i}/*`,
+    });
+    i++;
+  }
+  return JSON.stringify({ Version: '2012-10-17', Statement: statements }, null, 2) + '\n';
+}
+
+async function start(dir: string, server: string, debounceMs?: number): Promise<LspClient> {
+  const { client } = await LspClient.start({
+    folders: [dir],
+    command: { exe: process.execPath, args: [server, '--stdio'] },
+    initializationOptions: debounceMs === undefined ? undefined : { debounceMs },
+  });
+  return client;
+}
+
+export async function lspBench(opts: LspBenchOptions = {}): Promise<BenchRow[]> {
+  const server = opts.serverPath ?? defaultServer();
+  const dir = mkdtempSync(path.join(tmpdir(), 'iam-lsp-bench-'));
+  const policy = readFileSync(path.join(ROOT, 'examples/policy.json'), 'utf8');
+  writeFileSync(path.join(dir, 'policy.json'), policy);
+  writeFileSync(path.join(dir, 'findings.json'), readFileSync(path.join(ROOT, 'examples/findings.json'), 'utf8'));
+  const big = generatedPolicy(10 * 1024);
+  writeFileSync(path.join(dir, 'big-policy.json'), big);
+  const rows: BenchRow[] = [];
+  try {
+    // cold: a fresh process; the clock starts at didOpen, right after `initialized`
+    const cold: number[] = [];
+    const fromSpawn: number[] = [];
+    for (let i = 0; i < (opts.coldRuns ?? 5); i++) {
+      const spawned = performance.now();
+      const c = await start(dir, server);
+      try {
+        const t0 = performance.now();
+        const uri = c.open(path.join(dir, 'policy.json'));
+        await c.waitForDiagnostics(uri, (d) => d.length === 9, 30_000);
+        cold.push(performance.now() - t0);
+        fromSpawn.push(performance.now() - spawned);
+      } finally {
+        await c.stop();
+      }
+    }
+    const spawnMedian = stats('', fromSpawn, '', '').median_ms;
+    rows.push(
+      stats(
+        'LSP didOpen → first diagnostics (cold server)',
+        cold,
+        '< 500 ms',
+        `fresh server process, clock from didOpen: catalog load, findings discovery, analysis (example policy, ${cold.length} runs); from process spawn: median ${spawnMedian} ms`,
+      ),
+    );
+
+    const c = await start(dir, server, 0);
+    try {
+      const first = c.open(path.join(dir, 'policy.json'));
+      await c.waitForDiagnostics(first, (d) => d.length === 9, 30_000);
+      // warm: a running server, a document it has not seen
+      const warm: number[] = [];
+      for (let i = 0; i < (opts.warmRuns ?? 30); i++) {
+        const file = path.join(dir, `warm-${i}.json`);
+        writeFileSync(file, policy);
+        const t0 = performance.now();
+        const uri = c.open(file);
+        await c.waitForDiagnostics(uri, (d) => d.length === 9);
+        warm.push(performance.now() - t0);
+        c.close(uri);
+      }
+      rows.push(stats('LSP didOpen → first diagnostics (warm server)', warm, '< 20 ms', `example policy opened in a running server (${warm.length} runs)`, 2));
+
+      // a 10 KB policy, edited: didChange → diagnostics of the new version
+      const bigUri = c.open(path.join(dir, 'big-policy.json'));
+      await c.waitForDiagnostics(bigUri, (d) => d.length > 0);
+      const edits: number[] = [];
+      for (let i = 0; i < (opts.editRuns ?? 30); i++) {
+        const doc = c.docs.get(bigUri)!;
+        const at = doc.getText().indexOf('"Statement0"') + 1;
+        const t0 = performance.now();
+        const version = c.edit(bigUri, [{ range: { start: doc.positionAt(at), end: doc.positionAt(at + 9) }, newText: i % 2 ? 'Statement' : 'Statemen2' }]);
+        await c.nextDiagnostics(bigUri, () => c.diagnostics.get(bigUri)?.version === version);
+        edits.push(performance.now() - t0);
+      }
+      rows.push(
+        stats('LSP diagnostics of a 10 KB policy after an edit', edits, '—', `${(big.length / 1024).toFixed(1)} KB, ${JSON.parse(big).Statement.length} statements; debounce set to 0 (the default 150 ms debounce adds to this while typing)`, 2),
+      );
+
+      const s = await c.request<ServerStats>('iamRefiner/serverStats');
+      const mb = s.rssBytes / 1024 / 1024;
+      rows.push({
+        name: 'LSP server memory with the catalog loaded (RSS, MB)',
+        median_ms: Number(mb.toFixed(1)),
+        min_ms: Number(mb.toFixed(1)),
+        max_ms: Number(mb.toFixed(1)),
+        target: '< 150 MB',
+        note: `value in MB, not ms; heap used ${(s.heapUsedBytes / 1024 / 1024).toFixed(1)} MB after ${s.validations} validations, ${s.documents} open documents; catalog loaded in ${s.catalogLoadMs?.toFixed(0)} ms`,
+      });
+    } finally {
+      await c.stop();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return rows;
+}
+
+if (require.main === module) {
+  lspBench().then(
+    (rows) => {
+      for (const r of rows) console.log(`${r.name.padEnd(52)} median ${String(r.median_ms).padStart(7)}  min ${String(r.min_ms).padStart(7)}  max ${String(r.max_ms).padStart(7)}  target ${r.target.padEnd(9)} ${r.note}`);
+    },
+    (e) => {
+      console.error(e);
+      process.exitCode = 1;
+    },
+  );
+}
