@@ -92,7 +92,8 @@ export function planStatement(ctx: RefineContext, st: StatementModel, p: number,
     return { ...none, change: { kind: 'extend-not-action', patterns }, expected: { key: 'NotAction', set: expectedExcluded } };
   }
   // Action
-  const star = st.entries.findIndex((e) => e.value.trim() === '*');
+  // exactly "*": a padded " *" matches nothing (see Universe.expand), so it must not become NotAction
+  const star = st.entries.findIndex((e) => e.value === '*');
   if (star >= 0) {
     if (!inScope(scope, p, s, star)) return none;
     if (ctx.unused.size === 0) return none;
@@ -109,8 +110,9 @@ export function planStatement(ctx: RefineContext, st: StatementModel, p: number,
     let fate: EntryFate = { kind: 'keep' };
     if (inScope(scope, p, s, k)) fate = refinePattern(ctx, e.value, allowed);
     if (fate.kind === 'replace') {
-      // a replacement already written elsewhere in the array adds nothing
+      // a replacement already written elsewhere in the array (or by an earlier replacement) adds nothing
       const patterns = fate.patterns.filter((x) => !kept.has(x.toLowerCase()));
+      for (const x of patterns) kept.add(x.toLowerCase());
       fate = patterns.length ? { kind: 'replace', patterns } : { kind: 'remove' };
     }
     if (fate.kind !== 'keep') changed = true;
