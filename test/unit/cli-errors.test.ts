@@ -121,3 +121,30 @@ test('check finds unknown actions with suggestions, without findings', async () 
   assert.match(r.out, /s4:GetObject is not an action .*did you mean s3:GetObject/);
   assert.match(r.err, /no findings given/);
 });
+
+test('a CloudFormation template: policies are refined in place; one whose every permission is unused is left and reported', async () => {
+  const template = {
+    AWSTemplateFormatVersion: '2010-09-09',
+    Resources: {
+      Reader: { Type: 'AWS::IAM::ManagedPolicy', Properties: { PolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['s3:Get*', 'lambda:GetFunction'], Resource: '*' }] } } },
+      Role: {
+        Type: 'AWS::IAM::Role',
+        Properties: {
+          AssumeRolePolicyDocument: { Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] },
+          Policies: [{ PolicyName: 'sqs', PolicyDocument: { Statement: [{ Effect: 'Allow', Action: 'sqs:*', Resource: '*' }] } }],
+        },
+      },
+    },
+  };
+  const text = JSON.stringify(template, null, 2);
+  const dir = workspace({ 't.json': text, 'f.json': '[{"serviceNamespace":"sqs"},{"serviceNamespace":"lambda","actions":["GetFunction"]},{"serviceNamespace":"s3","actions":["GetObjectAcl"]}]' });
+  const r = await cli(['refine', 't.json', '--findings', 'f.json'], dir);
+  assert.equal(r.code, 0, r.err);
+  const out = JSON.parse(r.out);
+  const actions = out.Resources.Reader.Properties.PolicyDocument.Statement[0].Action as string[];
+  assert.ok(!actions.includes('lambda:GetFunction'));
+  assert.ok(!actions.includes('s3:Get*') && actions.includes('s3:GetObject') && !actions.some((a) => a.toLowerCase() === 's3:getobjectacl'));
+  assert.deepEqual(out.Resources.Role.Properties.Policies[0].PolicyDocument.Statement[0].Action, 'sqs:*');
+  assert.deepEqual(out.Resources.Role.Properties.AssumeRolePolicyDocument, template.Resources.Role.Properties.AssumeRolePolicyDocument);
+  assert.match(r.err, /every permission in Role\.Policies\[0\] is unused; it was left as it is/);
+});

@@ -90,6 +90,7 @@ function refineCommand(argv: string[], io: CliIO, catalog: Catalog): number {
     if (e instanceof NothingLeftError) throw new CliError(`${rel}: ${e.message}`);
     throw e;
   }
+  for (const label of result.everythingUnused) io.err(`iam-refine: note: ${rel}: every permission in ${label} is unused; it was left as it is (IAM rejects an empty policy): detach or delete it instead\n`);
   const s = result.summary;
   const changed = result.edits.length > 0;
   const summary = changed

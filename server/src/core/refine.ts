@@ -136,6 +136,8 @@ export interface RefineResult {
   text: string;
   plans: PolicyPlan[];
   summary: RefineSummary;
+  /** Policies of a multi-policy document whose every permission is unused: left unchanged (IAM rejects an empty policy). */
+  everythingUnused: string[];
 }
 
 export interface RefineSummary {
@@ -176,17 +178,20 @@ function summarize(plans: PolicyPlan[]): RefineSummary {
  */
 export function refineDocument(ctx: RefineContext, doc: ParsedDocument, scope: Scope = { kind: 'document' }): RefineResult {
   const plans = planDocument(ctx, doc, scope);
-  for (const pp of plans) {
-    if (pp.policy.statements.length > 0 && pp.statements.every((sp) => sp.change.kind === 'remove')) {
-      const arr = pp.policy.statementProperty.children?.[1];
-      const untouchable = arr?.type === 'array' && (arr.children?.length ?? 0) > pp.policy.statements.length;
-      if (!untouchable) throw new NothingLeftError(pp.policy.label);
-    }
+  const emptied = plans.filter((pp) => {
+    if (pp.policy.statements.length === 0 || !pp.statements.every((sp) => sp.change.kind === 'remove')) return false;
+    const arr = pp.policy.statementProperty.children?.[1];
+    return !(arr?.type === 'array' && (arr.children?.length ?? 0) > pp.policy.statements.length);
+  });
+  if (emptied.length) {
+    // a template with several policies: the others are still refined; the empty ones are left as they are and reported
+    if (emptied.length === plans.length) throw new NothingLeftError(emptied[0].policy.label);
+    for (const pp of emptied) pp.statements = pp.statements.map((sp) => ({ ...sp, change: { kind: 'none' }, expected: undefined }));
   }
   const edits = planEdits(doc, plans);
   const text = applyEdits(doc.text, edits);
   if (edits.length) verify(ctx, doc, plans, text);
-  return { edits, text, plans, summary: summarize(plans) };
+  return { edits, text, plans, summary: summarize(plans), everythingUnused: emptied.map((pp) => pp.policy.label) };
 }
 
 function sameSet(a: Set<number>, b: Set<number>): boolean {
