@@ -1,0 +1,85 @@
+/** The example's diagnostics and hover, as VS Code shows them. */
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { LAMBDA_UNUSED, byCode, codeOf, fileUri, openFile, rangeOfText, restoreAll, textOf, versionOf, waitForExampleDiagnostics } from './helpers';
+
+describe('diagnostics on the example', () => {
+  let doc: vscode.TextDocument;
+  let ds: vscode.Diagnostic[];
+
+  before(async () => {
+    await restoreAll();
+    doc = await openFile('policy.json');
+    ds = await waitForExampleDiagnostics(doc);
+  });
+  after(restoreAll);
+
+  it('8 unused-action warnings, one on each listed lambda action, with the Unnecessary tag', () => {
+    const unused = byCode(ds, 'unused-action').sort((a, b) => a.range.start.compareTo(b.range.start));
+    assert.deepEqual(
+      unused.map((d) => textOf(doc, d.range)),
+      LAMBDA_UNUSED.map((a) => `"${a}"`),
+    );
+    LAMBDA_UNUSED.forEach((a, i) => {
+      const d = unused[i];
+      assert.ok(d.range.isEqual(rangeOfText(doc, `"${a}"`)), `${a}: range ${JSON.stringify(d.range)}`);
+      assert.equal(d.severity, vscode.DiagnosticSeverity.Warning);
+      assert.equal(d.source, 'iam-refiner');
+      assert.deepEqual(d.tags, [vscode.DiagnosticTag.Unnecessary]);
+      assert.match(d.message, new RegExp(`^${a.replace(/[*]/g, '\\*')} is unused`));
+      assert.equal(versionOf(d), doc.version);
+    });
+    // lambda:Invoke* covers no unused action: no diagnostic there
+    const invoke = rangeOfText(doc, '"lambda:Invoke*"');
+    assert.ok(!ds.some((d) => d.range.intersection(invoke)), 'lambda:Invoke* must not be flagged');
+  });
+
+  it('1 unused-wildcard warning on s3:Get*: 22 unused', () => {
+    const [w, ...more] = byCode(ds, 'unused-wildcard');
+    assert.equal(more.length, 0);
+    assert.equal(textOf(doc, w.range), '"s3:Get*"');
+    assert.equal(w.severity, vscode.DiagnosticSeverity.Warning);
+    assert.equal(w.source, 'iam-refiner');
+    assert.match(w.message, /^s3:Get\* allows 22 unused actions/);
+    assert.ok(!w.tags?.includes(vscode.DiagnosticTag.Unnecessary), 'a wildcard that is partly used is not "unnecessary"');
+    // related information points at the findings file, one entry per unused action
+    const rel = w.relatedInformation ?? [];
+    assert.equal(rel.length, 22);
+    assert.ok(rel.every((r) => r.location.uri.toString() === fileUri('findings.json').toString()));
+    assert.ok(rel.some((r) => r.message === 'unused: s3:GetBucketAcl'));
+    // s3:List* is not flagged
+    assert.ok(!ds.some((d) => d.range.intersection(rangeOfText(doc, '"s3:List*"'))));
+  });
+
+  it('codes link to the README', () => {
+    assert.deepEqual([...new Set(ds.map(codeOf))].sort(), ['unused-action', 'unused-wildcard']);
+    for (const d of ds) {
+      assert.ok(typeof d.code === 'object' && d.code.target.toString().endsWith(`#${codeOf(d)}`), `${codeOf(d)}: no README link (${JSON.stringify(d.code)})`);
+    }
+  });
+
+  it('no other extension complains about the example (the policy schema accepts it)', () => {
+    const others = vscode.languages.getDiagnostics(doc.uri).filter((d) => d.source !== 'iam-refiner');
+    assert.deepEqual(others.map((d) => `${d.source}: ${d.message}`), []);
+  });
+
+  it('hover on s3:Get*: 63 actions, 22 unused', async () => {
+    const at = rangeOfText(doc, 's3:Get*').start.translate(0, 3);
+    const hovers = (await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, at)) ?? [];
+    const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
+    assert.match(text, /s3:Get\*\*\* allows 63 actions/, text);
+    assert.match(text, /\*\*22 unused\*\*/, text);
+    assert.match(text, /41 used/, text);
+    assert.match(text, /catalog \d/, text);
+    const ours = hovers.find((h) => h.contents.some((c) => typeof c !== 'string' && /allows 63 actions/.test(c.value)));
+    assert.ok(ours?.range && textOf(doc, ours.range) === '"s3:Get*"', `hover range: ${JSON.stringify(ours?.range)}`);
+  });
+
+  it('hover on an unused lambda action says it is unused', async () => {
+    const at = rangeOfText(doc, 'lambda:AddPermission').start.translate(0, 3);
+    const hovers = (await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, at)) ?? [];
+    const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
+    assert.match(text, /\*\*lambda:AddPermission\*\*/, text);
+    assert.match(text, /\*\*Unused\*\*/, text);
+  });
+});

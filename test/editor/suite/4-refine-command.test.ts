@@ -1,0 +1,76 @@
+/**
+ * "IAM Refiner: Refine Whole File" (iamRefiner.refineFile): the client asks the server for the
+ * verified refinement and applies it as a refactoring that VS Code previews (needsConfirmation:
+ * the change starts unticked in the Refactor Preview); the suite answers the preview with VS
+ * Code's own commands, as a person would with the keyboard (Space on the file, Apply / Discard).
+ */
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import {
+  EXPECTED_S3,
+  actions,
+  applyRefactorPreview,
+  discardRefactorPreview,
+  fileUri,
+  originalText,
+  openFile,
+  restoreAll,
+  waitForDiagnostics,
+  waitForExampleDiagnostics,
+} from './helpers';
+
+describe('Refine Whole File command (refactor preview)', () => {
+  let doc: vscode.TextDocument;
+
+  beforeEach(async () => {
+    await restoreAll();
+    doc = await openFile('policy.json');
+    await waitForExampleDiagnostics(doc);
+  });
+  after(restoreAll);
+
+  it('shows a preview: discarding it leaves the file untouched', async () => {
+    const version = doc.version;
+    await discardRefactorPreview(() => vscode.commands.executeCommand('iamRefiner.refineFile', doc.uri));
+    assert.equal(doc.version, version, 'the document changed although the preview was discarded');
+    assert.equal(doc.getText(), originalText('policy.json'));
+    assert.equal(doc.isDirty, false);
+  });
+
+  it('ticking the change and applying the preview refines the whole file; no iam-refiner diagnostic remains', async () => {
+    await applyRefactorPreview(doc, () => vscode.commands.executeCommand('iamRefiner.refineFile', doc.uri));
+    assert.deepEqual(actions(doc), [['lambda:Invoke*'], [...EXPECTED_S3, 's3:List*']]);
+    const policy = JSON.parse(doc.getText());
+    assert.equal(policy.Statement[0].Resource, 'arn:aws:lambda:us-east-1:123456789012:function:my-lambda');
+    assert.equal(policy.Statement[1].Resource, '*');
+    await waitForDiagnostics(doc.uri, (ds) => ds.length === 0, { doc, what: 'no iam-refiner diagnostic' });
+    // one undo step brings the example back
+    await vscode.window.showTextDocument(doc);
+    await vscode.commands.executeCommand('undo');
+    assert.equal(doc.getText(), originalText('policy.json'));
+    await waitForExampleDiagnostics(doc);
+  });
+
+  it('works on the active editor without an argument (as from the command palette)', async () => {
+    assert.equal(vscode.window.activeTextEditor?.document, doc);
+    await applyRefactorPreview(doc, () => vscode.commands.executeCommand('iamRefiner.refineFile'));
+    assert.deepEqual(actions(doc), [['lambda:Invoke*'], [...EXPECTED_S3, 's3:List*']]);
+    await waitForDiagnostics(doc.uri, (ds) => ds.length === 0, { doc, what: 'no iam-refiner diagnostic' });
+  });
+
+  it('on an already refined file: nothing to change, no preview, the document is not touched', async () => {
+    await applyRefactorPreview(doc, () => vscode.commands.executeCommand('iamRefiner.refineFile', doc.uri));
+    await waitForDiagnostics(doc.uri, (ds) => ds.length === 0, { doc, what: 'no iam-refiner diagnostic' });
+    const version = doc.version;
+    // resolves by itself (an information message is shown): nothing waits for a preview
+    await vscode.commands.executeCommand('iamRefiner.refineFile', doc.uri);
+    assert.equal(doc.version, version);
+  });
+
+  it('Refine All Policy Files previews every policy file; discarding it changes nothing', async () => {
+    const other = await vscode.workspace.openTextDocument(fileUri('roles/app-policy.json'));
+    const before = [doc.getText(), other.getText()];
+    await discardRefactorPreview(() => vscode.commands.executeCommand('iamRefiner.refineAll'));
+    assert.deepEqual([doc.getText(), other.getText()], before);
+  });
+});

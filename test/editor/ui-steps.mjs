@@ -1,0 +1,291 @@
+// UI steps for test/editor/ui.mjs: what a person sees of IAM Policy Refiner in VS Code, on a
+// copy of test/editor/fixtures/workspace (the product's example), with the packaged .vsix
+// installed as a user installs it:
+//
+//   node test/editor/ui.mjs --vsix iam-policy-refiner.vsix --workspace test/editor/fixtures/workspace \
+//        --steps test/editor/ui-steps.mjs            (or --extension . for development mode)
+//
+// Each step is followed by a screenshot (test-results/editor/ui/NN-<step>.png) that shows
+// what the step claims: squiggles, the Problems panel, the hover, the quick-fix menu, the
+// refined text, the Refactor Preview, the clean file, the language status item.
+
+/** The least-general refinement of s3:Get* for the example. */
+const EXPECTED_S3 = [
+  's3:GetAccess*',
+  's3:GetAccountPublicAccessBlock',
+  's3:GetBucketAbac',
+  's3:GetBucketMetadataTableConfiguration',
+  's3:GetDataAccess',
+  's3:GetJobTagging',
+  's3:GetMulti*',
+  's3:GetObject*',
+  's3:GetStorage*',
+];
+const LAMBDA_UNUSED = [
+  'lambda:AddPermission',
+  'lambda:GetFunctionConfiguration',
+  'lambda:UpdateFunctionConfiguration',
+  'lambda:UpdateFunctionCode',
+  'lambda:CreateFunction',
+  'lambda:DeleteFunction',
+  'lambda:ListVersionsByFunction',
+  'lambda:GetFunction',
+];
+const EDITOR = '.editor-instance .monaco-editor';
+
+/**
+ * For each needle (e.g. '"s3:Get*"', quotes included so that "lambda:GetFunction" is not found
+ * inside "lambda:GetFunctionConfiguration"): whether a warning squiggle lies under it in the
+ * active editor; null when the text is not on screen.
+ */
+async function squiggled(page, needles) {
+  return page.evaluate(
+    ([needles, editorSel]) => {
+      const editor = document.querySelector(editorSel);
+      if (!editor) return needles.map(() => null);
+      const squiggles = [...editor.querySelectorAll('.squiggly-warning')].map((e) => e.getBoundingClientRect());
+      const norm = (s) => s.replace(/\u00a0/g, ' ');
+      const rectOf = (needle) => {
+        for (const line of editor.querySelectorAll('.view-lines .view-line')) {
+          const walker = document.createTreeWalker(line, NodeFilter.SHOW_TEXT);
+          let full = '';
+          const nodes = [];
+          for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+            nodes.push([n, full.length]);
+            full += norm(n.data);
+          }
+          const idx = full.indexOf(needle);
+          if (idx < 0) continue;
+          const at = (i) => nodes.find(([n, start]) => i >= start && i < start + n.data.length);
+          const [sn, ss] = at(idx);
+          const [en, es] = at(idx + needle.length - 1);
+          const r = document.createRange();
+          r.setStart(sn, idx - ss);
+          r.setEnd(en, idx + needle.length - es);
+          return r.getBoundingClientRect();
+        }
+        return null;
+      };
+      return needles.map((needle) => {
+        const r = rectOf(needle);
+        if (!r) return null;
+        // the squiggle covers the diagnostic's range (the string with its quotes), on that line
+        return squiggles.some((s) => s.left <= r.left + 3 && s.right >= r.right - 3 && s.top < r.bottom && s.bottom > r.top);
+      });
+    },
+    [needles, EDITOR],
+  );
+}
+
+async function squiggleCount(page) {
+  return page.locator(`${EDITOR} .squiggly-warning`).count();
+}
+
+/** Polls `fn` until it returns a truthy value (UI state that settles); throws `what` with the last value. */
+async function until(page, fn, what, timeout = 15_000) {
+  const deadline = Date.now() + timeout;
+  let last;
+  for (;;) {
+    last = await fn();
+    if (last) return last;
+    if (Date.now() > deadline) throw new Error(`${what} (last: ${JSON.stringify(last)})`);
+    await page.waitForTimeout(200);
+  }
+}
+
+/** The s3:… entries of the editor's visible text, in order. */
+function s3Entries(text) {
+  return [...text.matchAll(/"(s3:[^"]+)"/g)].map((m) => m[1]);
+}
+
+async function closeHover(page) {
+  await page.keyboard.press('Escape');
+  await page.mouse.move(5, 450);
+}
+
+export default [
+  {
+    name: 'workbench loads',
+    run: async ({ page, ui }) => {
+      await ui.waitForWorkbench(page);
+    },
+  },
+  {
+    name: 'squiggles under the eight lambda actions and s3:Get*',
+    run: async ({ page, ui }) => {
+      await ui.openFile(page, 'policy.json');
+      await ui.waitForSquiggles(page, { severity: 'warning', min: 9, timeout: 45_000 });
+      const needles = [...LAMBDA_UNUSED.map((a) => `"${a}"`), '"s3:Get*"'];
+      await until(
+        page,
+        async () => {
+          const r = await squiggled(page, needles);
+          return r.every((x) => x === true) && r;
+        },
+        `squiggles expected under ${needles.join(', ')}`,
+      ).catch(async (e) => {
+        const r = await squiggled(page, needles);
+        throw new Error(`${e.message}; per needle: ${JSON.stringify(Object.fromEntries(needles.map((n, i) => [n, r[i]])))}`);
+      });
+      const [invoke, list] = await squiggled(page, ['"lambda:Invoke*"', '"s3:List*"']);
+      if (invoke !== false || list !== false) throw new Error(`lambda:Invoke* / s3:List* must not be squiggled (got ${invoke}, ${list})`);
+    },
+  },
+  {
+    name: 'Problems panel lists the nine warnings from iam-refiner',
+    run: async ({ page, ui }) => {
+      await ui.openProblems(page);
+      // as a table: one row per problem (the tree also lists each problem's related
+      // information, 22 lines for s3:Get*, and renders only what fits)
+      const asTable = page.locator('.panel .title-actions .action-label[aria-label="View as Table"]');
+      if (await asTable.isVisible().catch(() => false)) await asTable.click();
+      await page.locator('.markers-panel .markers-table-container').waitFor({ state: 'visible' });
+      const rows = await until(
+        page,
+        async () => {
+          const r = (await ui.problems(page)).filter((t) => t.includes('iam-refiner'));
+          return r.length >= 9 && r;
+        },
+        'nine iam-refiner rows in the Problems panel',
+      );
+      if (rows.length !== 9) throw new Error(`expected 9 iam-refiner problems, got ${rows.length}: ${JSON.stringify(rows)}`);
+      for (const a of LAMBDA_UNUSED) {
+        if (!rows.some((r) => r.includes(`${a} is unused`) && r.includes('unused-action'))) throw new Error(`no "${a} is unused" row: ${JSON.stringify(rows)}`);
+      }
+      const w = rows.filter((r) => r.includes('s3:Get* allows 22 unused actions'));
+      if (w.length !== 1 || !w[0].includes('unused-wildcard')) throw new Error(`no s3:Get* row with 22 unused: ${JSON.stringify(rows)}`);
+    },
+  },
+  {
+    name: 'language status item shows the findings and the catalog',
+    run: async ({ page, ui }) => {
+      // the Problems panel would hide the status hover; focus the editor so the JSON language
+      // status ({ } in the status bar) is the one of policy.json
+      await page.keyboard.press('Control+Shift+M');
+      await page.locator('.markers-panel').waitFor({ state: 'hidden' }).catch(() => {});
+      await ui.clickText(page, '"Version"');
+      const item = page.locator('#status\\.languageStatus').first();
+      await item.waitFor({ state: 'visible' });
+      await item.hover();
+      const ours = page.locator('.hover-language-status .element', { hasText: 'IAM:' }).first();
+      await ours.waitFor({ state: 'visible' }).catch(async () => {
+        await item.click(); // the hover also opens on click
+        await ours.waitFor({ state: 'visible' });
+      });
+      const text = (await ours.innerText()).replace(/\s+/g, ' ');
+      if (!/IAM: 30 unused/.test(text)) throw new Error(`expected "IAM: 30 unused" in the status, got: ${text}`);
+      if (!/findings\.json/.test(text)) throw new Error(`expected the findings file in the status, got: ${text}`);
+      if (!/catalog 0\.21\./.test(text)) throw new Error(`expected the catalog version in the status, got: ${text}`);
+      // the hover is too narrow for the whole line: pin the item to the status bar, as a user
+      // can, and show its detail as a tooltip (what the screenshot shows)
+      await ours.locator('.codicon-pin, [aria-label*="Add to Status Bar"]').first().click({ force: true });
+      const pinned = page.locator('.statusbar-item', { hasText: 'IAM: 30 unused' }).first();
+      await pinned.waitFor({ state: 'visible' });
+      await page.mouse.move(5, 450);
+      await pinned.hover();
+      await until(
+        page,
+        async () => (await page.locator('.monaco-hover, .workbench-hover, .custom-hover').allInnerTexts().catch(() => [])).some((t) => /catalog 0\.21\./.test(t)),
+        'the pinned item\'s tooltip with the catalog',
+      );
+    },
+  },
+  {
+    name: 'hover on s3:Get* shows 63 actions, 22 unused',
+    run: async ({ page, ui }) => {
+      await page.keyboard.press('Escape');
+      const text = await until(
+        page,
+        async () => {
+          const t = await ui.hoverAtText(page, 's3:Get*').catch(() => '');
+          return /22 unused/.test(t) && /allows 63 actions/.test(t) && t;
+        },
+        'a hover over s3:Get* with "allows 63 actions" and "22 unused"',
+        20_000,
+      );
+      if (!/41 used/.test(text)) throw new Error(`hover lacks "41 used": ${text}`);
+      // the diagnostic (with its 22 related lines) comes first in the hover: scroll to ours
+      await page.locator('.monaco-hover .hover-row', { hasText: 'allows 63 actions' }).first().evaluate((e) => e.scrollIntoView({ block: 'start' }));
+    },
+  },
+  {
+    name: 'Ctrl+. on s3:Get* offers Refine s3:Get* to 9 patterns',
+    run: async ({ page, ui }) => {
+      await closeHover(page);
+      await ui.clickText(page, 's3:Get*');
+      await page.keyboard.press('Control+.');
+      const menu = page.locator('.action-widget:not(.action-list-submenu-panel)').first();
+      await menu.waitFor({ state: 'visible' });
+      const labels = await until(
+        page,
+        async () => {
+          const l = (await menu.locator('.monaco-list-row.action .title').allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
+          return l.includes('Refine s3:Get* to 9 patterns') && l;
+        },
+        'the quick-fix menu offering "Refine s3:Get* to 9 patterns"',
+      );
+      if (!labels.includes('Refine the whole file')) throw new Error(`"Refine the whole file" not offered: ${JSON.stringify(labels)}`);
+      // (the menu stays open for the screenshot)
+    },
+  },
+  {
+    name: 'applying it writes the nine patterns in place of s3:Get*',
+    run: async ({ page, ui }) => {
+      const menu = page.locator('.action-widget:not(.action-list-submenu-panel)').first();
+      await menu.locator('.monaco-list-row.action', { has: page.locator('.title', { hasText: 'Refine s3:Get* to 9 patterns' }) }).first().click();
+      await menu.waitFor({ state: 'hidden' });
+      // the statement is near the end of the file: bring it all on screen
+      await page.keyboard.press('Control+End');
+      const text = await ui.waitForEditorText(page, /"s3:GetStorage\*",\s*"s3:List\*"/);
+      const s3 = s3Entries(text);
+      if (JSON.stringify(s3) !== JSON.stringify([...EXPECTED_S3, 's3:List*'])) throw new Error(`s3 entries after the fix: ${JSON.stringify(s3)}`);
+      // the wildcard warning is gone, the eight lambda ones stay
+      await until(page, async () => (await squiggled(page, ['"s3:GetAccess*"']))[0] === false, 'no squiggle on the refined patterns');
+      await page.keyboard.press('Control+Home');
+      await until(page, async () => (await squiggleCount(page)) === 8, 'eight squiggles left (lambda)');
+    },
+  },
+  {
+    name: 'command palette: Refine Whole File shows the Refactor Preview',
+    run: async ({ page, ui }) => {
+      await ui.clearNotifications(page);
+      await ui.runCommand(page, 'IAM Refiner: Refine Whole File');
+      const panel = page.locator('.bulk-edit-panel');
+      await panel.waitFor({ state: 'visible', timeout: 20_000 });
+      const fileRow = panel.locator('.monaco-list-row[aria-level="1"]', { hasText: 'policy.json' });
+      await fileRow.waitFor({ state: 'visible' });
+      const rows = await panel.locator('.monaco-list-row').allInnerTexts();
+      if (!rows.some((r) => r.includes('lambda:AddPermission'))) throw new Error(`the preview does not show the lambda removals: ${JSON.stringify(rows)}`);
+    },
+  },
+  {
+    name: 'accepting the preview leaves a policy with no warnings',
+    run: async ({ page, ui, screenshot }) => {
+      const panel = page.locator('.bulk-edit-panel');
+      const fileRow = panel.locator('.monaco-list-row[aria-level="1"]', { hasText: 'policy.json' });
+      // changes an extension marks needsConfirmation start unticked: tick the file (all its changes)
+      const box = fileRow.locator('.edit-checkbox');
+      if ((await box.getAttribute('aria-checked')) !== 'true') await box.click();
+      await until(page, async () => (await box.getAttribute('aria-checked')) === 'true', 'the file ticked in the preview');
+      await screenshot('preview ticked');
+      await panel.getByRole('button', { name: 'Apply' }).click();
+      await panel.waitFor({ state: 'hidden', timeout: 15_000 }).catch(() => {});
+      await until(page, async () => (await squiggleCount(page)) === 0, 'no squiggle left', 20_000);
+      await page.keyboard.press('Control+Home');
+      const text = await ui.editorText(page);
+      const lambda = [...text.matchAll(/"(lambda:[^"]+)"/g)].map((m) => m[1]);
+      if (JSON.stringify(lambda) !== JSON.stringify(['lambda:Invoke*'])) throw new Error(`lambda entries: ${JSON.stringify(lambda)}`);
+      await ui.openProblems(page);
+      const left = await until(
+        page,
+        async () => {
+          const r = (await ui.problems(page)).filter((t) => t.includes('iam-refiner'));
+          return r.length === 0 ? 'none' : false;
+        },
+        'no iam-refiner row left in the Problems panel',
+      );
+      if (left !== 'none') throw new Error('unexpected');
+      await ui.save(page);
+    },
+  },
+];
