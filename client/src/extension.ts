@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import { LanguageClient, LanguageClientOptions, RevealOutputChannelOn, ServerOptions, TransportKind } from 'vscode-languageclient/node';
 import { Commands, FileRefinement, InitializationOptions, RefinementRequest, StatusNotification, StatusParams } from '../../server/src/protocol';
 import { StatusView } from './status';
+import { liveClientOptions, registerLiveCommands, watchLiveOptions } from './live';
 
 let client: LanguageClient | undefined;
 
@@ -25,7 +26,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     run: { module, transport: TransportKind.ipc },
     debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
   };
-  const initializationOptions: InitializationOptions = { clientCommands: true };
+  // a function: a restarted server gets the endpoint and trust of that moment
+  const initializationOptions = (): InitializationOptions => ({ clientCommands: true, live: liveClientOptions(context) });
   const clientOptions: LanguageClientOptions = {
     documentSelector: SELECTOR,
     outputChannel: log,
@@ -33,11 +35,27 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     revealOutputChannelOn: RevealOutputChannelOn.Never,
     initializationOptions,
     markdown: { isTrusted: false, supportHtml: false },
+    middleware: {
+      workspace: {
+        // the endpoint goes to the server only through the live options (machine scope); the server
+        // ignores it in settings anyway, and here it is not even sent
+        configuration: async (params, token, next) => {
+          const result = await next(params, token);
+          if (!Array.isArray(result)) return result;
+          return result.map((v) => {
+            const live = (v as { live?: Record<string, unknown> } | null)?.live;
+            if (!live || typeof live !== 'object' || !('endpoint' in live)) return v;
+            const { endpoint: _ignored, ...rest } = live;
+            return { ...(v as object), live: rest };
+          });
+        },
+      },
+    },
   };
   const lc = new LanguageClient('iamRefiner', 'IAM Policy Refiner', serverOptions, clientOptions);
   client = lc;
 
-  const status = new StatusView(SELECTOR, Commands.showOutput);
+  const status = new StatusView(SELECTOR, Commands.showOutput, Commands.refreshLiveFindings);
   context.subscriptions.push(status);
   context.subscriptions.push(
     lc.onNotification(StatusNotification, (params: StatusParams) => status.update(params)),
@@ -52,6 +70,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       await previewRefinement(lc, log, [uri]);
     }),
     vscode.commands.registerCommand(Commands.refineAll, () => previewRefinement(lc, log, undefined)),
+    vscode.commands.registerCommand(Commands.restartServer, async () => {
+      log.info('restarting the language server');
+      await lc.restart();
+    }),
+    ...registerLiveCommands(lc, log),
+    ...watchLiveOptions(lc),
   );
 
   try {

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { FolderStatus, StatusParams } from '../../server/src/protocol';
+import { FolderStatus, LiveSourceStatus, StatusParams } from '../../server/src/protocol';
 
 /** "3 days old", "2 hours old". */
 export function age(iso: string | undefined, now = Date.now()): string | undefined {
@@ -14,12 +14,46 @@ export function age(iso: string | undefined, now = Date.now()): string | undefin
   return `${d} day${d === 1 ? '' : 's'} old`;
 }
 
+/** "5 min ago", "3 h ago", "2 days ago". */
+export function ago(iso: string | undefined, now = Date.now()): string {
+  const t = iso ? Date.parse(iso) : NaN;
+  if (Number.isNaN(t)) return 'an unknown time ago';
+  const min = Math.max(0, Math.round((now - t) / 60_000));
+  if (min < 1) return 'just now';
+  if (min < 60) return `${min} min ago`;
+  const h = Math.round(min / 60);
+  return h < 48 ? `${h} h ago` : `${Math.round(h / 24)} days ago`;
+}
+
+const roleName = (arn: string) => arn.slice(arn.lastIndexOf('/') + 1);
+
+/** The live source in one line: "Access Analyzer (us-east-1), fetched 5 min ago", "offline: using findings from 3 h ago"… */
+export function describeLive(label: string, live: LiveSourceStatus, now = Date.now()): string {
+  const nothing = live.rolesWithoutFindings.length ? ` · ${live.rolesWithoutFindings.map(roleName).join(', ')}: nothing unused` : '';
+  switch (live.state) {
+    case 'ok':
+      return `${label}, fetched ${ago(live.fetchedAt, now)}${live.refreshIntervalMinutes === 0 ? ' (manual refresh)' : ''}${nothing}`;
+    case 'offline':
+      return `${label}: offline: using findings from ${ago(live.fetchedAt, now)} (${live.message})${nothing}`;
+    case 'stale':
+      return `${label}: ${live.message}; using findings from ${ago(live.fetchedAt, now)}${nothing}`;
+    case 'fetching':
+      return `${label}: fetching…`;
+    case 'error':
+      return `${label}: ${live.message}`;
+    case 'untrusted':
+      return live.message ?? 'live findings are off in Restricted Mode';
+    case 'idle':
+      return `${label}: ${live.message ?? 'nothing fetched yet'}`;
+  }
+}
+
 /** The language status item: where findings come from, how many roles and unused actions, how old, which catalog. */
 export class StatusView implements vscode.Disposable {
   private readonly item: vscode.LanguageStatusItem;
   private last: StatusParams | undefined;
 
-  constructor(selector: vscode.DocumentSelector, showOutputCommand: string) {
+  constructor(selector: vscode.DocumentSelector, private readonly showOutputCommand: string, private readonly refreshCommand: string) {
     this.item = vscode.languages.createLanguageStatusItem('iamRefiner.status', selector);
     this.item.name = 'IAM Policy Refiner';
     this.item.text = 'IAM Refiner';
@@ -52,24 +86,37 @@ export class StatusView implements vscode.Disposable {
     const docStatus = doc ? p.documents[doc.uri.toString()] : undefined;
     const errors = f ? f.sources.filter((s) => s.error).length + (f.configError ? 1 : 0) : 0;
     const loaded = f ? f.sources.filter((s) => !s.error && s.findings > 0) : [];
+    const liveSource = f?.enabled ? f.sources.find((s) => s.kind === 'live' && s.live) : undefined;
+    const live = liveSource?.live;
+    const liveLine = liveSource && live ? describeLive(liveSource.label, live) : undefined;
+    const liveWarning = live && (live.state === 'offline' || live.state === 'stale');
     if (!f || !f.enabled) {
       this.item.text = 'IAM Refiner';
       this.item.detail = f && !f.enabled ? 'disabled (iamRefiner.enable)' : `catalog ${p.catalogVersion}`;
     } else if (loaded.length === 0) {
-      this.item.text = errors ? '$(warning) IAM: findings unreadable' : 'IAM: no findings';
+      const onlyLive = errors > 0 && live?.state === 'error' && errors === 1 && !f.configError;
+      this.item.text = onlyLive ? '$(warning) IAM: live findings unavailable' : errors ? '$(warning) IAM: findings unreadable' : 'IAM: no findings';
       this.item.detail = `looked for ${f.findingsGlobs.join(', ')}${f.defaultGlobs ? ' (default)' : ''} · catalog ${p.catalogVersion}`;
     } else {
       const roles = f.roles.length ? `${f.roles.length} role${f.roles.length === 1 ? '' : 's'}` : 'no role named';
       this.item.text = `${errors ? '$(warning) ' : ''}IAM: ${f.unusedActions} unused · ${roles}`;
-      const sources = loaded.map((s) => s.label).join(', ');
+      const sources = loaded.filter((s) => s.kind !== 'live').map((s) => s.label).join(', ');
       const old = age(f.oldestAnalyzedAt);
       this.item.detail = [sources, old && `findings ${old}`, docStatus && `this file: ${docStatus.binding}`, `catalog ${p.catalogVersion}`].filter(Boolean).join(' · ');
     }
-    this.item.severity = errors ? vscode.LanguageStatusSeverity.Warning : vscode.LanguageStatusSeverity.Information;
+    this.item.severity = errors || liveWarning ? vscode.LanguageStatusSeverity.Warning : vscode.LanguageStatusSeverity.Information;
     if (errors && f) {
-      const broken = [...f.sources.filter((s) => s.error).map((s) => `${s.label}: ${s.error}`), ...(f.configError ? [`iam-refiner.json: ${f.configError}`] : [])];
-      this.item.detail = `${broken.join('; ')} · ${this.item.detail}`;
+      // a failed live fetch with nothing cached is told by the live line below
+      const broken = [...f.sources.filter((s) => s.error && s.kind !== 'live').map((s) => `${s.label}: ${s.error}`), ...(f.configError ? [`iam-refiner.json: ${f.configError}`] : [])];
+      if (broken.length) this.item.detail = `${broken.join('; ')} · ${this.item.detail}`;
     }
+    if (liveLine) {
+      this.item.detail = `${liveLine} · ${this.item.detail}`;
+      if (liveWarning && !errors) this.item.text = `$(warning) ${this.item.text}`;
+    }
+    this.item.busy = live?.state === 'fetching';
+    // with live findings on, the item's action is the refresh; the log is one command away
+    this.item.command = live && live.state !== 'untrusted' ? { title: 'Refresh', command: this.refreshCommand, tooltip: 'Fetch the findings from Access Analyzer again' } : { title: 'Show Log', command: this.showOutputCommand };
   }
 
   dispose(): void {

@@ -19,6 +19,14 @@ export const Commands = {
   bindRole: 'iamRefiner.bindRole',
   /** Client only: reveal the log. */
   showOutput: 'iamRefiner.showOutput',
+  /** Client only: fetch live findings again now (LiveRefreshRequest). Returns the LiveRefreshResult. */
+  refreshLiveFindings: 'iamRefiner.refreshLiveFindings',
+  /** Client only: write the live findings to a workspace file (LiveFindingsRequest). Optional argument: the target URI. */
+  saveLiveFindings: 'iamRefiner.saveLiveFindings',
+  /** Client only: diff AWS's recommended policy with the local refinement (AwsRecommendationRequest). */
+  compareWithAwsRecommendation: 'iamRefiner.compareWithAwsRecommendation',
+  /** Client only: stop and start the language server. */
+  restartServer: 'iamRefiner.restartServer',
 } as const;
 
 export interface BindRoleArgs {
@@ -44,17 +52,21 @@ export interface Settings {
     unusedWildcard: SeveritySetting;
     unknownAction: SeveritySetting;
   };
-  /** Reserved for live findings from Access Analyzer (server/src/live/). */
+  /** Live findings from Access Analyzer (server/src/lsp/liveFindings.ts). */
   live: LiveSettings;
 }
 
+/**
+ * `iamRefiner.live.*` as read per folder. There is deliberately no endpoint here: the endpoint
+ * override is machine-scoped and comes only from the client (LiveClientOptions), never from a
+ * workspace's settings or iam-refiner.json.
+ */
 export interface LiveSettings {
   enabled: boolean;
   region?: string;
   profile?: string;
   analyzerArn?: string;
-  /** Machine scope: never taken from a workspace. */
-  endpoint?: string;
+  /** Minutes between automatic fetches; 0: only when asked (the refresh command). */
   refreshIntervalMinutes: number;
 }
 
@@ -81,7 +93,22 @@ export interface InitializationOptions {
   settings?: Partial<Settings>;
   /** Delay between the last change and validation (default 150 ms). */
   debounceMs?: number;
+  /** What only the client decides for the live mode. */
+  live?: LiveClientOptions;
 }
+
+/** Live-mode options the client alone decides (never read from a workspace). */
+export interface LiveClientOptions {
+  /** Directory of the live findings cache (VS Code: the extension's globalStorageUri). Absent: no cache on disk. */
+  storagePath?: string;
+  /** Endpoint override, from the user's (or default) value of the machine-scoped `iamRefiner.live.endpoint` only. */
+  endpoint?: string;
+  /** Whether the workspace is trusted; false: no live request at all. Absent: trusted (editors without workspace trust). */
+  trusted?: boolean;
+}
+
+/** client → server: the endpoint or the workspace trust changed (same fields as LiveClientOptions, storagePath aside). */
+export const LiveOptionsNotification = new NotificationType<Omit<LiveClientOptions, 'storagePath'>>('iamRefiner/liveOptions');
 
 // ---------------------------------------------------------------------------------------------
 // Diagnostics
@@ -113,7 +140,7 @@ export interface DiagnosticData {
 // Status: server → client
 
 export interface FindingsSourceStatus {
-  /** 'file' for findings files; 'live' (later) for Access Analyzer. */
+  /** 'file' for findings files; 'live' for Access Analyzer. */
   kind: string;
   label: string;
   uri?: string;
@@ -122,6 +149,35 @@ export interface FindingsSourceStatus {
   /** When the findings were produced (analyzedAt, else the file's modification time). */
   analyzedAt?: string;
   error?: string;
+  /** Live sources: where they stand. */
+  live?: LiveSourceStatus;
+}
+
+/**
+ * - fetching: first fetch under way, nothing cached yet
+ * - ok: the findings of the last fetch (fetchedAt)
+ * - offline: the last fetch could not reach Access Analyzer; the cached findings stay in use
+ * - stale: the last fetch failed otherwise (message); the cached findings stay in use
+ * - error: the fetch failed and nothing is cached (message)
+ * - untrusted: off, the workspace is not trusted
+ * - idle: nothing fetched yet and no fetch due (refresh interval 0)
+ */
+export type LiveState = 'fetching' | 'ok' | 'offline' | 'stale' | 'error' | 'untrusted' | 'idle';
+
+export interface LiveSourceStatus {
+  state: LiveState;
+  region?: string;
+  profile?: string;
+  analyzerArn?: string;
+  /** When the findings in use were fetched (RFC 3339). */
+  fetchedAt?: string;
+  /** The last failure (or why live is off), as one sentence. */
+  message?: string;
+  /** The roles asked for (those bound in iam-refiner.json); empty: every role. */
+  roles: string[];
+  /** Roles asked for that have no active UnusedPermission finding: nothing unused. */
+  rolesWithoutFindings: string[];
+  refreshIntervalMinutes: number;
 }
 
 export interface FolderStatus {
@@ -193,3 +249,100 @@ export interface ServerStats {
 }
 
 export const ServerStatsRequest = new RequestType<void, ServerStats, void>('iamRefiner/serverStats');
+
+// ---------------------------------------------------------------------------------------------
+// Live mode (Access Analyzer)
+
+export interface LiveRefreshParams {
+  /** Only this workspace folder; absent: every folder with live findings on. */
+  folderUri?: string;
+}
+
+export interface LiveFolderResult {
+  folderUri: string;
+  folderName: string;
+  /** The fetch succeeded (cancelled: false, and nothing else). */
+  ok: boolean;
+  cancelled?: boolean;
+  /** One sentence for the user: what was fetched, or what went wrong (then whether cached findings stay in use). */
+  message: string;
+  findings: number;
+  rolesWithoutFindings: string[];
+}
+
+export interface LiveRefreshResult {
+  folders: LiveFolderResult[];
+  /** Why nothing was fetched, when `folders` is empty. */
+  reason?: string;
+}
+
+/** Fetches the live findings again now (cancellable through the progress the server shows). */
+export const LiveRefreshRequest = new RequestType<LiveRefreshParams, LiveRefreshResult, void>('iamRefiner/liveRefresh');
+
+export interface LiveFindingsParams {
+  folderUri?: string;
+}
+
+export interface LiveFindingsFolder {
+  folderUri: string;
+  folderName: string;
+  /** "Access Analyzer (us-east-1)". */
+  label: string;
+  fetchedAt?: string;
+  findings: number;
+  /** `{"findings": [get-finding-v2 responses]}`: a findings file `iam-refine refine --findings` and the extension read. */
+  text: string;
+}
+
+export interface LiveFindingsResult {
+  folders: LiveFindingsFolder[];
+  reason?: string;
+}
+
+/** The live findings in use (cached), as findings file text, to save in the workspace. */
+export const LiveFindingsRequest = new RequestType<LiveFindingsParams, LiveFindingsResult, void>('iamRefiner/liveFindings');
+
+export interface AwsRecommendationParams {
+  /** The policy document (open in the editor). */
+  uri: string;
+  /** The role, when the document's binding names several (the client asked the user). */
+  role?: string;
+}
+
+export interface AwsPolicyAdvice {
+  /** The policy the step is about: managed policy ARN or inline policy name. */
+  policyId: string;
+  /** DETACH_POLICY without a replacement. */
+  detach: boolean;
+  /** CREATE_POLICY: AWS's recommended policy, pretty-printed. */
+  recommendedPolicy?: string;
+  /** Actions the local refinement allows that AWS's recommendation does not. */
+  onlyLocal: string[];
+  /** Actions AWS's recommendation allows that the local refinement does not. */
+  onlyAws: string[];
+  /** How they differ, in one or two sentences. */
+  summary: string;
+}
+
+export type AwsRecommendationResult =
+  | { kind: 'error'; message: string }
+  /** The document's binding names several roles: ask, then send `role`. */
+  | { kind: 'choose-role'; roles: string[] }
+  /** Nothing to compare (the role has no finding, AWS returned no step). */
+  | { kind: 'nothing'; message: string }
+  | {
+      kind: 'ok';
+      role: string;
+      findingId: string;
+      analyzerArn: string;
+      /** The local refinement of the document's current text; absent when there is none (note says why). */
+      localText?: string;
+      localNote?: string;
+      /** One per policy AWS's recommendation covers. */
+      items: AwsPolicyAdvice[];
+      /** The item that is this document (by policy name), when it can be told. */
+      chosen?: number;
+    };
+
+/** Asks AWS for its recommendation for the document's role and compares it with the local refinement. Cancellable. */
+export const AwsRecommendationRequest = new RequestType<AwsRecommendationParams, AwsRecommendationResult, void>('iamRefiner/awsRecommendation');

@@ -33,11 +33,18 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import { applyEdits as applyJsonEdits } from 'jsonc-parser';
 import { CONFIG_FILE, Catalog, LineIndex, defaultCatalog, mayContainPolicy } from './core';
 import {
+  AwsRecommendationParams,
+  AwsRecommendationRequest,
+  AwsRecommendationResult,
   BindRoleArgs,
   Commands,
   FIX_ALL_KIND,
   FileRefinement,
   InitializationOptions,
+  LiveClientOptions,
+  LiveFindingsRequest,
+  LiveOptionsNotification,
+  LiveRefreshRequest,
   RefinementRequest,
   RefinementResult,
   ServerStatsRequest,
@@ -45,6 +52,8 @@ import {
   StatusParams,
 } from './protocol';
 import { Analysis, MAX_POLICY_BYTES, analyze, describeBinding, refinement } from './lsp/analysis';
+import { adviceView } from './lsp/awsRecommendation';
+import { LiveFindingsProvider, LiveHost, ProgressHandle, describeEndpoint } from './lsp/liveFindings';
 import { EditCapabilities, bindTitle, codeActions, describeSummary, documentEdit, toTextEdits } from './lsp/codeActions';
 import { bindingEdits } from './lsp/configEdit';
 import { documentDiagnostics, projectDiagnostics } from './lsp/diagnostics';
@@ -60,8 +69,10 @@ export interface ServerOptions {
   connection?: Connection;
   /** The action catalog; default: dist/catalog.json next to the bundle. */
   catalog?: () => Catalog;
-  /** Findings sources besides the findings files (live Access Analyzer findings plug in here). */
+  /** Findings sources besides the findings files and the live one. */
   providers?: FindingsProvider[];
+  /** Replaces parts of the live provider's host (tests: clock, API). */
+  live?: Partial<Pick<LiveHost, 'now' | 'api' | 'concurrency'>>;
 }
 
 export interface ServerHandle {
@@ -114,11 +125,20 @@ class IamRefinerServer {
 
   private readonly providerSubscriptions = new Map<FindingsProvider, { dispose(): void } | undefined>();
   private isInitialized = false;
+  /** Endpoint and trust as the client says (never from workspace settings); storage path from initialize. */
+  private liveOptions: LiveClientOptions = {};
+  private readonly live: LiveFindingsProvider;
 
   constructor(private readonly connection: Connection, private readonly options: ServerOptions) {
     this.providerList = [];
     this.initialized = new Promise((resolve) => (this.markInitialized = resolve));
-    for (const p of [new FileFindingsProvider(), ...(options.providers ?? [])]) this.subscribe(p);
+    this.live = new LiveFindingsProvider({
+      options: () => this.liveOptions,
+      log: (m) => this.log(m),
+      progress: (title, onCancel) => this.progress(title, onCancel),
+      ...options.live,
+    });
+    for (const p of [new FileFindingsProvider(), this.live, ...(options.providers ?? [])]) this.subscribe(p);
   }
 
   private subscribe(p: FindingsProvider): void {
@@ -136,6 +156,27 @@ class IamRefinerServer {
   /** window/showMessage (a notification: nothing to answer, nothing to fail). */
   private notify(type: MessageType, text: string): void {
     void this.connection.sendNotification(ShowMessageNotification.type, { type, message: text }).catch((e) => this.error('showMessage', e));
+  }
+
+  /** Server-initiated window/workDoneProgress (nothing when the client has none); cancelling it calls onCancel. */
+  private async progress(title: string, onCancel: () => void): Promise<ProgressHandle> {
+    const none: ProgressHandle = { report: () => undefined, done: () => undefined };
+    if (!this.caps.window?.workDoneProgress || this.shuttingDown) return none;
+    try {
+      const r = await this.connection.window.createWorkDoneProgress();
+      r.begin(`IAM Refiner: ${title}`, 0, undefined, true);
+      const sub = r.token.onCancellationRequested(onCancel);
+      return {
+        report: (message, percentage) => (percentage === undefined ? r.report(message) : r.report(percentage, message)),
+        done: () => {
+          sub.dispose();
+          r.done();
+        },
+      };
+    } catch (e) {
+      this.error('workDoneProgress', e);
+      return none;
+    }
   }
 
   private error(context: string, e: unknown): void {
@@ -266,6 +307,33 @@ class IamRefinerServer {
       }),
     );
     c.onRequest(RefinementRequest, (params) => this.safe('refinement', { edit: {}, files: [] } as RefinementResult, () => this.computeRefinement(params.uris)));
+    c.onNotification(LiveOptionsNotification, (params) =>
+      this.safe('liveOptions', undefined, () => {
+        const p = params ?? {};
+        this.liveOptions = { ...this.liveOptions, endpoint: typeof p.endpoint === 'string' ? p.endpoint : undefined, trusted: typeof p.trusted === 'boolean' ? p.trusted : this.liveOptions.trusted };
+        this.log(`live options: endpoint ${this.liveOptions.endpoint ? describeEndpoint(this.liveOptions.endpoint) : 'AWS default'}, workspace ${this.liveOptions.trusted === false ? 'not trusted' : 'trusted'}`);
+        this.live.optionsChanged();
+      }),
+    );
+    c.onRequest(LiveRefreshRequest, (params) =>
+      this.safe('liveRefresh', { folders: [], reason: 'The refresh failed; see the log.' }, async () => {
+        await Promise.all(this.allProjects().map((p) => p.ready()));
+        return this.live.refresh(params?.folderUri);
+      }),
+    );
+    c.onRequest(LiveFindingsRequest, (params) =>
+      this.safe('liveFindings', { folders: [], reason: 'Reading the live findings failed; see the log.' }, async () => {
+        await Promise.all(this.allProjects().map((p) => p.ready()));
+        return this.live.cachedFindings(params?.folderUri);
+      }),
+    );
+    c.onRequest(AwsRecommendationRequest, (params, token) =>
+      this.safe('awsRecommendation', { kind: 'error', message: "Comparing with AWS's recommendation failed; see the log." } as AwsRecommendationResult, () => {
+        const abort = new AbortController();
+        const sub = token.onCancellationRequested(() => abort.abort());
+        return this.awsRecommendation(params, abort.signal).finally(() => sub.dispose());
+      }),
+    );
     c.onRequest(ServerStatsRequest, () => {
       const m = process.memoryUsage();
       return { rssBytes: m.rss, heapUsedBytes: m.heapUsed, documents: this.documents.all().length, analyses: this.analyses.size, catalogLoadMs: this.catalogLoadMs, validations: this.validations };
@@ -276,6 +344,12 @@ class IamRefinerServer {
   private onInitialize(params: InitializeParams): InitializeResult {
     this.caps = params.capabilities;
     this.init = (params.initializationOptions ?? {}) as InitializationOptions;
+    const live = (this.init.live ?? {}) as LiveClientOptions;
+    this.liveOptions = {
+      storagePath: typeof live.storagePath === 'string' && live.storagePath ? live.storagePath : undefined,
+      endpoint: typeof live.endpoint === 'string' && live.endpoint ? live.endpoint : undefined,
+      trusted: typeof live.trusted === 'boolean' ? live.trusted : undefined,
+    };
     if (typeof this.init.debounceMs === 'number' && this.init.debounceMs >= 0) this.debounceMs = this.init.debounceMs;
     const canPull = !!this.caps.workspace?.configuration;
     this.settings = new SettingsCache(
@@ -726,6 +800,44 @@ class IamRefinerServer {
       this.log(`${label}: ${changed.map((f) => `${name(f.uri)}: ${f.summary}`).join('; ')}`);
     }
     return { applied: r.applied, files: result.files };
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // AWS's recommendation
+
+  /** AWS's recommendation for the document's role, beside the local refinement of its current text. */
+  private async awsRecommendation(params: AwsRecommendationParams, signal: AbortSignal): Promise<AwsRecommendationResult> {
+    const uri = params?.uri;
+    const doc = uri ? this.documents.get(uri) ?? this.documents.get(this.openByPath.get(uriKey(uri)) ?? '') : undefined;
+    if (!doc) return { kind: 'error', message: 'Open the policy file in the editor first.' };
+    const a = await this.analysisOf(doc);
+    const name = baseName(doc.uri);
+    if (!a || a.kind !== 'policy' || !a.parsed || !a.context) return { kind: 'error', message: `${name} is not an IAM policy document this extension analyses${a?.note ? ` (${a.note})` : ''}.` };
+    if (a.parsed.hasSyntaxErrors) return { kind: 'error', message: `${name}: fix the JSON syntax errors first.` };
+    const project = this.projectFor(doc.uri);
+    if (!project) return { kind: 'error', message: `${name} belongs to no folder.` };
+    const snap = await project.ready();
+    const b = a.binding;
+    const roles = b?.kind === 'roles' || b?.kind === 'all' ? b.roles : b?.kind === 'ambiguous' ? b.candidates : [];
+    let role = params.role;
+    if (!role) {
+      if (roles.length === 0) {
+        return { kind: 'error', message: `${name} is bound to no role: AWS recommends per role, so bind the file to its role in iam-refiner.json ("roles") first.` };
+      }
+      if (roles.length > 1) return { kind: 'choose-role', roles };
+      role = roles[0];
+    }
+    const outcome = await this.live.recommend({ folder: project.folder, settings: snap.settings.live, role, signal }, (p) => this.readText(p));
+    if (outcome.kind !== 'ok') return outcome.kind === 'nothing' ? outcome : { kind: 'error', message: outcome.message };
+    const rec = outcome.recommendation;
+    if (rec.steps.length === 0) return { kind: 'nothing', message: `AWS's recommendation for ${role} (finding ${rec.findingId}) has no step: nothing to change.` };
+    // the local refinement of the same text (it may use the findings files as well as the live ones)
+    const local = refinement(a, { kind: 'document' }, (m) => this.log(m));
+    const localText = local.kind === 'ok' ? local.result.text : undefined;
+    const localNote = local.kind === 'ok' ? undefined : local.message;
+    const view = adviceView({ steps: rec.steps, fileName: name, localText, localRemovesAll: local.kind === 'nothing-left', universe: a.context.universe });
+    for (const it of view.items) this.log(`AWS's recommendation for ${role}, ${it.policyId || '(unnamed policy)'}: ${it.summary}`);
+    return { kind: 'ok', role, findingId: outcome.findingId, analyzerArn: outcome.analyzerArn, localText, localNote, items: view.items, chosen: view.chosen };
   }
 
   // ------------------------------------------------------------------------------------------

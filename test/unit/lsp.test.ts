@@ -475,13 +475,13 @@ test('hover: what a pattern expands to, what is unused, the docs link and access
     await c.waitForDiagnostics(uri, (x) => x.length === 9);
     const h = await c.hover(uri, c.text(uri).indexOf('s3:Get*') + 2);
     const md = (h!.contents as MarkupContent).value as string;
-    assert.match(md, /\*\*s3:Get\*\*\* allows \d+ actions of Amazon S3/);
+    assert.match(md, /\*\*`s3:Get\*`\*\* allows \d+ actions of Amazon S3/);
     assert.match(md, /\*\*22 unused\*\*/);
     assert.match(md, /… and 10 more/);
     assert.match(md, /https:\/\/docs\.aws\.amazon\.com\/service-authorization\/latest\/reference\/list_amazons3\.html/);
     assert.match(md, /Read \d+/);
     const single = await c.hover(uri, c.text(uri).indexOf('lambda:GetFunction"') + 3);
-    assert.match((single!.contents as MarkupContent).value, /\*\*lambda:GetFunction\*\* — access level: Read/);
+    assert.match((single!.contents as MarkupContent).value, /\*\*`lambda:GetFunction`\*\* — access level: Read/);
     assert.match((single!.contents as MarkupContent).value, /\*\*Unused\*\*: not used in the tracking period/);
     assert.equal(await c.hover(uri, c.text(uri).indexOf('"Resource"') + 2), null);
   });

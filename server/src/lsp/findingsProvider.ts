@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { Finding, FindingsFile, parseFindings } from '../core';
-import { Settings } from '../protocol';
+import { LiveSourceStatus, Settings } from '../protocol';
 import { findFiles } from './fsWalk';
 import { pathToUri } from './paths';
 
@@ -22,6 +22,8 @@ export interface FindingsSource {
   error?: Error;
   /** When the findings were produced (newest analyzedAt, else the file's modification time). */
   analyzedAt?: string;
+  /** Live sources: fetch state, age, the last failure (passed on to the status). */
+  live?: LiveSourceStatus;
 }
 
 export interface FolderInfo {

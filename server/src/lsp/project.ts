@@ -201,6 +201,7 @@ export class Project {
       findings: s.findings.length,
       analyzedAt: s.analyzedAt,
       error: s.error?.message,
+      ...(s.live ? { live: s.live } : {}),
     }));
     const dates = snap.sources.filter((s) => !s.error && s.findings.length).map((s) => s.analyzedAt).filter((d): d is string => !!d).sort();
     return {

@@ -16,13 +16,18 @@ function optString(v: unknown): string | undefined {
   return typeof v === 'string' && v.trim() ? v.trim() : undefined;
 }
 
-/** Settings from whatever the client sent (`workspace/configuration`, initializationOptions…), defaults filled in. */
+/**
+ * Settings from whatever the client sent (`workspace/configuration`, initializationOptions…), defaults filled in.
+ * `live.endpoint` is never read here: a workspace must not redirect requests signed with the user's
+ * credentials, so the endpoint comes only from the client's LiveClientOptions.
+ */
 export function normalizeSettings(raw: unknown): Settings {
   const r = (raw && typeof raw === 'object' ? raw : {}) as Record<string, any>;
   const d = DEFAULT_SETTINGS;
   const sev = (r.severity && typeof r.severity === 'object' ? r.severity : {}) as Record<string, unknown>;
   const live = (r.live && typeof r.live === 'object' ? r.live : {}) as Record<string, unknown>;
-  const interval = Number(live.refreshIntervalMinutes);
+  const rawInterval = live.refreshIntervalMinutes;
+  const interval = typeof rawInterval === 'number' || (typeof rawInterval === 'string' && rawInterval.trim()) ? Number(rawInterval) : NaN;
   return {
     enable: typeof r.enable === 'boolean' ? r.enable : d.enable,
     findings: strings(r.findings, d.findings),
@@ -38,8 +43,8 @@ export function normalizeSettings(raw: unknown): Settings {
       region: optString(live.region),
       profile: optString(live.profile),
       analyzerArn: optString(live.analyzerArn),
-      endpoint: optString(live.endpoint),
-      refreshIntervalMinutes: Number.isFinite(interval) && interval > 0 ? interval : d.live.refreshIntervalMinutes,
+      // 0: only when asked
+      refreshIntervalMinutes: Number.isFinite(interval) && interval >= 0 ? interval : d.live.refreshIntervalMinutes,
     },
   };
 }

@@ -67,7 +67,7 @@ describe('diagnostics on the example', () => {
     const at = rangeOfText(doc, 's3:Get*').start.translate(0, 3);
     const hovers = (await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, at)) ?? [];
     const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
-    assert.match(text, /s3:Get\*\*\* allows 63 actions/, text);
+    assert.match(text, /\*\*`s3:Get\*`\*\* allows 63 actions/, text);
     assert.match(text, /\*\*22 unused\*\*/, text);
     assert.match(text, /41 used/, text);
     assert.match(text, /catalog \d/, text);
@@ -79,7 +79,7 @@ describe('diagnostics on the example', () => {
     const at = rangeOfText(doc, 'lambda:AddPermission').start.translate(0, 3);
     const hovers = (await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, at)) ?? [];
     const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
-    assert.match(text, /\*\*lambda:AddPermission\*\*/, text);
+    assert.match(text, /\*\*`lambda:AddPermission`\*\*/, text);
     assert.match(text, /\*\*Unused\*\*/, text);
   });
 });
