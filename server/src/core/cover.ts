@@ -26,7 +26,7 @@ export function cover(universe: Universe, members: Iterable<number>, good: (i: n
       const x = lower.slice(0, b);
       let e = safeMemo.get(x);
       if (e === undefined) {
-        const [a, z] = universe.range(x);
+        const [a, z] = universe.range(x, lo, hi);
         const safe = z > a && a >= lo && z <= hi && counts[z - lo] - counts[a - lo] === z - a;
         e = safe ? (z - a === 1 ? universe.names[a] : name.slice(0, b) + '*') : null;
         safeMemo.set(x, e);

