@@ -96,8 +96,10 @@ function arrayEdits(text: string, arr: Node, fates: ('keep' | 'remove' | string[
 }
 
 /** A new array value written where a single string stood, one entry a line, indented one level below its key. */
-function newArray(text: string, keyOffset: number, items: string[], layout: Layout): string {
+function newArray(text: string, keyOffset: number, items: string[], layout: Layout, inline: boolean): string {
   if (items.length === 1) return quote(items[0]);
+  // a statement written on one line gets its array on that line too
+  if (inline) return '[' + items.map(quote).join(', ') + ']';
   const indent = lineIndent(text, keyOffset);
   const inner = indent + layout.unit;
   return '[' + layout.eol + inner + items.map(quote).join(',' + layout.eol + inner) + layout.eol + indent + ']';
@@ -124,10 +126,11 @@ export function planEdits(doc: ParsedDocument, plans: PolicyPlan[]): TextEdit[] 
       const st = sp.model;
       const v = st.valueNode!;
       const keyNode = st.property?.children?.[0];
+      const inline = !/[\r\n]/.test(text.slice(st.node.offset, st.node.offset + st.node.length));
       if (c.kind === 'entries') {
         if (v.type === 'string') {
           const f = c.fates[0];
-          if (f.kind === 'replace') edits.push({ offset: v.offset, length: v.length, newText: newArray(text, keyNode!.offset, f.patterns, layout) });
+          if (f.kind === 'replace') edits.push({ offset: v.offset, length: v.length, newText: newArray(text, keyNode!.offset, f.patterns, layout, inline) });
         } else {
           edits.push(...arrayEdits(text, v, entryFates(c.fates), separatorOf(text, v, layout)));
         }
@@ -135,11 +138,11 @@ export function planEdits(doc: ParsedDocument, plans: PolicyPlan[]): TextEdit[] 
         edits.push({ offset: keyNode!.offset, length: keyNode!.length, newText: quote('NotAction') });
         const sep = v.type === 'array' && (v.children?.length ?? 0) > 0 ? separatorOf(text, v, layout) : undefined;
         const value =
-          sep !== undefined && /[\r\n]/.test(sep) ? '[' + sep.slice(1) + c.patterns.map(quote).join(sep) + layout.eol + lineIndent(text, v.offset + v.length - 1) + ']' : newArray(text, keyNode!.offset, c.patterns, layout);
+          sep !== undefined && /[\r\n]/.test(sep) ? '[' + sep.slice(1) + c.patterns.map(quote).join(sep) + layout.eol + lineIndent(text, v.offset + v.length - 1) + ']' : newArray(text, keyNode!.offset, c.patterns, layout, inline);
         edits.push({ offset: v.offset, length: v.length, newText: value });
       } else if (c.kind === 'extend-not-action') {
         if (v.type === 'string') {
-          edits.push({ offset: v.offset, length: v.length, newText: newArray(text, keyNode!.offset, [st.entries[0].value, ...c.patterns], layout).replace(quote(st.entries[0].value), text.slice(v.offset, v.offset + v.length)) });
+          edits.push({ offset: v.offset, length: v.length, newText: newArray(text, keyNode!.offset, [st.entries[0].value, ...c.patterns], layout, inline).replace(quote(st.entries[0].value), text.slice(v.offset, v.offset + v.length)) });
         } else {
           const kids = v.children ?? [];
           const last = kids[kids.length - 1];

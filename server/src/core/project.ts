@@ -139,11 +139,17 @@ const universeCache = new WeakMap<Catalog, Map<string, Universe>>();
 export function universeFor(catalog: Catalog, names: string[]): Universe {
   let byKey = universeCache.get(catalog);
   if (!byKey) universeCache.set(catalog, (byKey = new Map()));
-  const extras = [...new Set(names.map((n) => n.toLowerCase()).filter((n) => n.includes(':') && !/[*?]/.test(n) && !catalog.canonical.has(n)))].sort();
+  // keyed by each extra name as first spelt, so a document's output never takes another document's spelling
+  const first = new Map<string, string>();
+  for (const n of names) {
+    const l = n.toLowerCase();
+    if (l.includes(':') && !/[*?]/.test(l) && !catalog.canonical.has(l) && !first.has(l)) first.set(l, n);
+  }
+  const extras = [...first.values()].sort();
   const key = extras.join('\n');
   let u = byKey.get(key);
   if (!u) {
-    u = new Universe(catalog, names.filter((n) => extras.includes(n.toLowerCase())));
+    u = new Universe(catalog, extras);
     if (byKey.size > 32) byKey.clear();
     byKey.set(key, u);
   }

@@ -32,8 +32,6 @@ export interface StatementPlan {
   statement: number;
   model: StatementModel;
   change: StatementChange;
-  /** What the statement must allow (Action) or exclude (NotAction) after the change, as universe indexes. */
-  expected: { key: 'Action' | 'NotAction'; set: Set<number> } | undefined;
 }
 
 export interface PolicyPlan {
@@ -77,7 +75,7 @@ function inScope(scope: Scope, p: number, s: number, e?: number): boolean {
 }
 
 export function planStatement(ctx: RefineContext, st: StatementModel, p: number, s: number, scope: Scope): StatementPlan {
-  const none: StatementPlan = { policy: p, statement: s, model: st, change: { kind: 'none' }, expected: undefined };
+  const none: StatementPlan = { policy: p, statement: s, model: st, change: { kind: 'none' } };
   if (st.opaque || st.effect !== 'Allow' || !st.key) return none;
   const u = ctx.universe;
   if (st.key === 'NotAction') {
@@ -87,23 +85,21 @@ export function planStatement(ctx: RefineContext, st: StatementModel, p: number,
     for (const i of ctx.unused) if (!excluded.has(i)) newlyExcluded.push(i);
     if (newlyExcluded.length === 0) return none;
     const expectedExcluded = union([excluded, newlyExcluded]);
-    if (expectedExcluded.size === u.size) return { ...none, change: { kind: 'remove' }, expected: undefined };
+    if (expectedExcluded.size === u.size) return { ...none, change: { kind: 'remove' } };
     const patterns = cover(u, newlyExcluded, (i) => expectedExcluded.has(i), '');
-    return { ...none, change: { kind: 'extend-not-action', patterns }, expected: { key: 'NotAction', set: expectedExcluded } };
+    return { ...none, change: { kind: 'extend-not-action', patterns } };
   }
   // Action
-  // exactly "*": a padded " *" matches nothing (see Universe.expand), so it must not become NotAction
-  const star = st.entries.findIndex((e) => e.value === '*');
+  const star = st.entries.findIndex((e) => allowsEverything(u, e.value));
   if (star >= 0) {
     // any "*" of the array stands for the statement (a quick fix on a repeated "*" too)
-    if (!st.entries.some((e, k) => e.value === '*' && inScope(scope, p, s, k))) return none;
+    if (!st.entries.some((e, k) => allowsEverything(u, e.value) && inScope(scope, p, s, k))) return none;
     if (ctx.unused.size === 0) return none;
     if (ctx.unused.size === u.size) return { ...none, change: { kind: 'remove' } };
     const patterns = cover(u, ctx.unused, (i) => ctx.unused.has(i), '');
-    return { ...none, change: { kind: 'to-not-action', patterns }, expected: { key: 'NotAction', set: new Set(ctx.unused) } };
+    return { ...none, change: { kind: 'to-not-action', patterns } };
   }
   const fates: EntryFate[] = [];
-  const expected = new Set<number>();
   let changed = false;
   const kept = new Set(st.entries.map((e) => e.value.toLowerCase()));
   st.entries.forEach((e, k) => {
@@ -117,12 +113,11 @@ export function planStatement(ctx: RefineContext, st: StatementModel, p: number,
       fate = patterns.length ? { kind: 'replace', patterns } : { kind: 'remove' };
     }
     if (fate.kind !== 'keep') changed = true;
-    for (const i of allowed) if (fate.kind === 'keep' || !ctx.unused.has(i)) expected.add(i);
     fates.push(fate);
   });
   if (!changed) return none;
   if (fates.every((f) => f.kind === 'remove')) return { ...none, change: { kind: 'remove' } };
-  return { ...none, change: { kind: 'entries', fates }, expected: { key: 'Action', set: expected } };
+  return { ...none, change: { kind: 'entries', fates } };
 }
 
 export function planDocument(ctx: RefineContext, doc: ParsedDocument, scope: Scope = { kind: 'document' }): PolicyPlan[] {
@@ -187,11 +182,11 @@ export function refineDocument(ctx: RefineContext, doc: ParsedDocument, scope: S
   if (emptied.length) {
     // a template with several policies: the others are still refined; the empty ones are left as they are and reported
     if (emptied.length === plans.length) throw new NothingLeftError(emptied[0].policy.label);
-    for (const pp of emptied) pp.statements = pp.statements.map((sp) => ({ ...sp, change: { kind: 'none' }, expected: undefined }));
+    for (const pp of emptied) pp.statements = pp.statements.map((sp) => ({ ...sp, change: { kind: 'none' } }));
   }
   const edits = planEdits(doc, plans);
   const text = applyEdits(doc.text, edits);
-  if (edits.length) verify(ctx, doc, plans, text);
+  if (edits.length) verify(ctx, doc, plans, text, scope);
   return { edits, text, plans, summary: summarize(plans), everythingUnused: emptied.map((pp) => pp.policy.label) };
 }
 
@@ -207,8 +202,42 @@ function describeDiff(u: Universe, got: Set<number>, want: Set<number>): string 
   return `allows extra [${extra.join(', ')}], misses [${missing.join(', ')}]`;
 }
 
-/** Checks the edited text statement by statement; throws InternalVerificationError on any difference. */
-export function verify(ctx: RefineContext, before: ParsedDocument, plans: PolicyPlan[], text: string): void {
+/**
+ * `*`, or a pattern such as `*:*` that allows every action of the universe (and every future one):
+ * such an entry stands for the whole statement. A padded `" *"` matches nothing, so it is not one.
+ */
+export function allowsEverything(u: Universe, pattern: string): boolean {
+  if (pattern === '*') return true;
+  return isWildcard(pattern) && literalPrefix(pattern) === '' && /^[*?:]+$/.test(pattern) && u.expand(pattern).length === u.size;
+}
+
+/**
+ * What a statement must allow after the refinement, derived from the original statement alone (not
+ * from the plan): what it allowed, minus the unused actions of the entries in scope.
+ */
+function expectedAllows(ctx: RefineContext, sp: StatementPlan, scope: Scope): Set<number> {
+  const u = ctx.universe;
+  const st = sp.model;
+  if (st.key === 'NotAction' || st.entries.some((e) => allowsEverything(u, e.value))) {
+    const out = new Set<number>();
+    for (const i of statementAllows(u, st)) if (!ctx.unused.has(i)) out.add(i);
+    return out;
+  }
+  const out = new Set<number>();
+  st.entries.forEach((e, k) => {
+    const refined = inScope(scope, sp.policy, sp.statement, k);
+    for (const i of u.expand(e.value)) if (!refined || !ctx.unused.has(i)) out.add(i);
+  });
+  return out;
+}
+
+/**
+ * Checks the edited text statement by statement against the original; throws
+ * InternalVerificationError on any difference. A removed statement must have allowed only unused
+ * actions; every other changed one must allow exactly what it allowed minus the unused actions in
+ * scope; everything else must be unchanged.
+ */
+export function verify(ctx: RefineContext, before: ParsedDocument, plans: PolicyPlan[], text: string, scope: Scope = { kind: 'document' }): void {
   const after = parsePolicyDocument(text);
   const u = ctx.universe;
   const newSyntax = after.problems.filter((p) => p.code === 'invalid-json').length;
@@ -216,6 +245,9 @@ export function verify(ctx: RefineContext, before: ParsedDocument, plans: Policy
   if (newSyntax > oldSyntax) throw new InternalVerificationError('the edited text does not parse');
   if (after.policies.length !== before.policies.length) throw new InternalVerificationError('a policy was lost');
   plans.forEach((pp, p) => {
+    for (const sp of pp.statements) {
+      if (sp.change.kind === 'remove' && expectedAllows(ctx, sp, scope).size > 0) throw new InternalVerificationError(`statement ${sp.statement + 1} was removed but allows used actions`);
+    }
     const survivors = pp.statements.filter((sp) => sp.change.kind !== 'remove');
     const now = after.policies[p].statements;
     if (now.length !== survivors.length) throw new InternalVerificationError(`policy ${pp.policy.label}: expected ${survivors.length} statements, found ${now.length}`);
@@ -228,10 +260,10 @@ export function verify(ctx: RefineContext, before: ParsedDocument, plans: Policy
           throw new InternalVerificationError(`${where}: changed but should not have`);
         return;
       }
-      const exp = sp.expected!;
-      if (st.key !== exp.key) throw new InternalVerificationError(`${where}: expected ${exp.key}`);
-      const got = union(st.entries.map((e) => u.expand(e.value)));
-      if (!sameSet(got, exp.set)) throw new InternalVerificationError(`${where}: ${describeDiff(u, got, exp.set)}`);
+      if (st.opaque) throw new InternalVerificationError(`${where}: the edited statement is malformed (${st.opaque})`);
+      const want = expectedAllows(ctx, sp, scope);
+      const got = statementAllows(u, st);
+      if (!sameSet(got, want)) throw new InternalVerificationError(`${where}: ${describeDiff(u, got, want)}`);
     });
   });
 }

@@ -1,0 +1,56 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { defaultCatalog, parsePolicyDocument, planDocument, refineDocument, verify, Universe, InternalVerificationError, applyEdits, planEdits } from '../../server/src/core';
+
+const catalog = defaultCatalog();
+const u = new Universe(catalog);
+const unusedOf = (...names: string[]) => new Set(names.flatMap((n) => u.expand(n)));
+
+test('"*:*" is refined like "*": an exactly equivalent, short NotAction', () => {
+  const doc = parsePolicyDocument('{"Statement": [{"Effect": "Allow", "Action": ["*:*"], "Resource": "*"}]}');
+  const r = refineDocument({ universe: u, unused: unusedOf('ec2:*', 's3:GetObjectAcl') }, doc);
+  const st = JSON.parse(r.text).Statement[0];
+  assert.equal(st.Action, undefined);
+  assert.deepEqual(st.NotAction, ['ec2:*', 's3:GetObjectAcl']);
+});
+
+test('a padded " *" matches nothing and is left alone', () => {
+  const doc = parsePolicyDocument('{"Statement": [{"Effect": "Allow", "Action": [" *", "s3:GetObject", "s3:PutObject"], "Resource": "*"}]}');
+  const r = refineDocument({ universe: u, unused: unusedOf('s3:GetObject') }, doc);
+  assert.deepEqual(JSON.parse(r.text).Statement[0].Action, [' *', 's3:PutObject']);
+});
+
+test('verification rejects an edit that grants more, or removes a statement that allowed used actions', () => {
+  const text = '{"Statement": [{"Effect": "Allow", "Action": ["s3:Get*"], "Resource": "*"}, {"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "*"}]}';
+  const doc = parsePolicyDocument(text);
+  const ctx = { universe: u, unused: unusedOf('s3:GetObjectAcl') };
+  const plans = planDocument(ctx, doc);
+  const good = applyEdits(text, planEdits(doc, plans));
+  assert.doesNotThrow(() => verify(ctx, doc, plans, good));
+  // a refinement that lets GetObjectAcl back in
+  const widened = good.replace('"s3:GetObject"', '"s3:GetObject*"');
+  assert.notEqual(widened, good);
+  assert.throws(() => verify(ctx, doc, plans, widened), InternalVerificationError);
+  // a plan that removes the sqs statement although SendMessage is used
+  const tampered = plans.map((pp) => ({ ...pp, statements: pp.statements.map((sp) => (sp.statement === 1 ? { ...sp, change: { kind: 'remove' as const } } : sp)) }));
+  const dropped = applyEdits(text, planEdits(doc, tampered));
+  assert.throws(() => verify(ctx, doc, tampered, dropped), /removed but allows used actions/);
+});
+
+test('a single-line statement keeps Resource and Condition exactly, Deny untouched', () => {
+  const text = '{"Statement": [{"Effect": "Deny", "Action": "s3:GetObjectAcl", "Resource": "*"}, {"Sid": "R", "Effect": "Allow", "Action": "s3:GetObject*", "Resource": ["arn:aws:s3:::b/*"], "Condition": {"Bool": {"aws:SecureTransport": "true"}}}]}';
+  const r = refineDocument({ universe: u, unused: unusedOf('s3:GetObjectAcl') }, parsePolicyDocument(text));
+  const out = JSON.parse(r.text);
+  assert.deepEqual(out.Statement[0], { Effect: 'Deny', Action: 's3:GetObjectAcl', Resource: '*' });
+  assert.equal(out.Statement[1].Sid, 'R');
+  assert.deepEqual(out.Statement[1].Condition, { Bool: { 'aws:SecureTransport': 'true' } });
+  assert.ok(!out.Statement[1].Action.includes('s3:GetObjectAcl'));
+  assert.ok(r.text.startsWith('{"Statement": [{"Effect": "Deny", "Action": "s3:GetObjectAcl", "Resource": "*"}, {"Sid": "R", "Effect": "Allow", "Action": '));
+});
+
+test('a one-line statement gets its new array on the same line', () => {
+  const text = '{\n  "Statement": [\n    {"Effect": "Allow", "Action": "s3:GetObject*", "Resource": "*"}\n  ]\n}\n';
+  const r = refineDocument({ universe: u, unused: unusedOf('s3:GetObjectAcl') }, parsePolicyDocument(text));
+  const line = r.text.split('\n')[2];
+  assert.match(line, /^ {4}\{"Effect": "Allow", "Action": \["s3:GetObject", "s3:GetObjectAnnotation", .*"s3:GetObjectVersion\*"\], "Resource": "\*"\}$/);
+});
