@@ -17,7 +17,13 @@ const SELECTOR: { scheme: string; language: string }[] = [
   { scheme: 'untitled', language: 'jsonc' },
 ];
 
-export async function activate(context: vscode.ExtensionContext): Promise<void> {
+/** What the extension exports: its status, for tests and other extensions. */
+export interface IamRefinerApi {
+  status(): ReturnType<StatusView['snapshot']>;
+  onDidChangeStatus: vscode.Event<void>;
+}
+
+export async function activate(context: vscode.ExtensionContext): Promise<IamRefinerApi> {
   const log = vscode.window.createOutputChannel('IAM Policy Refiner', { log: true });
   context.subscriptions.push(log);
 
@@ -84,6 +90,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     log.error(`the language server did not start: ${e instanceof Error ? e.message : e}`);
     void vscode.window.showErrorMessage('IAM Policy Refiner: the language server did not start; see the output.');
   }
+  return { status: () => status.snapshot(), onDidChangeStatus: status.onDidChange };
 }
 
 export async function deactivate(): Promise<void> {
@@ -93,10 +100,13 @@ export async function deactivate(): Promise<void> {
 }
 
 /**
- * Asks the server for the verified refinement, then applies it as a refactoring that VS Code shows
- * in its preview: every change needs confirmation. A file edited meanwhile is not touched.
+ * Asks the server for the verified refinement and shows it in VS Code's Refactor Preview to accept.
+ * Each file's refinement becomes ONE change (the span from its first to its last edit), so the
+ * preview can accept or leave a file's verified refinement, never a part of it. VS Code starts
+ * changes that need confirmation unticked; if the preview is applied with nothing ticked, the user
+ * is told so and offered to apply without the preview. A file edited meanwhile is not touched.
  */
-async function previewRefinement(lc: LanguageClient, log: vscode.LogOutputChannel, uris: vscode.Uri[] | undefined): Promise<void> {
+async function previewRefinement(lc: LanguageClient, log: vscode.LogOutputChannel, uris: vscode.Uri[] | undefined, direct = false): Promise<void> {
   const result = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Window, title: uris ? 'Refining IAM policy…' : 'Refining IAM policy files…' },
     () => lc.sendRequest(RefinementRequest, { uris: uris?.map((u) => lc.code2ProtocolConverter.asUri(u)) }),
@@ -127,14 +137,45 @@ async function previewRefinement(lc: LanguageClient, log: vscode.LogOutputChanne
   const converted = await lc.protocol2CodeConverter.asWorkspaceEdit(result.edit);
   const edit = new vscode.WorkspaceEdit();
   const summaries = new Map(changed.map((f) => [lc.protocol2CodeConverter.asUri(f.uri).toString(), f.summary!]));
+  const before = new Map<string, number>();
   for (const [uri, edits] of converted.entries()) {
+    if (edits.length === 0) continue;
+    const doc = await vscode.workspace.openTextDocument(uri);
+    before.set(uri.toString(), doc.version);
     const metadata: vscode.WorkspaceEditEntryMetadata = {
-      needsConfirmation: true,
-      label: 'Least-privilege refinement',
+      needsConfirmation: !direct,
+      label: 'Least-privilege refinement (verified)',
       description: summaries.get(uri.toString()),
     };
-    for (const e of edits) edit.replace(uri, e.range, e.newText, metadata);
+    const one = asOneEdit(doc, edits);
+    edit.replace(uri, one.range, one.newText, metadata);
   }
   const applied = await vscode.workspace.applyEdit(edit, { isRefactoring: true });
-  if (!applied) log.info('refinement preview dismissed or not applied');
+  const changedDocs = [...before].filter(([u, v]) => vscode.workspace.textDocuments.find((d) => d.uri.toString() === u)?.version !== v).length;
+  if (applied && changedDocs > 0) {
+    log.info(`refinement applied to ${changedDocs} file(s)`);
+    return;
+  }
+  log.info('refinement preview dismissed or applied with nothing ticked');
+  if (direct) return;
+  // not awaited: the command is over; the offer stays until the user answers it
+  void vscode.window
+    .showInformationMessage('The refinement was not applied: in the Refactor Preview, tick the file to accept its refinement, then Apply.', 'Apply Without Preview')
+    .then((choice) => (choice === 'Apply Without Preview' ? previewRefinement(lc, log, uris, true) : undefined));
+}
+
+/** Edits of one document as one replacement, from the first edit's start to the last edit's end. */
+function asOneEdit(doc: vscode.TextDocument, edits: vscode.TextEdit[]): { range: vscode.Range; newText: string } {
+  const spans = edits.map((e) => ({ start: doc.offsetAt(e.range.start), end: doc.offsetAt(e.range.end), text: e.newText })).sort((a, b) => a.start - b.start);
+  const from = spans[0].start;
+  const to = Math.max(...spans.map((x) => x.end));
+  const text = doc.getText();
+  let out = '';
+  let at = from;
+  for (const x of spans) {
+    out += text.slice(at, x.start) + x.text;
+    at = x.end;
+  }
+  out += text.slice(at, to);
+  return { range: new vscode.Range(doc.positionAt(from), doc.positionAt(to)), newText: out };
 }

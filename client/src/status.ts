@@ -52,6 +52,9 @@ export function describeLive(label: string, live: LiveSourceStatus, now = Date.n
 export class StatusView implements vscode.Disposable {
   private readonly item: vscode.LanguageStatusItem;
   private last: StatusParams | undefined;
+  private readonly changed = new vscode.EventEmitter<void>();
+  /** Fires after each status update from the server (the extension's API passes it on to tests). */
+  readonly onDidChange = this.changed.event;
 
   constructor(selector: vscode.DocumentSelector, private readonly showOutputCommand: string, private readonly refreshCommand: string) {
     this.item = vscode.languages.createLanguageStatusItem('iamRefiner.status', selector);
@@ -64,6 +67,12 @@ export class StatusView implements vscode.Disposable {
   update(params: StatusParams): void {
     this.last = params;
     this.render();
+    this.changed.fire();
+  }
+
+  /** The last status from the server, with what the item shows. */
+  snapshot(): (StatusParams & { text: string; detail: string | undefined }) | undefined {
+    return this.last && { ...this.last, text: this.item.text, detail: this.item.detail };
   }
 
   private folderFor(uri: vscode.Uri | undefined): FolderStatus | undefined {
@@ -98,7 +107,7 @@ export class StatusView implements vscode.Disposable {
       this.item.text = onlyLive ? '$(warning) IAM: live findings unavailable' : errors ? '$(warning) IAM: findings unreadable' : 'IAM: no findings';
       this.item.detail = `looked for ${f.findingsGlobs.join(', ')}${f.defaultGlobs ? ' (default)' : ''} · catalog ${p.catalogVersion}`;
     } else {
-      const roles = f.roles.length ? `${f.roles.length} role${f.roles.length === 1 ? '' : 's'}` : 'no role named';
+      const roles = f.roles.length ? `${f.roles.length} role${f.roles.length === 1 ? '' : 's'}` : 'findings name no role';
       this.item.text = `${errors ? '$(warning) ' : ''}IAM: ${f.unusedActions} unused · ${roles}`;
       const sources = loaded.filter((s) => s.kind !== 'live').map((s) => s.label).join(', ');
       const old = age(f.oldestAnalyzedAt);
@@ -120,6 +129,7 @@ export class StatusView implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.changed.dispose();
     this.item.dispose();
   }
 }

@@ -29,13 +29,24 @@ describe('activation', () => {
     await vscode.commands.executeCommand('iamRefiner.showOutput');
   });
 
-  it('exposes its status (findings, catalog) to tests', function () {
-    // The language status item (client/src/status.ts) cannot be read through the VS Code API;
-    // activate() returns nothing. The UI steps (test/editor/ui-steps.mjs) check the item on screen.
-    const api = vscode.extensions.getExtension(EXTENSION_ID)?.exports as { status?: () => unknown } | undefined;
-    if (!api || typeof api.status !== 'function') this.skip();
-    const s = api!.status!() as { catalogVersion?: string; folders?: { unusedActions: number }[] } | undefined;
-    assert.ok(s?.catalogVersion, 'status has no catalog version');
-    assert.equal(s?.folders?.[0]?.unusedActions, 30);
+  it('exposes its status: findings, unused actions, catalog', async () => {
+    // the language status item cannot be read through the VS Code API: activate() returns it
+    type Status = { catalogVersion?: string; folders?: { unusedActions: number }[]; text: string; detail?: string } | undefined;
+    const api = vscode.extensions.getExtension(EXTENSION_ID)?.exports as { status(): Status; onDidChangeStatus: vscode.Event<void> } | undefined;
+    assert.ok(api && typeof api.status === 'function', 'activate() exports no status API');
+    const ready = (s: Status) => !!s && s.folders?.[0]?.unusedActions === 30;
+    let s = api.status();
+    if (!ready(s)) {
+      s = await new Promise<Status>((resolve, reject) => {
+        const timer = setTimeout(() => (sub.dispose(), reject(new Error(`status never showed 30 unused actions: ${JSON.stringify(api.status())}`))), 30_000);
+        const sub = api.onDidChangeStatus(() => {
+          const now = api.status();
+          if (ready(now)) (clearTimeout(timer), sub.dispose(), resolve(now));
+        });
+      });
+    }
+    assert.match(s!.catalogVersion ?? '', /^0\.21\.202609261$/);
+    assert.match(s!.text, /IAM: 30 unused/);
+    assert.match(s!.detail ?? '', /findings\.json/);
   });
 });
