@@ -4,6 +4,7 @@ import { mkdtempSync, writeFileSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { cli } from '../support/cli';
+import { defaultCatalog } from '../../server/src/core';
 
 function workspace(files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), 'iam-refine-'));
@@ -147,4 +148,32 @@ test('a CloudFormation template: policies are refined in place; one whose every 
   assert.deepEqual(out.Resources.Role.Properties.Policies[0].PolicyDocument.Statement[0].Action, 'sqs:*');
   assert.deepEqual(out.Resources.Role.Properties.AssumeRolePolicyDocument, template.Resources.Role.Properties.AssumeRolePolicyDocument);
   assert.match(r.err, /every permission in Role\.Policies\[0\] is unused; it was left as it is/);
+});
+
+test('a statement whose Sid starts with NOREPO is neither reported nor refined (Repokid convention)', async () => {
+  const policy = JSON.stringify({ Statement: [
+    { Sid: 'NOREPOKeep', Effect: 'Allow', Action: ['lambda:GetFunction', 's3:Get*'], Resource: '*' },
+    { Sid: 'Other', Effect: 'Allow', Action: ['lambda:GetFunction', 'lambda:Invoke*'], Resource: '*' },
+  ] }, null, 2);
+  const dir = workspace({ 'p.json': policy, 'f.json': '[{"serviceNamespace":"lambda","actions":["GetFunction"]},{"serviceNamespace":"s3","actions":["GetObjectAcl"]}]' });
+  const check = await cli(['check', 'p.json', '--findings', 'f.json'], dir);
+  assert.equal(check.code, 1);
+  assert.equal(check.out.trim().split('\n').length, 1, check.out);
+  assert.match(check.out, /^p\.json:16:9: warning unused-action: lambda:GetFunction/);
+  const r = await cli(['refine', 'p.json', '--findings', 'f.json'], dir);
+  const out = JSON.parse(r.out);
+  assert.deepEqual(out.Statement[0].Action, ['lambda:GetFunction', 's3:Get*']);
+  assert.deepEqual(out.Statement[1].Action, ['lambda:Invoke*']);
+});
+
+test('refine says when the refined policy is over IAM size limits', async () => {
+  const policy = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['ec2:*'], Resource: '*' }] }, null, 2);
+  // every other action unused: what is left cannot be written as a few prefixes
+  const unused = defaultCatalog().services.get('ec2')!.actions.filter((_, i) => i % 2 === 0);
+  const dir = workspace({ 'p.json': policy, 'f.json': JSON.stringify([{ serviceNamespace: 'ec2', actions: unused }]) });
+  const r = await cli(['refine', 'p.json', '--findings', 'f.json'], dir);
+  assert.equal(r.code, 0, r.err);
+  const size = JSON.stringify(JSON.parse(r.out)).length;
+  assert.ok(size > 6144, `expected a large result, got ${size}`);
+  assert.match(r.err, new RegExp(`p\\.json is ${size} characters without white space after refinement: over IAM's 6144 for a managed policy`));
 });

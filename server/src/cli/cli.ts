@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import {
   AmbiguousRolesError, Binding, Catalog, CONFIG_FILE, FindingsFile, InputError, LineIndex, NothingLeftError, ParsedDocument,
   ProjectConfig, allFindings, analyzeDocument, bindPolicy, defaultCatalog, documentContext, emptyConfig, parseConfig,
-  parseFindings, refineDocument, unifiedDiff, roleName,
+  parseFindings, refineDocument, unifiedDiff, roleName, parsePolicyDocument, policySize, MANAGED_POLICY_LIMIT, INLINE_ROLE_POLICY_LIMIT,
 } from '../core';
 import { CliError, CliIO, EXIT_ERROR, EXIT_OK, EXIT_PROBLEMS } from './io';
 import { has, parseArgs, value, values } from './args';
@@ -89,6 +89,16 @@ function refineCommand(argv: string[], io: CliIO, catalog: Catalog): number {
   } catch (e) {
     if (e instanceof NothingLeftError) throw new CliError(`${rel}: ${e.message}`);
     throw e;
+  }
+  if (result.edits.length > 0) {
+    const after = parsePolicyDocument(result.text);
+    for (const pol of after.policies) {
+      const size = policySize(pol);
+      if (size > MANAGED_POLICY_LIMIT) {
+        const where = pol.label === 'policy' ? rel : `${rel} (${pol.label})`;
+        io.err(`iam-refine: note: ${where} is ${size} characters without white space after refinement: over IAM's ${MANAGED_POLICY_LIMIT} for a managed policy${size > INLINE_ROLE_POLICY_LIMIT ? ` and ${INLINE_ROLE_POLICY_LIMIT} for an inline role policy` : ` (an inline role policy allows ${INLINE_ROLE_POLICY_LIMIT})`}\n`);
+      }
+    }
   }
   for (const label of result.everythingUnused) io.err(`iam-refine: note: ${rel}: every permission in ${label} is unused; it was left as it is (IAM rejects an empty policy): detach or delete it instead\n`);
   const s = result.summary;

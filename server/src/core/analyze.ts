@@ -60,7 +60,7 @@ export function analyzeDocument(doc: ParsedDocument, ctx: AnalyzeContext): Probl
   const u = ctx.universe;
   doc.policies.forEach((policy, p) => {
     policy.statements.forEach((st, s) => {
-      const allowStatement = st.effect === 'Allow' && !st.opaque;
+      const allowStatement = st.effect === 'Allow' && !st.opaque && !st.suppressed;
       st.entries.forEach((e, k) => {
         const target: ProblemTarget = { policy: p, statement: s, entry: k };
         const where = { offset: e.node.offset, length: e.node.length, pattern: e.value, target };

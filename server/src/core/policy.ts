@@ -23,6 +23,8 @@ export interface StatementModel {
   entries: ActionEntry[];
   /** Something the engine cannot reason about exactly (a non-string action, both keys…): never edited. */
   opaque?: string;
+  /** Opted out of refinement by a Sid starting with NOREPO (Repokid's convention): never edited, no unused warnings. */
+  suppressed?: boolean;
 }
 
 export interface PolicyModel {
@@ -139,7 +141,10 @@ function readStatement(node: Node, index: number, problems: PolicyProblem[]): St
     st.opaque = 'no Effect';
   }
   const sid = propertyValue(node, 'Sid');
-  if (sid?.type === 'string') st.sid = sid.value;
+  if (sid?.type === 'string') {
+    st.sid = sid.value;
+    st.suppressed = /^norepo/i.test(sid.value);
+  }
   const action = propertyNode(node, 'Action');
   const notAction = propertyNode(node, 'NotAction');
   if (action && notAction) {
@@ -188,4 +193,13 @@ export function statementRest(st: StatementModel): Record<string, unknown> {
   delete rest.Action;
   delete rest.NotAction;
   return rest;
+}
+
+/** IAM's size limits, in characters without white space (IAM does not count it). */
+export const MANAGED_POLICY_LIMIT = 6144;
+export const INLINE_ROLE_POLICY_LIMIT = 10240;
+
+/** A policy's size as IAM counts it against its limits: its JSON without white space. */
+export function policySize(policy: PolicyModel): number {
+  return JSON.stringify(getNodeValue(policy.node)).length;
 }

@@ -76,7 +76,7 @@ function inScope(scope: Scope, p: number, s: number, e?: number): boolean {
 
 export function planStatement(ctx: RefineContext, st: StatementModel, p: number, s: number, scope: Scope): StatementPlan {
   const none: StatementPlan = { policy: p, statement: s, model: st, change: { kind: 'none' } };
-  if (st.opaque || st.effect !== 'Allow' || !st.key) return none;
+  if (st.opaque || st.suppressed || st.effect !== 'Allow' || !st.key) return none;
   const u = ctx.universe;
   if (st.key === 'NotAction') {
     if (!inScope(scope, p, s)) return none;
