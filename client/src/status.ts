@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { ago } from '../../server/src/format';
 import { FolderStatus, LiveSourceStatus, StatusParams } from '../../server/src/protocol';
 
 /** "3 days old", "2 hours old". */
@@ -12,17 +13,6 @@ export function age(iso: string | undefined, now = Date.now()): string | undefin
   if (h < 48) return `${h} hour${h === 1 ? '' : 's'} old`;
   const d = Math.round(h / 24);
   return `${d} day${d === 1 ? '' : 's'} old`;
-}
-
-/** "5 min ago", "3 h ago", "2 days ago". */
-export function ago(iso: string | undefined, now = Date.now()): string {
-  const t = iso ? Date.parse(iso) : NaN;
-  if (Number.isNaN(t)) return 'an unknown time ago';
-  const min = Math.max(0, Math.round((now - t) / 60_000));
-  if (min < 1) return 'just now';
-  if (min < 60) return `${min} min ago`;
-  const h = Math.round(min / 60);
-  return h < 48 ? `${h} h ago` : `${Math.round(h / 24)} days ago`;
 }
 
 const roleName = (arn: string) => arn.slice(arn.lastIndexOf('/') + 1);

@@ -15,25 +15,14 @@ import * as vm from 'node:vm';
 import { Catalog, Finding, NothingLeftError, Universe, defaultCatalog, documentActionNames, findingActionNames, parsePolicyDocument, refineDocument, resolveUnused } from '../../server/src/core';
 import { RefUniverse } from '../support/oracle';
 import { corpus, corpusUniverseExtras, managedPolicies, randomFindings, releaseManagedPolicies } from '../support/corpus';
+import { BenchRow, median, timingRow } from './rows';
+
+export type { BenchRow };
 
 const ROOT = path.resolve(__dirname, '../../..');
 const SEED = 20240611;
 const FACTOR = Number(process.env.BENCH_RUNS ?? '1');
 const runs = (n: number) => Math.max(1, Math.round(n * FACTOR));
-
-/** One line of the table; the same shape as lspBench.ts's rows, plus optional memory. */
-export interface BenchRow {
-  name: string;
-  median_ms: number;
-  min_ms: number;
-  max_ms: number;
-  /** '< 60 ms', '< 150 MB' or '—'. The status compares the median with it. */
-  target: string;
-  note: string;
-  memory?: string;
-  /** 'missing' or an error message, when the row could not be measured. */
-  unavailable?: string;
-}
 
 export type Provider = () => BenchRow[] | Promise<BenchRow[]>;
 
@@ -42,11 +31,6 @@ export type Provider = () => BenchRow[] | Promise<BenchRow[]>;
 
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 /**
  * Times `fn` `n` times after `warmup` untimed calls. No forced collection between runs: a forced
@@ -66,8 +50,7 @@ function time<T>(n: number, fn: () => T, warmup = 2): { samples: number[]; last:
 }
 
 function row(name: string, samples: number[], target: string, note: string, memory?: string): BenchRow {
-  const r = (x: number) => Number(x.toFixed(x < 10 ? 2 : 1));
-  return { name, median_ms: r(median(samples)), min_ms: r(Math.min(...samples)), max_ms: r(Math.max(...samples)), target, note, memory };
+  return { ...timingRow(name, samples, target, note, (x) => Number(x.toFixed(x < 10 ? 2 : 1))), memory };
 }
 
 /** Heap retained by what `make` returns (MB), measured around a full collection. */

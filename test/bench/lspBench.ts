@@ -9,15 +9,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { LspClient } from '../support/lspClient';
 import type { ServerStats } from '../../server/src/protocol';
-
-export interface BenchRow {
-  name: string;
-  median_ms: number;
-  min_ms: number;
-  max_ms: number;
-  target: string;
-  note: string;
-}
+import { BenchRow, timingRow } from './rows';
 
 export interface LspBenchOptions {
   /** Fresh server processes for the cold figure (default 5). */
@@ -38,10 +30,7 @@ function defaultServer(): string {
 }
 
 function stats(name: string, samples: number[], target: string, note: string, digits = 1): BenchRow {
-  const s = [...samples].sort((a, b) => a - b);
-  const mid = s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-  const r = (x: number) => Number(x.toFixed(digits));
-  return { name, median_ms: r(mid), min_ms: r(s[0]), max_ms: r(s[s.length - 1]), target, note };
+  return timingRow(name, samples, target, note, (x) => Number(x.toFixed(digits)));
 }
 
 /** A policy of about `bytes` characters: many statements mixing explicit actions and wildcards. */

@@ -14,12 +14,13 @@
 // (one line per test, then `editor: N passed, M failed`) as launch.mjs.
 // Linux without a display: run it under `xvfb-run -a`.
 import { spawnSync, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs, UsageError } from './lib/args.mjs';
+import { parseArgs, requireSuiteArgs, runTimeoutMs, UsageError } from './lib/args.mjs';
 import { onCleanup, runCleanups } from './lib/cleanup.mjs';
 import { readSettingsFile, writeSettings } from './lib/server.mjs';
-import { clearResults, printTests, readResults, RESULTS_ENV, summaryLine } from './lib/results.mjs';
+import { addHarnessFailures, clearResults, printTests, readResults, RESULTS_ENV, summaryLine } from './lib/results.mjs';
+import { runMain } from './lib/run.mjs';
 import { copyWorkspace, makeTempRoot, repoRoot } from './lib/workspace.mjs';
 
 // Same VS Code as the offline code-server harness, unless told otherwise.
@@ -39,13 +40,9 @@ async function main() {
     console.log(USAGE);
     return 0;
   }
-  if (!args.tests) throw new UsageError('--tests is required');
-  if (!args.extension && !args.vsix) throw new UsageError('--extension or --vsix is required');
-  for (const k of ['tests', 'extension', 'vsix', 'workspace', 'settings', 'vscode-executable']) {
-    if (args[k] && !existsSync(args[k])) throw new UsageError(`--${k}: not found: ${args[k]}`);
-  }
+  requireSuiteArgs(args, ['tests', 'extension', 'vsix', 'workspace', 'settings', 'vscode-executable']);
   if (!statSync(args.tests).isFile()) throw new UsageError(`--tests must be the suite's index.js file`);
-  const timeoutMs = Math.round(Number(args.timeout || process.env.EDITOR_TEST_TIMEOUT || 300) * 1000);
+  const timeoutMs = runTimeoutMs(args);
   if (!(timeoutMs > 0)) throw new UsageError('--timeout must be a positive number of seconds');
 
   const te = await import('@vscode/test-electron');
@@ -122,10 +119,7 @@ async function main() {
   const harness = [];
   if (timedOut) harness.push(`timed out after ${timeoutMs / 1000} s`);
   else if (exitCode !== 0 && results.failed === 0) harness.push(`VS Code exited with code ${exitCode}`);
-  if (!existsSync(resultsFile)) harness.push(`no results at ${resultsFile}: the suite's run() must write {passed, failed, tests} to process.env.${RESULTS_ENV}`);
-  else if (results.passed + results.failed === 0) harness.push('no test ran');
-  for (const h of harness) results.tests.push({ title: `(harness) ${h}`, state: 'failed' });
-  results.failed += harness.length;
+  addHarnessFailures(results, resultsFile, harness);
 
   printTests(results);
   await runCleanups();
@@ -159,16 +153,4 @@ function killChildren() {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  async (e) => {
-    await runCleanups();
-    if (e instanceof UsageError) {
-      process.stderr.write(`${e.message}\n${USAGE}\n`);
-      process.exit(2);
-    }
-    process.stderr.write(`[editor-electron] ${e.stack || e}\n`);
-    console.log(summaryLine(0, 1));
-    process.exit(1);
-  },
-);
+runMain(main, { usage: USAGE, tag: 'editor-electron' });

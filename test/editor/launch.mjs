@@ -17,13 +17,14 @@
 // Harness failures (timeout, no results, crash) are counted as a failed "(harness)" entry.
 import { createWriteStream, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { ensureEditorDeps, SetupError } from './setup.mjs';
-import { parseArgs, UsageError } from './lib/args.mjs';
+import { ensureEditorDeps } from './setup.mjs';
+import { parseArgs, requireSuiteArgs, runTimeoutMs, UsageError } from './lib/args.mjs';
 import { onCleanup, runCleanups } from './lib/cleanup.mjs';
-import { instanceDirs, installVsix, readSettingsFile, startServer, workbenchUrl, writeSettings } from './lib/server.mjs';
-import { captureConsole, launchBrowser, newPage } from './lib/browser.mjs';
-import { clearResults, printTests, readResults, RESULTS_ENV, summaryLine } from './lib/results.mjs';
-import { copyIfExists, copyWorkspace, freshDir, makeTempRoot, repoRoot, withTimeout } from './lib/workspace.mjs';
+import { startServer, workbenchUrl } from './lib/server.mjs';
+import { captureConsole } from './lib/browser.mjs';
+import { addHarnessFailures, clearResults, printTests, readResults, RESULTS_ENV, summaryLine } from './lib/results.mjs';
+import { openPage, prepareInstance, runMain } from './lib/run.mjs';
+import { copyIfExists, freshDir, repoRoot, withTimeout } from './lib/workspace.mjs';
 
 const USAGE = `usage: node test/editor/launch.mjs --tests <suite index.js> (--extension <dir> | --vsix <file>) [--workspace <dir>] [--results <file>] [--timeout <s>] [--settings <json>] [--artifacts <dir>] [--keep] [--verbose]`;
 
@@ -43,36 +44,21 @@ async function main() {
     console.log(USAGE);
     return 0;
   }
-  if (!args.tests) throw new UsageError('--tests is required');
-  if (!args.extension && !args.vsix) throw new UsageError('--extension or --vsix is required');
-  for (const k of ['tests', 'extension', 'vsix', 'workspace', 'settings']) {
-    if (args[k] && !existsSync(args[k])) throw new UsageError(`--${k}: not found: ${args[k]}`);
-  }
+  requireSuiteArgs(args, ['tests', 'extension', 'vsix', 'workspace', 'settings']);
   if (args.extension && !existsSync(path.join(args.extension, 'package.json'))) throw new UsageError(`--extension: no package.json in ${args.extension}`);
   if (!statSync(args.tests).isFile()) throw new UsageError(`--tests must be the suite's index.js file`);
-  const timeoutMs = Math.round(Number(args.timeout || process.env.EDITOR_TEST_TIMEOUT || 300) * 1000);
+  const timeoutMs = runTimeoutMs(args);
   if (!(timeoutMs > 0)) throw new UsageError('--timeout must be a positive number of seconds');
   const verbose = !!args.verbose;
 
   const deps = await ensureEditorDeps();
   const artifacts = freshDir(args.artifacts || path.join(repoRoot, 'test-results', 'editor', 'launch'));
-  const root = makeTempRoot();
-  onCleanup(() => {
-    if (args.keep) info(`kept ${root}`);
-    else return import('node:fs').then((fs) => fs.rmSync(root, { recursive: true, force: true }));
+  const { root, dirs, workspace } = await prepareInstance(deps, {
+    keep: args.keep, settings: args.settings, workspace: args.workspace, artifacts, vsix: args.vsix, info, verbose,
   });
-  const dirs = instanceDirs(root);
-  writeSettings(dirs.userDataDir, readSettingsFile(args.settings));
-  const workspace = copyWorkspace(args.workspace, root);
   const resultsFile = args.results || path.join(root, 'results.json');
   clearResults(resultsFile);
   onCleanup(() => copyIfExists(resultsFile, path.join(artifacts, 'results.json')));
-  onCleanup(() => copyIfExists(dirs.logsDir, path.join(artifacts, 'logs'))); // server + extension host logs
-
-  if (args.vsix) {
-    await installVsix(deps, dirs, args.vsix, { log: (m) => verbose && info(m) });
-    info(`installed ${path.basename(args.vsix)}`);
-  }
 
   const server = await startServer(deps, dirs, {
     env: { [RESULTS_ENV]: resultsFile },
@@ -83,9 +69,7 @@ async function main() {
   onCleanup(() => server.stop());
   info(`VS Code ${deps.vscodeVersion} server on port ${server.port} (${elapsed()})`);
 
-  const browser = await launchBrowser(deps);
-  onCleanup(() => withTimeout(browser.close(), 10_000, 'browser close').catch(() => {}));
-  const page = await newPage(browser);
+  const page = await openPage(deps);
   const consoleTail = captureConsole(page, path.join(artifacts, 'browser-console.log'), {
     // The workbench log (echoed below) already has the console's log lines; echo only page errors.
     echo: verbose,
@@ -171,13 +155,7 @@ async function main() {
       harnessFailures.push(`could not open the workbench: ${outcome.error}`);
       break;
   }
-  if (!existsSync(resultsFile)) {
-    harnessFailures.push(`no results at ${resultsFile}: the suite's run() must write {passed, failed, tests} to process.env.${RESULTS_ENV}`);
-  } else if (results.passed + results.failed === 0) {
-    harnessFailures.push('no test ran');
-  }
-  for (const f of harnessFailures) results.tests.push({ title: `(harness) ${f}`, state: 'failed' });
-  results.failed += harnessFailures.length;
+  addHarnessFailures(results, resultsFile, harnessFailures);
 
   printTests(results);
   if (harnessFailures.length) {
@@ -193,16 +171,4 @@ async function main() {
   return results.failed > 0 ? 1 : 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  async (e) => {
-    await runCleanups();
-    if (e instanceof UsageError) {
-      process.stderr.write(`${e.message}\n${USAGE}\n`);
-      process.exit(2);
-    }
-    process.stderr.write(`[editor] ${e instanceof SetupError ? e.message : e.stack || e}\n`);
-    console.log(summaryLine(0, 1));
-    process.exit(1);
-  },
-);
+runMain(main, { usage: USAGE, tag: 'editor' });

@@ -9,28 +9,18 @@
 // what the step claims: squiggles, the Problems panel, the hover, the quick-fix menu, the
 // refined text, the Refactor Preview, the clean file, the language status item.
 
-/** The least-general refinement of s3:Get* for the example. */
-const EXPECTED_S3 = [
-  's3:GetAccess*',
-  's3:GetAccountPublicAccessBlock',
-  's3:GetBucketAbac',
-  's3:GetBucketMetadataTableConfiguration',
-  's3:GetDataAccess',
-  's3:GetJobTagging',
-  's3:GetMulti*',
-  's3:GetObject*',
-  's3:GetStorage*',
-];
-const LAMBDA_UNUSED = [
-  'lambda:AddPermission',
-  'lambda:GetFunctionConfiguration',
-  'lambda:UpdateFunctionConfiguration',
-  'lambda:UpdateFunctionCode',
-  'lambda:CreateFunction',
-  'lambda:DeleteFunction',
-  'lambda:ListVersionsByFunction',
-  'lambda:GetFunction',
-];
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { repoRoot } from './lib/workspace.mjs';
+
+/**
+ * What the example must give (the same list the unit tests and the editor suites check): the
+ * least-general refinement of s3:Get*, and the eight unused lambda actions in file order.
+ */
+const { s3GetRefinement: EXPECTED_S3, lambdaUnused: LAMBDA_UNUSED } = JSON.parse(
+  readFileSync(path.join(repoRoot, 'test', 'fixtures', 'example-expected.json'), 'utf8'),
+);
+
 const EDITOR = '.editor-instance .monaco-editor';
 
 /**

@@ -15,16 +15,17 @@
 //
 // ctx = { page, ui (lib/ui-helpers.mjs), workspace (abs path of the copy), open,
 //         artifacts, server, screenshot(name) }
-import { existsSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ensureEditorDeps, SetupError } from './setup.mjs';
-import { parseArgs, UsageError } from './lib/args.mjs';
+import { ensureEditorDeps } from './setup.mjs';
+import { parseArgs, requireExisting, runTimeoutMs, UsageError } from './lib/args.mjs';
 import { onCleanup, runCleanups } from './lib/cleanup.mjs';
-import { instanceDirs, installVsix, readSettingsFile, startServer, workbenchUrl, writeSettings } from './lib/server.mjs';
-import { captureConsole, launchBrowser, newPage } from './lib/browser.mjs';
+import { startServer, workbenchUrl } from './lib/server.mjs';
+import { captureConsole } from './lib/browser.mjs';
 import { summaryLine } from './lib/results.mjs';
-import { copyIfExists, copyWorkspace, freshDir, makeTempRoot, repoRoot, withTimeout } from './lib/workspace.mjs';
+import { openPage, prepareInstance, runMain } from './lib/run.mjs';
+import { freshDir, repoRoot, withTimeout } from './lib/workspace.mjs';
 import * as ui from './lib/ui-helpers.mjs';
 
 const USAGE = `usage: node test/editor/ui.mjs [--vsix <file> | --extension <dir>] [--workspace <dir>] [--open <file>] [--steps <module.mjs>] [--timeout <s>] [--step-timeout <s>] [--settings <json>] [--artifacts <dir>] [--keep] [--verbose]`;
@@ -83,36 +84,22 @@ async function main() {
     console.log(USAGE);
     return 0;
   }
-  for (const k of ['extension', 'vsix', 'workspace', 'steps', 'settings']) {
-    if (args[k] && !existsSync(args[k])) throw new UsageError(`--${k}: not found: ${args[k]}`);
-  }
-  const timeoutMs = Math.round(Number(args.timeout || process.env.EDITOR_TEST_TIMEOUT || 300) * 1000);
+  requireExisting(args, ['extension', 'vsix', 'workspace', 'steps', 'settings']);
+  const timeoutMs = runTimeoutMs(args);
   const stepTimeoutMs = Math.round(Number(args['step-timeout'] || 60) * 1000);
   if (!(timeoutMs > 0) || !(stepTimeoutMs > 0)) throw new UsageError('timeouts must be positive numbers of seconds');
   const verbose = !!args.verbose;
 
   const deps = await ensureEditorDeps();
   const artifacts = freshDir(args.artifacts || path.join(repoRoot, 'test-results', 'editor', 'ui'));
-  const root = makeTempRoot('editor-ui-');
-  onCleanup(() => {
-    if (args.keep) info(`kept ${root}`);
-    else return import('node:fs').then((fs) => fs.rmSync(root, { recursive: true, force: true }));
+  const { dirs, workspace } = await prepareInstance(deps, {
+    tempPrefix: 'editor-ui-', keep: args.keep, settings: args.settings, workspace: args.workspace, artifacts, vsix: args.vsix, info, verbose,
   });
-  const dirs = instanceDirs(root);
-  writeSettings(dirs.userDataDir, readSettingsFile(args.settings));
-  const workspace = copyWorkspace(args.workspace, root);
-  onCleanup(() => copyIfExists(dirs.logsDir, path.join(artifacts, 'logs')));
   const open = args.open || firstFile(workspace);
 
-  if (args.vsix) {
-    await installVsix(deps, dirs, args.vsix, { log: (m) => verbose && info(m) });
-    info(`installed ${path.basename(args.vsix)}`);
-  }
   const server = await startServer(deps, dirs, { logFile: path.join(artifacts, 'server.log'), verbose });
   onCleanup(() => server.stop());
-  const browser = await launchBrowser(deps);
-  onCleanup(() => withTimeout(browser.close(), 10_000, 'browser close').catch(() => {}));
-  const page = await newPage(browser);
+  const page = await openPage(deps);
   captureConsole(page, path.join(artifacts, 'browser-console.log'), { echo: verbose });
   page.setDefaultTimeout(ui.DEFAULT_TIMEOUT);
 
@@ -176,18 +163,4 @@ async function main() {
 }
 
 const isMain = process.argv[1] && path.resolve(process.argv[1]) === path.resolve(new URL(import.meta.url).pathname);
-if (isMain) {
-  main().then(
-    (code) => process.exit(code),
-    async (e) => {
-      await runCleanups();
-      if (e instanceof UsageError) {
-        process.stderr.write(`${e.message}\n${USAGE}\n`);
-        process.exit(2);
-      }
-      process.stderr.write(`[ui] ${e instanceof SetupError ? e.message : e.stack || e}\n`);
-      console.log(summaryLine(0, 1, 'ui'));
-      process.exit(1);
-    },
-  );
-}
+if (isMain) runMain(main, { usage: USAGE, tag: 'ui', prefix: 'ui' });

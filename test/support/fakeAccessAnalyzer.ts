@@ -255,6 +255,18 @@ export async function startFakeAccessAnalyzer(seed: FakeSeed = {}): Promise<Fake
     if (!f || f.analyzerArn !== analyzerArn) throw notFound(`Finding ${id} not found`, id, 'Finding');
     return f;
   };
+  /** What ListFindingsV2 lists of a finding; GetFindingV2 returns the same, with the details. */
+  const findingSummary = (id: string, f: NonNullable<ReturnType<typeof findings.get>>) => ({
+    id,
+    resource: f.resource,
+    resourceType: f.resourceType,
+    resourceOwnerAccount: f.resourceOwnerAccount,
+    status: f.status,
+    findingType: f.findingType,
+    analyzedAt: f.analyzedAt,
+    createdAt: TS,
+    updatedAt: f.analyzedAt,
+  });
 
   function matches(filter: Record<string, any>, f: Record<string, any>): boolean {
     for (const [key, crit] of Object.entries(filter)) {
@@ -328,17 +340,7 @@ export async function startFakeAccessAnalyzer(seed: FakeSeed = {}): Promise<Fake
         return {
           status: 200,
           json: {
-            findings: p.items.map((f) => ({
-              id: f.id,
-              resource: f.resource,
-              resourceType: f.resourceType,
-              resourceOwnerAccount: f.resourceOwnerAccount,
-              status: f.status,
-              findingType: f.findingType,
-              analyzedAt: f.analyzedAt,
-              createdAt: TS,
-              updatedAt: f.analyzedAt,
-            })),
+            findings: p.items.map((f) => findingSummary(f.id, f)),
             nextToken: p.nextToken,
           },
         };
@@ -350,15 +352,7 @@ export async function startFakeAccessAnalyzer(seed: FakeSeed = {}): Promise<Fake
         return {
           status: 200,
           json: {
-            id,
-            resource: f.resource,
-            resourceType: f.resourceType,
-            resourceOwnerAccount: f.resourceOwnerAccount,
-            status: f.status,
-            findingType: f.findingType,
-            analyzedAt: f.analyzedAt,
-            createdAt: TS,
-            updatedAt: f.analyzedAt,
+            ...findingSummary(id, f),
             findingDetails: p.items,
             nextToken: p.nextToken,
           },

@@ -4,7 +4,8 @@ import { readFileSync, mkdtempSync, writeFileSync, readdirSync, copyFileSync } f
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { execFileSync } from 'node:child_process';
-import { cli, EXAMPLE, EXPECTED_S3, ROOT } from '../support/cli';
+import { cli } from '../support/cli';
+import { EXAMPLE, EXPECTED_S3, ROOT } from '../support/example';
 
 test('the shared example refines to exactly the documented list through the CLI', async () => {
   const r = await cli(['refine', 'examples/policy.json', '--findings', 'examples/findings.json']);

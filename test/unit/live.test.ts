@@ -11,7 +11,9 @@ import { tmpdir } from 'node:os';
 import { createHash } from 'node:crypto';
 import { createServer } from 'node:net';
 import { startFakeAccessAnalyzer, FakeSeed, FakeAccessAnalyzer } from '../support/fakeAccessAnalyzer';
-import { cli, EXAMPLE, EXPECTED_S3 } from '../support/cli';
+import { cli } from '../support/cli';
+import { EXAMPLE, EXPECTED_S3 } from '../support/example';
+import { awsPolicyForExample, exampleDetails, isolateAwsEnvironment, upd } from '../support/liveFixtures';
 import {
   AwsCallError, CancelledError, LiveError, NoAnalyzerError, classifyError, comparePolicies, createClient, fetchFindings, findUnusedAccessAnalyzer,
   friendlyError, normalizeRecommendationType, requestRecommendation, validateEndpoint, RetryOptions,
@@ -37,16 +39,6 @@ const APP = roleArn('app');
 /** Instant pauses, recorded. */
 function fastRetry(delays: number[] = []): RetryOptions {
   return { sleep: async (ms) => void delays.push(ms) };
-}
-
-const upd = (serviceNamespace: string, actions?: string[], lastAccessed?: string) => ({
-  unusedPermissionDetails: { serviceNamespace, ...(actions ? { actions: actions.map((action) => ({ action, lastAccessed })) } : {}) },
-});
-
-/** The shared example's findings (examples/findings.json), as Access Analyzer details of role `app`. */
-function exampleDetails() {
-  const list = JSON.parse(readFileSync(join(EXAMPLE, 'findings.json'), 'utf8')) as { serviceNamespace: string; actions: string[] }[];
-  return list.map((d) => upd(d.serviceNamespace, d.actions, '2024-01-15T08:30:00Z'));
 }
 
 function seed(extra: Partial<FakeSeed> = {}): FakeSeed {
@@ -95,24 +87,18 @@ async function rejection(p: Promise<unknown>): Promise<unknown> {
 }
 
 let home: string;
-const savedEnv = { ...process.env };
+let restoreEnv: () => void;
 
 before(() => {
   // an isolated AWS environment: no real profile, file or instance role can be used by accident
-  for (const k of Object.keys(process.env)) if (k.startsWith('AWS_')) delete process.env[k];
   home = mkdtempSync(join(tmpdir(), 'iam-refine-home-'));
-  process.env.HOME = home;
-  process.env.USERPROFILE = home;
-  process.env.AWS_CONFIG_FILE = join(home, 'aws-config');
-  process.env.AWS_SHARED_CREDENTIALS_FILE = join(home, 'aws-credentials');
-  process.env.AWS_EC2_METADATA_DISABLED = 'true';
+  restoreEnv = isolateAwsEnvironment(home);
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 });
 
 after(async () => {
   await Promise.all(servers.map((s) => s.close()));
-  for (const k of Object.keys(process.env)) if (!(k in savedEnv)) delete process.env[k];
-  Object.assign(process.env, savedEnv);
+  restoreEnv();
 });
 
 /** Credentials for the CLI, which only uses the SDK's default chain. */
@@ -540,20 +526,6 @@ test('fetch (CLI): errors are one line, no stack trace, nothing written', async 
   assert.match(io4.stderr(), /^iam-refine: no AWS credentials found: /);
   assert.equal(io4.stderr().split('\n').length, 2);
 });
-
-/** AWS's recommended policy for the example: expanded, lower-cased, one S3 action different from the local refinement. */
-function awsPolicyForExample(): string {
-  const u = new Universe(defaultCatalog());
-  const names = (patterns: string[]) => patterns.flatMap((p) => u.expand(p).map((i) => u.names[i].toLowerCase()));
-  const s3 = names([...EXPECTED_S3, 's3:List*']).filter((n) => n !== 's3:getobjectacl');
-  return JSON.stringify({
-    Version: '2012-10-17',
-    Statement: [
-      { Effect: 'Allow', Action: names(['lambda:Invoke*']), Resource: 'arn:aws:lambda:us-east-1:123456789012:function:my-lambda' },
-      { Effect: 'Allow', Action: [...s3, 's3:getbucketacl'], Resource: '*' },
-    ],
-  });
-}
 
 test('recommend (CLI): AWS recommended policy beside the local refinement, with the actions where they differ', async () => {
   const policyArn = 'arn:aws:iam::123456789012:policy/policy';

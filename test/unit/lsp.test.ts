@@ -4,12 +4,13 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, existsSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { CodeAction, Diagnostic, DiagnosticSeverity, DiagnosticTag, MarkupContent } from 'vscode-languageserver-protocol';
 import { LspClient, byCode, msg, uriOf } from '../support/lspClient';
-import { EXAMPLE, EXPECTED_S3 } from '../support/cli';
+import { EXAMPLE, EXPECTED_S3 } from '../support/example';
+import { writeFiles } from '../support/files';
 import type { DiagnosticData, RefinementResult, ServerStats } from '../../server/src/protocol';
 
 const dirs: string[] = [];
@@ -20,12 +21,7 @@ after(() => {
 function workspace(files: Record<string, string | object>): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'iam-lsp-'));
   dirs.push(dir);
-  for (const [rel, content] of Object.entries(files)) {
-    const file = path.join(dir, rel);
-    mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(file, typeof content === 'string' ? content : JSON.stringify(content, null, 2) + '\n');
-  }
-  return dir;
+  return writeFiles(dir, files);
 }
 
 const examplePolicy = () => readFileSync(path.join(EXAMPLE, 'policy.json'), 'utf8');

@@ -6,17 +6,18 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Diagnostic } from 'vscode-languageserver-protocol';
 import { LspClient, byCode, msg } from '../support/lspClient';
 import { CLIENT_CAPABILITIES } from '../support/lspClient';
-import { EXAMPLE, EXPECTED_S3 } from '../support/cli';
+import { EXAMPLE, EXPECTED_S3 } from '../support/example';
+import { writeFiles } from '../support/files';
+import { EXAMPLE_LAST_ACCESSED, awsPolicyForExample, exampleDetails, isolateAwsEnvironment, upd } from '../support/liveFixtures';
 import { FakeAccessAnalyzer, FakeSeed, startFakeAccessAnalyzer } from '../support/fakeAccessAnalyzer';
 import type { AwsRecommendationResult, FolderStatus, LiveFindingsResult, LiveRefreshResult, LiveSourceStatus, StatusParams } from '../../server/src/protocol';
 import { normalizeSettings } from '../../server/src/lsp/settings';
-import { Universe, defaultCatalog } from '../../server/src/core';
 
 const KEY_ID = 'AKIALIVELSPTEST00001';
 const SECRET = 'lspSecretKey/MustNeverAppear+0123456789ab';
@@ -27,16 +28,6 @@ const roleArn = (name: string) => `arn:aws:iam::${ACCOUNT}:role/${name}`;
 const APP = roleArn('app');
 const READER = roleArn('Reader');
 const OTHER = roleArn('other');
-
-const upd = (serviceNamespace: string, actions?: string[]) => ({
-  unusedPermissionDetails: { serviceNamespace, ...(actions ? { actions: actions.map((action) => ({ action, lastAccessed: '2024-01-15T08:30:00Z' })) } : {}) },
-});
-
-/** examples/findings.json as Access Analyzer details of role `app` (what get-finding-v2 returns). */
-function exampleDetails() {
-  const list = JSON.parse(readFileSync(path.join(EXAMPLE, 'findings.json'), 'utf8')) as { serviceNamespace: string; actions: string[] }[];
-  return list.map((d) => upd(d.serviceNamespace, d.actions));
-}
 
 function seed(extra: Partial<FakeSeed> = {}): FakeSeed {
   return {
@@ -49,7 +40,6 @@ function seed(extra: Partial<FakeSeed> = {}): FakeSeed {
 }
 
 const cleanups: (() => unknown)[] = [];
-const savedEnv = { ...process.env };
 
 async function fake(s: FakeSeed): Promise<FakeAccessAnalyzer> {
   const f = await startFakeAccessAnalyzer(s);
@@ -63,36 +53,23 @@ function tempDir(prefix: string): string {
   return d;
 }
 
-function workspace(files: Record<string, string | object>): string {
-  const dir = tempDir('iam-lsp-live-');
-  for (const [rel, content] of Object.entries(files)) {
-    const file = path.join(dir, rel);
-    mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(file, typeof content === 'string' ? content : JSON.stringify(content, null, 2) + '\n');
-  }
-  return dir;
-}
+const workspace = (files: Record<string, string | object>) => writeFiles(tempDir('iam-lsp-live-'), files);
 
 const examplePolicy = () => readFileSync(path.join(EXAMPLE, 'policy.json'), 'utf8');
+
+let restoreEnv: () => void;
 
 before(() => {
   // the server process inherits this: static credentials from the environment (the SDK's default
   // chain), and nothing else the machine may have (profiles, files, instance roles)
-  for (const k of Object.keys(process.env)) if (k.startsWith('AWS_')) delete process.env[k];
-  const home = tempDir('iam-lsp-live-home-');
-  process.env.HOME = home;
-  process.env.USERPROFILE = home;
-  process.env.AWS_CONFIG_FILE = path.join(home, 'aws-config');
-  process.env.AWS_SHARED_CREDENTIALS_FILE = path.join(home, 'aws-credentials');
-  process.env.AWS_EC2_METADATA_DISABLED = 'true';
+  restoreEnv = isolateAwsEnvironment(tempDir('iam-lsp-live-home-'));
   process.env.AWS_ACCESS_KEY_ID = KEY_ID;
   process.env.AWS_SECRET_ACCESS_KEY = SECRET;
 });
 
 after(async () => {
   for (const c of cleanups.reverse()) await c();
-  for (const k of Object.keys(process.env)) if (!(k in savedEnv)) delete process.env[k];
-  Object.assign(process.env, savedEnv);
+  restoreEnv();
 });
 
 interface Progress {
@@ -294,7 +271,7 @@ test('the endpoint comes from the client only: workspace settings and iam-refine
 });
 
 test('roles bound in iam-refiner.json: only they are fetched; a role without finding is said plainly', async () => {
-  const f = await fake(seed({ findings: { 'f-app': { resource: APP, details: exampleDetails() }, 'f-other': { resource: OTHER, details: [upd('sqs', ['SendMessage'])] } } }));
+  const f = await fake(seed({ findings: { 'f-app': { resource: APP, details: exampleDetails() }, 'f-other': { resource: OTHER, details: [upd('sqs', ['SendMessage'], EXAMPLE_LAST_ACCESSED)] } } }));
   const dir = workspace({ 'policy.json': examplePolicy(), 'reader.json': examplePolicy(), 'iam-refiner.json': { roles: { 'policy.json': [APP], 'reader.json': [READER] } } });
   const { c } = await startLive({ folders: [dir], endpoint: f.url, trusted: true });
   const app = c.open(path.join(dir, 'policy.json'));
@@ -338,20 +315,6 @@ test('untrusted workspace: no request, the status says so; trusting it fetches',
   await c.waitForDiagnostics(uri, (d) => unused(d).length === 9, 15_000);
   assert.ok(f.count('GetFindingV2') > 0);
 });
-
-/** AWS's recommended policy for the example: expanded, lower-cased, one S3 action different from the local refinement. */
-function awsPolicyForExample(): string {
-  const u = new Universe(defaultCatalog());
-  const names = (patterns: string[]) => patterns.flatMap((p) => u.expand(p).map((i) => u.names[i].toLowerCase()));
-  const s3 = names([...EXPECTED_S3, 's3:List*']).filter((n) => n !== 's3:getobjectacl');
-  return JSON.stringify({
-    Version: '2012-10-17',
-    Statement: [
-      { Effect: 'Allow', Action: names(['lambda:Invoke*']), Resource: 'arn:aws:lambda:us-east-1:123456789012:function:my-lambda' },
-      { Effect: 'Allow', Action: [...s3, 's3:getbucketacl'], Resource: '*' },
-    ],
-  });
-}
 
 test("compare with AWS's recommendation: the recommended policy, the local refinement, how they differ; DETACH_POLICY", async () => {
   const OLD = roleArn('old');

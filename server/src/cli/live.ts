@@ -8,9 +8,11 @@ import {
   NothingLeftError, Universe, defaultCatalog, findingActionNames, parseFindings, parsePolicyDocument, refineDocument, resolveUnused,
 } from '../core';
 import {
-  AnalyzerInfo, ErrorContext, FetchResult, Recommendation, RecommendedStep, comparePolicies, createClient, fetchFindings, findUnusedAccessAnalyzer,
+  AnalyzerInfo, ErrorContext, FetchResult, Recommendation, comparePolicies, createClient, fetchFindings, findUnusedAccessAnalyzer,
   findingsFileText, friendlyError, isAnalyzerArn, isPrincipalArn, policyActionStrings, regionOfAnalyzerArn, requestRecommendation,
 } from '../live/accessAnalyzer';
+import { EMPTY_POLICY, PolicyAdvice, adviceForFile, groupSteps, listNames, policyName, prettyPolicy } from '../live/recommendation';
+import { plural } from '../format';
 import { CliError, CliIO, EXIT_ERROR, EXIT_OK } from './io';
 import { FlagSpec, ParsedArgs, has, parseArgs, value, values } from './args';
 import { readText, writeAtomic } from './files';
@@ -107,30 +109,38 @@ function quietSdk(): void {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 }
 
-/** Runs a command body; CLI errors and AWS errors become one line `iam-refine: …` and exit 2. */
-async function guarded(io: CliIO, ctx: () => ErrorContext | undefined, body: () => Promise<number>): Promise<number> {
+/**
+ * Runs a live command: parses its flags, answers --help with its usage, refuses positional
+ * arguments, reads the connection flags, then runs `body`. CLI errors and AWS errors become one
+ * line `iam-refine: …` and exit 2.
+ */
+async function liveCommand(
+  args: string[],
+  io: CliIO,
+  flags: FlagSpec,
+  usage: string,
+  body: (p: ParsedArgs, conn: Connection) => Promise<number>,
+): Promise<number> {
+  let conn: Connection | undefined;
   try {
-    return await body();
+    const p = parseArgs(args, flags, usage);
+    if (has(p, '--help') || has(p, '-h')) {
+      io.out(usage + '\n');
+      return EXIT_OK;
+    }
+    if (p.positional.length) throw new CliError(`unexpected argument "${p.positional[0]}"\n\n${usage}`);
+    conn = connection(p, io, usage);
+    return await body(p, conn);
   } catch (e) {
-    const msg = e instanceof CliError ? e.message : friendlyError(e, ctx() ?? { surface: 'cli', env: io.env });
+    const msg = e instanceof CliError ? e.message : friendlyError(e, conn?.ctx ?? { surface: 'cli', env: io.env });
     io.err(`iam-refine: ${msg}\n`);
     return EXIT_ERROR;
   }
 }
 
-const plural = (n: number, one: string, many = one + 's') => `${n} ${n === 1 ? one : many}`;
-
 /** `iam-refine fetch …`: args are everything after "fetch". */
-export async function fetchCommand(args: string[], io: CliIO): Promise<number> {
-  let conn: Connection | undefined;
-  return guarded(io, () => conn?.ctx, async () => {
-    const p = parseArgs(args, FETCH_FLAGS, FETCH_USAGE);
-    if (has(p, '--help') || has(p, '-h')) {
-      io.out(FETCH_USAGE + '\n');
-      return EXIT_OK;
-    }
-    if (p.positional.length) throw new CliError(`unexpected argument "${p.positional[0]}"\n\n${FETCH_USAGE}`);
-    conn = connection(p, io, FETCH_USAGE);
+export function fetchCommand(args: string[], io: CliIO): Promise<number> {
+  return liveCommand(args, io, FETCH_FLAGS, FETCH_USAGE, async (p, conn) => {
     const roles = rolesOf(p, FETCH_USAGE);
     const out = value(p, '--out');
     if (!out) throw new CliError(`fetch needs --out FILE (or --out - for standard output)\n\n${FETCH_USAGE}`);
@@ -159,28 +169,6 @@ export async function fetchCommand(args: string[], io: CliIO): Promise<number> {
   });
 }
 
-/** The policy name in a step's existingPolicyId: a managed policy ARN's last segment, or the inline policy name. */
-const policyName = (id: string | undefined) => (id ?? '').split('/').pop() ?? '';
-
-interface PolicyAdvice {
-  policyId: string;
-  /** CREATE_POLICY's recommended policy: AWS's replacement. */
-  recommendedPolicy?: string;
-  detach: boolean;
-}
-
-function groupSteps(steps: RecommendedStep[]): PolicyAdvice[] {
-  const byId = new Map<string, PolicyAdvice>();
-  for (const s of steps) {
-    const id = s.existingPolicyId ?? '';
-    const a = byId.get(id) ?? { policyId: id, detach: false };
-    if (s.action === 'CREATE_POLICY' && s.recommendedPolicy) a.recommendedPolicy = s.recommendedPolicy;
-    if (s.action === 'DETACH_POLICY') a.detach = true;
-    byId.set(id, a);
-  }
-  return [...byId.values()];
-}
-
 function chooseAdvice(all: PolicyAdvice[], policyId: string | undefined, file: string): PolicyAdvice {
   const ids = all.map((a) => a.policyId || '(unnamed)').join(', ');
   if (policyId !== undefined) {
@@ -189,38 +177,14 @@ function chooseAdvice(all: PolicyAdvice[], policyId: string | undefined, file: s
     if (hit.length === 1) return hit[0];
     throw new CliError(`AWS's recommendation names no policy "${policyId}" (it names ${ids})`);
   }
-  if (all.length === 1) return all[0];
-  const stem = basename(file).replace(/\.(jsonc?|json5)$/i, '').toLowerCase();
-  const hit = all.filter((a) => policyName(a.policyId).toLowerCase() === stem);
-  if (hit.length === 1) return hit[0];
+  const i = adviceForFile(all, basename(file));
+  if (i !== undefined) return all[i];
   throw new CliError(`AWS's recommendation covers ${all.length} policies of the role (${ids}): say which one ${basename(file)} is with --policy-id`);
 }
 
-function listNames(names: string[], max = 25): string {
-  return names.length <= max ? names.join(', ') : `${names.slice(0, max).join(', ')} and ${names.length - max} more`;
-}
-
-function prettyPolicy(text: string): string {
-  try {
-    return JSON.stringify(JSON.parse(text), null, 2);
-  } catch {
-    return text;
-  }
-}
-
-const EMPTY_POLICY = '{"Version": "2012-10-17", "Statement": []}';
-
 /** `iam-refine recommend …`: args are everything after "recommend". */
-export async function recommendCommand(args: string[], io: CliIO): Promise<number> {
-  let conn: Connection | undefined;
-  return guarded(io, () => conn?.ctx, async () => {
-    const p = parseArgs(args, RECOMMEND_FLAGS, RECOMMEND_USAGE);
-    if (has(p, '--help') || has(p, '-h')) {
-      io.out(RECOMMEND_USAGE + '\n');
-      return EXIT_OK;
-    }
-    if (p.positional.length) throw new CliError(`unexpected argument "${p.positional[0]}"\n\n${RECOMMEND_USAGE}`);
-    conn = connection(p, io, RECOMMEND_USAGE);
+export function recommendCommand(args: string[], io: CliIO): Promise<number> {
+  return liveCommand(args, io, RECOMMEND_FLAGS, RECOMMEND_USAGE, async (p, conn) => {
     const roles = rolesOf(p, RECOMMEND_USAGE);
     if (roles.length !== 1) throw new CliError(`recommend needs --role ARN (one role)\n\n${RECOMMEND_USAGE}`);
     const role = roles[0];
@@ -318,8 +282,8 @@ export async function recommendCommand(args: string[], io: CliIO): Promise<numbe
       if (!cmp.onlyInA.length && !cmp.onlyInB.length) lines.push(`${local} allows the same actions`);
       else {
         lines.push(`compared with ${local}:`);
-        if (cmp.onlyInA.length) lines.push(`  ${local} allows ${plural(cmp.onlyInA.length, 'action')} AWS's does not: ${listNames(cmp.onlyInA)}`);
-        if (cmp.onlyInB.length) lines.push(`  AWS's recommendation allows ${plural(cmp.onlyInB.length, 'action')} ${local} does not: ${listNames(cmp.onlyInB)}`);
+        if (cmp.onlyInA.length) lines.push(`  ${local} allows ${plural(cmp.onlyInA.length, 'action')} AWS's does not: ${listNames(cmp.onlyInA, 25)}`);
+        if (cmp.onlyInB.length) lines.push(`  AWS's recommendation allows ${plural(cmp.onlyInB.length, 'action')} ${local} does not: ${listNames(cmp.onlyInB, 25)}`);
       }
     }
     const others = advice.filter((a) => a !== chosen);

@@ -1,6 +1,7 @@
 import { CodeAction, CodeActionKind, Diagnostic, TextEdit, WorkspaceEdit } from 'vscode-languageserver';
 import { CONFIG_FILE, RefineResult, Scope, StatementPlan, TextEdit as CoreEdit, roleName } from '../core';
 import { BindRoleArgs, DIAGNOSTIC_SOURCE, DiagnosticData, FIX_ALL_KIND } from '../protocol';
+import { plural } from '../format';
 import { Analysis, linesOf, refinement, RefineOutcome } from './analysis';
 import { rangeOf } from './diagnostics';
 
@@ -19,10 +20,6 @@ export function toTextEdits(a: Analysis, edits: CoreEdit[]): TextEdit[] {
 export function documentEdit(uri: string, version: number | null, edits: TextEdit[], caps: EditCapabilities): WorkspaceEdit {
   if (caps.documentChanges) return { documentChanges: [{ textDocument: { uri, version }, edits }] };
   return { changes: { [uri]: edits } };
-}
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
 function statementPlan(r: RefineResult, policy: number, statement: number): StatementPlan | undefined {

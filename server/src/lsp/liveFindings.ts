@@ -19,6 +19,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type * as LiveApi from '../live/accessAnalyzer';
 import { CONFIG_FILE, Finding, parseConfig, parseFindings, roleName } from '../core';
+import { ago, plural } from '../format';
 import { LiveClientOptions, LiveFolderResult, LiveSettings, LiveSourceStatus, LiveState } from '../protocol';
 import { FindingsProvider, FindingsRequest, FindingsSource, FolderInfo } from './findingsProvider';
 
@@ -89,20 +90,6 @@ interface Failure {
 export type FetchOutcome =
   | { ok: true; findings: number; rolesWithoutFindings: string[]; analyzerArn: string }
   | { ok: false; cancelled?: boolean; message: string; kind?: LiveApi.ErrorKind };
-
-const plural = (n: number, one: string, many = one + 's') => `${n} ${n === 1 ? one : many}`;
-
-/** "5 min ago", "3 h ago", "2 days ago". */
-export function ago(iso: string | undefined, now: number): string {
-  const t = iso ? Date.parse(iso) : NaN;
-  if (Number.isNaN(t)) return 'an unknown time ago';
-  const min = Math.max(0, Math.round((now - t) / 60_000));
-  if (min < 1) return 'just now';
-  if (min < 60) return `${min} min ago`;
-  const h = Math.round(min / 60);
-  if (h < 48) return `${h} h ago`;
-  return `${Math.round(h / 24)} days ago`;
-}
 
 /** An endpoint for a log line: its origin only (never a user name, password, path or query). */
 export function describeEndpoint(endpoint: string | undefined): string {

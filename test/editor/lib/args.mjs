@@ -1,4 +1,5 @@
 // Tiny `--name value` / `--flag` argument parser shared by the editor-test scripts.
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 
 /**
@@ -29,3 +30,25 @@ export function parseArgs(argv, spec) {
 }
 
 export class UsageError extends Error {}
+
+/**
+ * The options launch.mjs and electron.mjs both need: --tests, and --extension or --vsix; and
+ * every option of `pathKeys` that is given names something that exists.
+ */
+export function requireSuiteArgs(args, pathKeys) {
+  if (!args.tests) throw new UsageError('--tests is required');
+  if (!args.extension && !args.vsix) throw new UsageError('--extension or --vsix is required');
+  requireExisting(args, pathKeys);
+}
+
+/** Every option of `keys` that is given names a file or folder that exists. */
+export function requireExisting(args, keys) {
+  for (const k of keys) {
+    if (args[k] && !existsSync(args[k])) throw new UsageError(`--${k}: not found: ${args[k]}`);
+  }
+}
+
+/** The whole run's time limit in ms: --timeout seconds, else EDITOR_TEST_TIMEOUT, else 300 (not checked). */
+export function runTimeoutMs(args) {
+  return Math.round(Number(args.timeout || process.env.EDITOR_TEST_TIMEOUT || 300) * 1000);
+}

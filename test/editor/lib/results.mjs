@@ -33,6 +33,18 @@ export function readResults(file) {
   return { passed, failed, skipped, tests };
 }
 
+/**
+ * Counts the launcher's own failures in the suite's `results`: each of `failures` (timeout,
+ * crash…), then a missing results file or a run in which no test ran, each a failed
+ * "(harness) …" test. `failures` gets those last two as well.
+ */
+export function addHarnessFailures(results, resultsFile, failures) {
+  if (!existsSync(resultsFile)) failures.push(`no results at ${resultsFile}: the suite's run() must write {passed, failed, tests} to process.env.${RESULTS_ENV}`);
+  else if (results.passed + results.failed === 0) failures.push('no test ran');
+  for (const f of failures) results.tests.push({ title: `(harness) ${f}`, state: 'failed' });
+  results.failed += failures.length;
+}
+
 const MARK = { passed: 'ok  ', failed: 'FAIL', skipped: 'skip' };
 
 export function printTests(results, { prefix = 'editor' } = {}) {

@@ -1,16 +1,14 @@
 /** The example's diagnostics and hover, as VS Code shows them. */
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { LAMBDA_UNUSED, byCode, codeOf, fileUri, openFile, rangeOfText, restoreAll, textOf, versionOf, waitForExampleDiagnostics } from './helpers';
+import { LAMBDA_UNUSED, byCode, codeOf, fileUri, openFreshExample, rangeOfText, restoreAll, textOf, versionOf } from './helpers';
 
 describe('diagnostics on the example', () => {
   let doc: vscode.TextDocument;
   let ds: vscode.Diagnostic[];
 
   before(async () => {
-    await restoreAll();
-    doc = await openFile('policy.json');
-    ds = await waitForExampleDiagnostics(doc);
+    ({ doc, diagnostics: ds } = await openFreshExample());
   });
   after(restoreAll);
 

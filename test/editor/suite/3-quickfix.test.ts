@@ -8,21 +8,18 @@ import {
   applyAction,
   byCode,
   codeActions,
-  openFile,
+  openFreshExample,
   rangeOfText,
   restoreAll,
   titles,
   waitForDiagnostics,
-  waitForExampleDiagnostics,
 } from './helpers';
 
 describe('quick fixes', () => {
   let doc: vscode.TextDocument;
 
   beforeEach(async () => {
-    await restoreAll();
-    doc = await openFile('policy.json');
-    await waitForExampleDiagnostics(doc);
+    ({ doc } = await openFreshExample());
   });
   after(restoreAll);
 

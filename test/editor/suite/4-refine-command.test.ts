@@ -13,7 +13,7 @@ import {
   discardRefactorPreview,
   fileUri,
   originalText,
-  openFile,
+  openFreshExample,
   restoreAll,
   waitForDiagnostics,
   waitForExampleDiagnostics,
@@ -23,9 +23,7 @@ describe('Refine Whole File command (refactor preview)', () => {
   let doc: vscode.TextDocument;
 
   beforeEach(async () => {
-    await restoreAll();
-    doc = await openFile('policy.json');
-    await waitForExampleDiagnostics(doc);
+    ({ doc } = await openFreshExample());
   });
   after(restoreAll);
 

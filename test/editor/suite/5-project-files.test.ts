@@ -13,6 +13,7 @@ import {
   codeActions,
   deleteFile,
   openFile,
+  openFreshExample,
   originalText,
   rangeOfText,
   restore,
@@ -28,9 +29,7 @@ describe('project files and settings', () => {
   let doc: vscode.TextDocument;
 
   beforeEach(async () => {
-    await restoreAll();
-    doc = await openFile('policy.json');
-    await waitForExampleDiagnostics(doc);
+    ({ doc } = await openFreshExample());
   });
   afterEach(async () => {
     await vscode.workspace.getConfiguration('iamRefiner', vscode.workspace.workspaceFolders?.[0]).update('severity.unusedAction', undefined, vscode.ConfigurationTarget.Workspace);

@@ -11,30 +11,8 @@ import * as vscode from 'vscode';
 export const EXTENSION_ID = 'iam-policy-refiner.iam-policy-refiner';
 export const SOURCE = 'iam-refiner';
 
-/** The least-general refinement of `s3:Get*` for the example (docs/mission). */
-export const EXPECTED_S3 = [
-  's3:GetAccess*',
-  's3:GetAccountPublicAccessBlock',
-  's3:GetBucketAbac',
-  's3:GetBucketMetadataTableConfiguration',
-  's3:GetDataAccess',
-  's3:GetJobTagging',
-  's3:GetMulti*',
-  's3:GetObject*',
-  's3:GetStorage*',
-];
-
-/** The eight explicitly listed (and all unused) lambda actions of the example, in file order. */
-export const LAMBDA_UNUSED = [
-  'lambda:AddPermission',
-  'lambda:GetFunctionConfiguration',
-  'lambda:UpdateFunctionConfiguration',
-  'lambda:UpdateFunctionCode',
-  'lambda:CreateFunction',
-  'lambda:DeleteFunction',
-  'lambda:ListVersionsByFunction',
-  'lambda:GetFunction',
-];
+/** The example's expected results (test/fixtures/example-expected.json, shared with the unit tests and ui-steps.mjs). */
+export { EXPECTED_S3, LAMBDA_UNUSED } from '../../support/example';
 
 export const ROLE_DEPLOYER = 'arn:aws:iam::123456789012:role/Deployer';
 export const ROLE_READER = 'arn:aws:iam::123456789012:role/Reader';
@@ -201,6 +179,16 @@ export function waitForExampleDiagnostics(doc: vscode.TextDocument): Promise<vsc
     doc,
     what: '8 unused-action + 1 unused-wildcard',
   });
+}
+
+/**
+ * Where the suites start: the workspace as it was at the start of the run, policy.json open,
+ * and its diagnostics once they are the example's (waitForExampleDiagnostics).
+ */
+export async function openFreshExample(): Promise<{ doc: vscode.TextDocument; diagnostics: vscode.Diagnostic[] }> {
+  await restoreAll();
+  const doc = await openFile('policy.json');
+  return { doc, diagnostics: await waitForExampleDiagnostics(doc) };
 }
 
 /** Range of the n-th occurrence of `needle` (e.g. `"s3:Get*"` with its quotes) in a document. */
