@@ -630,3 +630,18 @@ test('works without workspace/configuration or documentChanges support (plain cl
     await c.stop();
   }
 });
+
+test('iam-refine lsp --stdio (the CLI) serves the same language server', async () => {
+  const dir = workspace({ 'policy.json': examplePolicy(), 'findings.json': exampleFindings() });
+  const bin = path.join(EXAMPLE, '..', 'bin', 'iam-refine.js');
+  const { client, init } = await LspClient.start({ folders: [dir], command: { exe: process.execPath, args: [bin, 'lsp', '--stdio'] }, initializationOptions: { debounceMs: 20 } });
+  try {
+    assert.equal(init.capabilities.hoverProvider, true);
+    const uri = client.open(path.join(dir, 'policy.json'));
+    const ds = await client.waitForDiagnostics(uri, (d) => d.length === 9);
+    assert.equal(byCode(ds, 'unused-action').length, 8);
+    assert.equal(byCode(ds, 'unused-wildcard').length, 1);
+  } finally {
+    await client.stop();
+  }
+});
