@@ -1,8 +1,8 @@
 import { dirname, relative, resolve, sep } from 'node:path';
 import { existsSync } from 'node:fs';
 import {
-  AmbiguousRolesError, Binding, Catalog, CONFIG_FILE, FindingsFile, InputError, LineIndex, NothingLeftError, ParsedDocument,
-  ProjectConfig, allFindings, analyzeDocument, bindPolicy, defaultCatalog, documentContext, emptyConfig, parseConfig,
+  AmbiguousRolesError, Binding, Catalog, CONFIG_FILE, FindingsFile, InputError, LineIndex, NothingLeftError,
+  ProjectConfig, allFindings, universeFor, analyzeDocument, bindPolicy, defaultCatalog, documentContext, emptyConfig, parseConfig,
   parseFindings, refineDocument, unifiedDiff, roleName, parsePolicyDocument, policySize, MANAGED_POLICY_LIMIT, INLINE_ROLE_POLICY_LIMIT,
 } from '../core';
 import { CliError, CliIO, EXIT_ERROR, EXIT_OK, EXIT_PROBLEMS } from './io';
@@ -167,7 +167,7 @@ function checkCommand(argv: string[], io: CliIO, catalog: Catalog): number {
 function expandCommand(argv: string[], io: CliIO, catalog: Catalog): number {
   const args = parseArgs(argv, {}, USAGE);
   if (args.positional.length === 0) throw new CliError(`expand takes at least one pattern\n\n${USAGE}`);
-  const u = documentContext(catalog, { text: '', root: undefined, policies: [], problems: [], hasSyntaxErrors: false } as ParsedDocument, [], { kind: 'no-findings' }).universe;
+  const u = universeFor(catalog, []);
   let empty = 0;
   for (const p of args.positional) {
     const names = u.expand(p).map((i) => u.names[i]);

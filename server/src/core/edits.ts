@@ -72,7 +72,7 @@ function separatorOf(text: string, arr: Node, layout: Layout): string {
  * an element removed before a later element takes its following separator; a trailing run of
  * removed elements takes the separator before it.
  */
-function arrayEdits(text: string, arr: Node, fates: ('keep' | 'remove' | string[])[], sep: string): TextEdit[] {
+function arrayEdits(arr: Node, fates: ('keep' | 'remove' | string[])[], sep: string): TextEdit[] {
   const kids = arr.children ?? [];
   const edits: TextEdit[] = [];
   let lastKept = kids.length - 1;
@@ -119,7 +119,7 @@ export function planEdits(doc: ParsedDocument, plans: PolicyPlan[]): TextEdit[] 
     const removed = new Set(pp.statements.filter((s) => s.change.kind === 'remove').map((s) => s.model.index));
     if (removed.size && statementValue?.type === 'array') {
       const fates = (statementValue.children ?? []).map((_, i) => (removed.has(i) ? 'remove' : 'keep') as 'keep' | 'remove');
-      edits.push(...arrayEdits(text, statementValue, fates, ''));
+      edits.push(...arrayEdits(statementValue, fates, ''));
     }
     for (const sp of pp.statements) {
       const c = sp.change;
@@ -132,7 +132,7 @@ export function planEdits(doc: ParsedDocument, plans: PolicyPlan[]): TextEdit[] 
           const f = c.fates[0];
           if (f.kind === 'replace') edits.push({ offset: v.offset, length: v.length, newText: newArray(text, keyNode!.offset, f.patterns, layout, inline) });
         } else {
-          edits.push(...arrayEdits(text, v, entryFates(c.fates), separatorOf(text, v, layout)));
+          edits.push(...arrayEdits(v, entryFates(c.fates), separatorOf(text, v, layout)));
         }
       } else if (c.kind === 'to-not-action') {
         edits.push({ offset: keyNode!.offset, length: keyNode!.length, newText: quote('NotAction') });

@@ -1,4 +1,4 @@
-import { Node, getNodeValue } from 'jsonc-parser';
+import { Node } from 'jsonc-parser';
 import { InputError, parseJsoncStrict, propertyValue } from './text';
 import { Universe } from './universe';
 
@@ -166,7 +166,7 @@ function qualify(service: string, action: string): string {
   return i >= 0 ? action : `${service}:${action}`;
 }
 
-function unusedForFindings(findings: Finding[], universe: Universe, role: string): Map<number, string | undefined> {
+function unusedForFindings(findings: Finding[], universe: Universe): Map<number, string | undefined> {
   const out = new Map<number, string | undefined>();
   for (const f of findings) {
     if (!isUnusedPermission(f)) continue;
@@ -181,7 +181,6 @@ function unusedForFindings(findings: Finding[], universe: Universe, role: string
       }
     }
   }
-  void role;
   return out;
 }
 
@@ -198,14 +197,14 @@ export class AmbiguousRolesError extends Error {
  */
 export function resolveUnused(findings: Finding[], universe: Universe, roles?: string[]): UnusedSet {
   const relevant = findings.filter(isUnusedPermission);
-  let chosen = roles && roles.length ? [...new Set(roles)] : undefined;
+  const chosen = roles && roles.length ? [...new Set(roles)] : undefined;
   if (!chosen) {
     const known = findingRoles(relevant);
     if (known.length > 1) throw new AmbiguousRolesError(known);
-    const maps = [unusedForFindings(relevant, universe, known[0] ?? '')];
+    const maps = [unusedForFindings(relevant, universe)];
     return toSet(maps, known);
   }
-  const maps = chosen.map((r) => unusedForFindings(relevant.filter((f) => f.resource === r || (!f.resource && chosen!.length === 1)), universe, r));
+  const maps = chosen.map((r) => unusedForFindings(relevant.filter((f) => f.resource === r || (!f.resource && chosen.length === 1)), universe));
   return toSet(maps, chosen);
 }
 
@@ -222,8 +221,4 @@ function toSet(maps: Map<number, string | undefined>[], roles: string[]): Unused
     }
   }
   return { indexes, info, roles };
-}
-
-export function loadFindingValue(node: Node): unknown {
-  return getNodeValue(node);
 }
