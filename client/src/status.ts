@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { ago } from '../../server/src/format';
+import { ago, plural } from '../../server/src/format';
 import { FolderStatus, LiveSourceStatus, StatusParams } from '../../server/src/protocol';
 
 /** "3 days old", "2 hours old". */
@@ -97,7 +97,7 @@ export class StatusView implements vscode.Disposable {
       this.item.text = onlyLive ? '$(warning) IAM: live findings unavailable' : errors ? '$(warning) IAM: findings unreadable' : 'IAM: no findings';
       this.item.detail = `looked for ${f.findingsGlobs.join(', ')}${f.defaultGlobs ? ' (default)' : ''} · catalog ${p.catalogVersion}`;
     } else {
-      const roles = f.roles.length ? `${f.roles.length} role${f.roles.length === 1 ? '' : 's'}` : 'findings name no role';
+      const roles = f.roles.length ? plural(f.roles.length, 'role') : 'findings name no role';
       this.item.text = `${errors ? '$(warning) ' : ''}IAM: ${f.unusedActions} unused · ${roles}`;
       const sources = loaded.filter((s) => s.kind !== 'live').map((s) => s.label).join(', ');
       const old = age(f.oldestAnalyzedAt);

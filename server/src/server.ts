@@ -21,17 +21,14 @@ import {
   InitializeResult,
   MessageType,
   ShowMessageNotification,
-  TextDocumentEdit,
-  TextEdit,
   TextDocumentSyncKind,
   TextDocuments,
-  WorkspaceEdit,
   WorkspaceFolder,
   createConnection,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { applyEdits as applyJsonEdits } from 'jsonc-parser';
-import { CONFIG_FILE, Catalog, LineIndex, defaultCatalog, mayContainPolicy } from './core';
+import { CONFIG_FILE, Catalog, LineIndex, ParsedDocument, defaultCatalog, mayContainPolicy } from './core';
 import {
   AwsRecommendationParams,
   AwsRecommendationRequest,
@@ -54,14 +51,14 @@ import {
 import { Analysis, MAX_POLICY_BYTES, analyze, describeBinding, refinement } from './lsp/analysis';
 import { adviceView } from './lsp/awsRecommendation';
 import { LiveFindingsProvider, LiveHost, ProgressHandle, describeEndpoint } from './lsp/liveFindings';
-import { EditCapabilities, bindTitle, codeActions, describeSummary, documentEdit, toTextEdits } from './lsp/codeActions';
+import { DocumentChange, EditCapabilities, bindTitle, codeActions, describeSummary, documentEdit, toTextEdits, workspaceEdit } from './lsp/codeActions';
 import { bindingEdits } from './lsp/configEdit';
-import { documentDiagnostics, projectDiagnostics } from './lsp/diagnostics';
+import { documentDiagnostics, projectDiagnostics, rangeOf } from './lsp/diagnostics';
 import { FileFindingsProvider, FindingsProvider, FolderInfo } from './lsp/findingsProvider';
 import { findFiles } from './lsp/fsWalk';
 import { hover } from './lsp/hover';
 import { baseName, pathKey, pathToUri, uriKey, uriToPath } from './lsp/paths';
-import { Project, isAnalysed } from './lsp/project';
+import { Project, ProjectSnapshot, isAnalysed } from './lsp/project';
 import { SettingsCache } from './lsp/settings';
 
 export interface ServerOptions {
@@ -117,7 +114,7 @@ class IamRefinerServer {
   private debounceMs = DEFAULT_DEBOUNCE_MS;
   private initialized!: Promise<void>;
   private markInitialized!: () => void;
-  private watchRegistration: Promise<Disposable> | undefined;
+  private watchRegistration: Promise<Disposable | undefined> | undefined;
   private watchKey = '';
   private statusTimer: NodeJS.Timeout | undefined;
   private validations = 0;
@@ -490,7 +487,7 @@ class IamRefinerServer {
 
   /** Which project file a path is, if any: a change to it reloads the project. */
   private projectsWatching(absPath: string): Project[] {
-    return this.allProjects().filter((p) => p.isConfigFile(absPath) || p.isFindingsFile(absPath));
+    return this.allProjects().filter((p) => p.isProjectFile(absPath));
   }
 
   private watchedFilesChanged(uris: string[]): void {
@@ -522,13 +519,13 @@ class IamRefinerServer {
     if (key === this.watchKey) return;
     this.watchKey = key;
     const previous = this.watchRegistration;
-    this.watchRegistration = this.connection.client.register(DidChangeWatchedFilesNotification.type, { watchers });
-    try {
-      (await previous)?.dispose();
-      await this.watchRegistration;
-    } catch (e) {
+    // a failed registration is logged here, so neither this call nor the next one that replaces it sees a rejection
+    this.watchRegistration = this.connection.client.register(DidChangeWatchedFilesNotification.type, { watchers }).catch((e) => {
       this.error('registering file watchers', e);
-    }
+      return undefined;
+    });
+    (await previous)?.dispose();
+    await this.watchRegistration;
   }
 
   // ------------------------------------------------------------------------------------------
@@ -601,10 +598,10 @@ class IamRefinerServer {
    * Documents that cannot hold a policy are answered without loading anything.
    */
   private async analysisOf(doc: TextDocument): Promise<Analysis | undefined> {
-    const cached = this.analyses.get(doc.uri);
     const text = doc.getText();
     const version = doc.version;
     if (!mayContainPolicy(text)) {
+      const cached = this.analyses.get(doc.uri);
       if (cached?.version === version && cached.kind === 'none') return cached;
       const a = analyze({ uri: doc.uri, version, text, special: true, snapshot: undefined, catalog: this.catalog });
       this.analyses.set(doc.uri, a);
@@ -612,14 +609,28 @@ class IamRefinerServer {
     }
     const project = this.projectFor(doc.uri);
     const snap = project ? await project.ready() : undefined;
+    // read after the wait: a request that waited alongside (validation, hover, code action) may have analysed this version
+    const cached = this.analyses.get(doc.uri);
     if (cached && cached.version === version && cached.generation === (snap?.generation ?? -1)) return cached;
     const current = this.documents.get(doc.uri);
     if (!current || current.version !== version) return undefined; // superseded while waiting
-    const abs = uriToPath(doc.uri);
-    const special = !!abs && !!project && (project.isConfigFile(abs) || project.isFindingsFile(abs));
-    const a = analyze({ uri: doc.uri, version, text, relPath: this.relPathOf(doc.uri, project), special, snapshot: snap, catalog: this.catalog });
+    // the same version against newer findings or settings: parsed once, analysed again
+    const parsed = cached?.version === version && cached.text === text ? cached.parsed : undefined;
+    const a = this.analyzeFile(doc.uri, version, text, project, snap, parsed);
     this.analyses.set(doc.uri, a);
     return a;
+  }
+
+  /** Analyses a file's text against its project (its findings and config files are never analysed as policies). */
+  private analyzeFile(uri: string, version: number | null, text: string, project: Project | undefined, snap: ProjectSnapshot | undefined, parsed?: ParsedDocument): Analysis {
+    const abs = uriToPath(uri);
+    const special = !!abs && !!project?.isProjectFile(abs);
+    return analyze({ uri, version, text, relPath: this.relPathOf(uri, project), special, snapshot: snap, catalog: this.catalog, parsed });
+  }
+
+  /** The open document of a file, whichever way its URI is spelled. */
+  private openDocument(uri: string): TextDocument | undefined {
+    return this.documents.get(uri) ?? this.documents.get(this.openByPath.get(uriKey(uri)) ?? '');
   }
 
   private async validate(uri: string): Promise<void> {
@@ -674,8 +685,9 @@ class IamRefinerServer {
     let catalog = 'catalog not loaded';
     let catalogVersion = '';
     try {
-      catalog = this.catalog().describe();
-      catalogVersion = this.catalog().version;
+      const c = this.catalog();
+      catalog = c.describe();
+      catalogVersion = c.version;
     } catch (e) {
       catalog = `catalog unavailable: ${message(e)}`;
     }
@@ -690,7 +702,7 @@ class IamRefinerServer {
 
   /** Analysis of a file that may not be open (version null: the disk's text). */
   private async analysisOfUri(uri: string): Promise<Analysis | undefined> {
-    const doc = this.documents.get(uri) ?? this.documents.get(this.openByPath.get(uriKey(uri)) ?? '');
+    const doc = this.openDocument(uri);
     if (doc) return this.analysisOf(doc);
     const abs = uriToPath(uri);
     if (!abs) return undefined;
@@ -704,8 +716,7 @@ class IamRefinerServer {
     }
     const project = this.projectFor(uri);
     const snap = project ? await project.ready() : undefined;
-    const special = !!project && (project.isConfigFile(abs) || project.isFindingsFile(abs));
-    return analyze({ uri, version: null, text, relPath: this.relPathOf(uri, project), special, snapshot: snap, catalog: this.catalog });
+    return this.analyzeFile(uri, null, text, project, snap);
   }
 
   /** Every policy file of every workspace folder (on disk or open). */
@@ -720,7 +731,7 @@ class IamRefinerServer {
       for (const rel of await findFiles(root, ['**/*.json', '**/*.jsonc'])) {
         if (!isAnalysed(rel, snap)) continue;
         const abs = path.join(root, rel);
-        if (p.isConfigFile(abs) || p.isFindingsFile(abs)) continue;
+        if (p.isProjectFile(abs)) continue;
         const key = pathKey(abs);
         if (!out.has(key)) out.set(key, pathToUri(abs));
       }
@@ -732,7 +743,7 @@ class IamRefinerServer {
   private async computeRefinement(uris: string[] | undefined): Promise<RefinementResult> {
     const targets = uris ?? (await this.policyFiles());
     const files: FileRefinement[] = [];
-    const changes: { uri: string; version: number | null; edits: TextEdit[] }[] = [];
+    const changes: DocumentChange[] = [];
     const caps = this.editCaps;
     for (const uri of targets) {
       const a = await this.analysisOfUri(uri);
@@ -762,29 +773,22 @@ class IamRefinerServer {
         files.push({ uri: a.uri, version: a.version, error: outcome.message });
       }
     }
-    let edit: WorkspaceEdit = {};
-    if (changes.length) {
-      edit = caps.documentChanges
-        ? { documentChanges: changes.map((c) => TextDocumentEdit.create({ uri: c.uri, version: c.version }, c.edits)) }
-        : { changes: Object.fromEntries(changes.map((c) => [c.uri, c.edits])) };
-    }
-    return { edit, files };
+    return { edit: changes.length ? workspaceEdit(changes, caps) : {}, files };
   }
 
   /** `iamRefiner.refineFile` / `refineAll` through LSP: compute, apply with workspace/applyEdit, report. */
   private async applyRefinement(uris: string[] | undefined, label: string): Promise<{ applied: boolean; files: FileRefinement[] }> {
     const result = await this.computeRefinement(uris);
-    const name = (u: string) => baseName(u);
     for (const f of result.files) {
-      if (f.nothingLeft) this.notify(MessageType.Warning, `${name(f.uri)}: ${f.error}`);
-      else if (f.error && uris) this.notify(MessageType.Warning, `${name(f.uri)}: not refined: ${f.error}`);
+      if (f.nothingLeft) this.notify(MessageType.Warning, `${baseName(f.uri)}: ${f.error}`);
+      else if (f.error && uris) this.notify(MessageType.Warning, `${baseName(f.uri)}: not refined: ${f.error}`);
     }
     const changed = result.files.filter((f) => f.summary && f.summary !== 'nothing to change');
     if (changed.length === 0) {
       if (!result.files.some((f) => f.error))
         this.notify(
           MessageType.Info,
-          uris ? `${uris.map(name).join(', ')}: nothing to refine, no allowed action is unused.` : 'No policy file has unused permissions to refine.',
+          uris ? `${uris.map(baseName).join(', ')}: nothing to refine, no allowed action is unused.` : 'No policy file has unused permissions to refine.',
         );
       return { applied: false, files: result.files };
     }
@@ -797,7 +801,7 @@ class IamRefinerServer {
     if (!r.applied) {
       this.notify(MessageType.Warning, `The refinement was not applied${r.failureReason ? `: ${r.failureReason}` : ''} (did the file change meanwhile? Try again).`);
     } else {
-      this.log(`${label}: ${changed.map((f) => `${name(f.uri)}: ${f.summary}`).join('; ')}`);
+      this.log(`${label}: ${changed.map((f) => `${baseName(f.uri)}: ${f.summary}`).join('; ')}`);
     }
     return { applied: r.applied, files: result.files };
   }
@@ -808,7 +812,7 @@ class IamRefinerServer {
   /** AWS's recommendation for the document's role, beside the local refinement of its current text. */
   private async awsRecommendation(params: AwsRecommendationParams, signal: AbortSignal): Promise<AwsRecommendationResult> {
     const uri = params?.uri;
-    const doc = uri ? this.documents.get(uri) ?? this.documents.get(this.openByPath.get(uriKey(uri)) ?? '') : undefined;
+    const doc = uri ? this.openDocument(uri) : undefined;
     if (!doc) return { kind: 'error', message: 'Open the policy file in the editor first.' };
     const a = await this.analysisOf(doc);
     const name = baseName(doc.uri);
@@ -827,7 +831,7 @@ class IamRefinerServer {
       if (roles.length > 1) return { kind: 'choose-role', roles };
       role = roles[0];
     }
-    const outcome = await this.live.recommend({ folder: project.folder, settings: snap.settings.live, role, signal }, (p) => this.readText(p));
+    const outcome = await this.live.recommend({ folder: project.folder, settings: snap.settings.live, role, signal });
     if (outcome.kind !== 'ok') return outcome.kind === 'nothing' ? outcome : { kind: 'error', message: outcome.message };
     const rec = outcome.recommendation;
     if (rec.steps.length === 0) return { kind: 'nothing', message: `AWS's recommendation for ${role} (finding ${rec.findingId}) has no step: nothing to change.` };
@@ -866,7 +870,7 @@ class IamRefinerServer {
         edit: documentEdit(
           configUri,
           open ? open.version : null,
-          edits.map((e) => ({ range: { start: lines.position(e.offset), end: lines.position(e.offset + e.length) }, newText: e.content })),
+          edits.map((e) => ({ range: rangeOf(lines, e.offset, e.length), newText: e.content })),
           caps,
         ),
       };

@@ -67,6 +67,8 @@ export interface AnalyzeInput {
   special: boolean;
   snapshot: ProjectSnapshot | undefined;
   catalog: () => Catalog;
+  /** `parsePolicyDocument(text)` from an earlier analysis of this very text (the project changed, the document did not). */
+  parsed?: ParsedDocument;
 }
 
 export function analyze(input: AnalyzeInput): Analysis {
@@ -85,7 +87,7 @@ export function analyze(input: AnalyzeInput): Analysis {
   if (snapshot && !snapshot.settings.enable) return { ...base, note: 'disabled by iamRefiner.enable' };
   if (snapshot && !isAnalysed(relPath, snapshot)) return { ...base, note: 'excluded by include/exclude' };
   if (text.length > MAX_POLICY_BYTES) return { ...base, kind: 'too-large', note: `larger than ${MAX_POLICY_BYTES / 1024 / 1024} MB` };
-  const parsed = parsePolicyDocument(text);
+  const parsed = input.parsed ?? parsePolicyDocument(text);
   if (parsed.policies.length === 0) return base;
   const catalog = input.catalog();
   const findings = snapshot?.findings ?? [];

@@ -16,10 +16,22 @@ export function toTextEdits(a: Analysis, edits: CoreEdit[]): TextEdit[] {
   return edits.map((e) => ({ range: rangeOf(lines, e.offset, e.length), newText: e.newText }));
 }
 
+/** The edits of one document, computed on `version` (null: the file on disk). */
+export interface DocumentChange {
+  uri: string;
+  version: number | null;
+  edits: TextEdit[];
+}
+
+/** A WorkspaceEdit for documents, each pinned to the version it was computed on when the client allows. */
+export function workspaceEdit(changes: DocumentChange[], caps: EditCapabilities): WorkspaceEdit {
+  if (caps.documentChanges) return { documentChanges: changes.map((c) => ({ textDocument: { uri: c.uri, version: c.version }, edits: c.edits })) };
+  return { changes: Object.fromEntries(changes.map((c) => [c.uri, c.edits])) };
+}
+
 /** A WorkspaceEdit for one document, pinned to the version it was computed on when the client allows. */
 export function documentEdit(uri: string, version: number | null, edits: TextEdit[], caps: EditCapabilities): WorkspaceEdit {
-  if (caps.documentChanges) return { documentChanges: [{ textDocument: { uri, version }, edits }] };
-  return { changes: { [uri]: edits } };
+  return workspaceEdit([{ uri, version, edits }], caps);
 }
 
 function statementPlan(r: RefineResult, policy: number, statement: number): StatementPlan | undefined {

@@ -1,5 +1,5 @@
 import { CodeDescription, Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, DiagnosticTag, Range } from 'vscode-languageserver';
-import { InputError, LineIndex, Problem, README_URL, roleName } from '../core';
+import { InputError, LineIndex, Problem, README_URL, isWildcard, roleName } from '../core';
 import { DIAGNOSTIC_SOURCE, DiagnosticCode, DiagnosticData, SeveritySetting, Settings } from '../protocol';
 import { Analysis, MAX_POLICY_BYTES, linesOf } from './analysis';
 import { FindingsSource } from './findingsProvider';
@@ -61,7 +61,7 @@ function locate(sources: FindingsSource[], action: string): { uri: string; range
 
 function related(a: Analysis, p: Problem, own: Range, snap: ProjectSnapshot | undefined): DiagnosticRelatedInformation[] | undefined {
   if (!p.unused?.length || (p.code !== 'unused-wildcard' && p.code !== 'unused-action')) return undefined;
-  if (p.code === 'unused-action' && p.unused.length === 1 && !isWildcardish(p.pattern)) {
+  if (p.code === 'unused-action' && p.unused.length === 1 && !(p.pattern && isWildcard(p.pattern))) {
     const at = snap && locate(snap.sources, p.unused[0]);
     return at ? [{ location: at, message: `${p.unused[0]}: listed as unused here` }] : undefined;
   }
@@ -77,10 +77,6 @@ function related(a: Analysis, p: Problem, own: Range, snap: ProjectSnapshot | un
   }
   if (p.unused.length > RELATED_LIMIT) out.push({ location: { uri: a.uri, range: own }, message: `… and ${p.unused.length - RELATED_LIMIT} more unused actions (hover for the list)` });
   return out;
-}
-
-function isWildcardish(p: string | undefined): boolean {
-  return !!p && /[*?]/.test(p);
 }
 
 function lastUsed(m: Map<string, string | undefined>): string {

@@ -57,9 +57,18 @@ export interface FindingsProvider {
   dispose?(): void;
 }
 
-function newest(findings: Finding[]): string | undefined {
+/** The newest analyzedAt of the findings. */
+export function newest(findings: Finding[]): string | undefined {
   const dates = findings.map((f) => f.analyzedAt).filter((d): d is string => !!d).sort();
   return dates[dates.length - 1];
+}
+
+async function modifiedAt(absPath: string): Promise<string | undefined> {
+  try {
+    return (await fs.stat(absPath)).mtime.toISOString();
+  } catch {
+    return undefined;
+  }
 }
 
 /** Findings files matched by the globs in the folder (the open editor's text wins over the disk). */
@@ -77,12 +86,6 @@ export class FileFindingsProvider implements FindingsProvider {
       const text = await req.readText(abs);
       if (text === undefined) continue;
       if (!text.trim()) continue; // a file being created
-      let mtime: string | undefined;
-      try {
-        mtime = (await fs.stat(abs)).mtime.toISOString();
-      } catch {
-        mtime = undefined;
-      }
       const cached = this.parsed.get(abs);
       let result: FindingsFile | Error;
       if (cached && cached.text === text) result = cached.result;
@@ -95,8 +98,10 @@ export class FileFindingsProvider implements FindingsProvider {
         this.parsed.set(abs, { text, result });
       }
       const uri = pathToUri(abs);
-      if (result instanceof Error) out.push({ id: uri, kind: 'file', label: rel, uri, text, findings: [], error: result, analyzedAt: mtime });
-      else out.push({ id: uri, kind: 'file', label: rel, uri, text, findings: result.findings, analyzedAt: newest(result.findings) ?? mtime });
+      // the file's modification time only when the findings do not say when they were produced
+      const analyzedAt = (result instanceof Error ? undefined : newest(result.findings)) ?? (await modifiedAt(abs));
+      if (result instanceof Error) out.push({ id: uri, kind: 'file', label: rel, uri, text, findings: [], error: result, analyzedAt });
+      else out.push({ id: uri, kind: 'file', label: rel, uri, text, findings: result.findings, analyzedAt });
     }
     // forget files that are gone
     const seen = new Set(files.map((f) => path.join(root, f)));

@@ -1,5 +1,6 @@
 import { Hover, MarkupKind } from 'vscode-languageserver';
-import { ActionEntry, Catalog, StatementModel, roleName, splitFullName } from '../core';
+import { ActionEntry, Catalog, StatementModel, isWildcard, roleName, splitFullName } from '../core';
+import { plural } from '../format';
 import { Analysis, describeBinding, linesOf } from './analysis';
 import { rangeOf } from './diagnostics';
 
@@ -48,14 +49,14 @@ export function hover(a: Analysis, offset: number, catalog: Catalog): Hover | nu
   const docs = svc ? catalog.docsUrl(svc) : undefined;
   const svcLabel = svc ? catalog.serviceName(svc) ?? svc : services.length ? `${services.length} services` : undefined;
   const verb = st.key === 'NotAction' ? 'excludes' : 'allows';
-  const isPattern = /[*?]/.test(entry.value);
+  const isPattern = isWildcard(entry.value);
   if (names.length === 0) {
     lines.push(`**\`${entry.value}\`** matches no action in the catalog.`);
   } else if (!isPattern && names.length === 1) {
     const level = catalog.accessLevel(names[0]);
     lines.push(`**\`${names[0]}\`**${level ? ` — access level: ${level}` : catalog.has(names[0]) ? '' : ' — not in the catalog (named by the findings or the policy)'}${svcLabel ? ` · ${svcLabel}` : ''}`);
   } else {
-    lines.push(`**\`${entry.value}\`** ${verb} ${names.length} action${names.length === 1 ? '' : 's'}${svcLabel ? ` of ${svcLabel}` : ''} — ${levels(catalog, names)}`);
+    lines.push(`**\`${entry.value}\`** ${verb} ${plural(names.length, 'action')}${svcLabel ? ` of ${svcLabel}` : ''} — ${levels(catalog, names)}`);
   }
   if (docs) lines.push('', `[${svcLabel} actions reference](${docs})`);
   const dates = (i: number) => {

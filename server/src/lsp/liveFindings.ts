@@ -21,7 +21,7 @@ import type * as LiveApi from '../live/accessAnalyzer';
 import { CONFIG_FILE, Finding, parseConfig, parseFindings, roleName } from '../core';
 import { ago, plural } from '../format';
 import { LiveClientOptions, LiveFolderResult, LiveSettings, LiveSourceStatus, LiveState } from '../protocol';
-import { FindingsProvider, FindingsRequest, FindingsSource, FolderInfo } from './findingsProvider';
+import { FindingsProvider, FindingsRequest, FindingsSource, FolderInfo, newest } from './findingsProvider';
 
 type Api = typeof LiveApi;
 type FindingV2 = LiveApi.FindingV2;
@@ -118,6 +118,20 @@ export function cacheFileName(key: string): string {
 function isCacheFile(v: unknown): v is CacheFile {
   const c = v as CacheFile;
   return !!c && c.format === CACHE_FORMAT && typeof c.fetchedAt === 'string' && typeof c.analyzerArn === 'string' && Array.isArray(c.findings) && Array.isArray(c.roles);
+}
+
+/** A failure as one sentence for the editor, never the SDK's error itself (no stack, nothing signed). */
+function failureMessage(api: Api | undefined, err: unknown, t: Omit<Target, 'roles'>): string {
+  if (!api) return `the live mode could not start: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`;
+  return api.friendlyError(err, { surface: 'editor', region: t.region, profile: t.profile, endpoint: t.endpoint, analyzerArn: t.analyzerArn });
+}
+
+function closeClient(client: { destroy(): void } | undefined): void {
+  try {
+    client?.destroy();
+  } catch {
+    // nothing to release
+  }
 }
 
 class LiveEntry {
@@ -305,10 +319,14 @@ export class LiveFindingsProvider implements FindingsProvider {
   }
 
   private async targetFor(folder: FolderInfo, s: LiveSettings, readText: (p: string) => Promise<string | undefined>): Promise<Target> {
-    const roles = await this.boundRoles(folder, readText);
+    return { ...this.connectionOf(s), roles: await this.boundRoles(folder, readText) };
+  }
+
+  /** Where requests go: the analyzer, its region, the profile, the client's endpoint. */
+  private connectionOf(s: LiveSettings): Omit<Target, 'roles'> {
     // the analyzer's region, unless the settings name one (as the CLI does)
     const region = s.region ?? (s.analyzerArn ? /^arn:aws[a-z-]*:access-analyzer:([a-z0-9-]+):/.exec(s.analyzerArn)?.[1] : undefined);
-    return { analyzerArn: s.analyzerArn, region, profile: s.profile, endpoint: this.host.options().endpoint || undefined, roles };
+    return { analyzerArn: s.analyzerArn, region, profile: s.profile, endpoint: this.host.options().endpoint || undefined };
   }
 
   private attach(folderUri: string, target: Target): LiveEntry {
@@ -402,7 +420,6 @@ export class LiveFindingsProvider implements FindingsProvider {
     if (e.timer) clearTimeout(e.timer);
     e.timer = undefined;
     const t = e.target;
-    const ctx = { surface: 'editor' as const, region: t.region, profile: t.profile, endpoint: t.endpoint, analyzerArn: t.analyzerArn };
     const what = t.roles.length ? plural(t.roles.length, 'role') : 'every role';
     this.log(`${e.label}: fetching UnusedPermission findings (${what}${t.profile ? `, profile ${t.profile}` : ''}${t.endpoint ? `, endpoint ${describeEndpoint(t.endpoint)}` : ''})`);
     let progress: ProgressHandle = { report: () => undefined, done: () => undefined };
@@ -450,17 +467,13 @@ export class LiveFindingsProvider implements FindingsProvider {
         this.log(`${e.label}: fetch cancelled${e.cache ? `; using the findings fetched ${ago(e.cache.fetchedAt, this.now())}` : ''}`);
         outcome = { ok: false, cancelled: true, message: 'cancelled' };
       } else {
-        const message = api ? api.friendlyError(err, ctx) : `the live mode could not start: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`;
+        const message = failureMessage(api, err, t);
         e.failure = { message, kind };
         this.log(`${e.label}: ${message}${e.cache ? ` (${kind === 'network' ? 'offline' : 'keeping the cache'}: using findings from ${ago(e.cache.fetchedAt, this.now())})` : ''}`);
         outcome = { ok: false, message, kind };
       }
     } finally {
-      try {
-        client?.destroy();
-      } catch {
-        // nothing to release
-      }
+      closeClient(client);
       progress.done();
     }
     e.fetching = undefined;
@@ -515,7 +528,6 @@ export class LiveFindingsProvider implements FindingsProvider {
   private sourceOf(e: LiveEntry, s: LiveSettings): FindingsSource {
     const state = this.stateOf(e);
     const findings = e.findings((m) => this.log(m));
-    const dates = findings.map((f) => f.analyzedAt).filter((d): d is string => !!d).sort();
     const live: LiveSourceStatus = {
       state,
       region: e.target.region,
@@ -533,7 +545,7 @@ export class LiveFindingsProvider implements FindingsProvider {
       label: e.label,
       findings,
       error: state === 'error' ? new Error(e.failure!.message) : undefined,
-      analyzedAt: dates[dates.length - 1] ?? e.cache?.fetchedAt,
+      analyzedAt: newest(findings) ?? e.cache?.fetchedAt,
       live,
     };
   }
@@ -609,12 +621,12 @@ export class LiveFindingsProvider implements FindingsProvider {
    * AWS's recommendation for a role: the role's finding (from the cache, else fetched), then
    * GenerateFindingRecommendation and polling. Errors come back as one sentence.
    */
-  async recommend(req: RecommendationRequest, readText: (p: string) => Promise<string | undefined>): Promise<RecommendationOutcome> {
+  async recommend(req: RecommendationRequest): Promise<RecommendationOutcome> {
     if (!this.trusted()) return { kind: 'error', message: this.reasonNone() };
-    const target = await this.targetFor(req.folder, req.settings, readText);
+    // the bound roles do not matter here: the request names its role
+    const target = this.connectionOf(req.settings);
     const key = this.folders.get(req.folder.uri)?.key;
     const entry = key ? this.entries.get(key) : undefined;
-    const ctx = { surface: 'editor' as const, region: target.region, profile: target.profile, endpoint: target.endpoint, analyzerArn: target.analyzerArn };
     let api: Api | undefined;
     let client: ReturnType<Api['createClient']> | undefined;
     try {
@@ -642,15 +654,11 @@ export class LiveFindingsProvider implements FindingsProvider {
     } catch (err) {
       const kind = api ? api.classifyError(err) : 'other';
       if (kind === 'cancelled' || req.signal.aborted) return { kind: 'error', message: 'cancelled', cancelled: true };
-      const message = api ? api.friendlyError(err, ctx) : `the live mode could not start: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`;
+      const message = failureMessage(api, err, target);
       this.log(`AWS's recommendation for ${req.role}: ${message}`);
       return { kind: 'error', message };
     } finally {
-      try {
-        client?.destroy();
-      } catch {
-        // nothing to release
-      }
+      closeClient(client);
     }
   }
 }

@@ -106,6 +106,11 @@ export class Project {
     return !!c && pathKey(c) === pathKey(absPath);
   }
 
+  /** Whether a file is this project's iam-refiner.json or one of its findings files (never analysed as a policy; a change reloads the project). */
+  isProjectFile(absPath: string): boolean {
+    return this.isConfigFile(absPath) || this.isFindingsFile(absPath);
+  }
+
   /** Whether a file is (or would be) read as a findings file. */
   isFindingsFile(absPath: string): boolean {
     const rel = this.relPath(absPath);
