@@ -10,6 +10,7 @@ import {
   ApplyWorkspaceEditParams,
   ClientCapabilities,
   CodeAction,
+  CompletionList,
   CodeActionKind,
   Connection,
   Diagnostic,
@@ -57,6 +58,7 @@ import { documentDiagnostics, projectDiagnostics, rangeOf } from './lsp/diagnost
 import { FileFindingsProvider, FindingsProvider, FolderInfo } from './lsp/findingsProvider';
 import { findFiles } from './lsp/fsWalk';
 import { hover } from './lsp/hover';
+import { completion } from './lsp/completion';
 import { baseName, pathKey, pathToUri, uriKey, uriToPath } from './lsp/paths';
 import { Project, ProjectSnapshot, isAnalysed } from './lsp/project';
 import { SettingsCache } from './lsp/settings';
@@ -79,6 +81,8 @@ export interface ServerHandle {
 }
 
 const DEFAULT_DEBOUNCE_MS = 150;
+/** How long completion waits for a first analysis of the document (for its unused actions) before answering without. */
+const COMPLETION_WAIT_MS = 300;
 
 /** Starts the IAM Policy Refiner language server (the VS Code extension, `iam-refine lsp --stdio`). */
 export function startServer(options: ServerOptions = {}): ServerHandle {
@@ -264,6 +268,17 @@ class IamRefinerServer {
         return hover(a, doc.offsetAt(params.position), this.catalog());
       }),
     );
+    c.onCompletion((params, token) =>
+      this.safe('completion', null as CompletionList | null, async () => {
+        const doc = docs.get(params.textDocument.uri);
+        if (!doc) return null;
+        const text = doc.getText();
+        if (!mayContainPolicy(text)) return null;
+        const a = await this.completionAnalysis(doc);
+        if (token.isCancellationRequested) return null;
+        return completion(text, doc.offsetAt(params.position), this.catalog(), a, (o) => doc.positionAt(o));
+      }),
+    );
     c.onCodeAction((params, token) =>
       this.safe('codeAction', [] as CodeAction[], async () => {
         const doc = docs.get(params.textDocument.uri);
@@ -362,6 +377,7 @@ class IamRefinerServer {
       capabilities: {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
         hoverProvider: true,
+        completionProvider: { triggerCharacters: ['"', ':'] },
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, FIX_ALL_KIND], resolveProvider: false },
         executeCommandProvider: { commands },
         workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
@@ -619,6 +635,22 @@ class IamRefinerServer {
     const a = this.analyzeFile(doc.uri, version, text, project, snap, parsed);
     this.analyses.set(doc.uri, a);
     return a;
+  }
+
+  /**
+   * An analysis for completion's unused set: any analysis of the document will do (the findings do not
+   * depend on the text being typed); otherwise the current one, if it comes quickly.
+   */
+  private async completionAnalysis(doc: TextDocument): Promise<Analysis | undefined> {
+    const cached = this.analyses.get(doc.uri);
+    if (cached?.context) return cached;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), COMPLETION_WAIT_MS)));
+    try {
+      return await Promise.race([this.analysisOf(doc).catch((e) => void this.error('completion analysis', e)), late]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Analyses a file's text against its project (its findings and config files are never analysed as policies). */

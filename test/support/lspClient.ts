@@ -13,6 +13,8 @@ import {
   ClientCapabilities,
   CodeAction,
   CodeActionParams,
+  CompletionItem,
+  CompletionList,
   Diagnostic,
   FileChangeType,
   Hover,
@@ -272,6 +274,13 @@ export class LspClient {
   hover(uri: string, offset: number): Promise<Hover | null> {
     const doc = this.docs.get(uri)!;
     return this.connection.sendRequest('textDocument/hover', { textDocument: { uri }, position: doc.positionAt(offset) });
+  }
+
+  completion(uri: string, offset: number): Promise<CompletionList> {
+    const doc = this.docs.get(uri)!;
+    return this.connection
+      .sendRequest<CompletionList | CompletionItem[] | null>('textDocument/completion', { textDocument: { uri }, position: doc.positionAt(offset) })
+      .then((r) => (Array.isArray(r) ? { isIncomplete: false, items: r } : r ?? { isIncomplete: false, items: [] }));
   }
 
   executeCommand(command: string, args: unknown[]): Promise<unknown> {

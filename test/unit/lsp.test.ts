@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { CodeAction, Diagnostic, DiagnosticSeverity, DiagnosticTag, MarkupContent } from 'vscode-languageserver-protocol';
+import { CodeAction, Diagnostic, DiagnosticSeverity, DiagnosticTag, MarkupContent, TextEdit } from 'vscode-languageserver-protocol';
 import { LspClient, byCode, msg, uriOf } from '../support/lspClient';
 import { EXAMPLE, EXPECTED_S3 } from '../support/example';
 import { writeFiles } from '../support/files';
@@ -58,6 +58,7 @@ test('initialize declares the features and commands', async () => {
   try {
     const caps = init.capabilities;
     assert.equal(caps.hoverProvider, true);
+    assert.deepEqual(caps.completionProvider?.triggerCharacters, ['"', ':']);
     assert.deepEqual((caps.codeActionProvider as { codeActionKinds: string[] }).codeActionKinds, ['quickfix', 'source.fixAll.iamRefiner']);
     assert.deepEqual(caps.executeCommandProvider?.commands, ['iamRefiner.refineFile', 'iamRefiner.refineAll', 'iamRefiner.bindRole']);
   } finally {
@@ -644,4 +645,39 @@ test('iam-refine lsp --stdio (the CLI) serves the same language server', async (
   } finally {
     await client.stop();
   }
+});
+
+test('completion: a service\'s actions while typing an Action string, unused ones marked, the typed text replaced', async () => {
+  const dir = workspace({ 'policy.json': examplePolicy(), 'findings.json': exampleFindings() });
+  await withServer([dir], async (c) => {
+    const uri = c.open(path.join(dir, 'policy.json'));
+    await c.waitForDiagnostics(uri, (x) => x.length === 9);
+    // the user types `"s3:GetObj` over `"s3:Get*"`
+    c.change(uri, c.text(uri).replace('"s3:Get*"', '"s3:GetObj"'));
+    const at = c.text(uri).indexOf('s3:GetObj') + 's3:GetObj'.length;
+    const list = await c.completion(uri, at);
+    const get = list.items.find((i) => i.label === 'GetObject');
+    assert.ok(get, 'GetObject offered');
+    assert.ok(list.items.some((i) => i.label === 'GetObjectAcl'));
+    assert.equal(get.detail, 'Read');
+    const doc = c.docs.get(uri)!;
+    assert.deepEqual(get.textEdit, { range: { start: doc.positionAt(at - 's3:GetObj'.length), end: doc.positionAt(at) }, newText: 's3:GetObject' });
+    c.edit(uri, [get.textEdit as TextEdit]);
+    assert.ok(c.text(uri).includes('"s3:GetObject",'));
+    // before the colon: service prefixes that ask for suggestions again
+    const svcAt = c.text(uri).indexOf('"s3:List*"') + 2;
+    const services = await c.completion(uri, svcAt);
+    const s3 = services.items.find((i) => i.label === 's3:')!;
+    assert.equal(s3.detail, 'Amazon S3');
+    assert.equal(s3.command?.command, 'editor.action.triggerSuggest');
+    // unused for this file (the findings): marked, sorted last
+    const lam = await c.completion(uri, c.text(uri).indexOf('lambda:GetFunction"') + 'lambda:GetF'.length);
+    const unused = lam.items.find((i) => i.label === 'GetFunction')!;
+    assert.equal(unused.labelDetails?.description, 'unused');
+    assert.match(unused.detail!, /unused/);
+    const used = lam.items.find((i) => !i.labelDetails)!;
+    assert.ok(used.sortText! < unused.sortText!);
+    // outside an Action string: nothing
+    assert.deepEqual((await c.completion(uri, c.text(uri).indexOf('"Resource"') + 2)).items, []);
+  });
 });

@@ -11,3 +11,4 @@ export * from './edits';
 export * from './analyze';
 export * from './project';
 export * from './diff';
+export * from './complete';
