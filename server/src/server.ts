@@ -29,7 +29,8 @@ import {
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { applyEdits as applyJsonEdits } from 'jsonc-parser';
-import { CONFIG_FILE, Catalog, LineIndex, ParsedDocument, defaultCatalog, mayContainPolicy } from './core';
+import { CONFIG_FILE, Catalog, LineIndex, ParsedDocument, mayContainPolicy } from './core';
+import { defaultCatalog } from './workspace/catalogFile';
 import {
   AwsRecommendationParams,
   AwsRecommendationRequest,

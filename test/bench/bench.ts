@@ -12,7 +12,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
-import { Catalog, Finding, NothingLeftError, Universe, defaultCatalog, documentActionNames, findingActionNames, parsePolicyDocument, refineDocument, resolveUnused } from '../../server/src/core';
+import { Catalog, Finding, NothingLeftError, Universe, documentActionNames, findingActionNames, parsePolicyDocument, refineDocument, resolveUnused } from '../../server/src/core';
+import { defaultCatalog, loadCatalog } from '../../server/src/workspace/catalogFile';
 import { RefUniverse } from '../support/oracle';
 import { corpus, corpusUniverseExtras, managedPolicies, randomFindings, releaseManagedPolicies } from '../support/corpus';
 import { BenchRow, median, timingRow } from './rows';
@@ -97,9 +98,9 @@ export function engineRows(): BenchRow[] {
   const rows: BenchRow[] = [];
   const catalogFile = path.join(ROOT, 'dist', 'catalog.json');
 
-  // catalog load, fresh each time (defaultCatalog() caches; Catalog.load() does not)
-  const load = time(runs(15), () => Catalog.load(catalogFile));
-  rows.push(row('Catalog load (`Catalog.load()`, dist/catalog.json)', load.samples, '< 60 ms', `${load.last.describe()}; ${(readFileSync(catalogFile).length / 1024).toFixed(0)} KB file`, retainedMB(() => Catalog.load(catalogFile))));
+  // catalog load, fresh each time (defaultCatalog() caches; loadCatalog() does not)
+  const load = time(runs(15), () => loadCatalog(catalogFile));
+  rows.push(row('Catalog load (`loadCatalog()`, dist/catalog.json)', load.samples, '< 60 ms', `${load.last.describe()}; ${(readFileSync(catalogFile).length / 1024).toFixed(0)} KB file`, retainedMB(() => loadCatalog(catalogFile))));
 
   // universe: the first one over a catalog sorts it; later ones merge their extras into the sorted list
   const exampleText = readFileSync(path.join(ROOT, 'examples', 'policy.json'), 'utf8');
@@ -107,7 +108,7 @@ export function engineRows(): BenchRow[] {
   const extras = [...documentActionNames(exampleDoc), 's3:GetObjectNewerThanTheCatalog'];
   const cold: number[] = [];
   for (let i = 0; i < runs(10); i++) {
-    const c = Catalog.load(catalogFile);
+    const c = loadCatalog(catalogFile);
     const t0 = performance.now();
     new Universe(c, extras).indexOf('s3:GetObject');
     cold.push(performance.now() - t0);
@@ -115,7 +116,7 @@ export function engineRows(): BenchRow[] {
   const c0 = defaultCatalog();
   new Universe(c0, extras);
   const warm = time(runs(20), () => new Universe(c0, extras).indexOf('s3:GetObject'));
-  rows.push(row('Universe, first over a catalog (sort + index)', cold, '—', `${c0.actionCount} catalog actions + 1 name the catalog lacks, then one lookup (memory: catalog + universe)`, retainedMB(() => new Universe(Catalog.load(catalogFile), extras))));
+  rows.push(row('Universe, first over a catalog (sort + index)', cold, '—', `${c0.actionCount} catalog actions + 1 name the catalog lacks, then one lookup (memory: catalog + universe)`, retainedMB(() => new Universe(loadCatalog(catalogFile), extras))));
   rows.push(row('Universe, later ones (merge extras + index)', warm.samples, '—', 'catalog already sorted; a document with one name the catalog lacks'));
 
   // ReadOnlyAccess: expand, refine

@@ -149,6 +149,8 @@ export interface PolicySpec {
 
 export interface PolicyOptions {
   effects?: ('Allow' | 'Deny')[];
+  /** Statements with a Principal (resource/trust policy statements, never refined); default: now and then. */
+  principal?: boolean;
   notAction?: boolean;
   star?: boolean;
   maxStatements?: number;
@@ -185,7 +187,7 @@ export function genPolicy(g: G, pools: CatalogPools, opts: PolicyOptions = {}): 
     else if (res === 'list') fields.push(['Resource', [`arn:aws:s3:::bucket-${i}`, `arn:aws:s3:::bucket-${i}/*`]]);
     else if (res === 'not') fields.push(['NotResource', `arn:aws:iam::*:role/admin-${i}`]);
     if (g(fc.integer, { min: 0, max: 3 }) === 0) fields.push(['Condition', { StringEquals: { 'aws:RequestedRegion': ['us-east-1', 'eu-west-1'] }, Bool: { 'aws:SecureTransport': 'true' } }]);
-    if (g(fc.integer, { min: 0, max: 5 }) === 0) fields.push(['Principal', { AWS: `arn:aws:iam::12345678901${i}:root` }]);
+    if (opts.principal !== false && g(fc.integer, { min: 0, max: 5 }) === 0) fields.push(['Principal', { AWS: `arn:aws:iam::12345678901${i}:root` }]);
     // random key order
     const r = prng(g(fc.nat));
     for (let k = fields.length - 1; k > 0; k--) {

@@ -5,7 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { Universe, defaultCatalog } from '../../server/src/core';
+import { Universe } from '../../server/src/core';
+import { defaultCatalog } from '../../server/src/workspace/catalogFile';
 import { EXAMPLE, EXPECTED_S3 } from './example';
 
 /**

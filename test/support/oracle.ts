@@ -272,6 +272,8 @@ export interface OStatement {
   values: string[];
   /** The engine must leave it alone. */
   opaque: boolean;
+  /** A Principal or NotPrincipal: a resource or trust policy statement, not a role's permission, never refined. */
+  principal: boolean;
 }
 
 function prop(obj: Node, key: string): Node | undefined {
@@ -295,10 +297,11 @@ export function readStatements(root: Node | undefined): { array: Node | undefine
 }
 
 function readStatement(node: Node): OStatement {
-  const st: OStatement = { node, values: [], opaque: false };
+  const st: OStatement = { node, values: [], opaque: false, principal: false };
   if (node.type !== 'object') return { ...st, opaque: true };
   const eff = prop(node, 'Effect')?.children?.[1];
   st.effect = eff?.type === 'string' ? (eff.value as string) : undefined;
+  st.principal = !!(prop(node, 'Principal') || prop(node, 'NotPrincipal'));
   if (st.effect !== 'Allow' && st.effect !== 'Deny') st.opaque = true;
   const a = prop(node, 'Action');
   const na = prop(node, 'NotAction');
@@ -446,7 +449,7 @@ export function refineAndCheck(catalog: Catalog, text: string, findings: Finding
   // --- what must happen, statement by statement
   const scope = opts.scope ?? { kind: 'document' };
   const before = ost.map((st, s) => {
-    const changeable = !st.opaque && st.effect === 'Allow';
+    const changeable = !st.opaque && !st.principal && st.effect === 'Allow';
     const allowed = changeable ? allowsOf(ru, st) : new Set<string>();
     // which entries are refined: all (document or statement scope, a NotAction statement, or the
     // "*" of an Action statement, which stands for the statement), one, or none
@@ -573,9 +576,9 @@ export function refineAndCheck(catalog: Catalog, text: string, findings: Finding
   if (opts.leastness !== false) {
     const plans = result.plans[0]?.statements ?? [];
     for (const sp of plans) {
-      const b = before.find((x) => x.st.node.offset === sp.model.node.offset);
+      const b = before.find((x) => x.st.node.offset === sp.model.span.offset);
       if (!b) {
-        problems.push(`plan for a statement at ${sp.model.node.offset} the oracle does not know`);
+        problems.push(`plan for a statement at ${sp.model.span.offset} the oracle does not know`);
         continue;
       }
       const where = `statement ${before.indexOf(b) + 1}`;

@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { cli } from '../support/cli';
-import { defaultCatalog } from '../../server/src/core';
+import { defaultCatalog } from '../../server/src/workspace/catalogFile';
 
 function workspace(files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), 'iam-refine-'));

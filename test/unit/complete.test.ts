@@ -5,7 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { applyEdits } from 'jsonc-parser';
-import { CompletionEntry, Universe, completeActions, defaultCatalog, isActionValuePath } from '../../server/src/core';
+import { CompletionEntry, Universe, completeActions, isActionValuePath } from '../../server/src/core';
+import { defaultCatalog } from '../../server/src/workspace/catalogFile';
 
 const catalog = defaultCatalog();
 const u = new Universe(catalog);

@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { defaultCatalog } from '../../server/src/core';
+import { defaultCatalog } from '../../server/src/workspace/catalogFile';
 import { RefUniverse, refineAndCheck } from '../support/oracle';
 import { corpus, corpusUniverseExtras, randomFindings } from '../support/corpus';
 

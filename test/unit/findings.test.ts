@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { defaultCatalog, parseFindings, resolveUnused, Universe, findingActionNames, InputError, bindPolicy, emptyConfig, parseConfig } from '../../server/src/core';
+import { parseFindings, resolveUnused, Universe, findingActionNames, InputError, bindPolicy, emptyConfig, parseConfig } from '../../server/src/core';
+import { defaultCatalog } from '../../server/src/workspace/catalogFile';
 
 const catalog = defaultCatalog();
 const names = (u: Universe, s: Set<number>) => [...s].map((i) => u.names[i]).sort();

@@ -20,7 +20,8 @@ import {
 } from '../../server/src/live/accessAnalyzer';
 import { fetchCommand, recommendCommand } from '../../server/src/cli/live';
 import { CliIO } from '../../server/src/cli/io';
-import { Universe, defaultCatalog, parseFindings, parsePolicyDocument } from '../../server/src/core';
+import { Universe, parseFindings, parsePolicyDocument } from '../../server/src/core';
+import { defaultCatalog } from '../../server/src/workspace/catalogFile';
 
 // ---------------------------------------------------------------------------------------------
 // fixtures

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { defaultCatalog, parsePolicyDocument, planDocument, refineDocument, verify, Universe, InternalVerificationError, applyEdits, planEdits } from '../../server/src/core';
+import { parsePolicyDocument, planDocument, refineDocument, verify, Universe, InternalVerificationError, applyEdits } from '../../server/src/core';
+import { defaultCatalog } from '../../server/src/workspace/catalogFile';
 
 const catalog = defaultCatalog();
 const u = new Universe(catalog);
@@ -25,7 +26,7 @@ test('verification rejects an edit that grants more, or removes a statement that
   const doc = parsePolicyDocument(text);
   const ctx = { universe: u, unused: unusedOf('s3:GetObjectAcl') };
   const plans = planDocument(ctx, doc);
-  const good = applyEdits(text, planEdits(doc, plans));
+  const good = applyEdits(text, doc.format.edits(doc, plans));
   assert.doesNotThrow(() => verify(ctx, doc, plans, good));
   // a refinement that lets GetObjectAcl back in
   const widened = good.replace('"s3:GetObject"', '"s3:GetObject*"');
@@ -33,7 +34,7 @@ test('verification rejects an edit that grants more, or removes a statement that
   assert.throws(() => verify(ctx, doc, plans, widened), InternalVerificationError);
   // a plan that removes the sqs statement although SendMessage is used
   const tampered = plans.map((pp) => ({ ...pp, statements: pp.statements.map((sp) => (sp.statement === 1 ? { ...sp, change: { kind: 'remove' as const } } : sp)) }));
-  const dropped = applyEdits(text, planEdits(doc, tampered));
+  const dropped = applyEdits(text, doc.format.edits(doc, tampered));
   assert.throws(() => verify(ctx, doc, tampered, dropped), /removed but allows used actions/);
 });
 

@@ -1,10 +1,7 @@
 import { dirname, relative, resolve, sep } from 'node:path';
 import { existsSync } from 'node:fs';
-import {
-  AmbiguousRolesError, Binding, Catalog, CONFIG_FILE, FindingsFile, InputError, LineIndex, NothingLeftError,
-  ProjectConfig, allFindings, universeFor, analyzeDocument, bindPolicy, defaultCatalog, documentContext, emptyConfig, parseConfig,
-  parseFindings, refineDocument, unifiedDiff, roleName, parsePolicyDocument, policySize, MANAGED_POLICY_LIMIT, INLINE_ROLE_POLICY_LIMIT,
-} from '../core';
+import { AmbiguousRolesError, Binding, Catalog, CONFIG_FILE, FindingsFile, InputError, LineIndex, NothingLeftError, ProjectConfig, allFindings, universeFor, analyzeDocument, bindPolicy, documentContext, emptyConfig, parseConfig, parseFindings, refineDocument, unifiedDiff, roleName, parsePolicyDocument, policySize, MANAGED_POLICY_LIMIT, INLINE_ROLE_POLICY_LIMIT } from '../core';
+import { defaultCatalog } from '../workspace/catalogFile';
 import { CliError, CliIO, EXIT_ERROR, EXIT_OK, EXIT_PROBLEMS } from './io';
 import { has, parseArgs, value, values } from './args';
 import { collectPolicyFiles, expandGlobs, readText, writeAtomic } from './files';

@@ -4,9 +4,8 @@
  * none is ever printed or written.
  */
 import { basename, resolve } from 'node:path';
-import {
-  NothingLeftError, Universe, defaultCatalog, findingActionNames, parseFindings, parsePolicyDocument, refineDocument, resolveUnused,
-} from '../core';
+import { NothingLeftError, Universe, findingActionNames, parseFindings, parsePolicyDocument, refineDocument, resolveUnused } from '../core';
+import { defaultCatalog } from '../workspace/catalogFile';
 import {
   AnalyzerInfo, ErrorContext, FetchResult, Recommendation, comparePolicies, createClient, fetchFindings, findUnusedAccessAnalyzer,
   findingsFileText, friendlyError, isAnalyzerArn, isPrincipalArn, policyActionStrings, regionOfAnalyzerArn, requestRecommendation,

@@ -1,10 +1,10 @@
 import { Catalog } from './catalog';
-import { ParsedDocument, ProblemSeverity } from './policy';
+import { ParsedDocument, PolicyProblem, ProblemSeverity } from './model';
 import { UnusedSet } from './findings';
 import { Universe } from './universe';
 import { isWildcard, patternShapeError } from './pattern';
 
-export type ProblemCode = 'unused-action' | 'unused-wildcard' | 'unknown-action' | 'invalid-policy' | 'invalid-json';
+export type ProblemCode = 'unused-action' | 'unused-wildcard' | 'unknown-action' | PolicyProblem['code'];
 
 /** Where a problem sits in the policy model: what a fix needs (never the message text). */
 export interface ProblemTarget {
@@ -60,10 +60,10 @@ export function analyzeDocument(doc: ParsedDocument, ctx: AnalyzeContext): Probl
   const u = ctx.universe;
   doc.policies.forEach((policy, p) => {
     policy.statements.forEach((st, s) => {
-      const allowStatement = st.effect === 'Allow' && !st.opaque && !st.suppressed;
+      const allowStatement = st.effect === 'Allow' && !st.opaque && !st.suppressed && !st.principal;
       st.entries.forEach((e, k) => {
         const target: ProblemTarget = { policy: p, statement: s, entry: k };
-        const where = { offset: e.node.offset, length: e.node.length, pattern: e.value, target };
+        const where = { offset: e.span.offset, length: e.span.length, pattern: e.value, target };
         const shape = patternShapeError(e.value);
         if (shape) {
           problems.push({ code: 'unknown-action', message: `${shape}`, severity: 'warning', ...where, suggestions: [] });
@@ -110,12 +110,12 @@ export function analyzeDocument(doc: ParsedDocument, ctx: AnalyzeContext): Probl
           });
         }
       });
-      if (allowStatement && st.key === 'NotAction' && ctx.unused && st.property) {
+      if (allowStatement && st.key === 'NotAction' && ctx.unused && st.keySpan) {
         const excluded = new Set(st.entries.flatMap((e) => u.expand(e.value)));
         const names: string[] = [];
         for (const i of ctx.unused.indexes) if (!excluded.has(i)) names.push(u.names[i]);
         if (names.length) {
-          const key = st.property.children![0];
+          const key = st.keySpan;
           names.sort();
           problems.push({
             code: 'unused-wildcard',

@@ -1,6 +1,3 @@
-import { readFileSync, existsSync } from 'node:fs';
-import { join, dirname } from 'node:path';
-
 export type AccessLevel = 'List' | 'Read' | 'Write' | 'Tagging' | 'Permissions management';
 const LEVELS: Record<string, AccessLevel> = { L: 'List', R: 'Read', W: 'Write', T: 'Tagging', P: 'Permissions management' };
 
@@ -35,10 +32,6 @@ export class Catalog {
     return new Catalog(j.version, j.updatedAt, j.source, j.services);
   }
 
-  static load(file = defaultCatalogPath()): Catalog {
-    return Catalog.fromJSON(readFileSync(file, 'utf8'));
-  }
-
   has(fullName: string): boolean {
     return this.canonical.has(fullName.toLowerCase());
   }
@@ -70,21 +63,4 @@ export class Catalog {
 export function splitFullName(fullName: string): [string, string] {
   const i = fullName.indexOf(':');
   return i < 0 ? [fullName.toLowerCase(), ''] : [fullName.slice(0, i).toLowerCase(), fullName.slice(i + 1)];
-}
-
-/** dist/catalog.json next to the bundle, or in the repository's dist/ when running from out/. */
-export function defaultCatalogPath(): string {
-  let dir = __dirname;
-  for (let i = 0; i < 6; i++) {
-    for (const candidate of [join(dir, 'catalog.json'), join(dir, 'dist', 'catalog.json')]) {
-      if (existsSync(candidate)) return candidate;
-    }
-    dir = dirname(dir);
-  }
-  throw new Error(`catalog.json not found near ${__dirname}: run "npm run build" first`);
-}
-
-let shared: Catalog | undefined;
-export function defaultCatalog(): Catalog {
-  return (shared ??= Catalog.load());
 }

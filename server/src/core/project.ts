@@ -1,7 +1,7 @@
 import { Node } from 'jsonc-parser';
 import { Catalog } from './catalog';
 import { Finding, FindingsFile, findingActionNames, findingRoles, isUnusedPermission, resolveUnused, UnusedSet } from './findings';
-import { ParsedDocument } from './policy';
+import { ParsedDocument } from './model';
 import { InputError, parseJsoncStrict, propertyValue } from './text';
 import { Universe } from './universe';
 

@@ -1,42 +1,14 @@
-import { ActionEntry, ParsedDocument, PolicyModel, StatementModel, parsePolicyDocument, statementRest } from './policy';
+import { ActionEntry, ParsedDocument, StatementModel, isSyntaxProblem, statementRest } from './model';
+import { EntryFate, PolicyPlan, Scope, StatementChange, StatementPlan } from './plan';
 import { Universe } from './universe';
 import { cover, sortPatterns } from './cover';
 import { isWildcard, literalPrefix } from './pattern';
-import { TextEdit, planEdits, applyEdits } from './edits';
+import { TextEdit, applyEdits } from './edits';
 
 export interface RefineContext {
   universe: Universe;
   /** Universe indexes of the unused actions. */
   unused: Set<number>;
-}
-
-/** Which part of a document to refine: everything, one statement, or one action entry. */
-export type Scope =
-  | { kind: 'document' }
-  | { kind: 'statement'; policy: number; statement: number }
-  | { kind: 'entry'; policy: number; statement: number; entry: number };
-
-export type EntryFate = { kind: 'keep' } | { kind: 'remove' } | { kind: 'replace'; patterns: string[] };
-
-export type StatementChange =
-  | { kind: 'none' }
-  | { kind: 'remove' }
-  | { kind: 'entries'; fates: EntryFate[] }
-  /** `"Action": "*"` becomes `"NotAction": [what is unused]`: exactly equivalent, and short. */
-  | { kind: 'to-not-action'; patterns: string[] }
-  /** Allow + NotAction: the unused actions are added to NotAction. */
-  | { kind: 'extend-not-action'; patterns: string[] };
-
-export interface StatementPlan {
-  policy: number;
-  statement: number;
-  model: StatementModel;
-  change: StatementChange;
-}
-
-export interface PolicyPlan {
-  policy: PolicyModel;
-  statements: StatementPlan[];
 }
 
 export class InternalVerificationError extends Error {
@@ -76,7 +48,7 @@ function inScope(scope: Scope, p: number, s: number, e?: number): boolean {
 
 export function planStatement(ctx: RefineContext, st: StatementModel, p: number, s: number, scope: Scope): StatementPlan {
   const none: StatementPlan = { policy: p, statement: s, model: st, change: { kind: 'none' } };
-  if (st.opaque || st.suppressed || st.effect !== 'Allow' || !st.key) return none;
+  if (st.opaque || st.suppressed || st.principal || st.effect !== 'Allow' || !st.key) return none;
   const u = ctx.universe;
   if (st.key === 'NotAction') {
     if (!inScope(scope, p, s)) return none;
@@ -176,15 +148,14 @@ export function refineDocument(ctx: RefineContext, doc: ParsedDocument, scope: S
   const plans = planDocument(ctx, doc, scope);
   const emptied = plans.filter((pp) => {
     if (pp.policy.statements.length === 0 || !pp.statements.every((sp) => sp.change.kind === 'remove')) return false;
-    const arr = pp.policy.statementProperty.children?.[1];
-    return !(arr?.type === 'array' && (arr.children?.length ?? 0) > pp.policy.statements.length);
+    return !(pp.policy.statementCount > pp.policy.statements.length);
   });
   if (emptied.length) {
     // a template with several policies: the others are still refined; the empty ones are left as they are and reported
     if (emptied.length === plans.length) throw new NothingLeftError(emptied[0].policy.label);
     for (const pp of emptied) pp.statements = pp.statements.map((sp) => ({ ...sp, change: { kind: 'none' } }));
   }
-  const edits = planEdits(doc, plans);
+  const edits = doc.format.edits(doc, plans);
   const text = applyEdits(doc.text, edits);
   if (edits.length) verify(ctx, doc, plans, text, scope);
   return { edits, text, plans, summary: summarize(plans), everythingUnused: emptied.map((pp) => pp.policy.label) };
@@ -238,10 +209,10 @@ function expectedAllows(ctx: RefineContext, sp: StatementPlan, scope: Scope): Se
  * scope; everything else must be unchanged.
  */
 export function verify(ctx: RefineContext, before: ParsedDocument, plans: PolicyPlan[], text: string, scope: Scope = { kind: 'document' }): void {
-  const after = parsePolicyDocument(text);
+  const after = before.format.parse(text);
   const u = ctx.universe;
-  const newSyntax = after.problems.filter((p) => p.code === 'invalid-json').length;
-  const oldSyntax = before.problems.filter((p) => p.code === 'invalid-json').length;
+  const newSyntax = after.problems.filter(isSyntaxProblem).length;
+  const oldSyntax = before.problems.filter(isSyntaxProblem).length;
   if (newSyntax > oldSyntax) throw new InternalVerificationError('the edited text does not parse');
   if (after.policies.length !== before.policies.length) throw new InternalVerificationError('a policy was lost');
   plans.forEach((pp, p) => {
@@ -277,4 +248,5 @@ export function statementAllows(u: Universe, st: StatementModel): Set<number> {
   return out;
 }
 
-export { ActionEntry, isWildcard, sortPatterns };
+export { isWildcard, sortPatterns };
+export type { ActionEntry, EntryFate, PolicyPlan, Scope, StatementChange, StatementPlan };

@@ -1,5 +1,5 @@
 import { CodeAction, CodeActionKind, Diagnostic, TextEdit, WorkspaceEdit } from 'vscode-languageserver';
-import { CONFIG_FILE, RefineResult, Scope, StatementPlan, TextEdit as CoreEdit, roleName } from '../core';
+import { CONFIG_FILE, RefineResult, Scope, StatementPlan, TextEdit as CoreEdit, requote, roleName } from '../core';
 import { BindRoleArgs, DIAGNOSTIC_SOURCE, DiagnosticData, FIX_ALL_KIND } from '../protocol';
 import { plural } from '../format';
 import { Analysis, linesOf, refinement, RefineOutcome } from './analysis';
@@ -124,7 +124,7 @@ export async function codeActions(input: CodeActionInput): Promise<CodeAction[]>
         }
       } else if (code === 'unknown-action' && data.target && data.suggestions?.length && !a.parsed?.hasSyntaxErrors) {
         const t = data.target;
-        const node = t.entry === undefined ? undefined : a.parsed?.policies[t.policy]?.statements[t.statement]?.entries[t.entry]?.node;
+        const node = t.entry === undefined ? undefined : a.parsed?.policies[t.policy]?.statements[t.statement]?.entries[t.entry]?.span;
         if (!node) continue;
         const range = rangeOf(linesOf(a), node.offset, node.length);
         data.suggestions.forEach((s, i) => {
@@ -133,7 +133,7 @@ export async function codeActions(input: CodeActionInput): Promise<CodeAction[]>
             kind: CodeActionKind.QuickFix,
             diagnostics: [d],
             isPreferred: i === 0 && data.suggestions!.length === 1,
-            edit: documentEdit(a.uri, a.version, [{ range, newText: JSON.stringify(s) }], caps),
+            edit: documentEdit(a.uri, a.version, [{ range, newText: requote(a.text.slice(node.offset, node.offset + node.length), s) }], caps),
           });
         });
       } else if (code === 'unbound-policy' && data.candidates?.length && data.folderUri && data.relPath) {

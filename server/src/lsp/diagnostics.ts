@@ -124,7 +124,7 @@ export function documentDiagnostics(a: Analysis, snap: ProjectSnapshot | undefin
   }
   const b = a.binding;
   if (b?.kind === 'ambiguous') {
-    const key = a.parsed.policies[0].statementProperty.children![0];
+    const key = a.parsed.policies[0].statementKeySpan;
     const names = b.candidates.map(roleName);
     out.push({
       range: rangeOf(lines, key.offset, key.length),

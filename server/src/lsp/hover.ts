@@ -17,7 +17,7 @@ function entryAt(a: Analysis, offset: number): { st: StatementModel; entry: Acti
   for (const policy of a.parsed?.policies ?? []) {
     for (const st of policy.statements) {
       for (const entry of st.entries) {
-        if (offset >= entry.node.offset && offset < entry.node.offset + entry.node.length) return { st, entry };
+        if (offset >= entry.span.offset && offset < entry.span.offset + entry.span.length) return { st, entry };
       }
     }
   }
@@ -80,5 +80,5 @@ export function hover(a: Analysis, offset: number, catalog: Catalog): Hover | nu
   }
   if (st.effect === 'Deny') lines.push('', '_Deny statement: never refined (removing from a Deny grants more)._');
   lines.push('', `_Findings: ${describeBinding(a)} · catalog ${catalog.version}_`);
-  return { contents: { kind: MarkupKind.Markdown, value: lines.join('\n') }, range: rangeOf(linesOf(a), entry.node.offset, entry.node.length) };
+  return { contents: { kind: MarkupKind.Markdown, value: lines.join('\n') }, range: rangeOf(linesOf(a), entry.span.offset, entry.span.length) };
 }
