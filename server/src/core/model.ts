@@ -91,6 +91,11 @@ export interface HostFormat {
   readonly id: string;
   /** A human name for messages: "JSON", "YAML", "Terraform". */
   readonly name: string;
+  /**
+   * Loads what parsing needs once per process (a WASM parser, say); `parse` may be called only
+   * after it resolved. Formats without it are ready at once.
+   */
+  init?(): Promise<void>;
   /** Whether a file of this name is this format's (by its name alone). */
   claims(fileName: string): boolean;
   /** A cheap test before any parsing: documents that cannot hold a policy cost nothing. */

@@ -7,6 +7,11 @@ import { jsonFormat } from './json';
 
 export const FORMATS: readonly HostFormat[] = [jsonFormat];
 
+/** Makes every format ready to parse (call once at start-up, before the first parse). */
+export async function initFormats(): Promise<void> {
+  await Promise.all(FORMATS.map((f) => f.init?.()));
+}
+
 /** The format of a file by its name (JSON when nothing else claims it, or when no name is given). */
 export function formatFor(fileName?: string): HostFormat {
   if (fileName) for (const f of FORMATS) if (f.claims(fileName)) return f;
