@@ -4,7 +4,7 @@
  */
 import * as vscode from 'vscode';
 import { LanguageClient, LanguageClientOptions, RevealOutputChannelOn, ServerOptions, TransportKind } from 'vscode-languageclient/node';
-import { Commands, FileRefinement, InitializationOptions, RefinementRequest, StatusNotification, StatusParams } from '../../server/src/protocol';
+import { Commands, FileRefinement, InitializationOptions, RefinementRequest, StatusNotification, StatusParams } from '../../shared/protocol';
 import { StatusView } from './status';
 import { liveClientOptions, registerLiveCommands, watchLiveOptions } from './live';
 
@@ -118,7 +118,7 @@ async function previewRefinement(lc: LanguageClient, log: vscode.LogOutputChanne
       if (f.nothingLeft || uris) void vscode.window.showWarningMessage(`${name(f)}: ${f.error}`);
     } else if (f.summary) log.info(`${name(f)}: ${f.summary}`);
   }
-  const changed = result.files.filter((f) => !f.error && f.summary && f.summary !== 'nothing to change');
+  const changed = result.files.filter((f) => f.status === 'changed');
   if (changed.length === 0) {
     if (!result.files.some((f) => f.error)) {
       void vscode.window.showInformationMessage(uris ? 'Nothing to refine: no action this file allows is unused.' : 'No policy file has unused permissions to refine.');

@@ -16,7 +16,7 @@ import {
   LiveOptionsNotification,
   LiveRefreshRequest,
   LiveRefreshResult,
-} from '../../server/src/protocol';
+} from '../../shared/protocol';
 
 /** The scheme of the read-only documents showing AWS's recommendation and the local refinement. */
 export const AWS_SCHEME = 'iam-refiner-aws';

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
-import { ago, plural } from '../../server/src/format';
-import { FolderStatus, LiveSourceStatus, StatusParams } from '../../server/src/protocol';
+import { ago, plural } from '../../server/src/workspace/format';
+import { FolderStatus, LiveSourceStatus, StatusParams } from '../../shared/protocol';
 
 /** "3 days old", "2 hours old". */
 export function age(iso: string | undefined, now = Date.now()): string | undefined {

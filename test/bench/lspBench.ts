@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { LspClient } from '../support/lspClient';
-import type { ServerStats } from '../../server/src/protocol';
+import type { ServerStats } from '../../shared/protocol';
 import { BenchRow, timingRow } from './rows';
 
 export interface LspBenchOptions {

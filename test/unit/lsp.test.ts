@@ -11,7 +11,7 @@ import { CodeAction, Diagnostic, DiagnosticSeverity, DiagnosticTag, MarkupConten
 import { LspClient, byCode, msg, uriOf } from '../support/lspClient';
 import { EXAMPLE, EXPECTED_S3 } from '../support/example';
 import { writeFiles } from '../support/files';
-import type { DiagnosticData, RefinementResult, ServerStats } from '../../server/src/protocol';
+import type { DiagnosticData, RefinementResult, ServerStats } from '../../shared/protocol';
 
 const dirs: string[] = [];
 after(() => {
@@ -58,7 +58,7 @@ test('initialize declares the features and commands', async () => {
   try {
     const caps = init.capabilities;
     assert.equal(caps.hoverProvider, true);
-    assert.deepEqual(caps.completionProvider?.triggerCharacters, ['"', ':']);
+    assert.deepEqual(caps.completionProvider?.triggerCharacters, ['"', "'", ':']);
     assert.deepEqual((caps.codeActionProvider as { codeActionKinds: string[] }).codeActionKinds, ['quickfix', 'source.fixAll.iamRefiner']);
     assert.deepEqual(caps.executeCommandProvider?.commands, ['iamRefiner.refineFile', 'iamRefiner.refineAll', 'iamRefiner.bindRole']);
   } finally {

@@ -16,8 +16,8 @@ import { EXAMPLE, EXPECTED_S3 } from '../support/example';
 import { writeFiles } from '../support/files';
 import { EXAMPLE_LAST_ACCESSED, awsPolicyForExample, exampleDetails, isolateAwsEnvironment, upd } from '../support/liveFixtures';
 import { FakeAccessAnalyzer, FakeSeed, startFakeAccessAnalyzer } from '../support/fakeAccessAnalyzer';
-import type { AwsRecommendationResult, FolderStatus, LiveFindingsResult, LiveRefreshResult, LiveSourceStatus, StatusParams } from '../../server/src/protocol';
-import { normalizeSettings } from '../../server/src/lsp/settings';
+import type { AwsRecommendationResult, FolderStatus, LiveFindingsResult, LiveRefreshResult, LiveSourceStatus, StatusParams } from '../../shared/protocol';
+import { normalizeSettings } from '../../server/src/workspace/settings';
 
 const KEY_ID = 'AKIALIVELSPTEST00001';
 const SECRET = 'lspSecretKey/MustNeverAppear+0123456789ab';

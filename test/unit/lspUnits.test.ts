@@ -9,10 +9,10 @@ import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { applyEdits, parse } from 'jsonc-parser';
-import { bindingEdits, formattingOf } from '../../server/src/lsp/configEdit';
-import { findFiles } from '../../server/src/lsp/fsWalk';
-import { normalizeSettings } from '../../server/src/lsp/settings';
-import { Commands, DEFAULT_SETTINGS } from '../../server/src/protocol';
+import { bindingEdits, formattingOf } from '../../server/src/workspace/configEdit';
+import { findFiles } from '../../server/src/workspace/walk';
+import { normalizeSettings } from '../../server/src/workspace/settings';
+import { Commands, DEFAULT_SETTINGS } from '../../shared/protocol';
 import { parseConfig } from '../../server/src/core';
 
 const ROOT = path.resolve(__dirname, '../../..');

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync, renameSync, statSync, readdirSync, openSync, fsyncSync, closeSync, unlinkSync, existsSync } from 'node:fs';
 import { join, dirname, basename, relative, resolve, sep } from 'node:path';
 import { CliError } from './io';
-import { globToRegExp, mayContainPolicy, parsePolicyDocument, ParsedDocument, CONFIG_FILE } from '../core';
+import { matchesAnyGlob, mayContainPolicy, parsePolicyDocument, ParsedDocument, CONFIG_FILE } from '../core';
 
 export const MAX_POLICY_BYTES = 1024 * 1024;
 
@@ -59,11 +59,7 @@ export function walkJson(dir: string): string[] {
 
 /** Files below `root` whose relative path matches one of the globs. */
 export function expandGlobs(root: string, globs: string[]): string[] {
-  const res = globs.map((g) => globToRegExp(g));
-  const out = walkJson(root).filter((f) => {
-    const rel = relative(root, f).split(sep).join('/');
-    return res.some((r) => r.test(rel));
-  });
+  const out = walkJson(root).filter((f) => matchesAnyGlob(globs, relative(root, f).split(sep).join('/')));
   return out;
 }
 

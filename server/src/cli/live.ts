@@ -11,7 +11,7 @@ import {
   findingsFileText, friendlyError, isAnalyzerArn, isPrincipalArn, policyActionStrings, regionOfAnalyzerArn, requestRecommendation,
 } from '../live/accessAnalyzer';
 import { EMPTY_POLICY, PolicyAdvice, adviceForFile, groupSteps, listNames, policyName, prettyPolicy } from '../live/recommendation';
-import { plural } from '../format';
+import { plural } from '../workspace/format';
 import { CliError, CliIO, EXIT_ERROR, EXIT_OK } from './io';
 import { FlagSpec, ParsedArgs, has, parseArgs, value, values } from './args';
 import { readText, writeAtomic } from './files';

@@ -11,6 +11,7 @@ export * from './cover';
 export * from './refine';
 export * from './edits';
 export * from './analyze';
+export * from './globs';
 export * from './project';
 export * from './diff';
 export * from './complete';

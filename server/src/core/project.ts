@@ -3,6 +3,7 @@ import { Catalog } from './catalog';
 import { Finding, FindingsFile, findingActionNames, findingRoles, isUnusedPermission, resolveUnused, UnusedSet } from './findings';
 import { ParsedDocument } from './model';
 import { InputError, parseJsoncStrict, propertyValue } from './text';
+import { matchesGlob } from './globs';
 import { Universe } from './universe';
 
 export const CONFIG_FILE = 'iam-refiner.json';
@@ -59,46 +60,6 @@ export function parseConfig(file: string, text: string): ProjectConfig {
     }
   }
   return cfg;
-}
-
-const globCache = new Map<string, RegExp>();
-
-/** `*` (within a path segment), `**` (any depth), `?`, `{a,b}`; matched against `/`-separated relative paths. */
-export function globToRegExp(glob: string): RegExp {
-  let re = globCache.get(glob);
-  if (re) return re;
-  let src = '';
-  const g = glob.replace(/^\.\//, '');
-  for (let i = 0; i < g.length; i++) {
-    const c = g[i];
-    if (c === '*') {
-      if (g[i + 1] === '*') {
-        i++;
-        if (g[i + 1] === '/') {
-          i++;
-          src += '(?:.*/)?';
-        } else src += '.*';
-      } else src += '[^/]*';
-    } else if (c === '?') src += '[^/]';
-    else if (c === '{') {
-      const end = g.indexOf('}', i);
-      if (end < 0) src += '\\{';
-      else {
-        src += '(?:' + g.slice(i + 1, end).split(',').map((x) => x.replace(/[.+^${}()|[\]\\*?]/g, '\\$&')).join('|') + ')';
-        i = end;
-      }
-    } else src += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-  }
-  re = new RegExp('^' + src + '$');
-  globCache.set(glob, re);
-  return re;
-}
-
-export function matchesGlob(glob: string, relPath: string): boolean {
-  const p = relPath.replace(/\\/g, '/');
-  // a glob without a slash matches the file name at any depth, as .gitignore does
-  if (!glob.includes('/')) return globToRegExp(glob).test(p.slice(p.lastIndexOf('/') + 1));
-  return globToRegExp(glob).test(p);
 }
 
 /** `Deployer` for `arn:aws:iam::123456789012:role/path/Deployer`. */

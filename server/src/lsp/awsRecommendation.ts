@@ -6,8 +6,8 @@ import type { RecommendedStep } from '../live/accessAnalyzer';
 import { comparePolicies } from '../live/compare';
 import { EMPTY_POLICY, PolicyAdvice, adviceForFile, groupSteps, listNames, prettyPolicy } from '../live/recommendation';
 import { Universe } from '../core';
-import { plural } from '../format';
-import { AwsPolicyAdvice } from '../protocol';
+import { plural } from '../workspace/format';
+import { AwsPolicyAdvice } from '../../../shared/protocol';
 
 export interface AdviceInput {
   steps: RecommendedStep[];

@@ -1,8 +1,9 @@
 import { CodeAction, CodeActionKind, Diagnostic, TextEdit, WorkspaceEdit } from 'vscode-languageserver';
-import { CONFIG_FILE, RefineResult, Scope, StatementPlan, TextEdit as CoreEdit, requote, roleName } from '../core';
-import { BindRoleArgs, DIAGNOSTIC_SOURCE, DiagnosticData, FIX_ALL_KIND } from '../protocol';
-import { plural } from '../format';
-import { Analysis, linesOf, refinement, RefineOutcome } from './analysis';
+import { CONFIG_FILE, LineIndex, RefineResult, Scope, StatementPlan, TextEdit as CoreEdit, applyEdits, requote, roleName } from '../core';
+import { BindRoleArgs, Commands, DIAGNOSTIC_SOURCE, DiagnosticData, FIX_ALL_KIND, FileRefinement, RefinementResult } from '../../../shared/protocol';
+import { plural } from '../workspace/format';
+import { Analysis, linesOf, refinement, RefineOutcome } from '../workspace/analysis';
+import { FileOutcome, describeSummary } from '../workspace/workspace';
 import { rangeOf } from './diagnostics';
 
 export interface EditCapabilities {
@@ -53,16 +54,6 @@ function entryTitle(r: RefineResult | undefined, d: DiagnosticData, code: string
     if (f?.kind === 'replace') return f.patterns.length === 1 ? `Refine ${pattern} to ${f.patterns[0]}` : `Refine ${pattern} to ${plural(f.patterns.length, 'pattern')}`;
   }
   return `Refine ${pattern}`;
-}
-
-export function describeSummary(r: RefineResult): string {
-  const s = r.summary;
-  const parts: string[] = [];
-  if (s.removedActions) parts.push(`removed ${plural(s.removedActions, 'unused action')}`);
-  if (s.refinedWildcards) parts.push(`refined ${plural(s.refinedWildcards, 'wildcard')} into ${plural(s.writtenPatterns, 'pattern')}`);
-  if (s.notActionStatements) parts.push(`excluded unused actions in ${plural(s.notActionStatements, 'NotAction statement')}`);
-  if (s.removedStatements) parts.push(`removed ${plural(s.removedStatements, 'empty statement')}`);
-  return parts.join(', ') || 'nothing to change';
 }
 
 function refineAction(a: Analysis, outcome: RefineOutcome, title: (r?: RefineResult) => string, kind: string, caps: EditCapabilities, diagnostics?: Diagnostic[]): CodeAction | undefined {
@@ -167,3 +158,39 @@ export function bindTitle(role: string, exists: boolean): string {
   return `Bind this policy to role ${roleName(role)} in ${CONFIG_FILE}${exists ? '' : ' (creates it)'}`;
 }
 
+
+/** The outcomes of refining files as the protocol's RefinementResult: one WorkspaceEdit, a line per file. */
+export function refinementResult(outcomes: FileOutcome[], caps: EditCapabilities): RefinementResult {
+  const changes: DocumentChange[] = [];
+  const files: FileRefinement[] = outcomes.map((o) => {
+    if (o.kind === 'changed') {
+      changes.push({ uri: o.uri, version: o.version, edits: toTextEdits(o.analysis, o.edits) });
+      return { uri: o.uri, version: o.version, status: 'changed', summary: o.summary };
+    }
+    if (o.kind === 'unchanged') return { uri: o.uri, version: o.version, status: 'unchanged', summary: o.reason };
+    return { uri: o.uri, version: o.version, status: 'failed', error: o.reason, ...(o.kind === 'not-refined' && o.nothingLeft ? { nothingLeft: true } : {}) };
+  });
+  return { edit: changes.length ? workspaceEdit(changes, caps) : {}, files };
+}
+
+/** The quick fix binding a policy file to a role: an edit of iam-refiner.json (created when absent), else a command. */
+export function bindingCodeAction(args: BindRoleArgs, configUri: string, openVersion: number | null, binding: { text: string | undefined; edits: CoreEdit[] }, caps: EditCapabilities): CodeAction {
+  const title = bindTitle(args.role, binding.text !== undefined);
+  if (binding.text !== undefined) {
+    const lines = new LineIndex(binding.text);
+    return { title, kind: CodeActionKind.QuickFix, edit: documentEdit(configUri, openVersion, binding.edits.map((e) => ({ range: rangeOf(lines, e.offset, e.length), newText: e.newText })), caps) };
+  }
+  if (caps.createFile) {
+    return {
+      title,
+      kind: CodeActionKind.QuickFix,
+      edit: {
+        documentChanges: [
+          { kind: 'create', uri: configUri, options: { ignoreIfExists: true } },
+          { textDocument: { uri: configUri, version: null }, edits: [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, newText: applyEdits('', binding.edits) }] },
+        ],
+      },
+    };
+  }
+  return { title, kind: CodeActionKind.QuickFix, command: { title, command: Commands.bindRole, arguments: [args] } };
+}

@@ -1,6 +1,6 @@
 import { CompletionItem, CompletionItemKind, CompletionList, Position } from 'vscode-languageserver';
 import { Catalog, CompletionEntry, LineIndex, completeActions } from '../core';
-import { Analysis } from './analysis';
+import { Analysis } from '../workspace/analysis';
 
 /** The command that opens the suggestions again once a service prefix is inserted. */
 export const TRIGGER_SUGGEST = 'editor.action.triggerSuggest';

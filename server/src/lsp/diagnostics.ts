@@ -1,9 +1,9 @@
 import { CodeDescription, Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, DiagnosticTag, Range } from 'vscode-languageserver';
 import { InputError, LineIndex, Problem, README_URL, isWildcard, roleName } from '../core';
-import { DIAGNOSTIC_SOURCE, DiagnosticCode, DiagnosticData, SeveritySetting, Settings } from '../protocol';
-import { Analysis, MAX_POLICY_BYTES, linesOf } from './analysis';
-import { FindingsSource } from './findingsProvider';
-import { ProjectSnapshot } from './project';
+import { DIAGNOSTIC_SOURCE, DiagnosticCode, DiagnosticData, SeveritySetting, Settings } from '../../../shared/protocol';
+import { Analysis, MAX_POLICY_BYTES, linesOf } from '../workspace/analysis';
+import { FindingsSource } from '../workspace/findingsProvider';
+import { ProjectSnapshot } from '../workspace/project';
 
 const README = README_URL.replace(/#.*$/, '');
 

@@ -1,7 +1,7 @@
 import { Hover, MarkupKind } from 'vscode-languageserver';
 import { ActionEntry, Catalog, StatementModel, isWildcard, roleName, splitFullName } from '../core';
-import { plural } from '../format';
-import { Analysis, describeBinding, linesOf } from './analysis';
+import { plural } from '../workspace/format';
+import { Analysis, describeBinding, linesOf } from '../workspace/analysis';
 import { rangeOf } from './diagnostics';
 
 /** Names shown before a list collapses into "… and N more". */

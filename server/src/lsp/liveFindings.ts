@@ -19,9 +19,9 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type * as LiveApi from '../live/accessAnalyzer';
 import { CONFIG_FILE, Finding, parseConfig, parseFindings, roleName } from '../core';
-import { ago, plural } from '../format';
-import { LiveClientOptions, LiveFolderResult, LiveSettings, LiveSourceStatus, LiveState } from '../protocol';
-import { FindingsProvider, FindingsRequest, FindingsSource, FolderInfo, newest } from './findingsProvider';
+import { ago, plural } from '../workspace/format';
+import { LiveClientOptions, LiveFolderResult, LiveSettings, LiveSourceStatus, LiveState } from '../../../shared/protocol';
+import { FindingsProvider, FindingsRequest, FindingsSource, FolderInfo, newest } from '../workspace/findingsProvider';
 
 type Api = typeof LiveApi;
 type FindingV2 = LiveApi.FindingV2;

@@ -15,7 +15,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { FakeAccessAnalyzer, FakeSeed } from '../../support/fakeAccessAnalyzer';
-import type { LiveRefreshResult } from '../../../server/src/protocol';
+import type { LiveRefreshResult } from '../../../shared/protocol';
 
 // the compiled fake (out/test/support/fakeAccessAnalyzer.js), next to this compiled file's parent
 const { startFakeAccessAnalyzer } = require(path.join(__dirname, '..', '..', 'support', 'fakeAccessAnalyzer.js')) as typeof import('../../support/fakeAccessAnalyzer');

@@ -1,4 +1,4 @@
-import { DEFAULT_SETTINGS, SeveritySetting, Settings } from '../protocol';
+import { DEFAULT_SETTINGS, SeveritySetting, Settings } from '../../../shared/protocol';
 
 const SEVERITIES = new Set<SeveritySetting>(['error', 'warning', 'information', 'hint', 'off']);
 

@@ -1,8 +1,8 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { Finding, FindingsFile, parseFindings } from '../core';
-import { LiveSourceStatus, Settings } from '../protocol';
-import { findFiles } from './fsWalk';
+import { LiveSourceStatus, Settings } from '../../../shared/protocol';
+import { findFiles } from './walk';
 import { pathToUri } from './paths';
 
 /** One place findings come from: a findings file now, Access Analyzer (live) later. */

@@ -224,7 +224,9 @@ export interface FileRefinement {
   uri: string;
   /** The document version the edit applies to; null: the file on disk (not open). */
   version: number | null;
-  /** Human summary, e.g. "removed 8 actions, refined 1 wildcard into 9 patterns". */
+  /** changed: the edit holds its verified refinement; unchanged: nothing is unused; failed: not refined (see error). */
+  status: 'changed' | 'unchanged' | 'failed';
+  /** Human summary, e.g. "removed 8 actions, refined 1 wildcard into 9 patterns"; for unchanged, why. */
   summary?: string;
   /** Why the file was not refined (every permission unused, verification failure, too large…). */
   error?: string;

@@ -14,7 +14,7 @@ import {
   universeFor,
   findingActionNames,
 } from '../core';
-import { DEFAULT_FINDINGS_GLOBS, FindingsSourceStatus, FolderStatus, Settings } from '../protocol';
+import { DEFAULT_FINDINGS_GLOBS, FindingsSourceStatus, FolderStatus, Settings } from '../../../shared/protocol';
 import { FindingsProvider, FindingsSource, FolderInfo } from './findingsProvider';
 import { pathKey, pathToUri, relativePosix } from './paths';
 

@@ -20,8 +20,14 @@ import {
 } from '../core';
 import { ProjectSnapshot, isAnalysed } from './project';
 
-/** Policy files larger than this are skipped (with one information diagnostic). */
+/** Policy files larger than this many bytes (UTF-8) are skipped (with one information diagnostic). */
 export const MAX_POLICY_BYTES = 1024 * 1024;
+
+/** Whether a text is over MAX_POLICY_BYTES in UTF-8, as on disk (the CLI and the editor count the same way). */
+export function overSizeLimit(text: string): boolean {
+  // a UTF-16 unit is at most 3 bytes in UTF-8: a short text needs no count
+  return text.length * 3 > MAX_POLICY_BYTES && Buffer.byteLength(text, 'utf8') > MAX_POLICY_BYTES;
+}
 
 export type AnalysisKind =
   /** Not a policy document (or disabled / excluded / a findings or config file): costs nothing. */
@@ -69,6 +75,10 @@ export interface AnalyzeInput {
   catalog: () => Catalog;
   /** `parsePolicyDocument(text)` from an earlier analysis of this very text (the project changed, the document did not). */
   parsed?: ParsedDocument;
+  /** The file's path or name: which format reads it. */
+  fileName?: string;
+  /** Known to be over the size limit without reading it. */
+  tooLarge?: boolean;
 }
 
 export function analyze(input: AnalyzeInput): Analysis {
@@ -83,11 +93,12 @@ export function analyze(input: AnalyzeInput): Analysis {
     problems: [],
     refinements: new Map(),
   };
-  if (input.special || !mayContainPolicy(text)) return base;
+  if (input.tooLarge) return { ...base, kind: 'too-large', note: `larger than ${MAX_POLICY_BYTES / 1024 / 1024} MB` };
+  if (input.special || !mayContainPolicy(text, input.fileName)) return base;
   if (snapshot && !snapshot.settings.enable) return { ...base, note: 'disabled by iamRefiner.enable' };
   if (snapshot && !isAnalysed(relPath, snapshot)) return { ...base, note: 'excluded by include/exclude' };
-  if (text.length > MAX_POLICY_BYTES) return { ...base, kind: 'too-large', note: `larger than ${MAX_POLICY_BYTES / 1024 / 1024} MB` };
-  const parsed = input.parsed ?? parsePolicyDocument(text);
+  if (overSizeLimit(text)) return { ...base, kind: 'too-large', note: `larger than ${MAX_POLICY_BYTES / 1024 / 1024} MB` };
+  const parsed = input.parsed ?? parsePolicyDocument(text, input.fileName);
   if (parsed.policies.length === 0) return base;
   const catalog = input.catalog();
   const findings = snapshot?.findings ?? [];
@@ -97,7 +108,7 @@ export function analyze(input: AnalyzeInput): Analysis {
   let problems = analyzeDocument(parsed, { catalog, universe: context.universe, unused: context.unused });
   // while the JSON is broken, the policy checks mostly describe the half-typed text: keep the action checks only
   if (parsed.hasSyntaxErrors) problems = problems.filter((p) => p.code !== 'invalid-policy');
-  problems = problems.filter((p) => p.code !== 'invalid-json'); // the JSON language support reports those
+  problems = problems.filter((p) => p.code !== 'invalid-json'); // the editor's JSON language support reports those
   return { ...base, kind: 'policy', parsed, binding, context, problems };
 }
 

@@ -1,0 +1,345 @@
+/**
+ * The workspace service: folders and their projects (iam-refiner.json, settings, findings), the open
+ * documents laid over the disk, the analyses cache, the policy files of a folder, refinement of
+ * files as data, and role bindings written to iam-refiner.json. No LSP in it: the language server
+ * translates its results into LSP, the CLI into text, JSON and SARIF.
+ */
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { CONFIG_FILE, Catalog, ParsedDocument, RefineResult, TextEdit, applyEdits, isPolicyFileName, mayContainPolicy } from '../core';
+import { Settings } from '../../../shared/protocol';
+import { Analysis, MAX_POLICY_BYTES, analyze, refinement } from './analysis';
+import { bindingEdits } from './configEdit';
+import { FindingsProvider, FolderInfo } from './findingsProvider';
+import { baseName, pathKey, pathToUri, uriKey, uriToPath } from './paths';
+import { Project, ProjectSnapshot, isAnalysed } from './project';
+import { walkFiles } from './walk';
+import { writeFileAtomic } from './atomicWrite';
+import { plural } from './format';
+
+/** A document open in an editor: its text wins over the disk's. */
+export interface OpenDocument {
+  readonly uri: string;
+  readonly version: number;
+  getText(): string;
+}
+
+export interface WorkspaceHost {
+  settings(scopeUri: string): Promise<Settings>;
+  /** The open documents (none for the CLI). */
+  documents: { get(uri: string): OpenDocument | undefined; all(): OpenDocument[] };
+  providers(): FindingsProvider[];
+  catalog(): Catalog;
+  log(message: string): void;
+  /** A project has a new snapshot (findings, config or settings changed). */
+  projectReloaded?(project: Project): void;
+}
+
+/** What refining one file came to; a change is verified and whole, never partial. */
+export type FileOutcome =
+  | { kind: 'changed'; uri: string; version: number | null; edits: TextEdit[]; result: RefineResult; analysis: Analysis; summary: string }
+  | { kind: 'unchanged'; uri: string; version: number | null; reason: string }
+  | { kind: 'not-refined'; uri: string; version: number | null; reason: string; nothingLeft?: boolean }
+  /** Not a policy file this product reads (asked for by name), or not readable. */
+  | { kind: 'skipped'; uri: string; version: number | null; reason: string };
+
+/** "removed 8 unused actions, refined 1 wildcard into 9 patterns". */
+export function describeSummary(r: RefineResult): string {
+  const s = r.summary;
+  const parts: string[] = [];
+  if (s.removedActions) parts.push(`removed ${plural(s.removedActions, 'unused action')}`);
+  if (s.refinedWildcards) parts.push(`refined ${plural(s.refinedWildcards, 'wildcard')} into ${plural(s.writtenPatterns, 'pattern')}`);
+  if (s.notActionStatements) parts.push(`excluded unused actions in ${plural(s.notActionStatements, 'NotAction statement')}`);
+  if (s.removedStatements) parts.push(`removed ${plural(s.removedStatements, 'empty statement')}`);
+  return parts.join(', ') || 'no change';
+}
+
+export class Workspace {
+  private readonly folders = new Map<string, Project>();
+  /** Projects of files outside every folder: their own directory. */
+  private readonly loose = new Map<string, Project>();
+  /** pathKey → uri of the open documents, so files read for a project see unsaved edits. */
+  private readonly openByPath = new Map<string, string>();
+  private readonly analyses = new Map<string, Analysis>();
+
+  constructor(private readonly host: WorkspaceHost) {}
+
+  // ------------------------------------------------------------------------------------------
+  // folders and projects
+
+  addFolder(f: { uri: string; name: string }): Project {
+    const existing = this.folders.get(f.uri);
+    if (existing) return existing;
+    const p = this.newProject({ uri: f.uri, path: uriToPath(f.uri), name: f.name });
+    this.folders.set(f.uri, p);
+    return p;
+  }
+
+  removeFolder(uri: string): Project | undefined {
+    const p = this.folders.get(uri);
+    if (!p) return undefined;
+    p.dispose();
+    this.folders.delete(uri);
+    return p;
+  }
+
+  private newProject(folder: FolderInfo): Project {
+    return new Project(
+      folder,
+      { settings: (s) => this.host.settings(s), readText: (p) => this.readText(p), providers: () => this.host.providers(), catalog: () => this.host.catalog(), log: (m) => this.host.log(m) },
+      (p) => this.host.projectReloaded?.(p),
+    );
+  }
+
+  /** The project a document belongs to: the innermost workspace folder, else its own directory. */
+  projectFor(uri: string, create = true): Project | undefined {
+    const p = uriToPath(uri);
+    if (!p) return this.folders.values().next().value; // untitled: the first folder, as VS Code does
+    const key = pathKey(p);
+    let best: Project | undefined;
+    for (const proj of this.folders.values()) {
+      const root = proj.folder.path;
+      if (!root) continue;
+      const rk = pathKey(root);
+      if ((key === rk || key.startsWith(rk.endsWith(path.sep) ? rk : rk + path.sep)) && (!best || rk.length > pathKey(best.folder.path!).length)) best = proj;
+    }
+    if (best) return best;
+    const dir = path.dirname(p);
+    let loose = this.loose.get(pathKey(dir));
+    if (!loose && create) {
+      loose = this.newProject({ uri: pathToUri(dir), path: dir, name: path.basename(dir) || dir, maxDepth: 0 });
+      this.loose.set(pathKey(dir), loose);
+    }
+    return loose;
+  }
+
+  projectOfFolder(folderUri: string): Project | undefined {
+    return this.folders.get(folderUri) ?? this.allProjects().find((p) => p.folder.uri === folderUri);
+  }
+
+  allProjects(): Project[] {
+    return [...this.folders.values(), ...this.loose.values()];
+  }
+
+  folderProjects(): Project[] {
+    return [...this.folders.values()];
+  }
+
+  reload(folderUri?: string): void {
+    for (const p of this.allProjects()) if (!folderUri || p.folder.uri === folderUri) void p.reload();
+  }
+
+  /** The projects a file is a project file of (iam-refiner.json, a findings file): a change to it reloads them. */
+  projectsWatching(absPath: string): Project[] {
+    return this.allProjects().filter((p) => p.isProjectFile(absPath));
+  }
+
+  dispose(): void {
+    for (const p of this.allProjects()) p.dispose();
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // documents
+
+  documentOpened(uri: string): void {
+    const p = uriToPath(uri);
+    if (p) this.openByPath.set(pathKey(p), uri);
+  }
+
+  documentClosed(uri: string): void {
+    this.analyses.delete(uri);
+    const p = uriToPath(uri);
+    if (p) this.openByPath.delete(pathKey(p));
+  }
+
+  /** The open document of a file, whichever way its URI is spelled. */
+  openDocument(uri: string): OpenDocument | undefined {
+    return this.host.documents.get(uri) ?? this.host.documents.get(this.openByPath.get(uriKey(uri)) ?? '');
+  }
+
+  /** The uri under which a file is open, if it is. */
+  openUri(absPath: string): string | undefined {
+    return this.openByPath.get(pathKey(absPath));
+  }
+
+  /** Text of a file: the open editor's (unsaved edits count), else the disk's; undefined when absent. */
+  async readText(absPath: string): Promise<string | undefined> {
+    const uri = this.openByPath.get(pathKey(absPath));
+    const doc = uri ? this.host.documents.get(uri) : undefined;
+    if (doc) return doc.getText();
+    try {
+      return await fs.readFile(absPath, 'utf8');
+    } catch {
+      return undefined;
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // analyses
+
+  /** The cached analysis of a document, whatever its version. */
+  cached(uri: string): Analysis | undefined {
+    return this.analyses.get(uri);
+  }
+
+  get analysisCount(): number {
+    return this.analyses.size;
+  }
+
+  cachedAnalyses(): IterableIterator<[string, Analysis]> {
+    return this.analyses.entries();
+  }
+
+  /**
+   * The analysis of a document's current version (cached by uri+version and project generation).
+   * Documents that cannot hold a policy are answered without loading anything.
+   */
+  async analysisOf(doc: OpenDocument): Promise<Analysis | undefined> {
+    const text = doc.getText();
+    const version = doc.version;
+    const fileName = uriToPath(doc.uri) ?? doc.uri;
+    if (!mayContainPolicy(text, fileName)) {
+      const cached = this.analyses.get(doc.uri);
+      if (cached?.version === version && cached.kind === 'none') return cached;
+      const a = analyze({ uri: doc.uri, fileName, version, text, special: true, snapshot: undefined, catalog: this.host.catalog });
+      this.analyses.set(doc.uri, a);
+      return a;
+    }
+    const project = this.projectFor(doc.uri);
+    const snap = project ? await project.ready() : undefined;
+    // read after the wait: a request that waited alongside (validation, hover, code action) may have analysed this version
+    const cached = this.analyses.get(doc.uri);
+    if (cached && cached.version === version && cached.generation === (snap?.generation ?? -1)) return cached;
+    const current = this.host.documents.get(doc.uri);
+    if (!current || current.version !== version) return undefined; // superseded while waiting
+    // the same version against newer findings or settings: parsed once, analysed again
+    const parsed = cached?.version === version && cached.text === text ? cached.parsed : undefined;
+    const a = this.analyzeFile(doc.uri, version, text, project, snap, parsed);
+    this.analyses.set(doc.uri, a);
+    return a;
+  }
+
+  /** Analysis of a file that may not be open (version null: the disk's text). */
+  async analysisOfUri(uri: string): Promise<Analysis | undefined> {
+    const doc = this.openDocument(uri);
+    if (doc) return this.analysisOf(doc);
+    const abs = uriToPath(uri);
+    if (!abs) return undefined;
+    let text: string;
+    try {
+      // far beyond the analysis limit: not even read
+      if ((await fs.stat(abs)).size > MAX_POLICY_BYTES * 16) return this.analyzeFile(uri, null, ' '.repeat(0), undefined, undefined, undefined, true);
+      text = await fs.readFile(abs, 'utf8');
+    } catch {
+      return undefined;
+    }
+    const project = this.projectFor(uri);
+    const snap = project ? await project.ready() : undefined;
+    return this.analyzeFile(uri, null, text, project, snap);
+  }
+
+  /** Analyses a file's text against its project (its findings and config files are never analysed as policies). */
+  analyzeFile(uri: string, version: number | null, text: string, project: Project | undefined, snap: ProjectSnapshot | undefined, parsed?: ParsedDocument, tooLarge = false): Analysis {
+    const abs = uriToPath(uri);
+    const special = !!abs && !!project?.isProjectFile(abs);
+    const relPath = (abs && project?.relPath(abs)) || undefined;
+    return analyze({ uri, fileName: abs ?? uri, version, text, relPath, special, snapshot: snap, catalog: this.host.catalog, parsed, tooLarge });
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // policy files and refinement
+
+  /** The policy files of a project on disk: files a registered format reads, included, not its project files. */
+  async policyFilesOf(p: Project, under?: string): Promise<string[]> {
+    const root = p.folder.path;
+    if (!root) return [];
+    const snap = await p.ready();
+    if (!snap.settings.enable) return [];
+    const start = under ? path.resolve(root, under) : root;
+    const rels = await walkFiles(start, (rel) => isPolicyFileName(rel), { maxDepth: p.folder.maxDepth });
+    const out: string[] = [];
+    for (const r of rels) {
+      const abs = path.join(start, r);
+      const rel = p.relPath(abs) ?? r;
+      if (path.basename(abs) === CONFIG_FILE || p.isProjectFile(abs) || !isAnalysed(rel, snap)) continue;
+      out.push(abs);
+    }
+    return out;
+  }
+
+  /** Every policy file of every workspace folder (on disk or open), as uris. */
+  async policyFiles(): Promise<string[]> {
+    const out = new Map<string, string>();
+    for (const doc of this.host.documents.all()) if (mayContainPolicy(doc.getText(), uriToPath(doc.uri) ?? doc.uri)) out.set(uriKey(doc.uri), doc.uri);
+    for (const p of this.folders.values()) {
+      for (const abs of await this.policyFilesOf(p)) {
+        const key = pathKey(abs);
+        if (!out.has(key)) out.set(key, pathToUri(abs));
+      }
+    }
+    return [...out.values()];
+  }
+
+  /**
+   * The verified refinement of files (every policy file of every folder when `uris` is absent), as
+   * data: nothing is applied. Files asked for by name are answered even when skipped; in a
+   * whole-workspace run, files with nothing to do are left out unless their binding is ambiguous.
+   */
+  async refineFiles(uris?: string[]): Promise<FileOutcome[]> {
+    const targets = uris ?? (await this.policyFiles());
+    const out: FileOutcome[] = [];
+    for (const uri of targets) {
+      const a = await this.analysisOfUri(uri);
+      if (!a) {
+        if (uris) out.push({ kind: 'skipped', uri, version: null, reason: 'cannot read the file' });
+        continue;
+      }
+      if (a.kind === 'too-large') {
+        out.push({ kind: 'skipped', uri: a.uri, version: a.version, reason: `larger than ${MAX_POLICY_BYTES / 1024 / 1024} MB: not analysed` });
+        continue;
+      }
+      if (a.kind !== 'policy') {
+        if (uris) out.push({ kind: 'skipped', uri: a.uri, version: a.version, reason: a.note ? `skipped: ${a.note}` : 'not an IAM policy document' });
+        continue;
+      }
+      const outcome = refinement(a, { kind: 'document' }, (m) => this.host.log(m));
+      if (outcome.kind === 'ok') {
+        if (outcome.result.edits.length === 0) out.push({ kind: 'unchanged', uri: a.uri, version: a.version, reason: 'no allowed action is unused' });
+        else out.push({ kind: 'changed', uri: a.uri, version: a.version, edits: outcome.result.edits, result: outcome.result, analysis: a, summary: describeSummary(outcome.result) });
+      } else if (outcome.kind === 'nothing-left') {
+        out.push({ kind: 'not-refined', uri: a.uri, version: a.version, reason: outcome.message, nothingLeft: true });
+      } else if (uris || a.binding?.kind === 'ambiguous') {
+        out.push({ kind: 'not-refined', uri: a.uri, version: a.version, reason: outcome.message });
+      }
+    }
+    return out;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // role bindings in iam-refiner.json
+
+  /** The edits binding a policy file to a role in a folder's iam-refiner.json, and the file's text now (undefined: no file yet). */
+  async bindingEdits(folderUri: string, relPath: string, role: string): Promise<{ configPath: string; text: string | undefined; edits: TextEdit[] } | undefined> {
+    const project = this.projectOfFolder(folderUri);
+    const configPath = project?.configPath;
+    if (!project || !configPath) return undefined;
+    const text = await this.readText(configPath);
+    const edits = bindingEdits(text ?? '', relPath, role).map((e) => ({ offset: e.offset, length: e.length, newText: e.content }));
+    return { configPath, text, edits };
+  }
+
+  /** Binds a policy file to a role by writing iam-refiner.json (atomically) and reloading the project. */
+  async bindRole(folderUri: string, relPath: string, role: string): Promise<boolean> {
+    const b = await this.bindingEdits(folderUri, relPath, role);
+    if (!b) return false;
+    await writeFileAtomic(b.configPath, applyEdits(b.text ?? '', b.edits));
+    this.host.log(`bound ${relPath} to ${role} in ${b.configPath}`);
+    await this.projectOfFolder(folderUri)?.reload();
+    return true;
+  }
+
+  /** A file's name for messages. */
+  static nameOf(uri: string): string {
+    return baseName(uri);
+  }
+}
