@@ -5,11 +5,11 @@
  */
 import { basename, resolve } from 'node:path';
 import {
-  NothingLeftError, Universe, defaultCatalog, findingActionNames, parseFindings, parsePolicyDocument, refineDocument, resolveUnused,
+  NothingLeftError, Universe, defaultCatalog, findingActionNames, parsePolicyDocument, refineDocument, resolveUnused,
 } from '../core';
 import {
   AnalyzerInfo, ErrorContext, FetchResult, Recommendation, comparePolicies, createClient, fetchFindings, findUnusedAccessAnalyzer,
-  findingsFileText, friendlyError, isAnalyzerArn, isPrincipalArn, policyActionStrings, regionOfAnalyzerArn, requestRecommendation,
+  findingsFileText, friendlyError, isAnalyzerArn, isPrincipalArn, policyActionStrings, regionOfAnalyzerArn, requestRecommendation, toCoreFindings,
 } from '../live/accessAnalyzer';
 import { EMPTY_POLICY, PolicyAdvice, adviceForFile, groupSteps, listNames, policyName, prettyPolicy } from '../live/recommendation';
 import { plural } from '../format';
@@ -245,9 +245,9 @@ export function recommendCommand(args: string[], io: CliIO): Promise<number> {
     const label = chosen.policyId || basename(policyFile);
 
     // the local refinement of the same policy with the same finding
-    const parsed = parseFindings('(fetched)', findingsFileText(fetched.findings));
-    const universe = new Universe(defaultCatalog(), [...findingActionNames(parsed.findings), ...policyActionStrings(doc)]);
-    const unused = resolveUnused(parsed.findings, universe, [role]);
+    const findings = toCoreFindings(fetched.findings, '(fetched)');
+    const universe = new Universe(defaultCatalog(), [...findingActionNames(findings), ...policyActionStrings(doc)]);
+    const unused = resolveUnused(findings, universe, [role]);
     let localText: string | undefined;
     try {
       localText = refineDocument({ universe, unused: unused.indexes }, doc).text;

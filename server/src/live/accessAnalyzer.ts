@@ -23,6 +23,7 @@ import type { FindingV2 } from './findingsV2';
 
 export * from './errors';
 export * from './client';
+export * from './names';
 export { FindingV2, findingsFileText, toCoreFindings } from './findingsV2';
 export { comparePolicies, PolicyComparison, policyActionStrings } from './compare';
 
