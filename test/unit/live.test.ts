@@ -275,6 +275,15 @@ test('findings: cancellable through an AbortSignal', async () => {
   assert.ok(e instanceof CancelledError, String(e));
   assert.equal(friendlyError(e), 'cancelled');
   assert.ok(Date.now() - t < 800, 'stops at once, not after the response');
+  // and while the SDK waits to retry a throttled request
+  const g = await fake(seed({ faults: { throttleFirst: 1000 } }));
+  const ac2 = new AbortController();
+  const t2 = Date.now();
+  const p2 = fetchFindings({ client: clientFor(g, CREDS, { baseDelayMs: 2000, maxDelayMs: 2000 }), signal: ac2.signal });
+  setTimeout(() => ac2.abort(), 100);
+  assert.ok((await rejection(p2)) instanceof CancelledError);
+  assert.ok(Date.now() - t2 < 800, 'stops at once, not after the backoff');
+  assert.equal(g.requests.length, 1);
 });
 
 // ---------------------------------------------------------------------------------------------
