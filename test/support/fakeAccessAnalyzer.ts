@@ -94,6 +94,8 @@ export interface RecordedRequest {
   headers: IncomingHttpHeaders;
   status: number;
   errorType?: string;
+  /** When it arrived (Date.now()). */
+  at: number;
 }
 
 export interface FakeAccessAnalyzer {
@@ -402,7 +404,7 @@ export async function startFakeAccessAnalyzer(seed: FakeSeed = {}): Promise<Fake
         query[decodeURIComponent(i < 0 ? kv : kv.slice(0, i))] = i < 0 ? '' : decodeURIComponent(kv.slice(i + 1));
       }
       const route = routes.find((r) => r.method === req.method && r.re.test(rawPath));
-      const rec: RecordedRequest = { operation: route?.operation ?? 'Unknown', method: req.method ?? '', path: rawPath, query, body: undefined, headers: req.headers, status: 0 };
+      const rec: RecordedRequest = { operation: route?.operation ?? 'Unknown', method: req.method ?? '', path: rawPath, query, body: undefined, headers: req.headers, status: 0, at: Date.now() };
       requests.push(rec);
       let status = 200;
       let json: unknown;

@@ -15,7 +15,7 @@ import { cli } from '../support/cli';
 import { EXAMPLE, EXPECTED_S3 } from '../support/example';
 import { awsPolicyForExample, exampleDetails, isolateAwsEnvironment, upd } from '../support/liveFixtures';
 import {
-  AwsCallError, CancelledError, LiveError, NoAnalyzerError, classifyError, comparePolicies, createClient, fetchFindings, findUnusedAccessAnalyzer,
+  AwsCallError, CancelledError, LiveError, NoAnalyzerError, backoffDelay, classifyError, comparePolicies, createClient, fetchFindings, findUnusedAccessAnalyzer,
   friendlyError, normalizeRecommendationType, requestRecommendation, validateEndpoint, RetryOptions,
 } from '../../server/src/live/accessAnalyzer';
 import { fetchCommand, recommendCommand } from '../../server/src/cli/live';
@@ -37,10 +37,11 @@ const A_ACCOUNT = analyzerArn('account-unused');
 const A_ORG = analyzerArn('org-unused');
 const APP = roleArn('app');
 
-/** Instant pauses, recorded. */
-function fastRetry(delays: number[] = []): RetryOptions {
-  return { sleep: async (ms) => void delays.push(ms) };
-}
+/** Retries a few milliseconds apart (the SDK's retry middleware really waits). */
+const FAST: RetryOptions = { baseDelayMs: 2, maxDelayMs: 20 };
+
+/** Instant pauses between recommendation polls, recorded. */
+const instantSleep = (delays: number[] = []) => async (ms: number) => void delays.push(ms);
 
 function seed(extra: Partial<FakeSeed> = {}): FakeSeed {
   return {
@@ -58,7 +59,8 @@ async function fake(s: FakeSeed): Promise<FakeAccessAnalyzer> {
   servers.push(f);
   return f;
 }
-const clientFor = (f: FakeAccessAnalyzer, credentials: { accessKeyId: string; secretAccessKey: string } = CREDS) => createClient({ region: REGION, endpoint: f.url, credentials });
+const clientFor = (f: FakeAccessAnalyzer, credentials: { accessKeyId: string; secretAccessKey: string } = CREDS, retry: RetryOptions = FAST) =>
+  createClient({ region: REGION, endpoint: f.url, credentials, retry });
 
 /** Captured CLI output; `env` as the CLI would see it. */
 function capture(cwd: string): CliIO & { stdout: () => string; stderr: () => string } {
@@ -127,7 +129,7 @@ test('analyzer: an ACTIVE ACCOUNT_UNUSED_ACCESS analyzer is chosen first, found 
       ],
     }),
   );
-  const a = await findUnusedAccessAnalyzer({ client: clientFor(f), retry: fastRetry() });
+  const a = await findUnusedAccessAnalyzer({ client: clientFor(f) });
   assert.deepEqual(a, { arn: A_ACCOUNT, name: 'account-unused', type: 'ACCOUNT_UNUSED_ACCESS', status: 'ACTIVE', unusedAccessAge: 90 });
   const calls = f.requests.filter((r) => r.operation === 'ListAnalyzers');
   assert.deepEqual(calls.map((r) => r.query.type), ['ACCOUNT_UNUSED_ACCESS', 'ACCOUNT_UNUSED_ACCESS']);
@@ -138,7 +140,7 @@ test('analyzer: an ACTIVE ACCOUNT_UNUSED_ACCESS analyzer is chosen first, found 
 
 test('analyzer: without an account one, the ORGANIZATION_UNUSED_ACCESS analyzer; a configured ARN is used without lookup', async () => {
   const f = await fake(seed({ analyzers: [{ arn: analyzerArn('external'), type: 'ACCOUNT' }, { arn: A_ORG, type: 'ORGANIZATION_UNUSED_ACCESS' }] }));
-  const a = await findUnusedAccessAnalyzer({ client: clientFor(f), retry: fastRetry() });
+  const a = await findUnusedAccessAnalyzer({ client: clientFor(f) });
   assert.equal(a.arn, A_ORG);
   assert.deepEqual(f.requests.map((r) => r.query.type), ['ACCOUNT_UNUSED_ACCESS', 'ORGANIZATION_UNUSED_ACCESS']);
   const before = f.requests.length;
@@ -148,7 +150,7 @@ test('analyzer: without an account one, the ORGANIZATION_UNUSED_ACCESS analyzer;
 
 test('analyzer: none ACTIVE is a clear message saying how to create one', async () => {
   const f = await fake(seed({ analyzers: [{ arn: analyzerArn('external'), type: 'ACCOUNT' }, { arn: analyzerArn('new'), type: 'ACCOUNT_UNUSED_ACCESS', status: 'CREATING' }], findings: {} }));
-  const e = await rejection(fetchFindings({ client: clientFor(f), retry: fastRetry() }));
+  const e = await rejection(fetchFindings({ client: clientFor(f) }));
   assert.ok(e instanceof NoAnalyzerError);
   assert.equal(classifyError(e), 'no-analyzer');
   const msg = friendlyError(e, { region: REGION });
@@ -156,7 +158,7 @@ test('analyzer: none ACTIVE is a clear message saying how to create one', async 
   assert.ok(msg.includes('analyzer/new, CREATING'), msg);
   assert.equal(msg.split('\n').length, 1);
   // a configured analyzer that does not exist
-  const e2 = await rejection(fetchFindings({ client: clientFor(f), analyzerArn: analyzerArn('gone'), retry: fastRetry() }));
+  const e2 = await rejection(fetchFindings({ client: clientFor(f), analyzerArn: analyzerArn('gone') }));
   assert.equal(classifyError(e2), 'analyzer-not-found');
   assert.match(friendlyError(e2, { analyzerArn: analyzerArn('gone'), region: REGION }), /^the analyzer arn:aws:access-analyzer:us-east-1:123456789012:analyzer\/gone was not found in us-east-1/);
 });
@@ -181,7 +183,7 @@ function manyFindings(): FakeSeed['findings'] {
 test('findings: every ListFindingsV2 page and every findingDetails page, filtered on UnusedPermission and ACTIVE, with bounded concurrency', async () => {
   const f = await fake(seed({ pageSize: 2, analyzers: [{ arn: A_ACCOUNT, type: 'ACCOUNT_UNUSED_ACCESS' }, { arn: A_ORG, type: 'ORGANIZATION_UNUSED_ACCESS' }], findings: manyFindings(), faults: { latencyMs: 15 } }));
   const progress: string[] = [];
-  const r = await fetchFindings({ client: clientFor(f), concurrency: 2, retry: fastRetry(), onProgress: (p) => progress.push(`${p.phase}:${p.listed}:${p.fetched}`) });
+  const r = await fetchFindings({ client: clientFor(f), concurrency: 2, onProgress: (p) => progress.push(`${p.phase}:${p.listed}:${p.fetched}`) });
   assert.equal(r.analyzer.arn, A_ACCOUNT);
   assert.deepEqual(r.findings.map((x) => x.id), ['f-1', 'f-2', 'f-3', 'f-4', 'f-5']);
   assert.deepEqual(r.rolesWithoutFindings, []);
@@ -217,7 +219,7 @@ test('findings: every ListFindingsV2 page and every findingDetails page, filtere
 test('findings: named roles go in the resource filter (20 a request), and roles without a finding are reported, not failed', async () => {
   const f = await fake(seed({ findings: manyFindings() }));
   const roles = [roleArn('r2'), ...Array.from({ length: 22 }, (_, i) => roleArn(`idle-${i}`)), roleArn('r5')];
-  const r = await fetchFindings({ client: clientFor(f), roles, retry: fastRetry() });
+  const r = await fetchFindings({ client: clientFor(f), roles });
   assert.deepEqual(r.findings.map((x) => x.resource), [roleArn('r2'), roleArn('r5')]);
   assert.deepEqual(r.rolesWithoutFindings, roles.filter((x) => x.includes('idle-')));
   const sent = f.requests.filter((q) => q.operation === 'ListFindingsV2').map((q) => q.body.filter);
@@ -227,30 +229,39 @@ test('findings: named roles go in the resource filter (20 a request), and roles 
   for (const s of sent) assert.deepEqual([s.findingType, s.status], [{ eq: ['UnusedPermission'] }, { eq: ['ACTIVE'] }]);
 });
 
-test('findings: throttling is retried with growing backoff, and Retry-After is honoured', async () => {
+test('findings: throttling is retried by the SDK with growing backoff, and Retry-After is honoured', async () => {
+  // the backoff curve: exponential from the base, half of it jitter, capped
+  for (let attempt = 1; attempt <= 8; attempt++) {
+    const d = backoffDelay(attempt, { baseDelayMs: 100, maxDelayMs: 5000 });
+    const exp = Math.min(5000, 100 * 2 ** (attempt - 1));
+    assert.ok(d >= exp / 2 - 1 && d <= exp, `attempt ${attempt}: ${d}`);
+  }
   const f = await fake(seed({ faults: { throttleFirst: 3 } }));
-  const delays: number[] = [];
-  const r = await fetchFindings({ client: clientFor(f), retry: fastRetry(delays) });
+  const r = await fetchFindings({ client: clientFor(f, CREDS, { baseDelayMs: 40, maxDelayMs: 1000 }) });
   assert.equal(r.findings.length, 1);
   assert.equal(f.requests.filter((q) => q.errorType === 'ThrottlingException').length, 3);
-  assert.equal(delays.length, 3);
-  for (let i = 1; i < delays.length; i++) assert.ok(delays[i] >= delays[i - 1], `delays grow: ${delays}`);
-  assert.ok(delays[0] >= 125 && delays[2] <= 1000, `${delays}`);
+  // the same request again (the first ListAnalyzers), after growing pauses: at least 20, 40, 80 ms
+  assert.deepEqual(f.requests.slice(0, 4).map((q) => q.operation), ['ListAnalyzers', 'ListAnalyzers', 'ListAnalyzers', 'ListAnalyzers']);
+  const gaps = f.requests.slice(1, 4).map((q, i) => q.at - f.requests[i].at);
+  gaps.forEach((g, i) => assert.ok(g >= 20 * 2 ** i - 2, `gaps ${gaps}`));
+  assert.ok(gaps[2] > gaps[0], `delays grow: ${gaps}`);
+  // each attempt is signed afresh and counted in the SDK's retry header
+  assert.deepEqual(f.requests.slice(0, 4).map((q) => q.headers['amz-sdk-request']), [1, 2, 3, 4].map((n) => `attempt=${n}; max=6`));
 
-  const g = await fake(seed({ faults: { throttleFirst: 1, retryAfterSeconds: 3 } }));
-  const d2: number[] = [];
-  await fetchFindings({ client: clientFor(g), retry: fastRetry(d2) });
-  assert.deepEqual(d2, [3000]);
+  const g = await fake(seed({ faults: { throttleFirst: 1, retryAfterSeconds: 1 } }));
+  await fetchFindings({ client: clientFor(g) });
+  const wait = g.requests[1].at - g.requests[0].at;
+  assert.ok(wait >= 950 && wait < 3000, `Retry-After: 1 waited ${wait} ms`);
 
   const h = await fake(seed({ faults: { throttleFirst: 1000 } }));
-  const e = await rejection(fetchFindings({ client: clientFor(h), retry: { ...fastRetry(), maxAttempts: 4 } }));
+  const e = await rejection(fetchFindings({ client: clientFor(h, CREDS, { ...FAST, maxAttempts: 4 }) }));
   assert.equal(h.requests.length, 4);
   assert.equal(friendlyError(e), 'Access Analyzer is throttling the requests (still after 4 attempts): wait a minute and try again');
 });
 
 test('findings: a server error is retried too; a finding that vanished between list and get is said plainly', async () => {
   const f = await fake(seed({ faults: { internalErrorFirst: 2 } }));
-  assert.equal((await fetchFindings({ client: clientFor(f), retry: fastRetry() })).findings.length, 1);
+  assert.equal((await fetchFindings({ client: clientFor(f) })).findings.length, 1);
   const e = new AwsCallError('GetFindingV2', Object.assign(new Error('Finding f-x not found'), { name: 'ResourceNotFoundException', $metadata: { httpStatusCode: 404 } }), 1);
   assert.match(friendlyError(e), /^the finding no longer exists/);
 });
@@ -259,12 +270,21 @@ test('findings: cancellable through an AbortSignal', async () => {
   const f = await fake(seed({ findings: manyFindings(), faults: { latencyMs: 1000 } }));
   const ac = new AbortController();
   const t = Date.now();
-  const p = fetchFindings({ client: clientFor(f), signal: ac.signal, retry: fastRetry() });
+  const p = fetchFindings({ client: clientFor(f), signal: ac.signal });
   setTimeout(() => ac.abort(), 30);
   const e = await rejection(p);
   assert.ok(e instanceof CancelledError, String(e));
   assert.equal(friendlyError(e), 'cancelled');
   assert.ok(Date.now() - t < 800, 'stops at once, not after the response');
+  // and while the SDK waits to retry a throttled request
+  const g = await fake(seed({ faults: { throttleFirst: 1000 } }));
+  const ac2 = new AbortController();
+  const t2 = Date.now();
+  const p2 = fetchFindings({ client: clientFor(g, CREDS, { baseDelayMs: 2000, maxDelayMs: 2000 }), signal: ac2.signal });
+  setTimeout(() => ac2.abort(), 100);
+  assert.ok((await rejection(p2)) instanceof CancelledError);
+  assert.ok(Date.now() - t2 < 800, 'stops at once, not after the backoff');
+  assert.equal(g.requests.length, 1);
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -272,7 +292,7 @@ test('findings: cancellable through an AbortSignal', async () => {
 
 test('errors: an expired session token names the aws sso login command that fixes it', async () => {
   const f = await fake(seed({ faults: { expiredToken: true } }));
-  const e = await rejection(fetchFindings({ client: clientFor(f), retry: fastRetry() }));
+  const e = await rejection(fetchFindings({ client: clientFor(f) }));
   // what the SDK surfaces: a service exception named after the x-amzn-errortype header, status 403
   const cause = (e as AwsCallError).cause as { name: string; $metadata: { httpStatusCode: number } };
   assert.equal(cause.name, 'ExpiredTokenException');
@@ -298,8 +318,8 @@ test('errors: an expired SSO session in the shared config (resolved by the SDK) 
   writeFileSync(join(cache, createHash('sha1').update(start).digest('hex') + '.json'), JSON.stringify({ startUrl: start, region: 'us-east-1', accessToken: 'expired', expiresAt: '2020-01-01T00:00:00Z' }));
   const f = await fake(seed());
   try {
-    const client = createClient({ region: REGION, endpoint: f.url, profile: 'corp-dev' });
-    const e = await rejection(fetchFindings({ client, retry: fastRetry() }));
+    const client = createClient({ region: REGION, endpoint: f.url, profile: 'corp-dev', retry: FAST });
+    const e = await rejection(fetchFindings({ client }));
     assert.equal(classifyError(e), 'sso-expired');
     assert.equal(friendlyError(e, { profile: 'corp-dev' }), 'the AWS SSO session for profile "corp-dev" has expired or is missing: run `aws sso login --profile corp-dev` and try again');
     assert.equal(f.requests.length, 0, 'nothing sent without credentials');
@@ -310,7 +330,7 @@ test('errors: an expired SSO session in the shared config (resolved by the SDK) 
 
 test('errors: no credentials at all', async () => {
   const f = await fake(seed());
-  const e = await rejection(fetchFindings({ client: createClient({ region: REGION, endpoint: f.url }), retry: fastRetry() }));
+  const e = await rejection(fetchFindings({ client: createClient({ region: REGION, endpoint: f.url, retry: FAST }) }));
   assert.equal(classifyError(e), 'no-credentials');
   assert.match(friendlyError(e, {}), /^no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, choose a configured profile \(--profile NAME\)/);
   assert.match(friendlyError(e, { surface: 'editor' }), /choose a configured profile \(the iamRefiner\.live\.profile setting\)/);
@@ -320,24 +340,24 @@ test('errors: no credentials at all', async () => {
 
 test('errors: access denied names the missing access-analyzer permission of the operation that failed', async () => {
   const f = await fake(seed({ faults: { deny: ['ListFindingsV2'] } }));
-  const e = await rejection(fetchFindings({ client: clientFor(f), retry: fastRetry() }));
+  const e = await rejection(fetchFindings({ client: clientFor(f) }));
   assert.equal(classifyError(e), 'access-denied');
   assert.equal(friendlyError(e), 'access denied: the credentials in use lack access-analyzer:ListFindings, needed to list findings (ListFindingsV2)');
   // without AWS's wording, the operation tells which permission
   // (five findings read concurrently: the first denial cancels the others, and is the error reported)
   const g = await fake(seed({ findings: manyFindings(), faults: { deny: ['GetFindingV2'], denyMessage: 'terse', latencyMs: 5 } }));
-  assert.equal(friendlyError(await rejection(fetchFindings({ client: clientFor(g), retry: fastRetry() }))), 'access denied: the credentials in use lack access-analyzer:GetFinding, needed to read a finding (GetFindingV2)');
+  assert.equal(friendlyError(await rejection(fetchFindings({ client: clientFor(g) }))), 'access denied: the credentials in use lack access-analyzer:GetFinding, needed to read a finding (GetFindingV2)');
   const h = await fake(seed({ faults: { deny: ['ListAnalyzers'], denyMessage: 'terse' } }));
-  assert.match(friendlyError(await rejection(fetchFindings({ client: clientFor(h), retry: fastRetry() }))), /lack access-analyzer:ListAnalyzers, needed to find the unused-access analyzer/);
+  assert.match(friendlyError(await rejection(fetchFindings({ client: clientFor(h) }))), /lack access-analyzer:ListAnalyzers, needed to find the unused-access analyzer/);
   const k = await fake(seed({ faults: { deny: ['GenerateFindingRecommendation'], denyMessage: 'terse' } }));
-  const e4 = await rejection(requestRecommendation({ client: clientFor(k), analyzerArn: A_ACCOUNT, findingId: 'f-app', retry: fastRetry() }));
+  const e4 = await rejection(requestRecommendation({ client: clientFor(k), analyzerArn: A_ACCOUNT, findingId: 'f-app' }));
   assert.match(friendlyError(e4), /lack access-analyzer:GenerateFindingRecommendation/);
 });
 
 test('errors: network down or endpoint unreachable', async () => {
   const port = await closedPort();
   const endpoint = `http://127.0.0.1:${port}`;
-  const e = await rejection(fetchFindings({ client: createClient({ region: REGION, endpoint, credentials: CREDS }), retry: fastRetry() }));
+  const e = await rejection(fetchFindings({ client: createClient({ region: REGION, endpoint, credentials: CREDS, retry: FAST }) }));
   assert.equal(classifyError(e), 'network');
   assert.equal(friendlyError(e, { endpoint }), `could not reach Access Analyzer at ${endpoint} (connection refused): check the network connection, proxy and the endpoint`);
   assert.match(friendlyError(e, { region: 'eu-west-1' }), /^could not reach Access Analyzer at https:\/\/access-analyzer\.eu-west-1\.amazonaws\.com \(connection refused\)/);
@@ -345,15 +365,15 @@ test('errors: network down or endpoint unreachable', async () => {
 
 test('errors: the signature is really checked, and a wrong secret key is said plainly', async () => {
   const f = await fake(seed());
-  const e = await rejection(fetchFindings({ client: clientFor(f, { accessKeyId: KEY_ID, secretAccessKey: 'not-the-secret' }), retry: fastRetry() }));
+  const e = await rejection(fetchFindings({ client: clientFor(f, { accessKeyId: KEY_ID, secretAccessKey: 'not-the-secret' }) }));
   assert.equal(classifyError(e), 'bad-signature');
   assert.match(friendlyError(e), /^AWS rejected the request signature \(InvalidSignatureException\): check the secret access key/);
-  const g = await rejection(fetchFindings({ client: clientFor(f, { accessKeyId: 'AKIAUNKNOWN000000000', secretAccessKey: SECRET }), retry: fastRetry() }));
+  const g = await rejection(fetchFindings({ client: clientFor(f, { accessKeyId: 'AKIAUNKNOWN000000000', secretAccessKey: SECRET }) }));
   assert.equal(classifyError(g), 'bad-credentials');
 });
 
 test('errors: no region, and endpoint overrides must be https (plain http only on loopback)', async () => {
-  const e = await rejection(fetchFindings({ client: createClient({ endpoint: 'http://127.0.0.1:1', credentials: CREDS }), retry: fastRetry() }));
+  const e = await rejection(fetchFindings({ client: createClient({ endpoint: 'http://127.0.0.1:1', credentials: CREDS, retry: FAST }) }));
   assert.equal(classifyError(e), 'no-region');
   assert.match(friendlyError(e), /^no AWS region: pass --region, set AWS_REGION/);
   assert.equal(validateEndpoint('https://vpce-1.access-analyzer.us-east-1.vpce.amazonaws.com'), 'https://vpce-1.access-analyzer.us-east-1.vpce.amazonaws.com');
@@ -376,7 +396,7 @@ test('recommendation: polled IN_PROGRESS -> SUCCEEDED, every page of steps', asy
   const f = await fake(seed({ pageSize: 2, recommendations: { 'f-app': { inProgressPolls: 3, steps: STEPS } } }));
   const waits: number[] = [];
   const statuses: string[] = [];
-  const rec = await requestRecommendation({ client: clientFor(f), analyzerArn: A_ACCOUNT, findingId: 'f-app', pollIntervalMs: 7, retry: fastRetry(waits), onPoll: (s) => statuses.push(s) });
+  const rec = await requestRecommendation({ client: clientFor(f), analyzerArn: A_ACCOUNT, findingId: 'f-app', pollIntervalMs: 7, sleep: instantSleep(waits), onPoll: (s) => statuses.push(s) });
   assert.deepEqual(statuses, ['IN_PROGRESS', 'IN_PROGRESS', 'IN_PROGRESS', 'SUCCEEDED']);
   assert.deepEqual(waits, [7, 7, 7]);
   assert.equal(rec.status, 'SUCCEEDED');
@@ -401,17 +421,17 @@ test('recommendation: both spellings of recommendationType; FAILED and timeouts 
   assert.equal(normalizeRecommendationType('UnusedPermissionRecommendation'), 'UnusedPermissionRecommendation');
   for (const spelling of ['UNUSED_PERMISSION_RECOMMENDATION', 'UnusedPermissionRecommendation']) {
     const f = await fake(seed({ recommendations: { 'f-app': { recommendationType: spelling, steps: STEPS.slice(2) } } }));
-    const rec = await requestRecommendation({ client: clientFor(f), analyzerArn: A_ACCOUNT, findingId: 'f-app', retry: fastRetry() });
+    const rec = await requestRecommendation({ client: clientFor(f), analyzerArn: A_ACCOUNT, findingId: 'f-app' });
     assert.equal(rec.recommendationType, 'UnusedPermissionRecommendation');
     assert.deepEqual(rec.steps, [{ action: 'DETACH_POLICY', existingPolicyId: 'legacy-inline' }]);
   }
   const f = await fake(seed({ recommendations: { 'f-app': { inProgressPolls: 1, status: 'FAILED', error: { code: 'SERVICE_ERROR', message: 'try later' } } } }));
-  const e = await rejection(requestRecommendation({ client: clientFor(f), analyzerArn: A_ACCOUNT, findingId: 'f-app', retry: fastRetry() }));
+  const e = await rejection(requestRecommendation({ client: clientFor(f), analyzerArn: A_ACCOUNT, findingId: 'f-app' }));
   assert.equal(friendlyError(e), 'AWS could not produce a recommendation for finding f-app (SERVICE_ERROR: try later)');
   const g = await fake(seed({ recommendations: { 'f-app': { inProgressPolls: 100 } } }));
   let clock = 0;
   const e2 = await rejection(
-    requestRecommendation({ client: clientFor(g), analyzerArn: A_ACCOUNT, findingId: 'f-app', timeoutMs: 30_000, pollIntervalMs: 2000, now: () => clock, retry: { sleep: async (ms) => void (clock += ms) } }),
+    requestRecommendation({ client: clientFor(g), analyzerArn: A_ACCOUNT, findingId: 'f-app', timeoutMs: 30_000, pollIntervalMs: 2000, now: () => clock, sleep: async (ms) => void (clock += ms) }),
   );
   assert.equal(classifyError(e2), 'recommendation-timeout');
   assert.match(friendlyError(e2), /still in progress after 30 s/);

@@ -8,7 +8,7 @@ import { NothingLeftError, Universe, findingActionNames, parseFindings, parsePol
 import { defaultCatalog } from '../workspace/catalogFile';
 import {
   AnalyzerInfo, ErrorContext, FetchResult, Recommendation, comparePolicies, createClient, fetchFindings, findUnusedAccessAnalyzer,
-  findingsFileText, friendlyError, isAnalyzerArn, isPrincipalArn, policyActionStrings, regionOfAnalyzerArn, requestRecommendation,
+  findingsFileText, friendlyError, isAnalyzerArn, isPrincipalArn, policyActionStrings, regionOfAnalyzerArn, requestRecommendation, toCoreFindings,
 } from '../live/accessAnalyzer';
 import { EMPTY_POLICY, PolicyAdvice, adviceForFile, groupSteps, listNames, policyName, prettyPolicy } from '../live/recommendation';
 import { plural } from '../workspace/format';
@@ -244,9 +244,9 @@ export function recommendCommand(args: string[], io: CliIO): Promise<number> {
     const label = chosen.policyId || basename(policyFile);
 
     // the local refinement of the same policy with the same finding
-    const parsed = parseFindings('(fetched)', findingsFileText(fetched.findings));
-    const universe = new Universe(defaultCatalog(), [...findingActionNames(parsed.findings), ...policyActionStrings(doc)]);
-    const unused = resolveUnused(parsed.findings, universe, [role]);
+    const findings = toCoreFindings(fetched.findings, '(fetched)');
+    const universe = new Universe(defaultCatalog(), [...findingActionNames(findings), ...policyActionStrings(doc)]);
+    const unused = resolveUnused(findings, universe, [role]);
     let localText: string | undefined;
     try {
       localText = refineDocument({ universe, unused: unused.indexes }, doc).text;

@@ -1,109 +1,31 @@
 /**
- * Live findings from IAM Access Analyzer, through the AWS SDK for JavaScript v3 and its default
- * credential chain (environment, shared config and credentials files, SSO, process credentials,
- * container/instance roles). No editor imports: the CLI and the language server both call this.
+ * The Access Analyzer calls of the live mode: the analyzer to read, the active UnusedPermission
+ * findings (every page of the list and of each finding's details, 4 at a time), and AWS's own
+ * recommendation. Paging is the SDK's paginators, retrying its retry middleware (client.ts); every
+ * call carries the caller's AbortSignal. No editor imports: the CLI and the language server both
+ * call this.
  *
  * Security: credentials are resolved by the SDK and never read, logged, cached or written here.
- * The endpoint override is an explicit option; callers decide where it may come from.
  */
 import {
-  AccessAnalyzerClient,
-  AccessAnalyzerClientConfig,
-  GenerateFindingRecommendationCommand,
-  GetFindingRecommendationCommand,
-  GetFindingRecommendationCommandOutput,
-  GetFindingV2Command,
-  GetFindingV2CommandOutput,
-  ListAnalyzersCommand,
-  ListAnalyzersCommandOutput,
-  ListFindingsV2Command,
-  ListFindingsV2CommandOutput,
   Criterion,
+  GenerateFindingRecommendationCommand,
+  GetFindingRecommendationCommandOutput,
+  GetFindingV2CommandOutput,
+  paginateGetFindingRecommendation,
+  paginateGetFindingV2,
+  paginateListAnalyzers,
+  paginateListFindingsV2,
 } from '@aws-sdk/client-accessanalyzer';
-import { AwsCallError, CancelledError, LiveError, NoAnalyzerError, Operation, isRetryable } from './errors';
+import { CallOptions, pages, send, sendOptions } from './client';
+import { CancelledError, LiveError, NoAnalyzerError } from './errors';
+import type { FindingV2 } from './findingsV2';
 
 export * from './errors';
+export * from './client';
+export * from './names';
+export { FindingV2, findingsFileText, toCoreFindings } from './findingsV2';
 export { comparePolicies, PolicyComparison, policyActionStrings } from './compare';
-
-// ---------------------------------------------------------------------------------------------
-// client
-
-export interface ConnectionOptions {
-  /** AWS region; undefined: AWS_REGION or the profile's region. */
-  region?: string;
-  /** Named profile of the shared config/credentials files; undefined: AWS_PROFILE or "default". */
-  profile?: string;
-  /** Endpoint override (https, or http on a loopback address only). Only from a CLI flag or a machine-scoped setting. */
-  endpoint?: string;
-  /** Explicit credentials (tests, or a host that resolves them itself); undefined: the SDK's default chain. */
-  credentials?: AccessAnalyzerClientConfig['credentials'];
-  /** Milliseconds to wait for a connection (default 10 000). */
-  connectionTimeoutMs?: number;
-  /** Milliseconds to wait for a response (default 60 000). */
-  requestTimeoutMs?: number;
-}
-
-const ANALYZER_ARN = /^arn:aws[a-z-]*:access-analyzer:([a-z0-9-]+):(\d{12}):analyzer\/[^/\s]+$/;
-const PRINCIPAL_ARN = /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/\S+$/;
-
-/** Whether a string is an analyzer ARN (`arn:aws:access-analyzer:REGION:ACCOUNT:analyzer/NAME`). */
-export const isAnalyzerArn = (s: string): boolean => ANALYZER_ARN.test(s);
-/** Whether a string is an IAM role or user ARN, what unused-access findings are about. */
-export const isPrincipalArn = (s: string): boolean => PRINCIPAL_ARN.test(s);
-/** The region in an analyzer ARN: where the analyzer, and so its findings, live. */
-export const regionOfAnalyzerArn = (arn: string): string | undefined => ANALYZER_ARN.exec(arn)?.[1];
-
-const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
-
-/** Checks an endpoint override: an absolute https URL, or http on a loopback address (a local test server). */
-export function validateEndpoint(endpoint: string): string {
-  let url: URL;
-  try {
-    url = new URL(endpoint);
-  } catch {
-    throw new LiveError('invalid-endpoint', `the endpoint "${endpoint}" is not a URL (expected e.g. https://access-analyzer.us-east-1.amazonaws.com)`);
-  }
-  if (url.username || url.password) throw new LiveError('invalid-endpoint', 'the endpoint must not contain a user name or password');
-  if (url.protocol === 'https:') return endpoint;
-  if (url.protocol === 'http:' && LOOPBACK.test(url.hostname)) return endpoint;
-  throw new LiveError('invalid-endpoint', `the endpoint "${url.origin}" must use https (plain http is accepted only for localhost)`);
-}
-
-/**
- * An Access Analyzer client. The SDK's own retries are off (`maxAttempts: 1`): the calls here
- * retry throttling and server errors themselves, with backoff that can be cancelled.
- */
-export function createClient(opts: ConnectionOptions = {}): AccessAnalyzerClient {
-  const config: AccessAnalyzerClientConfig = {
-    maxAttempts: 1,
-    requestHandler: { connectionTimeout: opts.connectionTimeoutMs ?? 10_000, requestTimeout: opts.requestTimeoutMs ?? 60_000 },
-  };
-  if (opts.region) config.region = opts.region;
-  if (opts.profile) config.profile = opts.profile;
-  if (opts.endpoint) config.endpoint = validateEndpoint(opts.endpoint);
-  if (opts.credentials) config.credentials = opts.credentials;
-  return new AccessAnalyzerClient(config);
-}
-
-// ---------------------------------------------------------------------------------------------
-// calls: retry with backoff, cancellation
-
-export interface RetryOptions {
-  /** Attempts per call, the first included (default 6). */
-  maxAttempts?: number;
-  /** First backoff delay in ms, doubled per attempt with jitter (default 250). */
-  baseDelayMs?: number;
-  /** Longest single delay in ms (default 20 000). */
-  maxDelayMs?: number;
-  /** Waits `ms` or rejects when the signal aborts (tests make it instant). */
-  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
-}
-
-export interface CallOptions {
-  client: AccessAnalyzerClient;
-  signal?: AbortSignal;
-  retry?: RetryOptions;
-}
 
 /** A cancellable pause. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
@@ -119,38 +41,6 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     }, ms);
     signal?.addEventListener('abort', onAbort, { once: true });
   });
-}
-
-function backoff(attempt: number, err: unknown, r: RetryOptions): number {
-  const base = r.baseDelayMs ?? 250;
-  const max = r.maxDelayMs ?? 20_000;
-  const exp = Math.min(max, base * 2 ** (attempt - 1));
-  const jittered = exp / 2 + Math.random() * (exp / 2);
-  const after = (err as { retryAfterSeconds?: number })?.retryAfterSeconds;
-  return Math.min(max, Math.max(jittered, typeof after === 'number' && after > 0 ? after * 1000 : 0));
-}
-
-// commands are built per attempt; their types differ per operation
-type Sendable = object;
-
-/** Sends one command (built afresh per attempt), retrying what is retryable; failures become AwsCallError. */
-async function call<T>(opts: CallOptions, operation: Operation, make: () => Sendable): Promise<T> {
-  const r = opts.retry ?? {};
-  const attempts = Math.max(1, r.maxAttempts ?? 6);
-  const wait = r.sleep ?? sleep;
-  for (let attempt = 1; ; attempt++) {
-    if (opts.signal?.aborted) throw new CancelledError();
-    try {
-      return (await opts.client.send(make() as never, { abortSignal: opts.signal })) as T;
-    } catch (e) {
-      if (opts.signal?.aborted) throw new CancelledError();
-      if (attempt < attempts && isRetryable(e)) {
-        await wait(backoff(attempt, e, r), opts.signal);
-        continue;
-      }
-      throw new AwsCallError(operation, e, attempt);
-    }
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -177,9 +67,7 @@ export async function findUnusedAccessAnalyzer(opts: CallOptions & { analyzerArn
   if (opts.analyzerArn) return { arn: opts.analyzerArn };
   const inactive: { arn: string; status?: string }[] = [];
   for (const type of UNUSED_ACCESS_TYPES) {
-    let nextToken: string | undefined;
-    do {
-      const page = await call<ListAnalyzersCommandOutput>(opts, 'ListAnalyzers', () => new ListAnalyzersCommand({ type, nextToken }));
+    for await (const page of pages('ListAnalyzers', opts.signal, paginateListAnalyzers({ client: opts.client }, { type }, sendOptions(opts.signal)))) {
       for (const a of page.analyzers ?? []) {
         if (!a.arn || a.type !== type) continue;
         if (a.status !== 'ACTIVE') {
@@ -188,30 +76,13 @@ export async function findUnusedAccessAnalyzer(opts: CallOptions & { analyzerArn
         }
         return { arn: a.arn, name: a.name, type: a.type, status: a.status, unusedAccessAge: a.configuration?.unusedAccess?.unusedAccessAge };
       }
-      nextToken = page.nextToken || undefined;
-    } while (nextToken);
+    }
   }
   throw new NoAnalyzerError(inactive);
 }
 
 // ---------------------------------------------------------------------------------------------
 // findings
-
-/** One `get-finding-v2` response as plain JSON: every findingDetails page merged, timestamps RFC 3339 strings. */
-export interface FindingV2 {
-  id: string;
-  resource?: string;
-  resourceType?: string;
-  resourceOwnerAccount?: string;
-  status?: string;
-  findingType?: string;
-  analyzedAt?: string;
-  createdAt?: string;
-  updatedAt?: string;
-  error?: string;
-  /** Union members as AWS sends them, e.g. `{"unusedPermissionDetails": {serviceNamespace, actions?, lastAccessed?}}`. */
-  findingDetails: Record<string, unknown>[];
-}
 
 export interface FetchProgress {
   phase: 'analyzer' | 'list' | 'details' | 'done';
@@ -257,11 +128,6 @@ export function toPlain(v: unknown): unknown {
   return v;
 }
 
-/** The findings file `iam-refine refine --findings` reads: `{"findings": [get-finding-v2 responses]}`. */
-export function findingsFileText(findings: FindingV2[]): string {
-  return JSON.stringify({ findings }, null, 2) + '\n';
-}
-
 const MAX_EQ_VALUES = 20;
 
 /** The ListFindingsV2 filter: active UnusedPermission findings, of the given resources when any. */
@@ -298,15 +164,13 @@ async function pool<T>(items: T[], limit: number, control: AbortController, work
 
 /** One finding with every findingDetails page. */
 export async function getFinding(opts: CallOptions & { analyzerArn: string; id: string; pageSize?: number }): Promise<FindingV2> {
-  let nextToken: string | undefined;
   let first: GetFindingV2CommandOutput | undefined;
   const details: unknown[] = [];
-  do {
-    const page = await call<GetFindingV2CommandOutput>(opts, 'GetFindingV2', () => new GetFindingV2Command({ analyzerArn: opts.analyzerArn, id: opts.id, maxResults: opts.pageSize, nextToken }));
+  const paginator = paginateGetFindingV2({ client: opts.client, pageSize: opts.pageSize }, { analyzerArn: opts.analyzerArn, id: opts.id }, sendOptions(opts.signal));
+  for await (const page of pages('GetFindingV2', opts.signal, paginator)) {
     first ??= page;
     details.push(...(page.findingDetails ?? []));
-    nextToken = page.nextToken || undefined;
-  } while (nextToken);
+  }
   const plain = toPlain({ ...first, findingDetails: details }) as FindingV2;
   // the order `aws accessanalyzer get-finding-v2` prints, details last
   const { id, resource, resourceType, resourceOwnerAccount, findingType, status, analyzedAt, createdAt, updatedAt, error, findingDetails, ...rest } = plain;
@@ -316,14 +180,14 @@ export async function getFinding(opts: CallOptions & { analyzerArn: string; id: 
 /**
  * The active UnusedPermission findings of an analyzer (of `roles` when given): ListFindingsV2,
  * every page, then GetFindingV2 for each with every findingDetails page, `concurrency` at a time.
- * Throttling and server errors are retried with backoff; `signal` cancels (CancelledError).
+ * Throttling and server errors are retried (the client's retry strategy); `signal` cancels (CancelledError).
  */
 export async function fetchFindings(opts: FetchOptions): Promise<FetchResult> {
   const inner = new AbortController();
   const relay = () => inner.abort();
   if (opts.signal?.aborted) throw new CancelledError();
   opts.signal?.addEventListener('abort', relay, { once: true });
-  const callOpts: CallOptions = { client: opts.client, retry: opts.retry, signal: inner.signal };
+  const callOpts: CallOptions = { client: opts.client, signal: inner.signal };
   const progress = { listed: 0, fetched: 0 };
   const report = (phase: FetchProgress['phase']) => opts.onProgress?.({ phase, ...progress });
   try {
@@ -336,11 +200,8 @@ export async function fetchFindings(opts: FetchOptions): Promise<FetchResult> {
     const ids = new Map<string, string | undefined>();
     report('list');
     for (const chunk of chunks) {
-      let nextToken: string | undefined;
-      do {
-        const page = await call<ListFindingsV2CommandOutput>(callOpts, 'ListFindingsV2', () =>
-          new ListFindingsV2Command({ analyzerArn: analyzer.arn, filter: findingsFilter(chunk), maxResults: opts.pageSize, nextToken }),
-        );
+      const paginator = paginateListFindingsV2({ client: opts.client, pageSize: opts.pageSize }, { analyzerArn: analyzer.arn, filter: findingsFilter(chunk) }, sendOptions(inner.signal));
+      for await (const page of pages('ListFindingsV2', inner.signal, paginator)) {
         for (const s of page.findings ?? []) {
           if (!s.id || ids.has(s.id)) continue;
           // the filter is the service's job; this guards against a service that ignores it
@@ -350,8 +211,7 @@ export async function fetchFindings(opts: FetchOptions): Promise<FetchResult> {
         }
         progress.listed = ids.size;
         report('list');
-        nextToken = page.nextToken || undefined;
-      } while (nextToken);
+      }
     }
     const findings: FindingV2[] = [];
     report('details');
@@ -418,6 +278,8 @@ export interface RecommendationOptions extends CallOptions {
   onPoll?: (status: string) => void;
   /** Clock, for tests. */
   now?: () => number;
+  /** The pause between polls (tests make it instant); cancellable through the signal. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
 /**
@@ -425,52 +287,53 @@ export interface RecommendationOptions extends CallOptions {
  * every `pollIntervalMs` until SUCCEEDED (every page of steps) or FAILED (LiveError 'recommendation-failed').
  */
 export async function requestRecommendation(opts: RecommendationOptions): Promise<Recommendation> {
-  const { analyzerArn, findingId } = opts;
+  const { analyzerArn, findingId, signal } = opts;
   const now = opts.now ?? Date.now;
-  const wait = opts.retry?.sleep ?? sleep;
-  await call(opts, 'GenerateFindingRecommendation', () => new GenerateFindingRecommendationCommand({ analyzerArn, id: findingId }));
+  const wait = opts.sleep ?? sleep;
+  await send(opts, 'GenerateFindingRecommendation', new GenerateFindingRecommendationCommand({ analyzerArn, id: findingId }));
   const deadline = now() + (opts.timeoutMs ?? 180_000);
-  let page: GetFindingRecommendationCommandOutput;
   for (;;) {
-    page = await call<GetFindingRecommendationCommandOutput>(opts, 'GetFindingRecommendation', () =>
-      new GetFindingRecommendationCommand({ analyzerArn, id: findingId, maxResults: opts.pageSize }),
-    );
-    opts.onPoll?.(page.status ?? 'unknown');
-    if (page.status !== 'IN_PROGRESS') break;
-    if (now() >= deadline) {
-      throw new LiveError('recommendation-timeout', `AWS's recommendation for finding ${findingId} was still in progress after ${Math.round((opts.timeoutMs ?? 180_000) / 1000)} s: try again later`);
+    // each poll is the first page; once SUCCEEDED, the same paginator goes on through the steps
+    const paginator = paginateGetFindingRecommendation({ client: opts.client, pageSize: opts.pageSize }, { analyzerArn, id: findingId }, sendOptions(signal));
+    const all = pages<GetFindingRecommendationCommandOutput>('GetFindingRecommendation', signal, paginator);
+    const next = await all.next();
+    if (next.done) throw new LiveError('unexpected-response', `no answer to GetFindingRecommendation for finding ${findingId}`);
+    const first = next.value;
+    opts.onPoll?.(first.status ?? 'unknown');
+    if (first.status === 'IN_PROGRESS') {
+      await all.return(undefined);
+      if (now() >= deadline) {
+        throw new LiveError('recommendation-timeout', `AWS's recommendation for finding ${findingId} was still in progress after ${Math.round((opts.timeoutMs ?? 180_000) / 1000)} s: try again later`);
+      }
+      await wait(opts.pollIntervalMs ?? 2000, signal);
+      continue;
     }
-    await wait(opts.pollIntervalMs ?? 2000, opts.signal);
-  }
-  if (page.status === 'FAILED') {
-    const why = page.error ? `${page.error.code}: ${page.error.message}` : 'no reason given';
-    throw new LiveError('recommendation-failed', `AWS could not produce a recommendation for finding ${findingId} (${why})`);
-  }
-  if (page.status !== 'SUCCEEDED') throw new LiveError('unexpected-response', `unexpected recommendation status "${page.status}" for finding ${findingId}`);
-  const type = normalizeRecommendationType(page.recommendationType);
-  if (type !== undefined && type !== RECOMMENDATION_TYPE) throw new LiveError('unexpected-response', `unexpected recommendation type "${page.recommendationType}" for finding ${findingId}`);
-  const first = page;
-  const steps: RecommendedStep[] = [];
-  for (;;) {
-    for (const s of page.recommendedSteps ?? []) {
-      const u = s.unusedPermissionsRecommendedStep;
-      if (!u) continue;
-      steps.push(toPlain({ action: u.recommendedAction, recommendedPolicy: u.recommendedPolicy, existingPolicyId: u.existingPolicyId, policyUpdatedAt: u.policyUpdatedAt }) as RecommendedStep);
+    if (first.status === 'FAILED') {
+      const why = first.error ? `${first.error.code}: ${first.error.message}` : 'no reason given';
+      throw new LiveError('recommendation-failed', `AWS could not produce a recommendation for finding ${findingId} (${why})`);
     }
-    const nextToken = page.nextToken || undefined;
-    if (!nextToken) break;
-    page = await call<GetFindingRecommendationCommandOutput>(opts, 'GetFindingRecommendation', () =>
-      new GetFindingRecommendationCommand({ analyzerArn, id: findingId, maxResults: opts.pageSize, nextToken }),
-    );
+    if (first.status !== 'SUCCEEDED') throw new LiveError('unexpected-response', `unexpected recommendation status "${first.status}" for finding ${findingId}`);
+    const type = normalizeRecommendationType(first.recommendationType);
+    if (type !== undefined && type !== RECOMMENDATION_TYPE) throw new LiveError('unexpected-response', `unexpected recommendation type "${first.recommendationType}" for finding ${findingId}`);
+    const steps: RecommendedStep[] = [];
+    const collect = (page: GetFindingRecommendationCommandOutput) => {
+      for (const s of page.recommendedSteps ?? []) {
+        const u = s.unusedPermissionsRecommendedStep;
+        if (!u) continue;
+        steps.push(toPlain({ action: u.recommendedAction, recommendedPolicy: u.recommendedPolicy, existingPolicyId: u.existingPolicyId, policyUpdatedAt: u.policyUpdatedAt }) as RecommendedStep);
+      }
+    };
+    collect(first);
+    for await (const page of all) collect(page);
+    return {
+      findingId,
+      analyzerArn,
+      resourceArn: first.resourceArn,
+      recommendationType: RECOMMENDATION_TYPE,
+      status: 'SUCCEEDED',
+      startedAt: toPlain(first.startedAt) as string | undefined,
+      completedAt: toPlain(first.completedAt) as string | undefined,
+      steps,
+    };
   }
-  return {
-    findingId,
-    analyzerArn,
-    resourceArn: first.resourceArn,
-    recommendationType: RECOMMENDATION_TYPE,
-    status: 'SUCCEEDED',
-    startedAt: toPlain(first.startedAt) as string | undefined,
-    completedAt: toPlain(first.completedAt) as string | undefined,
-    steps,
-  };
 }

@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { Finding, FindingsFile, parseFindings } from '../core';
+import { Finding, FindingsFile, ProjectConfig, parseFindings } from '../core';
 import { LiveSourceStatus, Settings } from '../../../shared/protocol';
 import { findFiles } from './walk';
 import { pathToUri } from './paths';
@@ -40,6 +40,10 @@ export interface FindingsRequest {
   settings: Settings;
   /** Findings globs from iam-refiner.json, the settings, or the defaults. */
   globs: string[];
+  /** The folder's iam-refiner.json as the project parsed it (empty when absent or invalid). */
+  config: ProjectConfig;
+  /** iam-refiner.json is there but does not parse (being edited, the project reports it): `config` is empty, not what the user means. */
+  configInvalid?: boolean;
   /** The text of a file if it is open in the editor (unsaved edits count). */
   readText(absPath: string): Promise<string | undefined>;
   isCancelled(): boolean;

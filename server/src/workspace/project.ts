@@ -149,6 +149,8 @@ export class Project {
             folder: this.folder,
             settings,
             globs,
+            config,
+            configInvalid: !!configError,
             readText: (p) => this.host.readText(p),
             isCancelled: () => this.dirty || this.disposed,
           })),
