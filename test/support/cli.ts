@@ -1,4 +1,5 @@
 import { runCli } from '../../server/src/cli/cli';
+import '../../server/src/cli/extra';
 import { CliIO } from '../../server/src/cli/io';
 import { ROOT } from './example';
 

@@ -70,7 +70,8 @@ test('an action newer than the catalog joins the universe, so it is removed and 
 test('malformed findings name the place; a policy given as findings is recognised', () => {
   const cases: [string, RegExp][] = [
     ['{"findingDetails": {}}', /^x\.json:1:20: "findingDetails" must be an array/],
-    ['[]', /^x\.json:1:1: an empty findings list/],
+    ['[{"serviceNamespace": "s3", "serviceNamespace": "ec2"}]', /^x\.json:1:29: duplicate key "serviceNamespace" \(first at 1:3\)/],
+    ['{"findings": [' + '['.repeat(600) + ']'.repeat(600) + ']}', /^x\.json:1:525: nested deeper than 512 levels/],
     ['[{"serviceNamespace": "s3"}, {"nope": 1}]', /^x\.json:1:30: not a findings entry/],
     ['{"Version": "2012-10-17", "Statement": []}', /this is an IAM policy, not a findings file/],
     ['', /^x\.json:1:1: empty file/],
@@ -79,6 +80,13 @@ test('malformed findings name the place; a policy given as findings is recognise
   for (const [text, re] of cases) {
     assert.throws(() => parseFindings('x.json', text), (e: unknown) => e instanceof InputError && re.test(e.message), text);
   }
+});
+
+test('an empty list is a valid findings file that says nothing is unused', () => {
+  const f = parseFindings('x.json', '[]');
+  assert.equal(f.format, 'list');
+  assert.deepEqual(f.findings, []);
+  assert.deepEqual(parseFindings('y.json', '{"findings": []}').findings, []);
 });
 
 test('several roles: an action counts as unused only when every role leaves it unused; a role without a finding leaves nothing', () => {

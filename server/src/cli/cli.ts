@@ -1,14 +1,53 @@
-import { dirname, relative, resolve, sep } from 'node:path';
+import { dirname, resolve, sep, relative } from 'node:path';
 import { existsSync } from 'node:fs';
-import { AmbiguousRolesError, Binding, Catalog, CONFIG_FILE, FindingsFile, InputError, LineIndex, NothingLeftError, ProjectConfig, allFindings, universeFor, analyzeDocument, bindPolicy, documentContext, emptyConfig, parseConfig, parseFindings, refineDocument, unifiedDiff, roleName, parsePolicyDocument, policySize, MANAGED_POLICY_LIMIT, INLINE_ROLE_POLICY_LIMIT } from '../core';
+import {
+  AmbiguousRolesError, Binding, Catalog, CONFIG_FILE, FindingsFile, InputError, LineIndex, NothingLeftError, ParsedDocument,
+  ProjectConfig, allFindings, universeFor, analyzeDocument, bindPolicy, documentContext, emptyConfig, parseConfig,
+  parseFindings, refineDocument, unifiedDiff, lineEndingNote, roleName, parsePolicyDocument, policySize, MANAGED_POLICY_LIMIT,
+  INLINE_ROLE_POLICY_LIMIT, isSyntaxProblem, isWildcard, levenshtein, literalPrefix, patternShapeError, suggest, mayContainPolicy,
+} from '../core';
 import { defaultCatalog } from '../workspace/catalogFile';
 import { CliError, CliIO, EXIT_ERROR, EXIT_OK, EXIT_PROBLEMS } from './io';
-import { has, parseArgs, value, values } from './args';
-import { collectPolicyFiles, expandGlobs, readText, writeAtomic } from './files';
+import { FlagSpec, ParsedArgs, briefUsage, closest, has, parseArgs, value, values } from './args';
+import { collectPolicyFiles, displayPath, expandGlobs, readInput, readText, writeAtomic } from './files';
 import { Located, toSarif } from './sarif';
 import { packageVersion } from './version';
 
-const USAGE = `Usage: iam-refine <command> [options]
+export const REFINE_USAGE = `Usage: iam-refine refine POLICY --findings FILE... [--role ARN...] [--write | --diff] [--config FILE]
+
+Prints POLICY refined to least privilege on standard output (a summary on standard error): unused
+actions removed, wildcards replaced by their least-general refinement, every rewrite verified.
+
+  --findings FILE...  findings files (every following argument up to the next option); without it,
+                      the findings globs of iam-refiner.json
+  --role ARN...       the roles the policy is attached to (only what all of them leave unused goes)
+  --write             replace POLICY (atomically, keeping its mode, a symbolic link and a UTF-8 BOM)
+  --diff              print a unified diff instead of the policy
+  --config FILE       iam-refiner.json to read (default: the one in the current directory)
+
+Exit 0 on success (also when nothing is unused: the policy is printed unchanged), 2 on an error,
+such as a statement it cannot read (each one is named with its place; nothing is refined then).`;
+
+export const CHECK_USAGE = `Usage: iam-refine check PATH... [--findings FILE...] [--role ARN...] [--format text|json|sarif] [--config FILE]
+
+Reports unused actions, wildcards that cover unused actions, unknown actions and malformed
+policies, each as file:line:col. A directory is searched for policy files (JSON/JSONC with a
+top-level Statement, and CloudFormation JSON templates).
+
+  --findings FILE...  findings files (every following argument up to the next option)
+  --role ARN...       the roles the policies are attached to
+  --format F          text (default), json or sarif (SARIF 2.1.0, for code scanning)
+  --config FILE       iam-refiner.json to read (default: the one in the current directory)
+
+Exit 0 when there is nothing to report, 1 when there is, 2 on an error.`;
+
+export const EXPAND_USAGE = `Usage: iam-refine expand PATTERN...
+
+Lists the actions of the catalog a pattern allows (* and ?, case-insensitive), one a line; with
+several patterns, each list has a "# PATTERN (count)" header. A pattern that matches nothing is
+named on standard error with the closest real actions; exit 1 then, else 0.`;
+
+export const USAGE = `Usage: iam-refine <command> [options]
 
 Commands:
   refine POLICY --findings FILE... [--role ARN...] [--write | --diff] [--config FILE]
@@ -27,11 +66,14 @@ Commands:
 
 Options:
   --version   print the version and the catalog's version
-  --help      this text
+  --help      this text; iam-refine COMMAND --help (or -h) for a command's options
 
 Findings files: a list [{"serviceNamespace", "actions"}], a get-finding-v2 response, an array of
 them, or {"findings": [...]}. iam-refiner.json in the current directory (or --config) supplies
 findings globs and role bindings.`;
+
+const REFINE_FLAGS: FlagSpec = { '--findings': 'many', '--role': 'many', '--write': 'bool', '--diff': 'bool', '--config': 'one' };
+const CHECK_FLAGS: FlagSpec = { '--findings': 'many', '--role': 'many', '--format': 'one', '--config': 'one' };
 
 interface Project {
   config: ProjectConfig;
@@ -39,19 +81,27 @@ interface Project {
   findings: FindingsFile[];
 }
 
-function loadProject(args: ReturnType<typeof parseArgs>, io: CliIO, requireFindings: boolean): Project {
+function loadProject(args: ParsedArgs, io: CliIO, requireFindings: boolean): Project {
   let configFile = value(args, '--config');
+  let configRole = '--config';
   if (configFile) configFile = resolve(io.cwd, configFile);
-  else if (existsSync(resolve(io.cwd, CONFIG_FILE))) configFile = resolve(io.cwd, CONFIG_FILE);
-  const config = configFile ? parseConfig(relative(io.cwd, configFile) || CONFIG_FILE, readText(configFile)) : emptyConfig();
+  else if (existsSync(resolve(io.cwd, CONFIG_FILE))) {
+    configFile = resolve(io.cwd, CONFIG_FILE);
+    configRole = `${CONFIG_FILE} of the current directory`;
+  }
+  const configName = configFile ? displayPath(io.cwd, configFile) : CONFIG_FILE;
+  const config = configFile ? parseConfig(configName, readText(configFile, configName, configRole)) : emptyConfig();
   const root = configFile ? dirname(configFile) : io.cwd;
-  const files = values(args, '--findings').map((f) => resolve(io.cwd, f));
+  const files: { abs: string; role: string }[] = values(args, '--findings').map((f) => ({ abs: resolve(io.cwd, f), role: '--findings' }));
   if (files.length === 0 && config.findings.length) {
-    files.push(...expandGlobs(root, config.findings));
-    if (files.length === 0) throw new CliError(`${relative(io.cwd, configFile!)}: the findings globs (${config.findings.join(', ')}) match no file`);
+    files.push(...expandGlobs(root, config.findings).map((abs) => ({ abs, role: `findings of ${configName}` })));
+    if (files.length === 0) throw new CliError(`${configName}: the findings globs (${config.findings.join(', ')}) match no file`);
   }
   if (files.length === 0 && requireFindings) throw new CliError('no findings: pass --findings FILE (or list findings globs in iam-refiner.json)');
-  const findings = files.map((f) => parseFindings(relative(io.cwd, f) || f, readText(f)));
+  const findings = files.map(({ abs, role }) => {
+    const name = displayPath(io.cwd, abs);
+    return parseFindings(name, readText(abs, name, role));
+  });
   for (const f of findings) {
     if (f.findings.every((x) => x.findingType !== 'UnusedPermission')) io.err(`iam-refine: note: ${f.file} holds no UnusedPermission finding; it removes nothing\n`);
   }
@@ -67,19 +117,71 @@ function ambiguousMessage(file: string, candidates: string[]): string {
   return `${file}: the findings concern ${candidates.length} roles (${candidates.map(roleName).join(', ')}); pass --role ARN, or bind the file in ${CONFIG_FILE} ("roles": {"${file}": ["${candidates[0]}"]})`;
 }
 
+/** The positional arguments a command needs, or a message saying where they went (a `--findings` before them takes them). */
+function needPositional(args: ParsedArgs, command: string, what: string, usage: string, io: CliIO, exactlyOne: boolean): void {
+  const n = args.positional.length;
+  if (n >= 1 && (!exactlyOne || n === 1)) return;
+  if (n > 1) throw new CliError(`${command} takes one ${what}, not ${n} (${args.positional.join(', ')})\n\n${briefUsage(usage)}`);
+  const took = args.swallowed.get('--findings') ?? [];
+  if (took.length) {
+    const all = values(args, '--findings');
+    const isPolicy = (f: string) => {
+      try {
+        const t = readInput(resolve(io.cwd, f)).text;
+        return mayContainPolicy(t) && parsePolicyDocument(t).policies.length > 0;
+      } catch {
+        return false;
+      }
+    };
+    const policy = all.find(isPolicy) ?? took[took.length - 1];
+    const rest = all.filter((f) => f !== policy);
+    throw new CliError(
+      `${command} needs ${exactlyOne ? 'a' : 'at least one'} ${what}: --findings takes every following argument up to the next option, so it took ${took.join(', ')} as findings files too. Put the ${what} first: iam-refine ${command} ${policy} --findings ${rest.join(' ')}`,
+    );
+  }
+  throw new CliError(`${command} takes ${exactlyOne ? 'one' : 'at least one'} ${what}\n\n${briefUsage(usage)}`);
+}
+
+/** The problems that make a document unsafe to refine: syntax, duplicate keys, statements it cannot read, empty actions. */
+function blockingProblems(doc: ParsedDocument): { offset: number; message: string }[] {
+  const out = doc.problems.filter((p) => isSyntaxProblem(p) || p.code === 'invalid-policy').map((p) => ({ offset: p.offset, message: p.message }));
+  for (const pol of doc.policies) {
+    for (const st of pol.statements) {
+      for (const e of st.entries) {
+        if (e.value.trim() === '') out.push({ offset: e.span.offset, message: `${patternShapeError(e.value)}: IAM rejects it` });
+      }
+    }
+  }
+  return out.sort((a, b) => a.offset - b.offset);
+}
+
+const MAX_LISTED = 20;
+
 function refineCommand(argv: string[], io: CliIO, catalog: Catalog): number {
-  const args = parseArgs(argv, { '--findings': 'many', '--role': 'many', '--write': 'bool', '--diff': 'bool', '--config': 'one' }, USAGE);
-  if (args.positional.length !== 1) throw new CliError(`refine takes one policy file\n\n${USAGE}`);
+  const args = parseArgs(argv, REFINE_FLAGS, REFINE_USAGE);
+  if (has(args, '--help')) return help(io, REFINE_USAGE);
+  needPositional(args, 'refine', 'policy file', REFINE_USAGE, io, true);
   if (has(args, '--write') && has(args, '--diff')) throw new CliError('--write and --diff cannot be combined');
   const project = loadProject(args, io, true);
-  const [policy] = collectPolicyFiles(args.positional, io.cwd, new Set(), []);
-  const rel = relative(io.cwd, policy.file) || policy.file;
-  const syntax = policy.doc.problems.find((p) => p.code === 'invalid-json');
-  if (syntax) throw InputError.at(rel, policy.text, syntax.offset, syntax.message);
+  const [policy] = collectPolicyFiles(args.positional, io.cwd, new Set(), [], 'the policy');
+  const rel = policy.name;
+  const blocking = blockingProblems(policy.doc);
+  if (blocking.length) {
+    const lines = new LineIndex(policy.text);
+    for (const b of blocking.slice(0, MAX_LISTED)) io.err(`${rel}:${lines.where(b.offset)}: ${b.message}\n`);
+    if (blocking.length > MAX_LISTED) io.err(`… and ${blocking.length - MAX_LISTED} more\n`);
+    const n = blocking.length;
+    throw new CliError(`${rel}: not refined: ${n === 1 ? 'this problem' : `these ${n} problems`} must be fixed first (a statement that cannot be read is never refined on a guess)${has(args, '--write') ? '; the file is unchanged' : ''}`);
+  }
   const binding = bindingFor(project, policy.file, values(args, '--role'));
   if (binding.kind === 'ambiguous') throw new CliError(ambiguousMessage(rel, binding.candidates));
   const ctx = documentContext(catalog, policy.doc, allFindings(project.findings), binding);
-  if (!ctx.unused) throw new CliError(`${rel}: no findings apply`);
+  const unchanged = (why: string): number => {
+    if (!has(args, '--write') && !has(args, '--diff')) io.out(policy.text);
+    io.err(`${rel}: nothing to change: ${why}${has(args, '--write') ? '; not written' : ''}\n`);
+    return EXIT_OK;
+  };
+  if (!ctx.unused) return unchanged(`the findings (${project.findings.map((f) => f.file).join(', ')}) say no action is unused`);
   let result;
   try {
     result = refineDocument({ universe: ctx.universe, unused: ctx.unused.indexes }, policy.doc);
@@ -87,27 +189,29 @@ function refineCommand(argv: string[], io: CliIO, catalog: Catalog): number {
     if (e instanceof NothingLeftError) throw new CliError(`${rel}: ${e.message}`);
     throw e;
   }
-  if (result.edits.length > 0) {
-    const after = parsePolicyDocument(result.text);
-    for (const pol of after.policies) {
-      const size = policySize(pol);
-      if (size > MANAGED_POLICY_LIMIT) {
-        const where = pol.label === 'policy' ? rel : `${rel} (${pol.label})`;
-        io.err(`iam-refine: note: ${where} is ${size} characters without white space after refinement: over IAM's ${MANAGED_POLICY_LIMIT} for a managed policy${size > INLINE_ROLE_POLICY_LIMIT ? ` and ${INLINE_ROLE_POLICY_LIMIT} for an inline role policy` : ` (an inline role policy allows ${INLINE_ROLE_POLICY_LIMIT})`}\n`);
-      }
+  for (const label of result.everythingUnused) io.err(`iam-refine: note: ${rel}: every permission in ${label} is unused; it was left as it is (IAM rejects an empty policy): detach or delete it instead\n`);
+  const n = ctx.unused.indexes.size;
+  if (result.edits.length === 0 || result.text === policy.text) {
+    return unchanged(`no action in it is unused according to the findings (${n} unused action${n === 1 ? '' : 's'} known)`);
+  }
+  const after = parsePolicyDocument(result.text);
+  for (const pol of after.policies) {
+    const size = policySize(pol);
+    if (size > MANAGED_POLICY_LIMIT) {
+      const where = pol.label === 'policy' ? rel : `${rel} (${pol.label})`;
+      io.err(`iam-refine: note: ${where} is ${size} characters without white space after refinement: over IAM's ${MANAGED_POLICY_LIMIT} for a managed policy${size > INLINE_ROLE_POLICY_LIMIT ? ` and ${INLINE_ROLE_POLICY_LIMIT} for an inline role policy` : ` (an inline role policy allows ${INLINE_ROLE_POLICY_LIMIT})`}\n`);
     }
   }
-  for (const label of result.everythingUnused) io.err(`iam-refine: note: ${rel}: every permission in ${label} is unused; it was left as it is (IAM rejects an empty policy): detach or delete it instead\n`);
   const s = result.summary;
-  const changed = result.edits.length > 0;
-  const summary = changed
-    ? `${rel}: removed ${s.removedActions} unused action${s.removedActions === 1 ? '' : 's'}, refined ${s.refinedWildcards} wildcard${s.refinedWildcards === 1 ? '' : 's'} into ${s.writtenPatterns} pattern${s.writtenPatterns === 1 ? '' : 's'}${s.removedStatements ? `, removed ${s.removedStatements} statement(s)` : ''}${s.notActionStatements ? `, narrowed ${s.notActionStatements} NotAction/"*" statement(s)` : ''}; verified against ${ctx.universe.size} actions`
-    : `${rel}: nothing to change: no action in it is unused according to the findings (${ctx.unused.indexes.size} unused action${ctx.unused.indexes.size === 1 ? '' : 's'} known)`;
+  const summary = `${rel}: removed ${s.removedActions} unused action${s.removedActions === 1 ? '' : 's'}, refined ${s.refinedWildcards} wildcard${s.refinedWildcards === 1 ? '' : 's'} into ${s.writtenPatterns} pattern${s.writtenPatterns === 1 ? '' : 's'}${s.removedStatements ? `, removed ${s.removedStatements} statement(s)` : ''}${s.notActionStatements ? `, narrowed ${s.notActionStatements} NotAction/"*" statement(s)` : ''}; verified against ${ctx.universe.size} actions`;
   if (has(args, '--write')) {
-    if (changed) writeAtomic(policy.file, result.text);
-    io.err(`${summary}${changed ? '; written' : ''}\n`);
+    writeAtomic(policy.file, result.text, { name: rel, bom: policy.bom, expected: policy.text });
+    io.err(`${summary}; written\n`);
   } else if (has(args, '--diff')) {
-    io.out(unifiedDiff(policy.text, result.text, `a/${rel}`, `b/${rel}`));
+    const slashed = rel.split(sep).join('/');
+    io.out(unifiedDiff(policy.text, result.text, `a/${slashed}`, `b/${slashed}`));
+    const note = lineEndingNote(policy.text, result.text);
+    if (note) io.err(`iam-refine: note: ${rel}: ${note}\n`);
     io.err(summary + '\n');
   } else {
     io.out(result.text);
@@ -117,26 +221,28 @@ function refineCommand(argv: string[], io: CliIO, catalog: Catalog): number {
 }
 
 function checkCommand(argv: string[], io: CliIO, catalog: Catalog): number {
-  const args = parseArgs(argv, { '--findings': 'many', '--role': 'many', '--format': 'one', '--config': 'one' }, USAGE);
+  const args = parseArgs(argv, CHECK_FLAGS, CHECK_USAGE);
+  if (has(args, '--help')) return help(io, CHECK_USAGE);
   const format = value(args, '--format') ?? 'text';
-  if (!['text', 'json', 'sarif'].includes(format)) throw new CliError(`--format must be text, json or sarif\n\n${USAGE}`);
-  if (args.positional.length === 0) throw new CliError(`check takes at least one file or directory\n\n${USAGE}`);
+  if (!['text', 'json', 'sarif'].includes(format)) throw new CliError(`--format must be text, json or sarif, not "${format}"\n\n${briefUsage(CHECK_USAGE)}`);
+  needPositional(args, 'check', 'file or directory', CHECK_USAGE, io, false);
   const project = loadProject(args, io, false);
   if (project.findings.length === 0) io.err('iam-refine: note: no findings given: checking unknown actions and policy errors only\n');
   const notes: string[] = [];
   const exclude = new Set(project.findings.map((f) => resolve(io.cwd, f.file)));
-  const policies = collectPolicyFiles(args.positional, io.cwd, exclude, notes);
+  const policies = collectPolicyFiles(args.positional, io.cwd, exclude, notes, 'a PATH');
   const items: Located[] = [];
   for (const pf of policies) {
-    const rel = relative(io.cwd, pf.file).split(sep).join('/') || pf.file;
+    const rel = pf.name.split(sep).join('/');
     const binding = bindingFor(project, pf.file, values(args, '--role'));
     if (binding.kind === 'ambiguous') notes.push(ambiguousMessage(rel, binding.candidates));
     const ctx = documentContext(catalog, pf.doc, allFindings(project.findings), binding);
     const lines = new LineIndex(pf.text);
-    for (const problem of analyzeDocument(pf.doc, { catalog, universe: ctx.universe, unused: ctx.unused })) {
-      const a = lines.position(problem.offset);
-      const b = lines.position(problem.offset + problem.length);
-      items.push({ file: pf.file, rel, problem, start: { line: a.line + 1, column: a.character + 1 }, end: { line: b.line + 1, column: b.character + 1 } });
+    const problems = analyzeDocument(pf.doc, { catalog, universe: ctx.universe, unused: ctx.unused });
+    for (const p of problems) {
+      const a = lines.position(p.offset);
+      const b = lines.position(p.offset + p.length);
+      items.push({ file: pf.file, rel, problem: p, start: { line: a.line + 1, column: a.character + 1 }, end: { line: b.line + 1, column: b.character + 1 } });
     }
   }
   for (const n of notes) io.err(`iam-refine: note: ${n}\n`);
@@ -155,62 +261,119 @@ function checkCommand(argv: string[], io: CliIO, catalog: Catalog): number {
       ) + '\n',
     );
   else {
-    for (const it of items) io.out(`${it.rel}:${it.start.line}:${it.start.column}: ${it.problem.severity} ${it.problem.code}: ${it.problem.message}\n`);
+    io.out(items.map((it) => `${it.rel}:${it.start.line}:${it.start.column}: ${it.problem.severity} ${it.problem.code}: ${it.problem.message}\n`).join(''));
     io.err(`${items.length} problem${items.length === 1 ? '' : 's'} in ${policies.length} policy file${policies.length === 1 ? '' : 's'}\n`);
   }
   return items.length ? EXIT_PROBLEMS : EXIT_OK;
 }
 
+/** Real actions (or patterns that match some) close to a pattern that matches nothing. */
+export function closestActions(catalog: Catalog, pattern: string, count = 3): string[] {
+  const direct = suggest(catalog, pattern, count);
+  if (direct.length || !isWildcard(pattern)) return direct;
+  // a wildcard over a known service: the literal part is probably misspelt (s3:GetObjekt*)
+  const colon = pattern.indexOf(':');
+  if (colon <= 0) return [];
+  const svc = catalog.services.get(pattern.slice(0, colon).toLowerCase());
+  const lit = literalPrefix(pattern).slice(colon + 1);
+  if (!svc || lit.length < 3 || lit.includes(':')) return [];
+  const rest = pattern.slice(colon + 1 + lit.length);
+  const limit = Math.max(1, Math.floor(lit.length / 4));
+  const u = universeFor(catalog, []);
+  const seen = new Map<string, number>();
+  for (const a of svc.actions) {
+    const head = a.slice(0, lit.length);
+    if (seen.has(head)) continue;
+    seen.set(head, levenshtein(lit, head.toLowerCase(), limit));
+  }
+  return [...seen]
+    .filter(([, d]) => d <= limit)
+    .sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1))
+    .map(([head]) => `${svc.prefix}:${head}${rest}`)
+    .filter((p) => u.expand(p).length > 0)
+    .slice(0, count);
+}
+
 function expandCommand(argv: string[], io: CliIO, catalog: Catalog): number {
-  const args = parseArgs(argv, {}, USAGE);
-  if (args.positional.length === 0) throw new CliError(`expand takes at least one pattern\n\n${USAGE}`);
+  const args = parseArgs(argv, {}, EXPAND_USAGE);
+  if (has(args, '--help')) return help(io, EXPAND_USAGE);
+  if (args.positional.length === 0) throw new CliError(`expand takes at least one pattern\n\n${briefUsage(EXPAND_USAGE)}`);
+  for (const p of args.positional) {
+    if (p.trim() === '') throw new CliError(`${patternShapeError(p)}: give a pattern such as s3:Get*`);
+  }
   const u = universeFor(catalog, []);
   let empty = 0;
   for (const p of args.positional) {
     const names = u.expand(p).map((i) => u.names[i]);
-    if (args.positional.length > 1) io.out(`# ${p} (${names.length})\n`);
-    for (const n of names) io.out(n + '\n');
+    let text = args.positional.length > 1 ? `# ${p} (${names.length})\n` : '';
+    if (names.length) text += names.join('\n') + '\n';
+    io.out(text);
     if (names.length === 0) {
       empty++;
-      io.err(`iam-refine: ${p} matches no action in the catalog\n`);
+      const near = closestActions(catalog, p);
+      const shape = patternShapeError(p);
+      io.err(`iam-refine: ${p} matches no action in the catalog (${catalog.source} ${catalog.version})${shape ? `: ${shape}` : ''}${near.length ? `; did you mean ${near.join(', ')}?` : ''}\n`);
     }
   }
   return empty ? EXIT_PROBLEMS : EXIT_OK;
+}
+
+function help(io: CliIO, usage: string): number {
+  io.out(usage + '\n');
+  return EXIT_OK;
 }
 
 export type Command = (argv: string[], io: CliIO, catalog: Catalog) => number | Promise<number>;
 
 /** Subcommands that live elsewhere (live mode, the language server) register here, so this file stays free of their imports. */
 export const extraCommands = new Map<string, (argv: string[], io: CliIO) => Promise<number>>();
+/** The usage of each of those, for `iam-refine help COMMAND`. */
+export const extraUsages = new Map<string, () => string>();
+
+const LOCAL: Record<string, [Command, string]> = { refine: [refineCommand, REFINE_USAGE], check: [checkCommand, CHECK_USAGE], expand: [expandCommand, EXPAND_USAGE] };
 
 export async function runCli(argv: string[], io: CliIO): Promise<number> {
   try {
     const [cmd, ...rest] = argv;
-    if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') {
-      io.out(USAGE + '\n');
-      return cmd ? EXIT_OK : EXIT_ERROR;
+    if (!cmd) {
+      io.err(USAGE + '\n');
+      return EXIT_ERROR;
     }
-    if (cmd === '--version' || cmd === '-v') {
+    if (cmd === '--help' || cmd === '-h' || cmd === 'help') {
+      const about = cmd === 'help' ? rest[0] : undefined;
+      if (about && about !== '--help' && about !== '-h') {
+        const usage = LOCAL[about]?.[1] ?? extraUsages.get(about)?.();
+        if (!usage) throw unknownCommand(about);
+        return help(io, usage);
+      }
+      return help(io, USAGE);
+    }
+    if (cmd === '--version' || cmd === '-v' || cmd === '-V') {
       const c = defaultCatalog();
       io.out(`iam-refine ${packageVersion()}\ncatalog: ${c.describe()}\n`);
       return EXIT_OK;
     }
     const extra = extraCommands.get(cmd);
     if (extra) return await extra(rest, io);
-    const local: Record<string, Command> = { refine: refineCommand, check: checkCommand, expand: expandCommand };
-    const run = local[cmd];
-    if (!run) throw new CliError(`unknown command "${cmd}"\n\n${USAGE}`);
-    return await run(rest, io, defaultCatalog());
+    const local = LOCAL[cmd];
+    if (!local) throw unknownCommand(cmd);
+    return await local[0](rest, io, defaultCatalog());
   } catch (e) {
-    if (e instanceof InputError || e instanceof CliError) {
-      io.err(e instanceof InputError ? `${e.message}\n` : `iam-refine: ${e.message}\n`);
+    if (e instanceof InputError) {
+      io.err(`${e.message}\n`);
       return EXIT_ERROR;
     }
-    if (e instanceof AmbiguousRolesError) {
+    if (e instanceof CliError || e instanceof AmbiguousRolesError) {
       io.err(`iam-refine: ${e.message}\n`);
       return EXIT_ERROR;
     }
     io.err(`iam-refine: ${(e as Error).message}\n`);
     return EXIT_ERROR;
   }
+}
+
+function unknownCommand(cmd: string): CliError {
+  const known = [...Object.keys(LOCAL), ...extraCommands.keys(), 'help'];
+  const guess = cmd.startsWith('-') ? closest(cmd, ['--help', '--version']) : closest(cmd, known);
+  return new CliError(`unknown ${cmd.startsWith('-') ? 'option' : 'command'} "${cmd}"${guess ? `: did you mean ${guess}?` : ''}\n\n${USAGE}`);
 }

@@ -6,12 +6,35 @@ export interface CliIO {
   env: NodeJS.ProcessEnv;
 }
 
-export const processIO = (): CliIO => ({
-  out: (t) => process.stdout.write(t),
-  err: (t) => process.stderr.write(t),
-  cwd: process.cwd(),
-  env: process.env,
-});
+/**
+ * The process's streams. A reader that goes away (`iam-refine expand 's3:*' | head -5`) ends the
+ * output quietly, as with any Unix tool: EPIPE stops further writes to that stream instead of
+ * crashing with a stack trace; the command still ends with its own exit code.
+ */
+export const processIO = (): CliIO => {
+  const closed = { out: false, err: false };
+  const guard = (stream: NodeJS.WriteStream, key: 'out' | 'err') => {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE' || e.code === 'ERR_STREAM_DESTROYED') {
+        closed[key] = true;
+        return;
+      }
+      throw e;
+    });
+  };
+  guard(process.stdout, 'out');
+  guard(process.stderr, 'err');
+  return {
+    out: (t) => {
+      if (!closed.out && t) process.stdout.write(t);
+    },
+    err: (t) => {
+      if (!closed.err && t) process.stderr.write(t);
+    },
+    cwd: process.cwd(),
+    env: process.env,
+  };
+};
 
 /** Exit codes: 0 clean, 1 problems found, 2 error (bad input, usage). */
 export const EXIT_OK = 0;

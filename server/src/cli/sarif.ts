@@ -1,3 +1,4 @@
+import type { Log, ReportingDescriptor, Result } from 'sarif';
 import { Problem, README_URL } from '../core';
 
 export interface Located {
@@ -18,8 +19,27 @@ const RULES: Record<string, string> = {
 };
 
 /** SARIF 2.1.0, so that code-scanning tools show the problems. */
-export function toSarif(items: Located[], version: string, catalogNote: string): object {
+const LEVEL: Record<Problem['severity'], Result.level> = { error: 'error', warning: 'warning', information: 'note' };
+
+export function toSarif(items: Located[], version: string, catalogNote: string): Log {
   const ruleIds = Object.keys(RULES);
+  const base = README_URL.replace(/#.*/, '');
+  const rules: ReportingDescriptor[] = ruleIds.map((id) => ({ id, shortDescription: { text: RULES[id] }, helpUri: `${base}#${id}` }));
+  const results: Result[] = items.map((it) => ({
+    ruleId: it.problem.code,
+    ruleIndex: ruleIds.indexOf(it.problem.code),
+    level: LEVEL[it.problem.severity],
+    message: { text: it.problem.message },
+    locations: [
+      {
+        physicalLocation: {
+          artifactLocation: { uri: it.rel },
+          region: { startLine: it.start.line, startColumn: it.start.column, endLine: it.end.line, endColumn: it.end.column },
+        },
+      },
+    ],
+    ...(it.problem.unused ? { properties: { unusedActions: it.problem.unused } } : {}),
+  }));
   return {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     version: '2.1.0',
@@ -29,27 +49,13 @@ export function toSarif(items: Located[], version: string, catalogNote: string):
           driver: {
             name: 'iam-refine',
             version,
-            informationUri: README_URL.replace(/#.*/, ''),
+            informationUri: base,
             properties: { catalog: catalogNote },
-            rules: ruleIds.map((id) => ({ id, shortDescription: { text: RULES[id] }, helpUri: `${README_URL.replace(/#.*/, '')}#${id}` })),
+            rules,
           },
         },
         columnKind: 'utf16CodeUnits',
-        results: items.map((it) => ({
-          ruleId: it.problem.code,
-          ruleIndex: ruleIds.indexOf(it.problem.code),
-          level: it.problem.severity === 'information' ? 'note' : it.problem.severity,
-          message: { text: it.problem.message },
-          locations: [
-            {
-              physicalLocation: {
-                artifactLocation: { uri: it.rel },
-                region: { startLine: it.start.line, startColumn: it.start.column, endLine: it.end.line, endColumn: it.end.column },
-              },
-            },
-          ],
-          ...(it.problem.unused ? { properties: { unusedActions: it.problem.unused } } : {}),
-        })),
+        results,
       },
     ],
   };

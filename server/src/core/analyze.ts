@@ -65,6 +65,11 @@ export function analyzeDocument(doc: ParsedDocument, ctx: AnalyzeContext): Probl
         const target: ProblemTarget = { policy: p, statement: s, entry: k };
         const where = { offset: e.span.offset, length: e.span.length, pattern: e.value, target };
         const shape = patternShapeError(e.value);
+        if (shape && e.value.trim() === '') {
+          // IAM rejects the whole policy for an empty or blank action: an error, as `iam-refine refine` says
+          problems.push({ code: 'invalid-policy', message: `${shape}: IAM rejects it`, severity: 'error', ...where });
+          return;
+        }
         if (shape) {
           problems.push({ code: 'unknown-action', message: `${shape}`, severity: 'warning', ...where, suggestions: [] });
           return;

@@ -1,102 +1,41 @@
-/** A unified diff of two texts, line by line (Myers' O(ND) algorithm), as `diff -u` prints it. */
+import { createTwoFilesPatch } from 'diff';
+
+/**
+ * A unified diff of two texts, as `diff -u` prints it (jsdiff's patch, without its `===` banner):
+ * a change of the final newline shows as a hunk with `\ No newline at end of file`, a change of
+ * line ending as `-`/`+` lines (see `lineEndingNote` for saying so in words). Empty when equal.
+ */
 export function unifiedDiff(a: string, b: string, nameA: string, nameB: string, context = 3): string {
   if (a === b) return '';
-  const x = splitLines(a);
-  const y = splitLines(b);
-  const ops = myers(x, y);
-  // group into hunks
-  const out: string[] = [`--- ${nameA}`, `+++ ${nameB}`];
-  let i = 0;
-  while (i < ops.length) {
-    if (ops[i].kind === '=') {
-      i++;
-      continue;
-    }
-    let start = i;
-    let ctxBefore = 0;
-    while (start > 0 && ops[start - 1].kind === '=' && ctxBefore < context) {
-      start--;
-      ctxBefore++;
-    }
-    let end = i;
-    for (;;) {
-      while (end < ops.length && ops[end].kind !== '=') end++;
-      let run = 0;
-      while (end + run < ops.length && ops[end + run].kind === '=') run++;
-      if (end + run < ops.length && run <= context * 2) end += run;
-      else {
-        end += Math.min(run, context);
-        break;
-      }
-    }
-    const hunk = ops.slice(start, end);
-    const aStart = hunk[0].ai;
-    const bStart = hunk[0].bi;
-    const aLen = hunk.filter((o) => o.kind !== '+').length;
-    const bLen = hunk.filter((o) => o.kind !== '-').length;
-    out.push(`@@ -${aLen ? aStart + 1 : aStart},${aLen} +${bLen ? bStart + 1 : bStart},${bLen} @@`);
-    for (const o of hunk) out.push((o.kind === '=' ? ' ' : o.kind) + o.text);
-    i = end;
-  }
-  return out.join('\n') + '\n';
+  const patch = createTwoFilesPatch(nameA, nameB, a, b, undefined, undefined, { context });
+  // "Index"/"====" banner lines and the tab jsdiff puts after a file name with no header
+  return patch
+    .replace(/^=+\n/, '')
+    .replace(/^(---|\+\+\+) (.*)\t$/gm, '$1 $2');
 }
 
-interface Op {
-  kind: '=' | '-' | '+';
-  text: string;
-  ai: number;
-  bi: number;
+const endings = (s: string) => ({ crlf: (s.match(/\r\n/g) ?? []).length, lf: (s.match(/(?<!\r)\n/g) ?? []).length, cr: (s.match(/\r(?!\n)/g) ?? []).length });
+
+function endingName(s: string): string {
+  const e = endings(s);
+  const kinds = [e.crlf && 'CRLF', e.lf && 'LF', e.cr && 'CR'].filter(Boolean) as string[];
+  return kinds.length === 0 ? 'no line break' : kinds.length === 1 ? kinds[0] : `mixed ${kinds.join('/')}`;
 }
 
-function splitLines(s: string): string[] {
-  const lines = s.split(/\r?\n/);
-  if (lines.length && lines[lines.length - 1] === '') lines.pop();
-  return lines;
-}
-
-function myers(a: string[], b: string[]): Op[] {
-  const n = a.length;
-  const m = b.length;
-  const max = n + m;
-  const v = new Int32Array(2 * max + 2);
-  const trace: Int32Array[] = [];
-  const off = max + 1;
-  outer: for (let d = 0; d <= max; d++) {
-    trace.push(v.slice());
-    for (let k = -d; k <= d; k += 2) {
-      let xk = k === -d || (k !== d && v[off + k - 1] < v[off + k + 1]) ? v[off + k + 1] : v[off + k - 1] + 1;
-      let yk = xk - k;
-      while (xk < n && yk < m && a[xk] === b[yk]) {
-        xk++;
-        yk++;
-      }
-      v[off + k] = xk;
-      if (xk >= n && yk >= m) break outer;
-    }
-  }
-  const ops: Op[] = [];
-  let xk = n;
-  let yk = m;
-  for (let d = trace.length - 1; d >= 0 && (xk > 0 || yk > 0); d--) {
-    const vv = trace[d];
-    const k = xk - yk;
-    const prevK = k === -d || (k !== d && vv[off + k - 1] < vv[off + k + 1]) ? k + 1 : k - 1;
-    const px = vv[off + prevK];
-    const py = px - prevK;
-    while (xk > px && yk > py) {
-      xk--;
-      yk--;
-      ops.push({ kind: '=', text: a[xk], ai: xk, bi: yk });
-    }
-    if (d > 0) {
-      if (xk === px) {
-        yk--;
-        ops.push({ kind: '+', text: b[yk], ai: xk, bi: yk });
-      } else {
-        xk--;
-        ops.push({ kind: '-', text: a[xk], ai: xk, bi: yk });
-      }
-    }
-  }
-  return ops.reverse();
+/**
+ * What a diff of line endings or of the final newline means, in words: those changes print as
+ * lines that look alike. Undefined when no line ending and no final newline changes.
+ */
+export function lineEndingNote(a: string, b: string): string | undefined {
+  if (a === b) return undefined;
+  const notes: string[] = [];
+  const ea = endingName(a);
+  const eb = endingName(b);
+  if (ea !== eb) notes.push(`line endings change from ${ea} to ${eb}`);
+  const finalA = /\r?\n$|\r$/.test(a);
+  const finalB = /\r?\n$|\r$/.test(b);
+  if (finalA !== finalB) notes.push(finalA ? 'the final newline is removed' : 'a final newline is added');
+  if (notes.length === 0) return undefined;
+  const norm = (s: string) => s.replace(/\r\n?/g, '\n').replace(/\n$/, '');
+  return `${notes.join('; ')}${norm(a) === norm(b) ? ' (nothing else changes)' : ''}`;
 }

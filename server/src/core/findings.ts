@@ -110,7 +110,7 @@ export function parseFindings(file: string, text: string): FindingsFile {
   const root = parseJsoncStrict(file, text);
   if (root.type === 'array') {
     const kids = root.children ?? [];
-    if (kids.length === 0) fail(file, text, root, 'an empty findings list: say which actions are unused, or remove the file');
+    if (kids.length === 0) return { file, format: 'list', findings: [] }; // nothing is unused: valid, removes nothing
     if (kids.every(isDetailObject)) return { file, format: 'list', findings: [parseDetailList(file, text, root)] };
     if (kids.every(isFindingObject)) return { file, format: 'get-finding-v2-array', findings: kids.map((k) => parseGetFindingV2(file, text, k)) };
     const bad = kids.find((k) => !isDetailObject(k) && !isFindingObject(k)) ?? kids[0];

@@ -1,4 +1,4 @@
-import { parseTree, Node, ParseError, printParseErrorCode } from 'jsonc-parser';
+import { parseTree, Node, ParseError, ParseErrorCode, printParseErrorCode } from 'jsonc-parser';
 
 export interface Position {
   line: number; // 0-based
@@ -50,19 +50,105 @@ export class InputError extends Error {
   }
 }
 
-export interface ParsedJson {
-  root: Node | undefined;
-  errors: ParseError[];
+/** A syntax error of jsonc-parser, or one of ours (duplicate key, nesting too deep) with its own message. */
+export interface JsonError extends ParseError {
+  message?: string;
 }
 
+export interface ParsedJson {
+  root: Node | undefined;
+  errors: JsonError[];
+}
+
+/** Deeper than this is refused with its place (the parser recurses; no policy, findings or template comes near it). */
+export const MAX_JSON_DEPTH = 512;
+
+/** The UTF-8 byte-order mark some Windows editors write, as it reads in a string. */
+export const BOM = '\ufeff';
+
+/**
+ * The one JSONC reader of every input (policies, templates, findings files, iam-refiner.json):
+ * comments and trailing commas allowed; a leading byte-order mark read as white space (offsets
+ * unchanged, so edits keep it); nesting over MAX_JSON_DEPTH an error at the bracket that goes too
+ * deep (no stack overflow); a key given twice in one object an error at the second one, since JSON
+ * readers disagree on which one counts (JSON.parse: the last; a tree lookup: the first).
+ */
 export function parseJsonc(text: string): ParsedJson {
-  const errors: ParseError[] = [];
-  const root = parseTree(text, errors, { allowTrailingComma: true, disallowComments: false, allowEmptyContent: true });
+  const source = text.startsWith(BOM) ? ' ' + text.slice(1) : text;
+  const deep = tooDeep(source);
+  if (deep !== undefined) {
+    return { root: undefined, errors: [{ error: ParseErrorCode.InvalidSymbol, offset: deep, length: 1, message: `nested deeper than ${MAX_JSON_DEPTH} levels: not read` }] };
+  }
+  const errors: JsonError[] = [];
+  const root = parseTree(source, errors, { allowTrailingComma: true, disallowComments: false, allowEmptyContent: true });
+  if (root) errors.push(...duplicateKeys(root, text));
+  errors.sort((a, b) => a.offset - b.offset);
   return { root, errors };
 }
 
-export function describeParseError(e: ParseError): string {
-  return `invalid JSON: ${printParseErrorCode(e.error)}`;
+/** The offset of the first `[` or `{` nested deeper than MAX_JSON_DEPTH, outside strings and comments; one pass, no recursion. */
+function tooDeep(text: string): number | undefined {
+  let opens = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x5b || c === 0x7b) opens++;
+  }
+  if (opens <= MAX_JSON_DEPTH) return undefined;
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22 /* " */) {
+      for (i++; i < text.length; i++) {
+        const d = text.charCodeAt(i);
+        if (d === 0x5c) i++;
+        else if (d === 0x22 || d === 0x0a || d === 0x0d) break;
+      }
+    } else if (c === 0x2f /* / */ && text.charCodeAt(i + 1) === 0x2f) {
+      while (i < text.length && text.charCodeAt(i) !== 0x0a && text.charCodeAt(i) !== 0x0d) i++;
+    } else if (c === 0x2f && text.charCodeAt(i + 1) === 0x2a) {
+      const end = text.indexOf('*/', i + 2);
+      i = end < 0 ? text.length : end + 1;
+    } else if (c === 0x5b || c === 0x7b) {
+      if (++depth > MAX_JSON_DEPTH) return i;
+    } else if (c === 0x5d || c === 0x7d) {
+      if (depth > 0) depth--;
+    }
+  }
+  return undefined;
+}
+
+/** Every key given a second time in the same object, at the repeated key (an explicit stack: no recursion). */
+function duplicateKeys(root: Node, text: string): JsonError[] {
+  const out: JsonError[] = [];
+  let lines: LineIndex | undefined;
+  const stack: Node[] = [root];
+  while (stack.length) {
+    const n = stack.pop()!;
+    if (n.type === 'object') {
+      const seen = new Map<string, Node>();
+      for (const p of n.children ?? []) {
+        const k = p.children?.[0];
+        if (!k || typeof k.value !== 'string') continue;
+        const first = seen.get(k.value);
+        if (!first) seen.set(k.value, k);
+        else {
+          lines ??= new LineIndex(text);
+          out.push({
+            error: ParseErrorCode.InvalidSymbol,
+            offset: k.offset,
+            length: k.length,
+            message: `duplicate key "${k.value}" (first at ${lines.where(first.offset)}): JSON readers disagree on which one counts; keep one`,
+          });
+        }
+      }
+    }
+    for (const c of n.children ?? []) if (c.type === 'object' || c.type === 'array' || c.type === 'property') stack.push(c);
+  }
+  return out;
+}
+
+export function describeParseError(e: JsonError): string {
+  return e.message ?? `invalid JSON: ${printParseErrorCode(e.error)}`;
 }
 
 /** Parse JSON(C) or throw an InputError at the first syntax error. */

@@ -1,5 +1,5 @@
 import { Catalog } from './catalog';
-import { isWildcard, literalPrefix, patternRegExp } from './pattern';
+import { isWildcard, literalPrefix, patternMatcher } from './pattern';
 
 interface Sorted {
   lower: string[];
@@ -120,7 +120,7 @@ export class Universe {
       for (let i = lo; i < hi; i++) out.push(i);
       return out;
     }
-    const re = patternRegExp(p);
+    const re = patternMatcher(p);
     for (let i = lo; i < hi; i++) if (re.test(this.lower[i])) out.push(i);
     return out;
   }
