@@ -9,7 +9,9 @@ import {
 import { defaultCatalog } from '../workspace/catalogFile';
 import { CliError, CliIO, EXIT_ERROR, EXIT_OK, EXIT_PROBLEMS } from './io';
 import { FlagSpec, ParsedArgs, briefUsage, closest, has, parseArgs, value, values } from './args';
-import { collectPolicyFiles, displayPath, expandGlobs, readInput, readText, writeAtomic } from './files';
+import { displayPath, readInput, writeAtomic } from './files';
+import { AnalysedFile, analyseTarget, openProject, policyTargets } from './project';
+import { refinement } from '../workspace/analysis';
 import { Located, toSarif } from './sarif';
 import { packageVersion } from './version';
 
@@ -75,44 +77,6 @@ findings globs and role bindings.`;
 const REFINE_FLAGS: FlagSpec = { '--findings': 'many', '--role': 'many', '--write': 'bool', '--diff': 'bool', '--config': 'one' };
 const CHECK_FLAGS: FlagSpec = { '--findings': 'many', '--role': 'many', '--format': 'one', '--config': 'one' };
 
-interface Project {
-  config: ProjectConfig;
-  root: string;
-  findings: FindingsFile[];
-}
-
-function loadProject(args: ParsedArgs, io: CliIO, requireFindings: boolean): Project {
-  let configFile = value(args, '--config');
-  let configRole = '--config';
-  if (configFile) configFile = resolve(io.cwd, configFile);
-  else if (existsSync(resolve(io.cwd, CONFIG_FILE))) {
-    configFile = resolve(io.cwd, CONFIG_FILE);
-    configRole = `${CONFIG_FILE} of the current directory`;
-  }
-  const configName = configFile ? displayPath(io.cwd, configFile) : CONFIG_FILE;
-  const config = configFile ? parseConfig(configName, readText(configFile, configName, configRole)) : emptyConfig();
-  const root = configFile ? dirname(configFile) : io.cwd;
-  const files: { abs: string; role: string }[] = values(args, '--findings').map((f) => ({ abs: resolve(io.cwd, f), role: '--findings' }));
-  if (files.length === 0 && config.findings.length) {
-    files.push(...expandGlobs(root, config.findings).map((abs) => ({ abs, role: `findings of ${configName}` })));
-    if (files.length === 0) throw new CliError(`${configName}: the findings globs (${config.findings.join(', ')}) match no file`);
-  }
-  if (files.length === 0 && requireFindings) throw new CliError('no findings: pass --findings FILE (or list findings globs in iam-refiner.json)');
-  const findings = files.map(({ abs, role }) => {
-    const name = displayPath(io.cwd, abs);
-    return parseFindings(name, readText(abs, name, role));
-  });
-  for (const f of findings) {
-    if (f.findings.every((x) => x.findingType !== 'UnusedPermission')) io.err(`iam-refine: note: ${f.file} holds no UnusedPermission finding; it removes nothing\n`);
-  }
-  return { config, root, findings };
-}
-
-function bindingFor(project: Project, file: string, roles: string[]): Binding {
-  if (roles.length) return { kind: 'roles', roles, via: 'flag' };
-  return bindPolicy(relative(project.root, file).split(sep).join('/'), project.config, allFindings(project.findings));
-}
-
 function ambiguousMessage(file: string, candidates: string[]): string {
   return `${file}: the findings concern ${candidates.length} roles (${candidates.map(roleName).join(', ')}); pass --role ARN, or bind the file in ${CONFIG_FILE} ("roles": {"${file}": ["${candidates[0]}"]})`;
 }
@@ -157,15 +121,18 @@ function blockingProblems(doc: ParsedDocument): { offset: number; message: strin
 
 const MAX_LISTED = 20;
 
-function refineCommand(argv: string[], io: CliIO, catalog: Catalog): number {
+async function refineCommand(argv: string[], io: CliIO, catalog: Catalog): Promise<number> {
   const args = parseArgs(argv, REFINE_FLAGS, REFINE_USAGE);
   if (has(args, '--help')) return help(io, REFINE_USAGE);
   needPositional(args, 'refine', 'policy file', REFINE_USAGE, io, true);
   if (has(args, '--write') && has(args, '--diff')) throw new CliError('--write and --diff cannot be combined');
-  const project = loadProject(args, io, true);
-  const [policy] = collectPolicyFiles(args.positional, io.cwd, new Set(), [], 'the policy');
+  const cp = await openProject(args, io, catalog, true);
+  const [target] = await policyTargets(cp, args.positional, io, [], 'the policy');
+  const policy = analyseTarget(cp, target, [])!;
   const rel = policy.name;
-  const blocking = blockingProblems(policy.doc);
+  const a = policy.analysis;
+  const doc = a.parsed!;
+  const blocking = blockingProblems(doc);
   if (blocking.length) {
     const lines = new LineIndex(policy.text);
     for (const b of blocking.slice(0, MAX_LISTED)) io.err(`${rel}:${lines.where(b.offset)}: ${b.message}\n`);
@@ -173,28 +140,25 @@ function refineCommand(argv: string[], io: CliIO, catalog: Catalog): number {
     const n = blocking.length;
     throw new CliError(`${rel}: not refined: ${n === 1 ? 'this problem' : `these ${n} problems`} must be fixed first (a statement that cannot be read is never refined on a guess)${has(args, '--write') ? '; the file is unchanged' : ''}`);
   }
-  const binding = bindingFor(project, policy.file, values(args, '--role'));
+  const binding = a.binding!;
   if (binding.kind === 'ambiguous') throw new CliError(ambiguousMessage(rel, binding.candidates));
-  const ctx = documentContext(catalog, policy.doc, allFindings(project.findings), binding);
+  const ctx = a.context!;
   const unchanged = (why: string): number => {
     if (!has(args, '--write') && !has(args, '--diff')) io.out(policy.text);
     io.err(`${rel}: nothing to change: ${why}${has(args, '--write') ? '; not written' : ''}\n`);
     return EXIT_OK;
   };
-  if (!ctx.unused) return unchanged(`the findings (${project.findings.map((f) => f.file).join(', ')}) say no action is unused`);
-  let result;
-  try {
-    result = refineDocument({ universe: ctx.universe, unused: ctx.unused.indexes }, policy.doc);
-  } catch (e) {
-    if (e instanceof NothingLeftError) throw new CliError(`${rel}: ${e.message}`);
-    throw e;
-  }
+  if (!ctx.unused) return unchanged(`the findings (${cp.snap.sources.map((s) => s.label).join(', ')}) say no action is unused`);
+  const outcome = refinement(a, { kind: 'document' }, () => undefined);
+  if (outcome.kind === 'nothing-left') throw new CliError(`${rel}: ${outcome.message}`);
+  if (outcome.kind === 'unavailable') throw new CliError(`${rel}: ${outcome.message}`);
+  const result = outcome.result;
   for (const label of result.everythingUnused) io.err(`iam-refine: note: ${rel}: every permission in ${label} is unused; it was left as it is (IAM rejects an empty policy): detach or delete it instead\n`);
   const n = ctx.unused.indexes.size;
   if (result.edits.length === 0 || result.text === policy.text) {
     return unchanged(`no action in it is unused according to the findings (${n} unused action${n === 1 ? '' : 's'} known)`);
   }
-  const after = parsePolicyDocument(result.text);
+  const after = doc.format.parse(result.text);
   for (const pol of after.policies) {
     const size = policySize(pol);
     if (size > MANAGED_POLICY_LIMIT) {
@@ -220,26 +184,27 @@ function refineCommand(argv: string[], io: CliIO, catalog: Catalog): number {
   return EXIT_OK;
 }
 
-function checkCommand(argv: string[], io: CliIO, catalog: Catalog): number {
+async function checkCommand(argv: string[], io: CliIO, catalog: Catalog): Promise<number> {
   const args = parseArgs(argv, CHECK_FLAGS, CHECK_USAGE);
   if (has(args, '--help')) return help(io, CHECK_USAGE);
   const format = value(args, '--format') ?? 'text';
   if (!['text', 'json', 'sarif'].includes(format)) throw new CliError(`--format must be text, json or sarif, not "${format}"\n\n${briefUsage(CHECK_USAGE)}`);
   needPositional(args, 'check', 'file or directory', CHECK_USAGE, io, false);
-  const project = loadProject(args, io, false);
-  if (project.findings.length === 0) io.err('iam-refine: note: no findings given: checking unknown actions and policy errors only\n');
+  const cp = await openProject(args, io, catalog, false);
+  if (cp.snap.findings.length === 0) io.err(`iam-refine: note: no findings given or found (${cp.snap.defaultGlobs ? `none matching ${cp.snap.globs.join(', ')}` : 'none in the globs'}): checking unknown actions and policy errors only\n`);
   const notes: string[] = [];
-  const exclude = new Set(project.findings.map((f) => resolve(io.cwd, f.file)));
-  const policies = collectPolicyFiles(args.positional, io.cwd, exclude, notes, 'a PATH');
+  const targets = await policyTargets(cp, args.positional, io, notes, 'a PATH');
   const items: Located[] = [];
-  for (const pf of policies) {
+  const policies: AnalysedFile[] = [];
+  for (const t of targets) {
+    const pf = analyseTarget(cp, t, notes);
+    if (!pf) continue;
+    policies.push(pf);
     const rel = pf.name.split(sep).join('/');
-    const binding = bindingFor(project, pf.file, values(args, '--role'));
-    if (binding.kind === 'ambiguous') notes.push(ambiguousMessage(rel, binding.candidates));
-    const ctx = documentContext(catalog, pf.doc, allFindings(project.findings), binding);
+    const binding = pf.analysis.binding;
+    if (binding?.kind === 'ambiguous') notes.push(ambiguousMessage(rel, binding.candidates));
     const lines = new LineIndex(pf.text);
-    const problems = analyzeDocument(pf.doc, { catalog, universe: ctx.universe, unused: ctx.unused });
-    for (const p of problems) {
+    for (const p of pf.analysis.problems) {
       const a = lines.position(p.offset);
       const b = lines.position(p.offset + p.length);
       items.push({ file: pf.file, rel, problem: p, start: { line: a.line + 1, column: a.character + 1 }, end: { line: b.line + 1, column: b.character + 1 } });
@@ -262,7 +227,8 @@ function checkCommand(argv: string[], io: CliIO, catalog: Catalog): number {
     );
   else {
     io.out(items.map((it) => `${it.rel}:${it.start.line}:${it.start.column}: ${it.problem.severity} ${it.problem.code}: ${it.problem.message}\n`).join(''));
-    io.err(`${items.length} problem${items.length === 1 ? '' : 's'} in ${policies.length} policy file${policies.length === 1 ? '' : 's'}\n`);
+    const count = policies.reduce((n, p) => n + (p.analysis.parsed?.policies.length ?? 0), 0);
+    io.err(`${items.length} problem${items.length === 1 ? '' : 's'} in ${policies.length} policy file${policies.length === 1 ? '' : 's'} (${count} polic${count === 1 ? 'y' : 'ies'})${notes.length ? `, ${notes.length} note${notes.length === 1 ? '' : 's'} above` : ''}\n`);
   }
   return items.length ? EXIT_PROBLEMS : EXIT_OK;
 }

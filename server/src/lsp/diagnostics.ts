@@ -103,6 +103,7 @@ export function documentDiagnostics(a: Analysis, snap: ProjectSnapshot | undefin
   const lines = linesOf(a);
   const out: Diagnostic[] = [];
   for (const p of a.problems) {
+    if (p.code === 'invalid-json') continue; // the editor's JSON language support reports those
     const severity = severityFor(p, settings);
     if (severity === undefined) continue;
     const range = rangeOf(lines, p.offset, p.length);

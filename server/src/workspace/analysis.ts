@@ -99,7 +99,8 @@ export function analyze(input: AnalyzeInput): Analysis {
   if (snapshot && !isAnalysed(relPath, snapshot)) return { ...base, note: 'excluded by include/exclude' };
   if (overSizeLimit(text)) return { ...base, kind: 'too-large', note: `larger than ${MAX_POLICY_BYTES / 1024 / 1024} MB` };
   const parsed = input.parsed ?? parsePolicyDocument(text, input.fileName);
-  if (parsed.policies.length === 0) return base;
+  // nothing of a policy in it: costs nothing; a file that looks like one but cannot be read is reported
+  if (parsed.policies.length === 0 && !parsed.hasSyntaxErrors && parsed.problems.length === 0) return base;
   const catalog = input.catalog();
   const findings = snapshot?.findings ?? [];
   // an untitled document binds by its name, like a file of that name would
@@ -108,7 +109,6 @@ export function analyze(input: AnalyzeInput): Analysis {
   let problems = analyzeDocument(parsed, { catalog, universe: context.universe, unused: context.unused });
   // while the JSON is broken, the policy checks mostly describe the half-typed text: keep the action checks only
   if (parsed.hasSyntaxErrors) problems = problems.filter((p) => p.code !== 'invalid-policy');
-  problems = problems.filter((p) => p.code !== 'invalid-json'); // the editor's JSON language support reports those
   return { ...base, kind: 'policy', parsed, binding, context, problems };
 }
 

@@ -33,6 +33,10 @@ export interface FolderInfo {
   name: string;
   /** How deep a search may go (folder-less files: only their own directory). */
   maxDepth?: number;
+  /** The project file when it is not `<path>/iam-refiner.json` (`iam-refine --config FILE`). */
+  configFile?: string;
+  /** Roles every policy file of the folder is bound to, whatever iam-refiner.json says (`iam-refine --role`). */
+  roles?: string[];
 }
 
 export interface FindingsRequest {

@@ -94,7 +94,7 @@ export class Project {
   }
 
   get configPath(): string | undefined {
-    return this.folder.path ? path.join(this.folder.path, CONFIG_FILE) : undefined;
+    return this.folder.configFile ?? (this.folder.path ? path.join(this.folder.path, CONFIG_FILE) : undefined);
   }
 
   relPath(absPath: string): string | undefined {
@@ -131,13 +131,14 @@ export class Project {
       if (text !== undefined) {
         configPresent = true;
         try {
-          config = parseConfig(CONFIG_FILE, text);
+          config = parseConfig(this.folder.configFile ? path.basename(configPath) : CONFIG_FILE, text);
         } catch (e) {
           configError = e instanceof Error ? e : new Error(String(e));
           this.host.log(`${this.folder.name}: ${configError.message}`);
         }
       }
     }
+    if (this.folder.roles?.length) config = { ...config, roles: [{ glob: '**', roles: this.folder.roles }] };
     const named = [...config.findings, ...settings.findings];
     const defaultGlobs = named.length === 0;
     const globs = defaultGlobs ? [...DEFAULT_FINDINGS_GLOBS] : [...new Set(named)];
