@@ -136,6 +136,31 @@ export interface DiagnosticData {
   relPath?: string;
 }
 
+const isIndex = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
+const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
+
+/**
+ * The `data` of one of our diagnostics as it comes back from the client (untyped JSON that went
+ * through the editor): checked field by field, undefined when it is not ours or not well formed.
+ */
+export function decodeDiagnosticData(raw: unknown): DiagnosticData | undefined {
+  if (!raw || typeof raw !== 'object') return undefined;
+  const r = raw as Record<string, unknown>;
+  if (!isIndex(r.version)) return undefined;
+  const out: DiagnosticData = { version: r.version };
+  const t = r.target as Record<string, unknown> | undefined;
+  if (t !== undefined) {
+    if (!t || typeof t !== 'object' || !isIndex(t.policy) || !isIndex(t.statement) || (t.entry !== undefined && !isIndex(t.entry))) return undefined;
+    out.target = { policy: t.policy, statement: t.statement, ...(t.entry !== undefined ? { entry: t.entry as number } : {}) };
+  }
+  if (typeof r.pattern === 'string') out.pattern = r.pattern;
+  if (isStrings(r.suggestions)) out.suggestions = r.suggestions;
+  if (isStrings(r.candidates)) out.candidates = r.candidates;
+  if (typeof r.folderUri === 'string') out.folderUri = r.folderUri;
+  if (typeof r.relPath === 'string') out.relPath = r.relPath;
+  return out;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Status: server → client
 

@@ -4,59 +4,30 @@
  * (problems → Diagnostics, outcomes → CodeActions, hovers, completion). Validation is debounced,
  * superseded versions are dropped, and every handler logs and degrades instead of throwing.
  */
-import {
-  ClientCapabilities,
-  CodeAction,
-  CompletionList,
-  CodeActionKind,
-  Connection,
-  Diagnostic,
-  DidChangeConfigurationNotification,
-  DidChangeWatchedFilesNotification,
-  Disposable,
-  InitializeParams,
-  InitializeResult,
-  MessageType,
-  ShowMessageNotification,
-  TextDocumentSyncKind,
-  TextDocuments,
-  WorkspaceFolder,
-  createConnection,
-} from 'vscode-languageserver/node';
+import { ClientCapabilities, CodeAction, CompletionList, Connection, Diagnostic, DidChangeConfigurationNotification, Disposable, InitializeParams, InitializeResult, MessageType, ShowMessageNotification, TextDocuments, createConnection } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { Catalog, initFormats, mayContainPolicy } from './core';
 import { defaultCatalog } from './workspace/catalogFile';
-import {
-  AwsRecommendationRequest,
-  AwsRecommendationResult,
-  BindRoleArgs,
-  Commands,
-  FIX_ALL_KIND,
-  InitializationOptions,
-  LiveClientOptions,
-  LiveFindingsRequest,
-  LiveOptionsNotification,
-  LiveRefreshRequest,
-  RefinementRequest,
-  RefinementResult,
-  ServerStatsRequest,
-  StatusNotification,
-  StatusParams,
-} from '../../shared/protocol';
-import { Analysis, describeBinding } from './workspace/analysis';
-import { LiveFindingsProvider, LiveHost, describeEndpoint } from './lsp/liveFindings';
-import { EditCapabilities, bindingCodeAction, codeActions, refinementResult } from './lsp/codeActions';
-import { documentDiagnostics, projectDiagnostics } from './lsp/diagnostics';
+import { BindRoleArgs, Commands, InitializationOptions, LiveClientOptions, RefinementRequest, RefinementResult, ServerStatsRequest, StatusNotification } from '../../shared/protocol';
+import { Analysis } from './workspace/analysis';
+import { LiveFindingsProvider, LiveHost } from './lsp/liveFindings';
+import { registerLiveRequests } from './lsp/liveRequests';
+import { EditCapabilities, codeActions, refinementResult } from './lsp/codeActions';
+import { documentDiagnostics } from './lsp/diagnostics';
+import { DiagnosticsPublisher } from './lsp/publisher';
 import { FileFindingsProvider, FindingsProvider } from './workspace/findingsProvider';
 import { hover } from './lsp/hover';
 import { completion } from './lsp/completion';
 import { startProgress } from './lsp/progress';
-import { watcherPatterns } from './lsp/watchers';
-import { baseName, pathToUri, uriKey, uriToPath } from './workspace/paths';
+import { applyRefinement } from './lsp/refineCommand';
+import { statusParams } from './lsp/status';
+import { FileWatchers } from './lsp/watchers';
+import { BindingHost, bindRole, bindingAction } from './lsp/bindRole';
+import { initialFolders, initializeResult, liveClientOptions } from './lsp/capabilities';
+import { pathToUri, uriToPath } from './workspace/paths';
 import { Project } from './workspace/project';
 import { SettingsCache } from './workspace/settings';
 import { Workspace } from './workspace/workspace';
-import { awsRecommendation } from './workspace/recommend';
 
 export interface ServerOptions {
   /** A connection to serve (tests, embedding); default: from the process arguments (--stdio, --node-ipc, --socket=…). */
@@ -94,9 +65,7 @@ class IamRefinerServer {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly providerList: FindingsProvider[] = [];
   private readonly providerSubscriptions = new Map<FindingsProvider, { dispose(): void } | undefined>();
-  /** Diagnostics published per uri: the document's own and those of the project files (findings, config). */
-  private readonly docDiagnostics = new Map<string, Diagnostic[]>();
-  private readonly fileDiagnostics = new Map<Project, Map<string, Diagnostic[]>>();
+  private readonly diagnostics: DiagnosticsPublisher;
   private readonly ws: Workspace;
   private readonly live: LiveFindingsProvider;
   private caps: ClientCapabilities = {};
@@ -108,8 +77,7 @@ class IamRefinerServer {
   private markInitialized!: () => void;
   private isInitialized = false;
   private formatsReady: Promise<void>;
-  private watchRegistration: Promise<Disposable | undefined> | undefined;
-  private watchKey = '';
+  private readonly watchers: FileWatchers;
   private statusTimer: NodeJS.Timeout | undefined;
   private validations = 0;
   private shuttingDown = false;
@@ -118,6 +86,8 @@ class IamRefinerServer {
 
   constructor(private readonly connection: Connection, private readonly options: ServerOptions) {
     this.initialized = new Promise((resolve) => (this.markInitialized = resolve));
+    this.watchers = new FileWatchers(connection, (e) => this.error('registering file watchers', e));
+    this.diagnostics = new DiagnosticsPublisher(connection, (p) => this.ws.openUri(p), (e) => this.error('publishDiagnostics', e));
     this.formatsReady = initFormats().catch((e) => this.error('loading the format parsers', e));
     this.ws = new Workspace({
       settings: (scopeUri) => this.settings.get(scopeUri),
@@ -289,34 +259,15 @@ class IamRefinerServer {
       }),
     );
     c.onRequest(RefinementRequest, (params) => this.safe('refinement', { edit: {}, files: [] } as RefinementResult, () => this.computeRefinement(params.uris)));
-    c.onNotification(LiveOptionsNotification, (params) =>
-      this.safe('liveOptions', undefined, () => {
-        const p = params ?? {};
-        this.liveOptions = { ...this.liveOptions, endpoint: typeof p.endpoint === 'string' ? p.endpoint : undefined, trusted: typeof p.trusted === 'boolean' ? p.trusted : this.liveOptions.trusted };
-        this.log(`live options: endpoint ${this.liveOptions.endpoint ? describeEndpoint(this.liveOptions.endpoint) : 'AWS default'}, workspace ${this.liveOptions.trusted === false ? 'not trusted' : 'trusted'}`);
-        this.live.optionsChanged();
-      }),
-    );
-    c.onRequest(LiveRefreshRequest, (params) =>
-      this.safe('liveRefresh', { folders: [], reason: 'The refresh failed; see the log.' }, async () => {
-        await Promise.all(this.ws.allProjects().map((p) => p.ready()));
-        return this.live.refresh(params?.folderUri);
-      }),
-    );
-    c.onRequest(LiveFindingsRequest, (params) =>
-      this.safe('liveFindings', { folders: [], reason: 'Reading the live findings failed; see the log.' }, async () => {
-        await Promise.all(this.ws.allProjects().map((p) => p.ready()));
-        return this.live.cachedFindings(params?.folderUri);
-      }),
-    );
-    c.onRequest(AwsRecommendationRequest, (params, token) =>
-      this.safe('awsRecommendation', { kind: 'error', message: "Comparing with AWS's recommendation failed; see the log." } as AwsRecommendationResult, async () => {
-        const abort = new AbortController();
-        const sub = token.onCancellationRequested(() => abort.abort());
-        await this.formatsReady;
-        return awsRecommendation(this.ws, this.live, params, abort.signal, (m) => this.log(m)).finally(() => sub.dispose());
-      }),
-    );
+    registerLiveRequests(c, {
+      live: this.live,
+      ws: this.ws,
+      ready: () => this.formatsReady,
+      log: (m) => this.log(m),
+      setOptions: (o) => (this.liveOptions = { ...this.liveOptions, ...o }),
+      options: () => this.liveOptions,
+      safe: (ctx, fallback, fn) => this.safe(ctx, fallback, fn),
+    });
     c.onRequest(ServerStatsRequest, () => {
       const m = process.memoryUsage();
       return { rssBytes: m.rss, heapUsedBytes: m.heapUsed, documents: this.documents.all().length, analyses: this.ws.analysisCount, catalogLoadMs: this.catalogLoadMs, validations: this.validations };
@@ -327,12 +278,7 @@ class IamRefinerServer {
   private onInitialize(params: InitializeParams): InitializeResult {
     this.caps = params.capabilities;
     const init = (params.initializationOptions ?? {}) as InitializationOptions;
-    const live = (init.live ?? {}) as LiveClientOptions;
-    this.liveOptions = {
-      storagePath: typeof live.storagePath === 'string' && live.storagePath ? live.storagePath : undefined,
-      endpoint: typeof live.endpoint === 'string' && live.endpoint ? live.endpoint : undefined,
-      trusted: typeof live.trusted === 'boolean' ? live.trusted : undefined,
-    };
+    this.liveOptions = liveClientOptions(init);
     if (typeof init.debounceMs === 'number' && init.debounceMs >= 0) this.debounceMs = init.debounceMs;
     const canPull = !!this.caps.workspace?.configuration;
     this.settings = new SettingsCache(
@@ -340,21 +286,8 @@ class IamRefinerServer {
       init.settings,
       (m) => this.log(m),
     );
-    const folders: WorkspaceFolder[] = params.workspaceFolders ?? (params.rootUri ? [{ uri: params.rootUri, name: baseName(params.rootUri) }] : params.rootPath ? [{ uri: pathToUri(params.rootPath), name: baseName(params.rootPath) }] : []);
-    for (const f of folders) this.ws.addFolder(f);
-    const commands: string[] = [Commands.bindRole];
-    if (!init.clientCommands) commands.unshift(Commands.refineFile, Commands.refineAll);
-    return {
-      capabilities: {
-        textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
-        hoverProvider: true,
-        completionProvider: { triggerCharacters: ['"', "'", ':'] },
-        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, FIX_ALL_KIND], resolveProvider: false },
-        executeCommandProvider: { commands },
-        workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
-      },
-      serverInfo: { name: 'iam-refiner', version: '0.1.0' },
-    };
+    for (const f of initialFolders(params)) this.ws.addFolder(f);
+    return initializeResult(init);
   }
 
   private async onInitialized(): Promise<void> {
@@ -369,7 +302,7 @@ class IamRefinerServer {
         this.safe('didChangeWorkspaceFolders', undefined, () => {
           for (const f of e.removed) {
             const p = this.ws.removeFolder(f.uri);
-            if (p) this.clearProjectDiagnostics(p);
+            if (p) this.diagnostics.clearProject(p);
           }
           for (const f of e.added) void this.ws.addFolder(f).reload();
           void this.updateWatchers();
@@ -393,39 +326,15 @@ class IamRefinerServer {
   private projectReloaded(p: Project): void {
     const snap = p.snapshot;
     if (this.shuttingDown || !snap) return;
-    // diagnostics on broken findings / config files
-    const before = this.fileDiagnostics.get(p) ?? new Map<string, Diagnostic[]>();
-    const now = projectDiagnostics(snap);
-    this.fileDiagnostics.set(p, now);
-    for (const uri of new Set([...before.keys(), ...now.keys()])) this.publish(uri);
+    this.diagnostics.setProject(p, snap);
     // every open document of this project is analysed again against the new findings
     for (const doc of this.documents.all()) if (this.ws.projectFor(doc.uri, false) === p) this.schedule(doc.uri, 0);
     void this.updateWatchers();
     this.statusChanged();
   }
 
-  private clearProjectDiagnostics(p: Project): void {
-    const before = this.fileDiagnostics.get(p);
-    this.fileDiagnostics.delete(p);
-    for (const uri of before?.keys() ?? []) this.publish(uri);
-  }
-
-  /** Registers file watchers for iam-refiner.json and each folder's findings globs (again when they change). */
-  private async updateWatchers(): Promise<void> {
-    const wf = this.caps.workspace?.didChangeWatchedFiles;
-    if (!wf?.dynamicRegistration) return;
-    const watchers = watcherPatterns(this.ws.allProjects(), !!wf.relativePatternSupport);
-    const key = JSON.stringify(watchers);
-    if (key === this.watchKey) return;
-    this.watchKey = key;
-    const previous = this.watchRegistration;
-    // a failed registration is logged here, so neither this call nor the next one that replaces it sees a rejection
-    this.watchRegistration = this.connection.client.register(DidChangeWatchedFilesNotification.type, { watchers }).catch((e) => {
-      this.error('registering file watchers', e);
-      return undefined;
-    });
-    (await previous)?.dispose();
-    await this.watchRegistration;
+  private updateWatchers(): Promise<void> {
+    return this.watchers.update(this.caps, this.ws.allProjects());
   }
 
   private documentChanged(doc: TextDocument): void {
@@ -441,11 +350,10 @@ class IamRefinerServer {
     if (t) clearTimeout(t);
     this.timers.delete(doc.uri);
     this.ws.documentClosed(doc.uri);
-    this.docDiagnostics.delete(doc.uri);
     const p = uriToPath(doc.uri);
     // the disk's version counts again
     if (p) for (const proj of this.ws.projectsWatching(p)) void proj.reload();
-    this.publish(doc.uri);
+    this.diagnostics.clearDocument(doc.uri);
     this.statusChanged();
   }
 
@@ -492,19 +400,8 @@ class IamRefinerServer {
       const snap = project?.snapshot;
       diagnostics = documentDiagnostics(a, snap, snap?.settings ?? (await this.settings.get(project?.folder.uri ?? uri)));
     }
-    this.docDiagnostics.set(uri, diagnostics);
-    this.publish(uri, a.version ?? undefined);
+    this.diagnostics.setDocument(uri, diagnostics, a.version ?? undefined);
     this.statusChanged();
-  }
-
-  private publish(uri: string, version?: number): void {
-    const key = uriKey(uri);
-    const fromProjects: Diagnostic[] = [];
-    for (const m of this.fileDiagnostics.values()) for (const [u, ds] of m) if (uriKey(u) === key) fromProjects.push(...ds);
-    // a project file open in the editor is published under the editor's uri
-    const p = uriToPath(uri);
-    const target = (p && this.ws.openUri(p)) || uri;
-    void this.connection.sendDiagnostics({ uri: target, version, diagnostics: [...(this.docDiagnostics.get(uri) ?? []), ...fromProjects] }).catch((e) => this.error('publishDiagnostics', e));
   }
 
   // ------------------------------------------------------------------------------------------
@@ -519,23 +416,7 @@ class IamRefinerServer {
   }
 
   private async sendStatus(): Promise<void> {
-    if (this.shuttingDown) return;
-    const documents: StatusParams['documents'] = {};
-    for (const [uri, a] of this.ws.cachedAnalyses()) {
-      if (a.kind === 'none' && !a.note) continue;
-      documents[uri] = { binding: describeBinding(a), problems: this.docDiagnostics.get(uri)?.length ?? 0 };
-    }
-    let catalog = 'catalog not loaded';
-    let catalogVersion = '';
-    try {
-      const c = this.catalog();
-      catalog = c.describe();
-      catalogVersion = c.version;
-    } catch (e) {
-      catalog = `catalog unavailable: ${e instanceof Error ? e.message : String(e)}`;
-    }
-    const folders = this.ws.allProjects().flatMap((p) => (p.snapshot ? [p.snapshot.status] : []));
-    await this.connection.sendNotification(StatusNotification, { catalog, catalogVersion, folders, documents });
+    if (!this.shuttingDown) await this.connection.sendNotification(StatusNotification, statusParams(this.ws, this.diagnostics.documents, this.catalog));
   }
 
   // ------------------------------------------------------------------------------------------
@@ -548,44 +429,18 @@ class IamRefinerServer {
 
   /** `iamRefiner.refineFile` / `refineAll` through LSP: compute, apply with workspace/applyEdit, report. */
   private async applyRefinement(uris: string[] | undefined, label: string): Promise<{ applied: boolean; files: RefinementResult['files'] }> {
-    const result = await this.computeRefinement(uris);
-    for (const f of result.files) {
-      if (f.nothingLeft) this.notify(MessageType.Warning, `${baseName(f.uri)}: ${f.error}`);
-      else if (f.error && uris) this.notify(MessageType.Warning, `${baseName(f.uri)}: not refined: ${f.error}`);
-    }
-    const changed = result.files.filter((f) => f.status === 'changed');
-    if (changed.length === 0) {
-      if (!result.files.some((f) => f.error))
-        this.notify(MessageType.Info, uris ? `${uris.map(baseName).join(', ')}: nothing to refine, no allowed action is unused.` : 'No policy file has unused permissions to refine.');
-      return { applied: false, files: result.files };
-    }
-    if (!this.caps.workspace?.applyEdit) {
-      this.notify(MessageType.Error, 'This editor cannot apply workspace edits (workspace/applyEdit).');
-      return { applied: false, files: result.files };
-    }
-    const r = await this.connection.workspace.applyEdit({ label, edit: result.edit });
-    if (!r.applied) this.notify(MessageType.Warning, `The refinement was not applied${r.failureReason ? `: ${r.failureReason}` : ''} (did the file change meanwhile? Try again).`);
-    else this.log(`${label}: ${changed.map((f) => `${baseName(f.uri)}: ${f.summary}`).join('; ')}`);
-    return { applied: r.applied, files: result.files };
+    return applyRefinement({ connection: this.connection, caps: this.caps, notify: (t, m) => this.notify(t, m), log: (m) => this.log(m) }, await this.computeRefinement(uris), uris, label);
   }
 
-  /** The quick fix that binds a policy file to a role: an edit of iam-refiner.json (created when absent). */
-  private async bindingAction(args: BindRoleArgs): Promise<CodeAction | undefined> {
-    const b = await this.ws.bindingEdits(args.folderUri, args.relPath, args.role);
-    if (!b) return undefined;
-    const configUri = this.ws.openUri(b.configPath) ?? pathToUri(b.configPath);
-    return bindingCodeAction(args, configUri, this.documents.get(configUri)?.version ?? null, b, this.editCaps);
+  private bindingHost(): BindingHost {
+    return { ws: this.ws, connection: this.connection, caps: this.caps, editCaps: this.editCaps, versionOf: (uri) => this.documents.get(uri)?.version ?? null };
   }
 
-  /** `iamRefiner.bindRole` (for clients that cannot create files through an edit): writes iam-refiner.json. */
-  private async bindRole(args: BindRoleArgs | undefined): Promise<boolean> {
-    if (!args?.folderUri || !args.relPath || !args.role) return false;
-    const project = this.ws.projectOfFolder(args.folderUri);
-    const openUri = project?.configPath && this.ws.openUri(project.configPath);
-    if (openUri && this.caps.workspace?.applyEdit) {
-      const action = await this.bindingAction(args);
-      if (action?.edit) return (await this.connection.workspace.applyEdit({ label: action.title, edit: action.edit })).applied;
-    }
-    return this.ws.bindRole(args.folderUri, args.relPath, args.role);
+  private bindingAction(args: BindRoleArgs): Promise<CodeAction | undefined> {
+    return bindingAction(this.bindingHost(), args);
+  }
+
+  private bindRole(args: BindRoleArgs | undefined): Promise<boolean> {
+    return bindRole(this.bindingHost(), args);
   }
 }

@@ -1,6 +1,6 @@
 import { CodeAction, CodeActionKind, Diagnostic, TextEdit, WorkspaceEdit } from 'vscode-languageserver';
 import { CONFIG_FILE, LineIndex, RefineResult, Scope, StatementPlan, TextEdit as CoreEdit, applyEdits, requote, roleName } from '../core';
-import { BindRoleArgs, Commands, DIAGNOSTIC_SOURCE, DiagnosticData, FIX_ALL_KIND, FileRefinement, RefinementResult } from '../../../shared/protocol';
+import { BindRoleArgs, Commands, DIAGNOSTIC_SOURCE, DiagnosticData, FIX_ALL_KIND, decodeDiagnosticData, FileRefinement, RefinementResult } from '../../../shared/protocol';
 import { plural } from '../workspace/format';
 import { Analysis, linesOf, refinement, RefineOutcome } from '../workspace/analysis';
 import { FileOutcome, describeSummary } from '../workspace/workspace';
@@ -90,13 +90,15 @@ export async function codeActions(input: CodeActionInput): Promise<CodeAction[]>
   const { analysis: a, caps, log } = input;
   const out: CodeAction[] = [];
   if (a.kind !== 'policy' || a.version === null) return out;
-  const ours = input.diagnostics.filter((d) => d.source === DIAGNOSTIC_SOURCE && (d.data as DiagnosticData | undefined)?.version === a.version);
+  const ours = input.diagnostics.flatMap((d) => {
+    const data = d.source === DIAGNOSTIC_SOURCE ? decodeDiagnosticData(d.data) : undefined;
+    return data?.version === a.version ? [{ d, data }] : [];
+  });
 
   if (wants(input.only, CodeActionKind.QuickFix)) {
     const statementsOffered = new Set<string>();
     const fixableCount = a.problems.filter((p) => FIXABLE.has(p.code)).length;
-    for (const d of ours) {
-      const data = d.data as DiagnosticData;
+    for (const { d, data } of ours) {
       const code = String(d.code);
       if (FIXABLE.has(code) && data.target) {
         const t = data.target;
@@ -138,7 +140,7 @@ export async function codeActions(input: CodeActionInput): Promise<CodeAction[]>
         }
       }
     }
-    if (ours.some((d) => FIXABLE.has(String(d.code))) && fixableCount > 1) {
+    if (ours.some(({ d }) => FIXABLE.has(String(d.code))) && fixableCount > 1) {
       const all = refineAction(a, refinement(a, { kind: 'document' }, log), () => 'Refine the whole file', CodeActionKind.QuickFix, caps);
       if (all) out.push(all);
     }

@@ -1,4 +1,4 @@
-import { FileSystemWatcher } from 'vscode-languageserver';
+import { ClientCapabilities, Connection, DidChangeWatchedFilesNotification, Disposable, FileSystemWatcher } from 'vscode-languageserver';
 import { CONFIG_FILE } from '../core';
 import { Project } from '../workspace/project';
 
@@ -15,4 +15,29 @@ export function watcherPatterns(projects: Project[], relativePatterns: boolean):
     }
   }
   return watchers;
+}
+
+/** The client-side file watchers, registered again only when the patterns change. */
+export class FileWatchers {
+  private registration: Promise<Disposable | undefined> | undefined;
+  private key = '';
+
+  constructor(private readonly connection: Connection, private readonly onError: (e: unknown) => void) {}
+
+  async update(caps: ClientCapabilities, projects: Project[]): Promise<void> {
+    const wf = caps.workspace?.didChangeWatchedFiles;
+    if (!wf?.dynamicRegistration) return;
+    const watchers = watcherPatterns(projects, !!wf.relativePatternSupport);
+    const key = JSON.stringify(watchers);
+    if (key === this.key) return;
+    this.key = key;
+    const previous = this.registration;
+    // a failed registration is logged here, so neither this call nor the next one that replaces it sees a rejection
+    this.registration = this.connection.client.register(DidChangeWatchedFilesNotification.type, { watchers }).catch((e) => {
+      this.onError(e);
+      return undefined;
+    });
+    (await previous)?.dispose();
+    await this.registration;
+  }
 }

@@ -1,0 +1,47 @@
+import { Connection, Diagnostic } from 'vscode-languageserver';
+import { Project, ProjectSnapshot } from '../workspace/project';
+import { uriKey, uriToPath } from '../workspace/paths';
+import { projectDiagnostics } from './diagnostics';
+
+/** What is published per uri: the document's own diagnostics and those of project files (findings, config). */
+export class DiagnosticsPublisher {
+  /** The diagnostics of each open document, as last validated. */
+  readonly documents = new Map<string, Diagnostic[]>();
+  private readonly projects = new Map<Project, Map<string, Diagnostic[]>>();
+
+  constructor(private readonly connection: Connection, private readonly openUri: (absPath: string) => string | undefined, private readonly onError: (e: unknown) => void) {}
+
+  setDocument(uri: string, diagnostics: Diagnostic[], version?: number): void {
+    this.documents.set(uri, diagnostics);
+    this.publish(uri, version);
+  }
+
+  clearDocument(uri: string): void {
+    this.documents.delete(uri);
+    this.publish(uri);
+  }
+
+  /** The diagnostics on a project's broken findings and config files, after a reload. */
+  setProject(p: Project, snap: ProjectSnapshot): void {
+    const before = this.projects.get(p) ?? new Map<string, Diagnostic[]>();
+    const now = projectDiagnostics(snap);
+    this.projects.set(p, now);
+    for (const uri of new Set([...before.keys(), ...now.keys()])) this.publish(uri);
+  }
+
+  clearProject(p: Project): void {
+    const before = this.projects.get(p);
+    this.projects.delete(p);
+    for (const uri of before?.keys() ?? []) this.publish(uri);
+  }
+
+  private publish(uri: string, version?: number): void {
+    const key = uriKey(uri);
+    const fromProjects: Diagnostic[] = [];
+    for (const m of this.projects.values()) for (const [u, ds] of m) if (uriKey(u) === key) fromProjects.push(...ds);
+    // a project file open in the editor is published under the editor's uri
+    const p = uriToPath(uri);
+    const target = (p && this.openUri(p)) || uri;
+    void this.connection.sendDiagnostics({ uri: target, version, diagnostics: [...(this.documents.get(uri) ?? []), ...fromProjects] }).catch(this.onError);
+  }
+}
