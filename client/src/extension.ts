@@ -10,11 +10,17 @@ import { liveClientOptions, registerLiveCommands, watchLiveOptions } from './liv
 
 let client: LanguageClient | undefined;
 
-const SELECTOR: { scheme: string; language: string }[] = [
-  { scheme: 'file', language: 'json' },
-  { scheme: 'file', language: 'jsonc' },
-  { scheme: 'untitled', language: 'json' },
-  { scheme: 'untitled', language: 'jsonc' },
+/**
+ * The documents the server reads: JSON/JSONC policies and CloudFormation JSON, YAML templates (SAM,
+ * Serverless), Terraform. `.tf` files are matched by name too: without a Terraform extension VS Code
+ * opens them as plain text.
+ */
+const SELECTOR: { scheme: string; language?: string; pattern?: string }[] = [
+  ...['json', 'jsonc', 'yaml', 'terraform', 'hcl'].flatMap((language) => [
+    { scheme: 'file', language },
+    { scheme: 'untitled', language },
+  ]),
+  { scheme: 'file', pattern: '**/*.tf' },
 ];
 
 /** What the extension exports: its status, for tests and other extensions. */

@@ -4,7 +4,7 @@ import {
   AmbiguousRolesError, Binding, Catalog, CONFIG_FILE, FindingsFile, InputError, LineIndex, NothingLeftError, ParsedDocument,
   ProjectConfig, allFindings, universeFor, analyzeDocument, bindPolicy, documentContext, emptyConfig, parseConfig,
   parseFindings, refineDocument, unifiedDiff, lineEndingNote, roleName, parsePolicyDocument, policySize, MANAGED_POLICY_LIMIT,
-  INLINE_ROLE_POLICY_LIMIT, isSyntaxProblem, isWildcard, levenshtein, literalPrefix, patternShapeError, suggest, mayContainPolicy,
+  INLINE_ROLE_POLICY_LIMIT, initFormats, isSyntaxProblem, isWildcard, levenshtein, literalPrefix, patternShapeError, suggest, mayContainPolicy,
 } from '../core';
 import { defaultCatalog } from '../workspace/catalogFile';
 import { CliError, CliIO, EXIT_ERROR, EXIT_OK, EXIT_PROBLEMS } from './io';
@@ -323,6 +323,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     if (extra) return await extra(rest, io);
     const local = LOCAL[cmd];
     if (!local) throw unknownCommand(cmd);
+    if (cmd === 'refine' || cmd === 'check') await initFormats(); // WASM parsers (Terraform) load once
     return await local[0](rest, io, defaultCatalog());
   } catch (e) {
     if (e instanceof InputError) {

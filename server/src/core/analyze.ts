@@ -38,6 +38,8 @@ export interface AnalyzeContext {
   universe: Universe;
   /** Undefined when no findings apply to this document. */
   unused?: UnusedSet;
+  /** Per policy, where the host code binds it to its own roles (see RefineContext.unusedByPolicy). */
+  unusedByPolicy?: (UnusedSet | undefined)[];
 }
 
 export const README_URL = 'https://github.com/iam-policy-refiner/iam-policy-refiner#diagnostics';
@@ -59,6 +61,7 @@ export function analyzeDocument(doc: ParsedDocument, ctx: AnalyzeContext): Probl
   const problems: Problem[] = doc.problems.map((p) => ({ ...p }));
   const u = ctx.universe;
   doc.policies.forEach((policy, p) => {
+    const unused = ctx.unusedByPolicy?.[p] ?? ctx.unused;
     policy.statements.forEach((st, s) => {
       const allowStatement = st.effect === 'Allow' && !st.opaque && !st.suppressed && !st.principal;
       st.entries.forEach((e, k) => {
@@ -86,8 +89,8 @@ export function analyzeDocument(doc: ParsedDocument, ctx: AnalyzeContext): Probl
             suggestions,
           });
         }
-        if (!allowStatement || st.key !== 'Action' || !ctx.unused) return;
-        const unusedHere = allowed.filter((i) => ctx.unused!.indexes.has(i));
+        if (!allowStatement || st.key !== 'Action' || !unused) return;
+        const unusedHere = allowed.filter((i) => unused.indexes.has(i));
         if (unusedHere.length === 0) return;
         const names = unusedHere.map((i) => u.names[i]);
         if (e.value.trim() === '*') {
@@ -102,7 +105,7 @@ export function analyzeDocument(doc: ParsedDocument, ctx: AnalyzeContext): Probl
         } else if (unusedHere.length === allowed.length) {
           const message = isWildcard(e.value)
             ? `${e.value} allows only unused actions (${unusedHere.length})`
-            : `${u.names[allowed[0]]} is unused (${usageNote(ctx.unused, allowed[0])})`;
+            : `${u.names[allowed[0]]} is unused (${usageNote(unused, allowed[0])})`;
           problems.push({ code: 'unused-action', message, severity: 'warning', ...where, unnecessary: true, unused: names, allows: allowed.length });
         } else {
           problems.push({
@@ -115,10 +118,10 @@ export function analyzeDocument(doc: ParsedDocument, ctx: AnalyzeContext): Probl
           });
         }
       });
-      if (allowStatement && st.key === 'NotAction' && ctx.unused && st.keySpan) {
+      if (allowStatement && st.key === 'NotAction' && unused && st.keySpan) {
         const excluded = new Set(st.entries.flatMap((e) => u.expand(e.value)));
         const names: string[] = [];
-        for (const i of ctx.unused.indexes) if (!excluded.has(i)) names.push(u.names[i]);
+        for (const i of unused.indexes) if (!excluded.has(i)) names.push(u.names[i]);
         if (names.length) {
           const key = st.keySpan;
           names.sort();

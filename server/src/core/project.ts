@@ -70,7 +70,7 @@ export function roleName(arn: string): string {
 export type Binding =
   /** The findings carry no role, or one: they apply as they are. */
   | { kind: 'all'; roles: string[] }
-  | { kind: 'roles'; roles: string[]; via: 'config' | 'file name' | 'flag' | 'setting' }
+  | { kind: 'roles'; roles: string[]; via: 'config' | 'file name' | 'flag' | 'setting' | 'code' }
   /** Several roles, and nothing says which this file belongs to. */
   | { kind: 'ambiguous'; candidates: string[] }
   | { kind: 'no-findings' };
@@ -121,11 +121,36 @@ export interface DocumentContext {
   universe: Universe;
   unused?: UnusedSet;
   binding: Binding;
+  /** Per policy, where the host code attaches it to named roles: the unused set of those roles (see RefineContext.unusedByPolicy). */
+  unusedByPolicy?: (UnusedSet | undefined)[];
+  /** Per policy: the role ARNs it was bound to by its code. */
+  policyRoles?: (string[] | undefined)[];
 }
 
-/** The universe and unused set for one document: the one place the CLI and the server decide this. */
+const nothingUnused = (roles: string[]): UnusedSet => ({ indexes: new Set(), info: new Map(), roles });
+
+/**
+ * The universe and unused set for one document: the one place the CLI and the server decide this.
+ * iam-refiner.json (and --role) bind the whole file and win; otherwise a policy whose host code
+ * names the roles it is attached to (Terraform, CloudFormation) is bound to those roles' findings,
+ * matched by role name; a named role without findings leaves nothing unused in its policy.
+ */
 export function documentContext(catalog: Catalog, doc: ParsedDocument, findings: Finding[], binding: Binding): DocumentContext {
   const universe = universeFor(catalog, [...findingActionNames(findings), ...documentActionNames(doc)]);
+  const explicit = binding.kind === 'roles' && (binding.via === 'config' || binding.via === 'flag' || binding.via === 'setting');
+  const relevant = findings.filter(isUnusedPermission);
+  const roles = findingRoles(relevant);
+  if (!explicit && binding.kind !== 'no-findings' && roles.length && doc.policies.some((p) => p.attachedRoles?.length)) {
+    const policyRoles = doc.policies.map((p) => (p.attachedRoles?.length ? roles.filter((r) => p.attachedRoles!.some((n) => n.toLowerCase() === roleName(r).toLowerCase())) : undefined));
+    const unusedByPolicy = policyRoles.map((arns) => (arns === undefined ? undefined : arns.length ? resolveUnused(relevant, universe, arns) : nothingUnused([])));
+    if (policyRoles.every((r) => r !== undefined)) {
+      const all = [...new Set(policyRoles.flat() as string[])];
+      return { universe, unused: nothingUnused(all), binding: { kind: 'roles', roles: all, via: 'code' }, unusedByPolicy, policyRoles };
+    }
+    if (binding.kind === 'ambiguous') return { universe, unused: nothingUnused([]), binding, unusedByPolicy, policyRoles };
+    const unused = resolveUnused(findings, universe, binding.kind === 'roles' ? binding.roles : undefined);
+    return { universe, unused, binding, unusedByPolicy, policyRoles };
+  }
   if (binding.kind === 'ambiguous' || binding.kind === 'no-findings') return { universe, binding };
   const unused = resolveUnused(findings, universe, binding.kind === 'roles' ? binding.roles : undefined);
   return { universe, unused, binding };

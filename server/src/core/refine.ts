@@ -9,6 +9,17 @@ export interface RefineContext {
   universe: Universe;
   /** Universe indexes of the unused actions. */
   unused: Set<number>;
+  /**
+   * Per policy of the document, where its host code binds it to other roles than the document's
+   * (a Terraform or CloudFormation policy attached to a named role): that policy's unused actions.
+   */
+  unusedByPolicy?: (Set<number> | undefined)[];
+}
+
+/** The context one policy of the document is refined in. */
+export function policyContext(ctx: RefineContext, policy: number): RefineContext {
+  const own = ctx.unusedByPolicy?.[policy];
+  return own ? { universe: ctx.universe, unused: own } : ctx;
 }
 
 export class InternalVerificationError extends Error {
@@ -95,7 +106,7 @@ export function planStatement(ctx: RefineContext, st: StatementModel, p: number,
 export function planDocument(ctx: RefineContext, doc: ParsedDocument, scope: Scope = { kind: 'document' }): PolicyPlan[] {
   return doc.policies.map((policy, p) => ({
     policy,
-    statements: policy.statements.map((st, s) => planStatement(ctx, st, p, s, scope)),
+    statements: policy.statements.map((st, s) => planStatement(policyContext(ctx, p), st, p, s, scope)),
   }));
 }
 
@@ -217,7 +228,7 @@ export function verify(ctx: RefineContext, before: ParsedDocument, plans: Policy
   if (after.policies.length !== before.policies.length) throw new InternalVerificationError('a policy was lost');
   plans.forEach((pp, p) => {
     for (const sp of pp.statements) {
-      if (sp.change.kind === 'remove' && expectedAllows(ctx, sp, scope).size > 0) throw new InternalVerificationError(`statement ${sp.statement + 1} was removed but allows used actions`);
+      if (sp.change.kind === 'remove' && expectedAllows(policyContext(ctx, p), sp, scope).size > 0) throw new InternalVerificationError(`statement ${sp.statement + 1} was removed but allows used actions`);
     }
     const survivors = pp.statements.filter((sp) => sp.change.kind !== 'remove');
     const now = after.policies[p].statements;
@@ -232,7 +243,7 @@ export function verify(ctx: RefineContext, before: ParsedDocument, plans: Policy
         return;
       }
       if (st.opaque) throw new InternalVerificationError(`${where}: the edited statement is malformed (${st.opaque})`);
-      const want = expectedAllows(ctx, sp, scope);
+      const want = expectedAllows(policyContext(ctx, p), sp, scope);
       const got = statementAllows(u, st);
       if (!sameSet(got, want)) throw new InternalVerificationError(`${where}: ${describeDiff(u, got, want)}`);
     });

@@ -106,7 +106,7 @@ export function analyze(input: AnalyzeInput): Analysis {
   // an untitled document binds by its name, like a file of that name would
   const binding = bindPolicy(relPath ?? uri.slice(uri.lastIndexOf('/') + 1).replace(/^[a-z]+:/, ''), snapshot?.config ?? emptyConfig(), findings);
   const context = documentContext(catalog, parsed, findings, binding);
-  let problems = analyzeDocument(parsed, { catalog, universe: context.universe, unused: context.unused });
+  let problems = analyzeDocument(parsed, { catalog, universe: context.universe, unused: context.unused, unusedByPolicy: context.unusedByPolicy });
   // while the JSON is broken, the policy checks mostly describe the half-typed text: keep the action checks only
   if (parsed.hasSyntaxErrors) problems = problems.filter((p) => p.code !== 'invalid-policy');
   return { ...base, kind: 'policy', parsed, binding, context, problems };
@@ -129,7 +129,7 @@ export function refinement(a: Analysis, scope: Scope, log: (m: string) => void):
   else if (!a.context.unused) r = { kind: 'unavailable', message: bindingProblem(a.binding) };
   else {
     try {
-      r = { kind: 'ok', result: refineDocument({ universe: a.context.universe, unused: a.context.unused.indexes }, a.parsed, scope) };
+      r = { kind: 'ok', result: refineDocument({ universe: a.context.universe, unused: a.context.unused.indexes, unusedByPolicy: a.context.unusedByPolicy?.map((u) => u?.indexes) }, a.parsed, scope) };
     } catch (e) {
       if (e instanceof NothingLeftError) r = { kind: 'nothing-left', message: e.message };
       else {
@@ -157,5 +157,5 @@ export function describeBinding(a: Analysis): string {
   if (!b || b.kind === 'no-findings') return 'no findings';
   if (b.kind === 'ambiguous') return `ambiguous: ${b.candidates.map(roleName).join(', ')}`;
   if (b.kind === 'all') return b.roles.length ? `role ${roleName(b.roles[0])}` : 'all findings';
-  return `${b.roles.length === 1 ? 'role' : 'roles'} ${b.roles.map(roleName).join(', ')} (${b.via === 'config' ? 'iam-refiner.json' : 'file name'})`;
+  return `${b.roles.length === 1 ? 'role' : 'roles'} ${b.roles.map(roleName).join(', ')} (${b.via === 'config' ? 'iam-refiner.json' : b.via === 'code' ? 'attached in the code' : b.via === 'flag' ? '--role' : 'file name'})`;
 }
