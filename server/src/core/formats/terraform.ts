@@ -749,21 +749,46 @@ function renameKey(text: string, keyNode: HNode, newKey: string): TextEdit {
 }
 
 /** The removal of a whole `statement { ... }` block with its line (and one blank line next to it, not two left). */
-function removeBlock(text: string, b: HNode): TextEdit {
+function removeBlock(text: string, b: { start: number; end: number }): TextEdit {
   const ls = lineStart(text, b.start);
   const nl = nextLineStart(text, b.end);
   const ownLine = isBlank(text.slice(ls, b.start)) && isBlank(text.slice(b.end, nl).replace(/[\r\n]+$/, ''));
   if (!ownLine) return { offset: b.start, length: b.end - b.start, newText: '' };
   let from = ls;
   let to = nl;
-  const prevStart = ls > 0 ? lineStart(text, ls - 1) : -1;
-  const prevBlank = prevStart >= 0 && isBlank(text.slice(prevStart, ls).replace(/[\r\n]+$/, ''));
+  // the previous line, without its line break (\n, \r\n or \r)
+  let prevEnd = ls;
+  if (text[prevEnd - 1] === '\n') prevEnd--;
+  if (text[prevEnd - 1] === '\r') prevEnd--;
+  const prevStart = ls > 0 ? lineStart(text, prevEnd) : -1;
+  const prevBlank = prevStart >= 0 && isBlank(text.slice(prevStart, prevEnd));
   const after = text.slice(nl, nextLineStart(text, nl));
   const nextBlank = nl < text.length && isBlank(after.replace(/[\r\n]+$/, ''));
   const nextClosing = /^[ \t]*}/.test(after);
   if (prevBlank && (nextBlank || nextClosing)) from = prevStart;
   else if (nextBlank && !prevBlank) to = nextLineStart(text, nl);
   return { offset: from, length: to - from, newText: '' };
+}
+
+/**
+ * The removal of several statement blocks: blocks with only white space between them go as one
+ * run (so that the blank lines around a run are handled once); overlapping removals are merged.
+ */
+function removeBlocks(text: string, nodes: HNode[]): TextEdit[] {
+  const sorted = [...nodes].sort((a, b) => a.start - b.start);
+  const runs: { start: number; end: number }[] = [];
+  for (const n of sorted) {
+    const last = runs[runs.length - 1];
+    if (last && /^\s*$/.test(text.slice(last.end, n.start))) last.end = n.end;
+    else runs.push({ start: n.start, end: n.end });
+  }
+  const out: TextEdit[] = [];
+  for (const e of runs.map((r) => removeBlock(text, r))) {
+    const last = out[out.length - 1];
+    if (last && e.offset <= last.offset + last.length) last.length = Math.max(last.offset + last.length, e.offset + e.length) - last.offset;
+    else out.push({ ...e });
+  }
+  return out;
 }
 
 function terraformEdits(doc: ParsedDocument, plans: PolicyPlan[]): TextEdit[] {
@@ -779,7 +804,7 @@ function terraformEdits(doc: ParsedDocument, plans: PolicyPlan[]): TextEdit[] {
     }
     const removed = pp.statements.filter((s) => s.change.kind === 'remove');
     if (removed.length) {
-      if (ph.kind === 'document') for (const sp of removed) edits.push(removeBlock(text, (sp.model.host as HclStatementHost).node));
+      if (ph.kind === 'document') edits.push(...removeBlocks(text, removed.map((sp) => (sp.model.host as HclStatementHost).node)));
       else if (ph.list?.kind === 'tuple') {
         const gone = new Set(removed.map((s) => s.model.index));
         edits.push(...listEdits(text, eol, ph.list, ph.list.items.map((_, i) => (gone.has(i) ? 'remove' : 'keep'))));

@@ -46,15 +46,17 @@ function whyComputed(text: string, n: HNode, inner: HNode): string {
   }
 }
 
-/** The string a quoted template holds when it is only literal text (no interpolation or directive). */
+/**
+ * The string a quoted template holds when it is only literal text (no interpolation or directive).
+ * Read from the text between the quotes: the grammar leaves white space at either end of a chunk
+ * out of its template_literal nodes.
+ */
 function quotedString(text: string, n: HNode): string | undefined {
-  let out = '';
-  for (const c of n.children) {
-    if (c.type === 'quoted_template_start' || c.type === 'quoted_template_end' || c.type === 'comment') continue;
-    if (c.type === 'template_literal') out += unescapeHcl(textOf(text, c));
-    else return undefined;
-  }
-  return out;
+  const open = n.children[0];
+  const close = n.children[n.children.length - 1];
+  if (open?.type !== 'quoted_template_start' || close?.type !== 'quoted_template_end' || close.missing || n.children.length < 2) return undefined;
+  for (const c of n.children.slice(1, -1)) if (c.type !== 'template_literal') return undefined;
+  return unescapeHcl(text.slice(open.end, close.start));
 }
 
 /** The value of an `expression` node. */
