@@ -131,6 +131,12 @@ export function parseTerraform(text: string): ParsedDocument {
   for (const e of syntaxErrors(root)) {
     const lineEnd = text.slice(e.start).search(/[\r\n]/);
     const length = e.missing ? 1 : Math.max(1, lineEnd < 0 ? e.end - e.start : Math.min(e.end - e.start, lineEnd));
+    if (!e.missing && e.end >= text.trimEnd().length) {
+      // an error running to the end of the file: something opened is never closed (shown where the text ends)
+      const end = Math.max(0, text.trimEnd().length - 1);
+      r.problems.push({ code: 'invalid-syntax', message: 'invalid Terraform syntax: the file ends inside an unclosed block, list or string', offset: end, length: 1, severity: 'error' });
+      continue;
+    }
     const what = e.missing ? `missing ${JSON.stringify(e.type)}` : 'unexpected text';
     r.problems.push({ code: 'invalid-syntax', message: `invalid Terraform syntax: ${what}`, offset: Math.min(e.start, Math.max(0, text.length - 1)), length, severity: 'error' });
   }
@@ -142,6 +148,14 @@ export function parseTerraform(text: string): ParsedDocument {
     else walkBody(r, info, undefined, info.body, info.type === 'locals' ? 'local.' : undefined);
   }
   bindRoles(r, top);
+  // a statement with a syntax error inside is read for diagnostics but never edited
+  const errors = syntaxErrors(root);
+  if (errors.length)
+    for (const p of r.policies)
+      for (const st of p.statements) {
+        const end = st.span.offset + st.span.length;
+        if (errors.some((e) => e.start < end && e.end >= st.span.offset)) st.opaque ??= 'a syntax error inside';
+      }
   return { format: terraformFormat, text, policies: r.policies, problems: r.problems, hasSyntaxErrors, recognised: r.policies.length > 0, host: { root } satisfies TfDocHost };
 }
 
