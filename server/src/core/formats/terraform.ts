@@ -9,6 +9,7 @@
 import { HostFormat, ParsedDocument, PolicyModel, PolicyProblem, ProblemSeverity, Span, StatementModel } from '../model';
 import { EntryFate, PolicyPlan, entryFates } from '../plan';
 import { TextEdit, documentLayout, lineIndent, lineStart } from '../edits';
+import type { Node as JsonNode } from 'jsonc-parser';
 import { parseJsonPolicies, jsonFormat } from './json';
 import { HNode, child, initHcl, named, parseHcl, syntaxErrors, textOf } from './hcl/tree';
 import { HEntry, HValue, readValue, referencePath, toJson } from './hcl/value';
@@ -444,6 +445,29 @@ function readBlockStatement(r: Reading, sb: BlockInfo, index: number): Statement
 
 // --- heredoc JSON -------------------------------------------------------------------------------
 
+/** A JSON document parsed from a slice of the text, moved to the slice's place (nodes, spans, problems) and given the whole text. */
+function shiftDocument(doc: ParsedDocument, by: number, text: string): ParsedDocument {
+  const moveNode = (n: JsonNode) => {
+    (n as { offset: number }).offset += by;
+    for (const c of n.children ?? []) moveNode(c);
+  };
+  if (doc.host) moveNode(doc.host as JsonNode);
+  const moveSpan = (s: Span | undefined) => {
+    if (s) s.offset += by;
+  };
+  for (const p of doc.policies) {
+    moveSpan(p.span);
+    moveSpan(p.statementKeySpan);
+    for (const st of p.statements) {
+      moveSpan(st.span);
+      moveSpan(st.keySpan);
+      for (const e of st.entries) moveSpan(e.span);
+    }
+  }
+  for (const p of doc.problems) p.offset += by;
+  return { ...doc, text };
+}
+
 /** The content of a heredoc: from the line after `<<EOF` to the start of the closing line. */
 function heredocContent(text: string, h: HNode): [number, number] | undefined {
   const ids = h.children.filter((c) => c.type === 'heredoc_identifier');
@@ -462,11 +486,9 @@ function readHeredoc(r: Reading, h: HNode, label: string): PolicyModel[] {
   const [from, to] = range;
   const content = text.slice(from, to);
   if (!content.includes('"Statement"')) return [];
-  // the heredoc's JSON read at its own offsets: everything around it blanked (line breaks kept)
-  const blank = (s: string) => s.replace(/[^\r\n]/g, ' ');
-  const virtual = blank(text.slice(0, from)) + content + blank(text.slice(to));
+  // the heredoc's JSON read on its own, then moved to its offsets in the .tf file
+  const doc = shiftDocument(parseJsonPolicies(content), from, text);
   const interpolated = h.children.some((c) => c.type === 'template_interpolation' || c.type === 'template_directive');
-  const doc = parseJsonPolicies(virtual);
   const syntax = doc.problems.filter((p) => p.code === 'invalid-json');
   if (syntax.length && interpolated) {
     r.problems.push(problemAt(h, 'not-refinable', 'not refined: this heredoc policy is not plain JSON (it has `${...}` or `%{...}` outside a string), Terraform computes it', 'information'));
@@ -515,48 +537,42 @@ function bindRoles(r: Reading, top: HNode | undefined): void {
     const v = n && readValue(text, n.expr);
     roles.set(b.labels[1], v?.kind === 'string' ? v.value : undefined);
   }
-  /** Roles an aws_iam_policy.<name> is attached to; undefined when one of them is computed. */
-  const managedAttachments = (policyName: string): string[] | undefined => {
-    const out: string[] = [];
-    const isThis = (expr: HNode) => {
-      const ref = referencePath(text, expr);
-      return !!ref && ref.length === 3 && ref[0] === 'aws_iam_policy' && ref[1] === policyName && (ref[2] === 'arn' || ref[2] === 'id');
-    };
-    for (const b of resources) {
-      const attrs = attributes(text, b.body);
-      if (b.labels[0] === 'aws_iam_role_policy_attachment' || b.labels[0] === 'aws_iam_policy_attachment') {
-        const arn = attrs.get('policy_arn');
-        if (!arn || !isThis(arn.expr)) continue;
-        const single = attrs.get('role');
-        const list = attrs.get('roles');
-        if (single) {
-          const n = roleName(text, single.expr, roles);
-          if (n === undefined) return undefined;
-          out.push(n);
-        }
-        if (list) {
-          const v = readValue(text, list.expr);
-          if (v.kind !== 'tuple') return undefined;
-          for (const x of v.items) {
-            const n = roleName(text, x.node, roles);
-            if (n === undefined) return undefined;
-            out.push(n);
-          }
-        }
-      } else if (b.labels[0] === 'aws_iam_role') {
-        const m = attrs.get('managed_policy_arns');
-        if (!m) continue;
-        const v = readValue(text, m.expr);
-        if (v.kind !== 'tuple') continue;
-        if (v.items.some((x) => isThis(x.node))) {
-          const n = roles.get(b.labels[1]);
-          if (n === undefined) return undefined;
-          out.push(n);
-        }
-      }
-    }
-    return out;
+  /** Per aws_iam_policy name: the roles it is attached to; undefined once one of them is computed. Built in one pass. */
+  const attached = new Map<string, string[] | undefined>();
+  const attach = (policyName: string, names: (string | undefined)[]) => {
+    const had = attached.has(policyName) ? attached.get(policyName) : [];
+    attached.set(policyName, had === undefined || names.some((n) => n === undefined) ? undefined : [...had, ...(names as string[])]);
   };
+  const policyOf = (expr: HNode): string | undefined => {
+    const ref = referencePath(text, expr);
+    return ref && ref.length === 3 && ref[0] === 'aws_iam_policy' && (ref[2] === 'arn' || ref[2] === 'id') ? ref[1] : undefined;
+  };
+  for (const b of resources) {
+    const kind = b.labels[0];
+    if (kind !== 'aws_iam_role_policy_attachment' && kind !== 'aws_iam_policy_attachment' && kind !== 'aws_iam_role') continue;
+    const attrs = attributes(text, b.body);
+    if (kind === 'aws_iam_role') {
+      const m = attrs.get('managed_policy_arns');
+      const v = m && readValue(text, m.expr);
+      if (v?.kind !== 'tuple') continue;
+      for (const x of v.items) {
+        const name = policyOf(x.node);
+        if (name) attach(name, [roles.get(b.labels[1])]);
+      }
+      continue;
+    }
+    const arn = attrs.get('policy_arn');
+    const name = arn && policyOf(arn.expr);
+    if (!name) continue;
+    const single = attrs.get('role');
+    const list = attrs.get('roles');
+    if (single) attach(name, [roleName(text, single.expr, roles)]);
+    if (list) {
+      const v = readValue(text, list.expr);
+      attach(name, v.kind === 'tuple' ? v.items.map((x) => roleName(text, x.node, roles)) : [undefined]);
+    }
+  }
+  const managedAttachments = (policyName: string): string[] | undefined => (attached.has(policyName) ? attached.get(policyName) : []);
   /** Roles of the policy held by an attribute of a block. */
   const rolesOfSite = (site: { top: BlockInfo; nested?: BlockInfo; attribute: string }): string[] | undefined => {
     const t = site.top;
@@ -573,26 +589,27 @@ function bindRoles(r: Reading, top: HNode | undefined): void {
     if (t.labels[0] === 'aws_iam_policy' && !site.nested && site.attribute === 'policy') return managedAttachments(t.labels[1]);
     return undefined;
   };
-  /** Attributes elsewhere that use a policy by reference (`data.aws_iam_policy_document.x.json`, `local.p`). */
-  const uses = (ref: string): { top: BlockInfo; nested?: BlockInfo; attribute: string }[] => {
-    const out: { top: BlockInfo; nested?: BlockInfo; attribute: string }[] = [];
-    const want = ref.split('.');
-    const scan = (top: BlockInfo, nested: BlockInfo | undefined, body: HNode | undefined) => {
-      for (const c of body?.children ?? []) {
-        if (c.type === 'attribute') {
-          const expr = child(c, 'expression');
-          const path = expr && referencePath(text, expr);
-          const matches = path && want.every((w, i) => path[i] === w) && (path.length === want.length || (path.length === want.length + 1 && want[0] === 'data'));
-          if (matches) out.push({ top, nested, attribute: textOf(text, child(c, 'identifier')!) });
-        } else if (c.type === 'block') {
-          const b = blockInfo(text, c);
-          scan(top, b, b.body);
-        }
+  /** Attributes that use a policy by reference (`data.aws_iam_policy_document.x.json`, `local.p`), indexed in one pass. */
+  type Use = { top: BlockInfo; nested?: BlockInfo; attribute: string };
+  const byRef = new Map<string, Use[]>();
+  const scan = (topBlock: BlockInfo, nested: BlockInfo | undefined, body: HNode | undefined) => {
+    for (const c of body?.children ?? []) {
+      if (c.type === 'attribute') {
+        const expr = child(c, 'expression');
+        const path = expr && referencePath(text, expr);
+        if (!path) continue;
+        const key = path[0] === 'data' && (path.length === 3 || path.length === 4) ? path.slice(0, 3).join('.') : path[0] === 'local' && path.length === 2 ? path.join('.') : undefined;
+        if (!key) continue;
+        if (!byRef.has(key)) byRef.set(key, []);
+        byRef.get(key)!.push({ top: topBlock, nested, attribute: textOf(text, child(c, 'identifier')!) });
+      } else if (c.type === 'block') {
+        const b = blockInfo(text, c);
+        scan(topBlock, b, b.body);
       }
-    };
-    for (const b of all) scan(b, undefined, b.body);
-    return out;
+    }
   };
+  if (r.policies.some((p) => r.sites.get(p)?.ref)) for (const b of all) scan(b, undefined, b.body);
+  const uses = (ref: string): Use[] => byRef.get(ref) ?? [];
   for (const p of r.policies) {
     const site = r.sites.get(p);
     if (!site) continue;

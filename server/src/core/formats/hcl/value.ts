@@ -52,6 +52,7 @@ function whyComputed(text: string, n: HNode, inner: HNode): string {
  * out of its template_literal nodes.
  */
 function quotedString(text: string, n: HNode): string | undefined {
+  if (n.leaf) return unescapeHcl(text.slice(n.start + 1, n.end - 1));
   const open = n.children[0];
   const close = n.children[n.children.length - 1];
   if (open?.type !== 'quoted_template_start' || close?.type !== 'quoted_template_end' || close.missing || n.children.length < 2) return undefined;
