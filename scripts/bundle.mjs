@@ -1,9 +1,13 @@
 // Bundles what ships: the extension client, the language server and the CLI (esbuild; `vscode` stays external).
 import { build } from 'esbuild';
 import { copyFileSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 
 const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: true, logLevel: 'warning', minifySyntax: true, mainFields: ['module', 'main'] };
 mkdirSync('dist', { recursive: true });
+// the WASM files the Terraform parser loads at run time (web-tree-sitter's runtime and the HCL grammar), next to the bundles
+const require = createRequire(import.meta.url);
+for (const f of ['web-tree-sitter/tree-sitter.wasm', '@tree-sitter-grammars/tree-sitter-hcl/tree-sitter-terraform.wasm']) copyFileSync(require.resolve(f), `dist/${f.split('/').pop()}`);
 await Promise.all([
   build({ ...common, entryPoints: ['client/src/extension.ts'], outfile: 'dist/client.js', external: ['vscode'] }),
   build({ ...common, entryPoints: ['server/src/serverMain.ts'], outfile: 'dist/server.js' }),

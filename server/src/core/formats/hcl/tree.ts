@@ -1,0 +1,223 @@
+/**
+ * HCL syntax trees from tree-sitter (web-tree-sitter, WASM: no native module) with the Terraform
+ * grammar of @tree-sitter-grammars/tree-sitter-hcl. The tree-sitter tree is copied once into plain
+ * objects (offsets in UTF-16 code units, as JavaScript strings and LSP count) and freed at once, so
+ * nothing of the WASM heap outlives a parse.
+ *
+ * Loading the WASM files is the one impure step of the core: `initHcl()` reads them once, next to
+ * the bundle (dist/) or from node_modules when running from out/.
+ */
+import type { Parser as TsParser, Language as TsLanguage, Tree as TsTree } from 'web-tree-sitter';
+
+export interface HNode {
+  type: string;
+  start: number;
+  end: number;
+  named: boolean;
+  missing: boolean;
+  /** The grammar's field name of this node in its parent (`key`, `val`), when it has one. */
+  field?: string;
+  children: HNode[];
+  parent?: HNode;
+  /** A plain string literal copied without its children (its value is the text between the quotes). */
+  leaf?: boolean;
+  /** On the root: whether the tree has any ERROR or MISSING node. */
+  hasError?: boolean;
+}
+
+const GRAMMAR_FILE = 'tree-sitter-terraform.wasm';
+const RUNTIME_FILE = 'tree-sitter.wasm';
+
+let parser: TsParser | undefined;
+let language: TsLanguage | undefined;
+/** Per type id: its name and whether it is named (read once from the grammar, not per node). */
+const typeNames: string[] = [];
+const typeNamed: boolean[] = [];
+/** The last parse, kept so that the next parse of an edited text is incremental. */
+let last: { text: string; tree: TsTree } | undefined;
+let loading: Promise<void> | undefined;
+
+/** Where a shipped WASM file is: next to this bundle (dist/), in the repository's dist/, or in its package. */
+function wasmPath(file: string, pkgPath: string): string {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { existsSync } = require('node:fs') as typeof import('node:fs');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { join, dirname } = require('node:path') as typeof import('node:path');
+  let dir = __dirname;
+  for (let i = 0; i < 6; i++) {
+    for (const candidate of [join(dir, file), join(dir, 'dist', file)]) if (existsSync(candidate)) return candidate;
+    dir = dirname(dir);
+  }
+  try {
+    return require.resolve(pkgPath);
+  } catch {
+    throw new Error(`${file} not found near ${__dirname}: run "npm run build" first`);
+  }
+}
+
+/** Loads the tree-sitter runtime and the Terraform grammar once per process. */
+export function initHcl(): Promise<void> {
+  return (loading ??= (async () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { readFileSync } = require('node:fs') as typeof import('node:fs');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const ts = require('web-tree-sitter') as typeof import('web-tree-sitter');
+    const runtime = wasmPath(RUNTIME_FILE, 'web-tree-sitter/tree-sitter.wasm');
+    await ts.Parser.init({ locateFile: () => runtime, wasmBinary: readFileSync(runtime) } as never);
+    const lang: TsLanguage = await ts.Language.load(readFileSync(wasmPath(GRAMMAR_FILE, `@tree-sitter-grammars/tree-sitter-hcl/${GRAMMAR_FILE}`)));
+    const p = new ts.Parser();
+    p.setLanguage(lang);
+    for (let id = 0; id < lang.nodeTypeCount; id++) {
+      typeNames[id] = lang.nodeTypeForId(id) ?? 'ERROR';
+      typeNamed[id] = lang.nodeTypeIsNamed(id);
+    }
+    language = lang;
+    parser = p;
+  })());
+}
+
+export function hclReady(): boolean {
+  return parser !== undefined;
+}
+
+/** Row and column (UTF-16 units, as the parser counts them for a JavaScript string) of an offset. */
+function point(text: string, offset: number): { row: number; column: number } {
+  let row = 0;
+  let lineStart = 0;
+  for (let i = 0; i < offset; i++) {
+    if (text.charCodeAt(i) === 10) {
+      row++;
+      lineStart = i + 1;
+    }
+  }
+  return { row, column: offset - lineStart };
+}
+
+/**
+ * Parses HCL text into plain nodes. The previous tree is kept: when the text is an edit of the
+ * previous one (the editor's case), tree-sitter re-parses incrementally.
+ */
+export function parseHcl(text: string): HNode {
+  if (!parser || !language) throw new Error('the Terraform parser is not loaded: await initFormats() before parsing .tf files');
+  let old: TsTree | undefined;
+  if (last && last.text !== text) {
+    const a = last.text;
+    let pre = 0;
+    const max = Math.min(a.length, text.length);
+    while (pre < max && a.charCodeAt(pre) === text.charCodeAt(pre)) pre++;
+    let suf = 0;
+    while (suf < max - pre && a.charCodeAt(a.length - 1 - suf) === text.charCodeAt(text.length - 1 - suf)) suf++;
+    // worth it only for a local change
+    if (pre + suf > a.length / 2) {
+      old = last.tree;
+      old.edit({
+        startIndex: pre,
+        oldEndIndex: a.length - suf,
+        newEndIndex: text.length - suf,
+        startPosition: point(a, pre),
+        oldEndPosition: point(a, a.length - suf),
+        newEndPosition: point(text, text.length - suf),
+      });
+    }
+  } else if (last) old = last.tree;
+  const tree: TsTree | null = old && last?.text === text ? old : parser.parse(text, old ?? null);
+  if (!tree) throw new Error('tree-sitter returned no tree');
+  if (last && last.tree !== tree) last.tree.delete();
+  last = { text, tree };
+  return copyTree(tree, text);
+}
+
+/**
+ * Nodes copied without their children (when the tree has no error): their text says all that is
+ * needed (a plain string literal's value is the text between its quotes), and most of a file's
+ * nodes are below them.
+ */
+const LEAVES = new Set(['string_lit', 'tuple_start', 'tuple_end', 'object_start', 'object_end', 'block_start', 'block_end', 'template_interpolation_start', 'template_interpolation_end', 'quoted_template_start', 'quoted_template_end', 'identifier', 'numeric_lit', 'bool_lit', 'null_lit', 'comment']);
+
+function copyTree(tree: TsTree, text: string): HNode {
+  const c = tree.walk();
+  const full = tree.rootNode.hasError;
+  try {
+    const node = (parent?: HNode): HNode => {
+      const id = c.nodeTypeId;
+      const start = c.startIndex;
+      const end = c.endIndex;
+      const n: HNode = { type: typeNames[id] ?? 'ERROR', start, end, named: typeNamed[id] ?? true, missing: start === end && c.nodeIsMissing, children: [], parent };
+      if (parent?.type === 'object_elem') {
+        const field = c.currentFieldName;
+        if (field) n.field = field;
+      }
+      return n;
+    };
+    const root = node();
+    root.hasError = full;
+    const stack: HNode[] = [root];
+    if (!c.gotoFirstChild()) return root;
+    for (;;) {
+      const parent = stack[stack.length - 1];
+      const n = node(parent);
+      parent.children.push(n);
+      if (n.type === 'string_lit') n.leaf = !full && text.charCodeAt(n.start) === 34 && text.charCodeAt(n.end - 1) === 34 && n.end - n.start >= 2;
+      if ((full || !LEAVES.has(n.type) || (n.type === 'string_lit' && !n.leaf)) && c.gotoFirstChild()) {
+        stack.push(n);
+        continue;
+      }
+      while (!c.gotoNextSibling()) {
+        if (!c.gotoParent()) return root;
+        stack.pop();
+        if (stack.length === 0) return root;
+      }
+    }
+  } finally {
+    c.delete();
+  }
+}
+
+// ------------------------------------------------------------------------------------------------
+// small helpers over the plain tree
+
+export const named = (n: HNode): HNode[] => n.children.filter((c) => c.named && c.type !== 'comment');
+export const child = (n: HNode, type: string): HNode | undefined => n.children.find((c) => c.type === type);
+export const textOf = (text: string, n: HNode): string => text.slice(n.start, n.end);
+
+/** Every ERROR node (outermost only) and MISSING node. */
+export function syntaxErrors(root: HNode): HNode[] {
+  const out: HNode[] = [];
+  if (root.hasError === false) return out;
+  const walk = (n: HNode) => {
+    if (n.type === 'ERROR' || n.missing) {
+      out.push(n);
+      if (n.type === 'ERROR') return;
+    }
+    for (const c of n.children) walk(c);
+  };
+  walk(root);
+  return out;
+}
+
+/**
+ * The value of a quoted string's literal chunk: HCL's escapes (`\n`, `\r`, `\t`, `\"`, `\\`,
+ * `\uNNNN`, `\UNNNNNNNN`) and template escapes (`$${` for `${`, `%%{` for `%{`).
+ */
+export function unescapeHcl(raw: string): string {
+  let out = '';
+  for (let i = 0; i < raw.length; i++) {
+    const ch = raw[i];
+    if (ch === '\\' && i + 1 < raw.length) {
+      const e = raw[++i];
+      if (e === 'n') out += '\n';
+      else if (e === 'r') out += '\r';
+      else if (e === 't') out += '\t';
+      else if (e === 'u' || e === 'U') {
+        const len = e === 'u' ? 4 : 8;
+        const hex = raw.slice(i + 1, i + 1 + len);
+        out += String.fromCodePoint(parseInt(hex, 16));
+        i += len;
+      } else out += e;
+    } else if ((ch === '$' || ch === '%') && raw[i + 1] === ch && raw[i + 2] === '{') {
+      out += ch + '{';
+      i += 2;
+    } else out += ch;
+  }
+  return out;
+}
