@@ -6,7 +6,7 @@
  */
 import { ClientCapabilities, CodeAction, CompletionList, Connection, Diagnostic, DidChangeConfigurationNotification, Disposable, InitializeParams, InitializeResult, MessageType, ShowMessageNotification, TextDocuments, createConnection } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { Catalog, initFormats, mayContainPolicy } from './core';
+import { Catalog, mayContainPolicy } from './core';
 import { defaultCatalog } from './workspace/catalogFile';
 import { BindRoleArgs, Commands, InitializationOptions, LiveClientOptions, RefinementRequest, RefinementResult, ServerStatsRequest, StatusNotification } from '../../shared/protocol';
 import { Analysis } from './workspace/analysis';
@@ -76,7 +76,6 @@ class IamRefinerServer {
   private initialized!: Promise<void>;
   private markInitialized!: () => void;
   private isInitialized = false;
-  private formatsReady: Promise<void>;
   private readonly watchers: FileWatchers;
   private statusTimer: NodeJS.Timeout | undefined;
   private validations = 0;
@@ -88,7 +87,6 @@ class IamRefinerServer {
     this.initialized = new Promise((resolve) => (this.markInitialized = resolve));
     this.watchers = new FileWatchers(connection, (e) => this.error('registering file watchers', e));
     this.diagnostics = new DiagnosticsPublisher(connection, (p) => this.ws.openUri(p), (e) => this.error('publishDiagnostics', e));
-    this.formatsReady = initFormats().catch((e) => this.error('loading the format parsers', e));
     this.ws = new Workspace({
       settings: (scopeUri) => this.settings.get(scopeUri),
       documents: this.documents,
@@ -167,8 +165,7 @@ class IamRefinerServer {
   }
 
   /** The analysis of a document's current version, once the format parsers are loaded. */
-  private async analysisOf(doc: TextDocument): Promise<Analysis | undefined> {
-    await this.formatsReady;
+  private analysisOf(doc: TextDocument): Promise<Analysis | undefined> {
     return this.ws.analysisOf(doc);
   }
 
@@ -262,7 +259,6 @@ class IamRefinerServer {
     registerLiveRequests(c, {
       live: this.live,
       ws: this.ws,
-      ready: () => this.formatsReady,
       log: (m) => this.log(m),
       setOptions: (o) => (this.liveOptions = { ...this.liveOptions, ...o }),
       options: () => this.liveOptions,
@@ -423,7 +419,6 @@ class IamRefinerServer {
   // refinement commands and bindings
 
   private async computeRefinement(uris: string[] | undefined): Promise<RefinementResult> {
-    await this.formatsReady;
     return refinementResult(await this.ws.refineFiles(uris), this.editCaps);
   }
 

@@ -1,4 +1,6 @@
 // Entry point of the bundled language server (dist/server.js): `node dist/server.js --stdio | --node-ipc`.
+// `iam-refine lsp` loads the same bundle and starts it itself.
 import { startServer } from './server';
 
-startServer();
+export { startServer };
+if (require.main === module) startServer();

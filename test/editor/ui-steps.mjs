@@ -278,4 +278,30 @@ export default [
       await ui.save(page);
     },
   },
+  {
+    name: 'a Terraform file: squiggle under s3:Get* and its quick fix applied',
+    run: async ({ page, ui, screenshot }) => {
+      await page.keyboard.press('Control+Shift+M'); // the Problems panel closes
+      await ui.openFile(page, 'infra/main.tf');
+      await ui.waitForSquiggles(page, { severity: 'warning', min: 9, timeout: 45_000 });
+      await page.keyboard.press('Control+End');
+      await until(page, async () => (await squiggled(page, ['"s3:Get*"']))[0] === true, 'a squiggle under "s3:Get*" in main.tf');
+      const [list] = await squiggled(page, ['"s3:List*"']);
+      if (list !== false) throw new Error(`s3:List* must not be squiggled (got ${list})`);
+      await screenshot('terraform squiggle');
+      await ui.clickText(page, 's3:Get*');
+      await page.keyboard.press('Control+.');
+      const menu = page.locator('.action-widget:not(.action-list-submenu-panel)').first();
+      await menu.waitFor({ state: 'visible' });
+      const fix = menu.locator('.monaco-list-row.action', { has: page.locator('.title', { hasText: 'Refine s3:Get* to 9 patterns' }) }).first();
+      await fix.waitFor({ state: 'visible' });
+      await screenshot('terraform quick fix');
+      await fix.click();
+      await menu.waitFor({ state: 'hidden' });
+      const text = await ui.waitForEditorText(page, /"s3:GetStorage\*"\]/);
+      const s3 = s3Entries(text);
+      if (JSON.stringify(s3) !== JSON.stringify(['s3:List*', ...EXPECTED_S3])) throw new Error(`s3 entries in main.tf after the fix: ${JSON.stringify(s3)}`);
+      await until(page, async () => (await squiggled(page, ['"s3:GetAccess*"']))[0] === false, 'no squiggle on the refined patterns');
+    },
+  },
 ];

@@ -4,7 +4,7 @@ import {
   AmbiguousRolesError, Binding, Catalog, CONFIG_FILE, FindingsFile, InputError, LineIndex, NothingLeftError, ParsedDocument,
   ProjectConfig, allFindings, universeFor, analyzeDocument, bindPolicy, documentContext, emptyConfig, parseConfig,
   parseFindings, refineDocument, unifiedDiff, lineEndingNote, roleName, parsePolicyDocument, policySize, MANAGED_POLICY_LIMIT,
-  INLINE_ROLE_POLICY_LIMIT, initFormats, isSyntaxProblem, isWildcard, levenshtein, literalPrefix, patternShapeError, suggest, mayContainPolicy,
+  INLINE_ROLE_POLICY_LIMIT, isSyntaxProblem, isWildcard, levenshtein, literalPrefix, patternShapeError, suggest, mayContainPolicy,
 } from '../core';
 import { defaultCatalog } from '../workspace/catalogFile';
 import { CliError, CliIO, EXIT_ERROR, EXIT_OK, EXIT_PROBLEMS } from './io';
@@ -128,7 +128,7 @@ async function refineCommand(argv: string[], io: CliIO, catalog: Catalog): Promi
   if (has(args, '--write') && has(args, '--diff')) throw new CliError('--write and --diff cannot be combined');
   const cp = await openProject(args, io, catalog, true);
   const [target] = await policyTargets(cp, args.positional, io, [], 'the policy');
-  const policy = analyseTarget(cp, target, [])!;
+  const policy = (await analyseTarget(cp, target, []))!;
   const rel = policy.name;
   const a = policy.analysis;
   const doc = a.parsed!;
@@ -197,7 +197,7 @@ async function checkCommand(argv: string[], io: CliIO, catalog: Catalog): Promis
   const items: Located[] = [];
   const policies: AnalysedFile[] = [];
   for (const t of targets) {
-    const pf = analyseTarget(cp, t, notes);
+    const pf = await analyseTarget(cp, t, notes);
     if (!pf) continue;
     policies.push(pf);
     const rel = pf.name.split(sep).join('/');
@@ -323,7 +323,6 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     if (extra) return await extra(rest, io);
     const local = LOCAL[cmd];
     if (!local) throw unknownCommand(cmd);
-    if (cmd === 'refine' || cmd === 'check') await initFormats(); // WASM parsers (Terraform) load once
     return await local[0](rest, io, defaultCatalog());
   } catch (e) {
     if (e instanceof InputError) {

@@ -6,7 +6,7 @@
 import { statSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
-import { CONFIG_FILE, Catalog, InputError, isPolicyFileName, parseFindings } from '../core';
+import { CONFIG_FILE, Catalog, InputError, ensureFormat, isPolicyFileName, parseFindings } from '../core';
 import { DEFAULT_SETTINGS } from '../../../shared/protocol';
 import { Analysis, MAX_POLICY_BYTES } from '../workspace/analysis';
 import { FileFindingsProvider, FindingsProvider, FindingsSource, newest } from '../workspace/findingsProvider';
@@ -109,13 +109,14 @@ export interface AnalysedFile extends Target {
 }
 
 /** Reads and analyses one policy file against the project; undefined (with a note) when it is no policy file. */
-export function analyseTarget(cp: CliProject, t: Target, notes: string[]): AnalysedFile | undefined {
+export async function analyseTarget(cp: CliProject, t: Target, notes: string[]): Promise<AnalysedFile | undefined> {
   if (statSync(t.file).size > MAX_POLICY_BYTES) {
     if (t.named) throw new CliError(`${t.name}: over ${MAX_POLICY_BYTES / 1024 / 1024} MB, not analysed`);
     notes.push(`${t.name}: over ${MAX_POLICY_BYTES / 1024 / 1024} MB, skipped`);
     return undefined;
   }
   const { text, bom } = readInput(t.file, t.name, t.named ? 'the policy' : undefined);
+  await ensureFormat(t.file);
   const analysis = cp.ws.analyzeFile(pathToUri(t.file), null, text, cp.project, cp.snap);
   if (analysis.kind !== 'policy' || !analysis.parsed) {
     const recognised = analysis.parsed?.hasSyntaxErrors || analysis.parsed?.recognised;

@@ -7,8 +7,6 @@ import { LiveFindingsProvider, describeEndpoint } from './liveFindings';
 export interface LiveRequestHost {
   live: LiveFindingsProvider;
   ws: Workspace;
-  /** Resolves when the format parsers are loaded. */
-  ready(): Promise<void>;
   log(message: string): void;
   options(): LiveClientOptions;
   setOptions(o: Partial<LiveClientOptions>): void;
@@ -42,7 +40,6 @@ export function registerLiveRequests(c: Connection, h: LiveRequestHost): void {
     h.safe('awsRecommendation', { kind: 'error', message: "Comparing with AWS's recommendation failed; see the log." } as AwsRecommendationResult, async () => {
       const abort = new AbortController();
       const sub = token.onCancellationRequested(() => abort.abort());
-      await h.ready();
       return awsRecommendation(h.ws, h.live, params, abort.signal, (m) => h.log(m)).finally(() => sub.dispose());
     }),
   );

@@ -6,7 +6,7 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { CONFIG_FILE, Catalog, ParsedDocument, RefineResult, TextEdit, applyEdits, isPolicyFileName, mayContainPolicy } from '../core';
+import { CONFIG_FILE, Catalog, ParsedDocument, RefineResult, TextEdit, applyEdits, ensureFormat, isPolicyFileName, mayContainPolicy } from '../core';
 import { Settings } from '../../../shared/protocol';
 import { Analysis, MAX_POLICY_BYTES, analyze, refinement } from './analysis';
 import { bindingEdits } from './configEdit';
@@ -198,6 +198,7 @@ export class Workspace {
     const text = doc.getText();
     const version = doc.version;
     const fileName = uriToPath(doc.uri) ?? doc.uri;
+    await ensureFormat(fileName);
     if (!mayContainPolicy(text, fileName)) {
       const cached = this.analyses.get(doc.uri);
       if (cached?.version === version && cached.kind === 'none') return cached;
@@ -235,6 +236,7 @@ export class Workspace {
     }
     const project = this.projectFor(uri);
     const snap = project ? await project.ready() : undefined;
+    await ensureFormat(abs);
     return this.analyzeFile(uri, null, text, project, snap);
   }
 

@@ -8,9 +8,22 @@ import { terraformFormat } from './terraform';
 
 export const FORMATS: readonly HostFormat[] = [jsonFormat, terraformFormat];
 
-/** Makes every format ready to parse (call once at start-up, before the first parse). */
+const ready = new Map<HostFormat, Promise<void>>();
+
+function initFormat(f: HostFormat): Promise<void> {
+  let p = ready.get(f);
+  if (!p) ready.set(f, (p = f.init ? f.init() : Promise.resolve()));
+  return p;
+}
+
+/** Makes every format ready to parse. */
 export async function initFormats(): Promise<void> {
-  await Promise.all(FORMATS.map((f) => f.init?.()));
+  await Promise.all(FORMATS.map(initFormat));
+}
+
+/** Makes the format of a file ready to parse (a WASM parser loads on the first file that needs it, once). */
+export function ensureFormat(fileName?: string): Promise<void> {
+  return initFormat(formatFor(fileName));
 }
 
 /** The format of a file by its name (JSON when nothing else claims it, or when no name is given). */
