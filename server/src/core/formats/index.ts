@@ -4,8 +4,9 @@
  */
 import { HostFormat, ParsedDocument } from '../model';
 import { jsonFormat } from './json';
+import { yamlFormat } from './yaml';
 
-export const FORMATS: readonly HostFormat[] = [jsonFormat];
+export const FORMATS: readonly HostFormat[] = [jsonFormat, yamlFormat];
 
 /** Makes every format ready to parse (call once at start-up, before the first parse). */
 export async function initFormats(): Promise<void> {
@@ -33,4 +34,4 @@ export function mayContainPolicy(text: string, fileName?: string): boolean {
   return formatFor(fileName).mayContainPolicy(text);
 }
 
-export { jsonFormat };
+export { jsonFormat, yamlFormat };
