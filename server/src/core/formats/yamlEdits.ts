@@ -5,10 +5,10 @@
  * respected. A scalar that becomes several patterns becomes a block sequence under its key (a flow
  * `[…]` inside a flow collection).
  */
-import { Node, Pair, Scalar, YAMLSeq, isScalar, isSeq, parse as parseYaml } from 'yaml';
+import { Document, Node, Pair, Scalar, YAMLSeq, isScalar, isSeq, parse as parseYaml, visit } from 'yaml';
 import { ParsedDocument } from '../model';
 import { EntryFate, PolicyPlan, entryFates } from '../plan';
-import { TextEdit, lineStart } from '../edits';
+import { TextEdit, documentLayout, lineStart } from '../edits';
 import type { YamlPolicyHost, YamlStatementHost } from './yaml';
 import { contentEnd } from './yaml';
 import { JsonPolicyHost, jsonStringEdits } from './yamlJson';
@@ -80,10 +80,10 @@ const column = (text: string, offset: number) => offset - lineStart(text, offset
 interface Ctx {
   text: string;
   eol: string;
-  /** Columns a block sequence under a key is indented by, relative to the key (the file's habit; 2 if it has none). */
+  /** Columns a block sequence under a key is indented by, relative to the key (the file's habit; its indentation unit if it has none). */
   step: number;
-  /** The quoting most action entries use, for new lists with no neighbour to copy (the NotAction written for `"*"`). */
-  style: Style;
+  /** The quoting most action entries use, for new lists with no neighbour to copy (the NotAction written for `"*"`); undefined when none has a choice. */
+  style?: Style;
   /** The quotes used where a plain scalar would be misread. */
   fallback: Style;
 }
@@ -93,25 +93,37 @@ function context(doc: ParsedDocument): Ctx {
   const eol = text.includes('\r\n') ? '\r\n' : '\n';
   const counts: Record<Style, number> = { PLAIN: 0, QUOTE_SINGLE: 0, QUOTE_DOUBLE: 0 };
   let step: number | undefined;
+  // the file's habit: the first block sequence under a key, in the statements first, else anywhere
+  const habit = (pair: Pair) => {
+    const pv = pair.value;
+    if (step === undefined && isSeq(pv) && !pv.flow && pv.items.length && isScalar(pair.key) && pair.key.range) step = column(text, dashOf(pv, 0, text)) - column(text, pair.key.range[0]);
+  };
+  for (const p of doc.policies)
+    for (const st of p.statements) {
+      const h = st.host as YamlStatementHost;
+      if (h?.kind === 'yaml') h.map.items.forEach(habit);
+    }
+  if (step === undefined)
+    for (const d of (doc.host as Document[] | undefined) ?? [])
+      visit(d, {
+        Pair: (_, pair) => {
+          habit(pair as Pair);
+          return step === undefined ? undefined : visit.BREAK;
+        },
+      });
   for (const p of doc.policies)
     for (const st of p.statements) {
       const h = st.host as YamlStatementHost;
       if (h?.kind !== 'yaml') continue;
       const v = h.value;
-      if (step === undefined)
-        for (const pair of h.map.items) {
-          const pv = pair.value;
-          if (isSeq(pv) && !pv.flow && pv.items.length) {
-            step = column(text, dashOf(pv, 0, text)) - column(text, (pair.key as Node).range![0]);
-            break;
-          }
-        }
       const items = isSeq(v) ? v.items : [v];
       for (const it of items) if (isScalar(it) && typeof it.value === 'string' && !/^[*&!|>'"%@`#,[\]{}?-]/.test(it.value)) counts[styleOf(it)]++;
     }
-  const style = (Object.keys(counts) as Style[]).reduce((a, b) => (counts[b] > counts[a] ? b : a), 'PLAIN');
+  const style = counts.PLAIN + counts.QUOTE_SINGLE + counts.QUOTE_DOUBLE === 0 ? undefined : (Object.keys(counts) as Style[]).reduce((a, b) => (counts[b] > counts[a] ? b : a), 'PLAIN');
   const fallback = counts.QUOTE_DOUBLE > counts.QUOTE_SINGLE ? 'QUOTE_DOUBLE' : 'QUOTE_SINGLE';
-  return { text, eol, step: step !== undefined && step >= 0 ? step : 2, style, fallback };
+    // no block sequence under a key anywhere: indent by the file's indentation unit
+  const unit = documentLayout(text).unit;
+  return { text, eol, step: step !== undefined && step >= 0 ? step : /^ +$/.test(unit) ? unit.length : 2, style, fallback };
 }
 
 /** How the items of a flow sequence are separated (`, ` inline, `,` + line break + indentation otherwise). */
@@ -208,7 +220,9 @@ export function yamlEdits(doc: ParsedDocument, plans: PolicyPlan[]): TextEdit[] 
       const h = sp.model.host as YamlStatementHost;
       const v = h.value as Node;
       const flow = h.flow || (isSeq(v) && !!v.flow);
-      const like = (k: unknown) => (p: string) => writeScalar(p, styleOf(k), flow, c.fallback);
+      // the quoting of the entry replaced, unless it was quoted only because plain would misread it ('*…'): then the file's
+      const styleFor = (k: unknown): Style => (styleOf(k) !== 'PLAIN' && c.style && isScalar(k) && !plainSafe(String(k.value), flow) ? c.style : styleOf(k));
+      const like = (k: unknown) => (p: string) => writeScalar(p, styleFor(k), flow, c.fallback);
       if (ch.kind === 'entries') {
         if (isScalar(v)) {
           const f: EntryFate = ch.fates[0];
@@ -222,7 +236,8 @@ export function yamlEdits(doc: ParsedDocument, plans: PolicyPlan[]): TextEdit[] 
       } else if (ch.kind === 'to-not-action') {
         const key = h.pair!.key as Scalar;
         edits.push({ offset: key.range![0], length: key.range![1] - key.range![0], newText: writeScalar('NotAction', styleOf(key), flow, c.fallback) });
-        const items = ch.patterns.map((p) => writeScalar(p, c.style, flow, c.fallback));
+        const star = isScalar(v) ? v : isSeq(v) ? v.items.find((x) => isScalar(x) && x.value === '*') : undefined;
+        const items = ch.patterns.map((p) => writeScalar(p, c.style ?? styleOf(star), flow, c.fallback));
         if (isScalar(v)) {
           if (items.length === 1) edits.push({ offset: v.range![0], length: v.range![1] - v.range![0], newText: items[0] });
           else edits.push(newList(c, h, items));
