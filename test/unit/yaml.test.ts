@@ -267,3 +267,19 @@ describe('what YAML files are read', () => {
     assert.equal(r.text, text.replace('[s3:GetObjectAcl, s3:PutObject]', '[s3:PutObject]'));
   });
 });
+
+describe('fixtures for the CLI and language-server tests', () => {
+  test('broken-template.yaml: a recognised template with a positioned syntax error (tabs, CRLF); its statement still read', () => {
+    const doc = parsePolicyDocument(fixture('broken-template.yaml'), 'broken-template.yaml');
+    assert.ok(doc.recognised && doc.hasSyntaxErrors);
+    const where = doc.problems.filter((p) => p.code === 'invalid-syntax').map((p) => at(doc, p.offset));
+    // line 13 starts with four tabs: the error is at the R after them, column 5 (a tab is one character, as in LSP)
+    assert.ok(where.includes('13:5'), where.join(', '));
+    assert.deepEqual(doc.policies[0]?.statements[0]?.entries.map((e) => e.value), ['s3:GetObject*', 's3:PutObject']);
+  });
+
+  test('k8s-deployment.yaml: nothing', () => {
+    const doc = parsePolicyDocument(fixture('k8s-deployment.yaml'), 'k8s-deployment.yaml');
+    assert.deepEqual([doc.recognised, doc.policies.length, doc.problems.length], [false, 0, 0]);
+  });
+});
