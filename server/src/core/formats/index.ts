@@ -5,8 +5,9 @@
 import { HostFormat, ParsedDocument } from '../model';
 import { jsonFormat } from './json';
 import { terraformFormat } from './terraform';
+import { yamlFormat } from './yaml';
 
-export const FORMATS: readonly HostFormat[] = [jsonFormat, terraformFormat];
+export const FORMATS: readonly HostFormat[] = [jsonFormat, yamlFormat, terraformFormat];
 
 const ready = new Map<HostFormat, Promise<void>>();
 
@@ -47,4 +48,4 @@ export function mayContainPolicy(text: string, fileName?: string): boolean {
   return formatFor(fileName).mayContainPolicy(text);
 }
 
-export { jsonFormat, terraformFormat };
+export { jsonFormat, terraformFormat, yamlFormat };

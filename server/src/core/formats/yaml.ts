@@ -1,0 +1,444 @@
+/**
+ * YAML files: CloudFormation templates (short and long intrinsics), SAM templates, Serverless
+ * Framework files and plain YAML policy documents. Read with the `yaml` package (eemeli/yaml, the
+ * parser of the Red Hat YAML language server): its nodes carry exact source ranges and it keeps
+ * reading after a syntax error. Edits are written by hand on those ranges (yamlEdits.ts) so only
+ * the changed entries change.
+ */
+import { Document, Node, Pair, Scalar, YAMLMap, YAMLSeq, isAlias, isMap, isScalar, isSeq, parseAllDocuments } from 'yaml';
+import { HostFormat, ParsedDocument, PolicyModel, PolicyProblem, ProblemSeverity, Span, StatementModel } from '../model';
+import { cfnCustomTags, intrinsicName, toValue } from './yamlTags';
+import { readJsonStringPolicy } from './yamlJson';
+import { yamlEdits } from './yamlEdits';
+
+export interface YamlStatementHost {
+  kind: 'yaml';
+  map: YAMLMap;
+  pair?: Pair;
+  value?: Node;
+  /** The statement sits inside a flow collection: a new list must be written `[…]`. */
+  flow: boolean;
+}
+
+export interface YamlPolicyHost {
+  kind: 'yaml';
+  /** The statement list (a sequence), or undefined when the statement is a single mapping. */
+  seq?: YAMLSeq;
+}
+
+export const IAM_TYPES_WITH_DOCUMENT = new Set(['AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy', 'AWS::IAM::RolePolicy', 'AWS::IAM::UserPolicy', 'AWS::IAM::GroupPolicy']);
+export const IAM_TYPES_WITH_POLICIES = new Set(['AWS::IAM::Role', 'AWS::IAM::User', 'AWS::IAM::Group']);
+export const SAM_TYPES_WITH_POLICIES = new Set(['AWS::Serverless::Function', 'AWS::Serverless::StateMachine']);
+export const SAM_TRANSFORM = 'AWS::Serverless-2016-10-31';
+
+export const yamlFormat: HostFormat = {
+  id: 'yaml',
+  name: 'YAML',
+  claims: (fileName) => /\.ya?ml$/i.test(fileName),
+  mayContainPolicy: yamlMayContainPolicy,
+  parse: parseYamlPolicies,
+  edits: yamlEdits,
+};
+
+/** Cheap: a template, a Serverless file or a policy document names statements (or SAM's policies); other YAML costs a substring search. */
+export function yamlMayContainPolicy(text: string): boolean {
+  return text.includes('Statement') || text.includes('statements') || text.includes('AWS::Serverless');
+}
+
+export const rangeSpan = (n: { range?: [number, number, number] | null }): Span => ({ offset: n.range![0], length: n.range![1] - n.range![0] });
+
+/** Where a node's own text ends: the last value's end, never the trailing comments or line break a block collection's range takes in. */
+export function contentEnd(n: unknown): number {
+  if (isMap(n) && !n.flow && n.items.length) {
+    const last = n.items[n.items.length - 1];
+    const v = last.value as Node | null;
+    if (v && v.range && v.range[1] > v.range[0]) return contentEnd(v);
+    return contentEnd(last.key);
+  }
+  if (isSeq(n) && !n.flow && n.items.length) return contentEnd(n.items[n.items.length - 1]);
+  const r = (n as Node)?.range;
+  return r ? r[1] : 0;
+}
+
+const isString = (n: unknown): n is Scalar<string> => isScalar(n) && typeof n.value === 'string';
+
+export function pairOf(map: unknown, key: string): Pair<Scalar, unknown> | undefined {
+  if (!isMap(map)) return undefined;
+  for (const p of map.items) if (isScalar(p.key) && p.key.value === key) return p as Pair<Scalar, unknown>;
+  return undefined;
+}
+export const valueOf = (map: unknown, key: string): unknown => pairOf(map, key)?.value;
+const stringOf = (map: unknown, key: string): string | undefined => {
+  const v = valueOf(map, key);
+  return isString(v) && !v.tag ? v.value : undefined;
+};
+
+/** Reading state of one document. */
+export class Reader {
+  readonly policies: PolicyModel[] = [];
+  readonly problems: PolicyProblem[] = [];
+  recognised = false;
+  /** Serverless Framework: `${…}` is a variable. */
+  serverless = false;
+  constructor(readonly text: string, readonly doc: Document) {}
+
+  problem(at: { range?: [number, number, number] | null } | Span | undefined, code: PolicyProblem['code'], message: string, severity: ProblemSeverity): void {
+    const s = !at ? { offset: 0, length: 0 } : 'offset' in at ? at : at.range ? rangeSpan(at) : { offset: 0, length: 0 };
+    this.problems.push({ code, message, offset: s.offset, length: Math.max(s.length, 1), severity });
+  }
+
+  info(at: { range?: [number, number, number] | null } | Span | undefined, message: string): void {
+    this.problem(at, 'not-refinable', message, 'information');
+  }
+
+  /** Why an action value cannot be read as text, or undefined when it is a literal. */
+  computed(n: unknown): string | undefined {
+    if (isAlias(n)) return 'a YAML alias';
+    const fn = intrinsicName(n);
+    if (fn) return `computed by ${fn}`;
+    if (this.serverless && isString(n) && n.value.includes('${')) return 'a Serverless variable';
+    return undefined;
+  }
+
+  value(n: unknown): unknown {
+    return toValue(n, this.doc);
+  }
+
+  /** A policy document: a mapping with Statement; a `Fn::If` choosing between documents; or a JSON string. */
+  policyDocument(n: unknown, label: string, roles: string[], inFlow: boolean, sub = false): void {
+    if (!n) return;
+    const fn = intrinsicName(n);
+    if (fn === 'Fn::If') {
+      const arg = isMap(n) && !(n as Node).tag ? n.items[0].value : n;
+      if (isSeq(arg)) arg.items.slice(1, 3).forEach((b, i) => this.policyDocument(b, `${label}.Fn::If[${i + 1}]`, roles, inFlow || !!arg.flow));
+      return;
+    }
+    if (fn === 'Fn::Sub') {
+      const arg = isMap(n) && !(n as Node).tag ? n.items[0].value : n;
+      const str = isSeq(arg) ? arg.items[0] : arg;
+      if (isScalar(str) && typeof str.value === 'string') return this.jsonPolicy(str as Scalar<string>, label, roles, true);
+      this.info(n as Node, `${label}: a PolicyDocument computed by Fn::Sub is not refined`);
+      return;
+    }
+    if (fn) {
+      if (fn !== 'Ref' || !isScalar(n) || n.value !== 'AWS::NoValue') this.info(n as Node, `${label}: a PolicyDocument computed by ${fn} is not refined (its statements are not known before deployment)`);
+      return;
+    }
+    if (isString(n)) return this.jsonPolicy(n, label, roles, sub);
+    if (isMap(n) && pairOf(n, 'Statement')) this.readPolicy(n, label, roles, inFlow || !!n.flow);
+  }
+
+  jsonPolicy(n: Scalar<string>, label: string, roles: string[], sub: boolean): void {
+    const p = readJsonStringPolicy(this, n, label, sub);
+    if (!p) return;
+    if (roles.length) p.attachedRoles = roles;
+    this.policies.push(p);
+  }
+
+  /** A `{Version, Statement}` mapping. */
+  readPolicy(map: YAMLMap, label: string, roles: string[], inFlow: boolean): void {
+    const sp = pairOf(map, 'Statement')!;
+    const p = this.statementList(sp.key, sp.value, label, inFlow, () => this.value(map));
+    p.span = rangeSpan(map);
+    if (roles.length) p.attachedRoles = roles;
+    this.policies.push(p);
+  }
+
+  /** A statement list (or a single statement mapping) under `key`: the policy model. */
+  statementList(key: Scalar, v: unknown, label: string, inFlow: boolean, value: () => unknown): PolicyModel {
+    const statements: StatementModel[] = [];
+    let count = 0;
+    const host: YamlPolicyHost = { kind: 'yaml' };
+    if (isSeq(v) && !(v as Node).tag) {
+      host.seq = v;
+      count = v.items.length;
+      v.items.forEach((s, i) => {
+        if (isMap(s) && !s.tag) statements.push(this.statement(s, i, inFlow || !!v.flow || !!s.flow));
+        else {
+          const why = this.computed(s);
+          if (why) this.info(s as Node, `this statement is ${why}: not refined`);
+          else this.problem(s as Node, 'invalid-policy', 'a statement must be a mapping', 'error');
+        }
+      });
+    } else if (isMap(v) && !(v as Node).tag) {
+      statements.push(this.statement(v, -1, inFlow || !!v.flow));
+      count = 1;
+    } else if (v !== null && v !== undefined && !(isScalar(v) && v.value === null)) {
+      const why = this.computed(v);
+      if (why) this.info(v as Node, `the statements are ${why}: not refined`);
+      else this.problem(v as Node, 'invalid-policy', '"Statement" must be a mapping or a list of mappings', 'error');
+    }
+    return { label, span: rangeSpan(key), statementKeySpan: rangeSpan(key), statements, statementCount: count, value, host };
+  }
+
+  statement(map: YAMLMap, index: number, flow: boolean): StatementModel {
+    const host: YamlStatementHost = { kind: 'yaml', map, flow };
+    const st: StatementModel = {
+      span: { offset: map.range![0], length: contentEnd(map) - map.range![0] },
+      index,
+      entries: [],
+      rest: () => {
+        const rest = { ...(this.value(map) as Record<string, unknown>) };
+        delete rest.Action;
+        delete rest.NotAction;
+        return rest;
+      },
+      host,
+    };
+    const bad = (at: unknown, message: string, severity: ProblemSeverity = 'error') => this.problem(at as Node, 'invalid-policy', message, severity);
+    const effect = valueOf(map, 'Effect');
+    if (isString(effect) && !effect.tag) st.effect = effect.value;
+    const effectWhy = effect ? this.computed(effect) : undefined;
+    if (effectWhy) {
+      st.opaque = 'computed Effect';
+      this.info(effect as Node, `the Effect of this statement is ${effectWhy}: not refined`);
+    } else if (effect && (st.effect !== 'Allow' && st.effect !== 'Deny')) {
+      bad(effect, '"Effect" must be "Allow" or "Deny"');
+      st.opaque = 'invalid Effect';
+    } else if (!effect) {
+      bad(map.items[0]?.key ?? map, 'the statement has no "Effect"');
+      st.opaque = 'no Effect';
+    }
+    const sid = valueOf(map, 'Sid');
+    if (isString(sid)) {
+      st.sid = sid.value;
+      st.suppressed = /^norepo/i.test(sid.value);
+    }
+    if (pairOf(map, 'Principal') || pairOf(map, 'NotPrincipal')) st.principal = true;
+    const action = pairOf(map, 'Action');
+    const notAction = pairOf(map, 'NotAction');
+    if (action && notAction) {
+      bad(notAction.key, 'a statement cannot have both "Action" and "NotAction"');
+      st.opaque = 'both Action and NotAction';
+    }
+    const prop = action ?? notAction;
+    if (!prop) {
+      bad(map.items[0]?.key ?? map, 'the statement has neither "Action" nor "NotAction"', 'warning');
+      st.opaque ??= 'no Action';
+      return st;
+    }
+    st.key = action ? 'Action' : 'NotAction';
+    host.pair = prop;
+    st.keySpan = rangeSpan(prop.key);
+    const v = prop.value as Node | null;
+    if (!v || (isScalar(v) && v.value === null && !v.tag)) {
+      st.opaque ??= 'incomplete';
+      return st;
+    }
+    host.value = v;
+    const whole = this.computed(v);
+    if (whole) {
+      st.opaque ??= whole;
+      this.info(v, `"${st.key}" is ${whole}: this statement is not refined`);
+      return st;
+    }
+    const literal = (n: unknown): n is Scalar<string> => isString(n) && !n.tag && n.type !== 'BLOCK_LITERAL' && n.type !== 'BLOCK_FOLDED';
+    if (isScalar(v)) {
+      if (literal(v)) st.entries.push({ value: v.value, span: rangeSpan(v), index: -1 });
+      else {
+        bad(v, `"${st.key}" must be a string or a list of strings`);
+        st.opaque ??= 'invalid Action';
+      }
+    } else if (isSeq(v)) {
+      let why: string | undefined;
+      v.items.forEach((el, i) => {
+        const w = this.computed(el);
+        if (!w && literal(el)) st.entries.push({ value: el.value, span: rangeSpan(el), index: i });
+        else {
+          if (w) {
+            if (!why) this.info(el as Node, `an action of this statement is ${w}: the statement is not refined (its actions are not known before deployment)`);
+            why ??= w;
+          } else {
+            bad(el, 'an action must be a string', 'warning');
+            st.opaque ??= 'non-string action';
+          }
+        }
+      });
+      if (why) st.opaque ??= why;
+      if (v.items.length === 0 && !st.opaque) {
+        bad(v, `an empty "${st.key}" list`, 'warning');
+        st.opaque = 'empty';
+      }
+    } else {
+      bad(v, `"${st.key}" must be a string or a list of strings`);
+      st.opaque ??= 'invalid Action';
+    }
+    return st;
+  }
+
+  // ----------------------------------------------------------------------------------------------
+  // hosts
+
+  /** CloudFormation (and SAM) resources. */
+  template(root: YAMLMap, resources: unknown, prefix: string): void {
+    if (!isMap(resources)) return;
+    const transform = valueOf(root, 'Transform');
+    const sam = (isString(transform) && transform.value === SAM_TRANSFORM) || (isSeq(transform) && transform.items.some((t) => isString(t) && t.value === SAM_TRANSFORM));
+    const roleNames = new Map<string, string>();
+    for (const p of resources.items) {
+      if (!isScalar(p.key) || !isMap(p.value)) continue;
+      if (stringOf(p.value, 'Type') !== 'AWS::IAM::Role') continue;
+      const n = stringOf(valueOf(p.value, 'Properties'), 'RoleName');
+      if (n) roleNames.set(String(p.key.value), n);
+    }
+    /** A literal role name, or the literal RoleName of the role a `!Ref` names. */
+    const roleName = (n: unknown): string | undefined => {
+      if (isString(n) && !n.tag) return n.value;
+      if (intrinsicName(n) === 'Ref') {
+        const arg = isScalar(n) ? n : (n as YAMLMap).items[0].value;
+        if (isString(arg)) return roleNames.get(arg.value);
+      }
+      return undefined;
+    };
+    for (const p of resources.items) {
+      if (!isScalar(p.key) || !isMap(p.value)) continue;
+      const name = String(p.key.value);
+      const type = stringOf(p.value, 'Type');
+      const props = valueOf(p.value, 'Properties');
+      if (!type || !isMap(props)) continue;
+      const label = `${prefix}.${name}`;
+      if (IAM_TYPES_WITH_DOCUMENT.has(type)) {
+        this.recognised = true;
+        const roles: string[] = [];
+        const list = valueOf(props, 'Roles');
+        if (isSeq(list)) for (const r of list.items) {
+          const n = roleName(r);
+          if (n) roles.push(n);
+        }
+        if (type === 'AWS::IAM::RolePolicy') {
+          const n = roleName(valueOf(props, 'RoleName'));
+          if (n) roles.push(n);
+        }
+        this.policyDocument(valueOf(props, 'PolicyDocument'), `${label}.PolicyDocument`, roles, !!props.flow);
+      } else if (IAM_TYPES_WITH_POLICIES.has(type)) {
+        this.recognised = true;
+        const roles = type === 'AWS::IAM::Role' && stringOf(props, 'RoleName') ? [stringOf(props, 'RoleName')!] : [];
+        const list = valueOf(props, 'Policies');
+        if (isSeq(list))
+          list.items.forEach((item, i) => {
+            const at = `${label}.Policies[${i}]`;
+            if (intrinsicName(item) === 'Fn::If') {
+              const arg = isMap(item) && !item.tag ? item.items[0].value : item;
+              if (isSeq(arg)) arg.items.slice(1, 3).forEach((b, k) => isMap(b) && this.policyDocument(valueOf(b, 'PolicyDocument'), `${at}.Fn::If[${k + 1}]`, roles, !!arg.flow || !!b.flow));
+            } else if (isMap(item)) this.policyDocument(valueOf(item, 'PolicyDocument'), at, roles, !!list.flow || !!item.flow);
+          });
+      } else if (sam && SAM_TYPES_WITH_POLICIES.has(type)) {
+        this.recognised = true;
+        this.samPolicies(valueOf(props, 'Policies'), `${label}.Policies`);
+      }
+    }
+    if (sam) {
+      const globals = valueOf(root, 'Globals');
+      for (const kind of ['Function', 'StateMachine']) {
+        const v = valueOf(valueOf(globals, kind), 'Policies');
+        if (v) {
+          this.recognised = true;
+          this.samPolicies(v, `Globals.${kind}.Policies`);
+        }
+      }
+    }
+  }
+
+  /** SAM `Policies`: inline documents are read; managed policy names and SAM policy templates are reported, not refined. */
+  samPolicies(v: unknown, label: string): void {
+    const item = (n: unknown, at: string, inFlow: boolean) => {
+      if (isString(n) && !n.tag) {
+        this.info(n, `${at}: the managed policy ${n.value} is attached as it is (SAM resolves it at deploy time): not refined`);
+      } else if (intrinsicName(n) === 'Fn::If') {
+        const arg = isMap(n) && !(n as Node).tag ? (n as YAMLMap).items[0].value : n;
+        if (isSeq(arg)) arg.items.slice(1, 3).forEach((b, k) => item(b, `${at}.Fn::If[${k + 1}]`, inFlow || !!arg.flow));
+      } else if (intrinsicName(n)) {
+        if (!(isScalar(n) && n.value === 'AWS::NoValue')) this.info(n as Node, `${at}: a managed policy computed by ${intrinsicName(n)} is attached as it is (SAM resolves it at deploy time): not refined`);
+      } else if (isMap(n) && pairOf(n, 'Statement')) {
+        this.readPolicy(n, at, [], inFlow || !!n.flow);
+      } else if (isMap(n) && n.items.length > 0 && isScalar(n.items[0].key)) {
+        this.info(n.items[0].key, `${at}: the SAM policy template ${String(n.items[0].key.value)} is expanded by SAM at deploy time: not refined`);
+      }
+    };
+    if (isSeq(v) && !(v as Node).tag) v.items.forEach((n, i) => item(n, `${label}[${i}]`, !!v.flow));
+    else item(v, label, false);
+  }
+
+  /** Serverless Framework: provider.iam.role.statements, provider.iamRoleStatements, functions.*.iamRoleStatements, resources.Resources. */
+  serverlessFile(root: YAMLMap): void {
+    this.serverless = true;
+    const provider = valueOf(root, 'provider');
+    const role = valueOf(valueOf(provider, 'iam'), 'role');
+    const name = stringOf(role, 'name');
+    const providerRoles = name && !name.includes('${') ? [name] : [];
+    const list = (pair: Pair<Scalar, unknown> | undefined, label: string, roles: string[]) => {
+      if (!pair) return;
+      this.recognised = true;
+      const v = pair.value;
+      if (v === null || v === undefined || (isScalar(v) && v.value === null)) return;
+      const why = this.computed(v);
+      if (why || !isSeq(v)) {
+        if (why) this.info(v as Node, `${label} is ${why}: not refined`);
+        else this.problem(v as Node, 'invalid-policy', `${label} must be a list of statements`, 'error');
+        return;
+      }
+      const p = this.statementList(pair.key, v, label, !!v.flow, () => ({ Version: '2012-10-17', Statement: this.value(v) }));
+      p.span = { offset: pair.key.range![0], length: contentEnd(v) - pair.key.range![0] };
+      if (roles.length) p.attachedRoles = roles;
+      this.policies.push(p);
+    };
+    list(pairOf(role, 'statements'), 'provider.iam.role.statements', providerRoles);
+    list(pairOf(provider, 'iamRoleStatements'), 'provider.iamRoleStatements', providerRoles);
+    const functions = valueOf(root, 'functions');
+    if (isMap(functions))
+      for (const f of functions.items) if (isScalar(f.key)) list(pairOf(f.value, 'iamRoleStatements'), `functions.${String(f.key.value)}.iamRoleStatements`, []);
+    const resources = valueOf(valueOf(root, 'resources'), 'Resources');
+    if (resources) this.template(root, resources, 'resources.Resources');
+  }
+
+  read(): void {
+    const root = this.doc.contents;
+    if (!isMap(root)) return;
+    if (pairOf(root, 'Statement')) {
+      this.recognised = true;
+      this.readPolicy(root, 'policy', [], !!root.flow);
+    } else if (pairOf(root, 'provider') && !pairOf(root, 'Resources')) {
+      this.serverlessFile(root);
+    } else if (pairOf(root, 'Resources')) {
+      this.template(root, valueOf(root, 'Resources'), 'Resources');
+    }
+  }
+}
+
+const PARSE_OPTIONS = { keepSourceTokens: true, customTags: cfnCustomTags, prettyErrors: false, uniqueKeys: true, strict: false } as const;
+
+/** Finds the IAM policies in a YAML document (every document of a multi-document stream). */
+export function parseYamlPolicies(text: string): ParsedDocument {
+  const empty: ParsedDocument = { format: yamlFormat, text, policies: [], problems: [], hasSyntaxErrors: false, recognised: false };
+  if (!yamlMayContainPolicy(text)) return empty;
+  const docs = parseAllDocuments(text, PARSE_OPTIONS);
+  const list = Array.isArray(docs) ? docs : [];
+  const policies: PolicyModel[] = [];
+  const problems: PolicyProblem[] = [];
+  const syntax: PolicyProblem[] = [];
+  let recognised = false;
+  let readable = false;
+  for (const [i, d] of list.entries()) {
+    for (const e of d.errors) syntax.push({ code: 'invalid-syntax', message: `invalid YAML: ${e.message}`, offset: e.pos[0], length: Math.max(1, e.pos[1] - e.pos[0]), severity: 'error' });
+    const r = new Reader(text, d);
+    r.read();
+    if (isMap(d.contents)) readable = true;
+    if (list.length > 1) for (const p of r.policies) p.label = `document ${i + 1}: ${p.label}`;
+    policies.push(...r.policies);
+    problems.push(...r.problems);
+    recognised ||= r.recognised;
+  }
+  // syntax errors matter in a file that holds policies, or one that could not be read at all; a
+  // broken YAML file of another kind (that merely mentions a statement) is not this tool's business
+  const reportSyntax = syntax.length > 0 && (recognised || !readable);
+  if (!recognised && !reportSyntax) return { ...empty, host: list };
+  return {
+    format: yamlFormat,
+    text,
+    policies,
+    problems: reportSyntax ? [...syntax, ...problems] : problems,
+    hasSyntaxErrors: reportSyntax,
+    recognised: recognised || reportSyntax,
+    host: list,
+  };
+}
