@@ -125,7 +125,7 @@ export function refinement(a: Analysis, scope: Scope, log: (m: string) => void):
   let r = a.refinements.get(key);
   if (r) return r;
   if (a.kind !== 'policy' || !a.parsed || !a.context) r = { kind: 'unavailable', message: 'not a policy document' };
-  else if (a.parsed.hasSyntaxErrors) r = { kind: 'unavailable', message: 'fix the JSON syntax errors first' };
+  else if (a.parsed.hasSyntaxErrors) r = { kind: 'unavailable', message: 'fix the syntax errors first' };
   else if (!a.context.unused) r = { kind: 'unavailable', message: bindingProblem(a.binding) };
   else {
     try {
