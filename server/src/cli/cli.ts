@@ -4,7 +4,7 @@ import {
   AmbiguousRolesError, Binding, Catalog, CONFIG_FILE, FindingsFile, InputError, LineIndex, NothingLeftError, ParsedDocument,
   ProjectConfig, allFindings, universeFor, analyzeDocument, bindPolicy, defaultCatalog, documentContext, emptyConfig, parseConfig,
   parseFindings, refineDocument, unifiedDiff, lineEndingNote, roleName, parsePolicyDocument, policySize, MANAGED_POLICY_LIMIT,
-  INLINE_ROLE_POLICY_LIMIT, isWildcard, levenshtein, literalPrefix, patternShapeError, suggest, mayContainPolicy,
+  INLINE_ROLE_POLICY_LIMIT, isWildcard, parseJsoncStrict, propertyNode, levenshtein, literalPrefix, patternShapeError, suggest, mayContainPolicy,
 } from '../core';
 import { CliError, CliIO, EXIT_ERROR, EXIT_OK, EXIT_PROBLEMS } from './io';
 import { FlagSpec, ParsedArgs, briefUsage, closest, has, parseArgs, value, values } from './args';
@@ -89,12 +89,16 @@ function loadProject(args: ParsedArgs, io: CliIO, requireFindings: boolean): Pro
     configRole = `${CONFIG_FILE} of the current directory`;
   }
   const configName = configFile ? displayPath(io.cwd, configFile) : CONFIG_FILE;
-  const config = configFile ? parseConfig(configName, readText(configFile, configName, configRole)) : emptyConfig();
+  const configText = configFile ? readText(configFile, configName, configRole) : '';
+  const config = configFile ? parseConfig(configName, configText) : emptyConfig();
   const root = configFile ? dirname(configFile) : io.cwd;
   const files: { abs: string; role: string }[] = values(args, '--findings').map((f) => ({ abs: resolve(io.cwd, f), role: '--findings' }));
   if (files.length === 0 && config.findings.length) {
     files.push(...expandGlobs(root, config.findings).map((abs) => ({ abs, role: `findings of ${configName}` })));
-    if (files.length === 0) throw new CliError(`${configName}: the findings globs (${config.findings.join(', ')}) match no file`);
+    if (files.length === 0) {
+      const at = propertyNode(parseJsoncStrict(configName, configText), 'findings')?.offset ?? 0;
+      throw InputError.at(configName, configText, at, `the findings globs (${config.findings.join(', ')}) match no file`);
+    }
   }
   if (files.length === 0 && requireFindings) throw new CliError('no findings: pass --findings FILE (or list findings globs in iam-refiner.json)');
   const findings = files.map(({ abs, role }) => {

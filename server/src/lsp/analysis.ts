@@ -88,7 +88,9 @@ export function analyze(input: AnalyzeInput): Analysis {
   if (snapshot && !isAnalysed(relPath, snapshot)) return { ...base, note: 'excluded by include/exclude' };
   if (text.length > MAX_POLICY_BYTES) return { ...base, kind: 'too-large', note: `larger than ${MAX_POLICY_BYTES / 1024 / 1024} MB` };
   const parsed = input.parsed ?? parsePolicyDocument(text);
-  if (parsed.policies.length === 0) return base;
+  // what the JSON language support does not report: duplicate keys, nesting too deep to read (core/text.ts)
+  const unreadable = (p: { code: string; message: string }) => p.code === 'invalid-json' && !p.message.startsWith('invalid JSON');
+  if (parsed.policies.length === 0 && !parsed.problems.some(unreadable)) return base;
   const catalog = input.catalog();
   const findings = snapshot?.findings ?? [];
   // an untitled document binds by its name, like a file of that name would
@@ -97,7 +99,7 @@ export function analyze(input: AnalyzeInput): Analysis {
   let problems = analyzeDocument(parsed, { catalog, universe: context.universe, unused: context.unused });
   // while the JSON is broken, the policy checks mostly describe the half-typed text: keep the action checks only
   if (parsed.hasSyntaxErrors) problems = problems.filter((p) => p.code !== 'invalid-policy');
-  problems = problems.filter((p) => p.code !== 'invalid-json'); // the JSON language support reports those
+  problems = problems.filter((p) => p.code !== 'invalid-json' || unreadable(p)); // the JSON language support reports syntax errors
   return { ...base, kind: 'policy', parsed, binding, context, problems };
 }
 
