@@ -88,6 +88,20 @@ function s3Entries(text) {
   return [...text.matchAll(/"(s3:[^"]+)"/g)].map((m) => m[1]);
 }
 
+/** Ctrl+. until the quick-fix menu shows (a key press can land while the editor is still busy). */
+async function openQuickFixMenu(page) {
+  const menu = page.locator('.action-widget:not(.action-list-submenu-panel)').first();
+  for (let attempt = 1; ; attempt++) {
+    await page.keyboard.press('Control+.');
+    try {
+      await menu.waitFor({ state: 'visible', timeout: 5_000 });
+      return menu;
+    } catch (e) {
+      if (attempt === 3) throw e;
+    }
+  }
+}
+
 async function closeHover(page) {
   await page.keyboard.press('Escape');
   await page.mouse.move(5, 450);
@@ -203,9 +217,7 @@ export default [
     run: async ({ page, ui }) => {
       await closeHover(page);
       await ui.clickText(page, 's3:Get*');
-      await page.keyboard.press('Control+.');
-      const menu = page.locator('.action-widget:not(.action-list-submenu-panel)').first();
-      await menu.waitFor({ state: 'visible' });
+      const menu = await openQuickFixMenu(page);
       const labels = await until(
         page,
         async () => {
@@ -290,9 +302,7 @@ export default [
       if (list !== false) throw new Error(`s3:List* must not be squiggled (got ${list})`);
       await screenshot('terraform squiggle');
       await ui.clickText(page, 's3:Get*');
-      await page.keyboard.press('Control+.');
-      const menu = page.locator('.action-widget:not(.action-list-submenu-panel)').first();
-      await menu.waitFor({ state: 'visible' });
+      const menu = await openQuickFixMenu(page);
       const fix = menu.locator('.monaco-list-row.action', { has: page.locator('.title', { hasText: 'Refine s3:Get* to 9 patterns' }) }).first();
       await fix.waitFor({ state: 'visible' });
       await screenshot('terraform quick fix');

@@ -80,10 +80,13 @@ const hasWildcard = (p: string) => /[*?]/.test(p);
 
 export function globRegExp(pattern: string): RegExp {
   let src = '';
-  for (const ch of pattern) {
-    if (ch === '*') src += '[\\s\\S]*';
-    else if (ch === '?') src += '[\\s\\S]';
-    else src += ch.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&');
+  // each run of wildcards becomes one quantifier: `?*?*` is `[\s\S]{2,}` (the same language, and
+  // no adjacent quantifiers for the regex engine to backtrack over: hostile patterns stay testable)
+  for (const run of pattern.match(/[*?]+|[^*?]+/g) ?? []) {
+    if (/^[*?]/.test(run)) {
+      const q = run.replace(/\*/g, '').length;
+      src += run.includes('*') ? `[\\s\\S]{${q},}` : `[\\s\\S]{${q}}`;
+    } else src += run.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&');
   }
   return new RegExp(`^${src}$`, 'i');
 }

@@ -6,7 +6,7 @@
 import { statSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
-import { CONFIG_FILE, Catalog, InputError, ensureFormat, isPolicyFileName, parseFindings } from '../core';
+import { CONFIG_FILE, Catalog, InputError, ensureFormat, isPolicyFileName, parseFindings, parseJsoncStrict, propertyNode } from '../core';
 import { DEFAULT_SETTINGS } from '../../../shared/protocol';
 import { Analysis, MAX_POLICY_BYTES } from '../workspace/analysis';
 import { FileFindingsProvider, FindingsProvider, FindingsSource, newest } from '../workspace/findingsProvider';
@@ -61,7 +61,12 @@ export async function openProject(args: ParsedArgs, io: CliIO, catalog: Catalog,
   const broken = snap.sources.find((s) => s.error);
   if (broken) throw broken.error;
   const files = snap.sources.filter((s) => s.kind === 'file');
-  if (!listed.length && !snap.defaultGlobs && files.length === 0) throw new CliError(`${displayPath(io.cwd, configFile!)}: the findings globs (${snap.globs.join(', ')}) match no file`);
+  if (!listed.length && !snap.defaultGlobs && files.length === 0) {
+    const name = displayPath(io.cwd, configFile!);
+    const text = readText(configFile!, name, '--config');
+    const at = propertyNode(parseJsoncStrict(name, text), 'findings')?.offset ?? 0;
+    throw InputError.at(name, text, at, `the findings globs (${snap.globs.join(', ')}) match no file`);
+  }
   if (files.length === 0 && requireFindings) throw new CliError(`no findings: pass --findings FILE, list findings globs in ${CONFIG_FILE}, or keep them in files named *findings*.json`);
   if (!listed.length && files.length) io.err(`iam-refine: findings: ${files.map((s) => displayPath(io.cwd, resolve(root, s.label))).join(', ')}${snap.defaultGlobs ? ` (found with ${snap.globs.join(', ')})` : ''}\n`);
   for (const s of files) {

@@ -103,7 +103,8 @@ export function documentDiagnostics(a: Analysis, snap: ProjectSnapshot | undefin
   const lines = linesOf(a);
   const out: Diagnostic[] = [];
   for (const p of a.problems) {
-    if (p.code === 'invalid-json') continue; // the editor's JSON language support reports those
+    // the editor's JSON language support reports syntax errors; duplicate keys and nesting too deep to read it does not
+    if (p.code === 'invalid-json' && p.message.startsWith('invalid JSON')) continue;
     const severity = severityFor(p, settings);
     if (severity === undefined) continue;
     const range = rangeOf(lines, p.offset, p.length);
