@@ -119,6 +119,17 @@ function context(doc: ParsedDocument): Ctx {
       const items = isSeq(v) ? v.items : [v];
       for (const it of items) if (isScalar(it) && typeof it.value === 'string' && !/^[*&!|>'"%@`#,[\]{}?-]/.test(it.value)) counts[styleOf(it)]++;
     }
+  // no action entry had a choice (`Action: ['*']`): the statements' other values (`Effect: Allow`) show the habit
+  if (counts.PLAIN + counts.QUOTE_SINGLE + counts.QUOTE_DOUBLE === 0)
+    for (const p of doc.policies)
+      for (const st of p.statements) {
+        const h = st.host as YamlStatementHost;
+        if (h?.kind !== 'yaml') continue;
+        for (const pair of h.map.items) {
+          const v = (pair as Pair).value;
+          if (isScalar(v) && typeof v.value === 'string' && plainSafe(v.value, !!h.map.flow)) counts[styleOf(v)]++;
+        }
+      }
   const style = counts.PLAIN + counts.QUOTE_SINGLE + counts.QUOTE_DOUBLE === 0 ? undefined : (Object.keys(counts) as Style[]).reduce((a, b) => (counts[b] > counts[a] ? b : a), 'PLAIN');
   const fallback = counts.QUOTE_DOUBLE > counts.QUOTE_SINGLE ? 'QUOTE_DOUBLE' : 'QUOTE_SINGLE';
     // no block sequence under a key anywhere: indent by the file's indentation unit
