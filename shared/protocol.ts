@@ -70,17 +70,8 @@ export interface LiveSettings {
   refreshIntervalMinutes: number;
 }
 
-export const DEFAULT_SETTINGS: Settings = {
-  enable: true,
-  findings: [],
-  include: [],
-  exclude: [],
-  severity: { unusedAction: 'warning', unusedWildcard: 'warning', unknownAction: 'warning' },
-  live: { enabled: false, refreshIntervalMinutes: 60 },
-};
-
-/** Findings globs used when neither iam-refiner.json nor the settings name any. */
-export const DEFAULT_FINDINGS_GLOBS = ['**/*findings*.json'];
+// plain values without the LSP library: the CLI and the workspace service import them from ./defaults
+export { DEFAULT_SETTINGS, DEFAULT_FINDINGS_GLOBS } from './defaults';
 
 /** Passed by the client in `initialize`. Every field optional: other editors pass nothing. */
 export interface InitializationOptions {

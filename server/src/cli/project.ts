@@ -7,7 +7,7 @@ import { statSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import { CONFIG_FILE, Catalog, InputError, ensureFormat, isPolicyFileName, parseFindings, parseJsoncStrict, propertyNode } from '../core';
-import { DEFAULT_SETTINGS } from '../../../shared/protocol';
+import { DEFAULT_SETTINGS } from '../../../shared/defaults';
 import { Analysis, MAX_POLICY_BYTES } from '../workspace/analysis';
 import { FileFindingsProvider, FindingsProvider, FindingsSource, newest } from '../workspace/findingsProvider';
 import { pathToUri } from '../workspace/paths';

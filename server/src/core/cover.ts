@@ -1,6 +1,14 @@
 import { Universe } from './universe';
 import { wordBoundaries } from './words';
 
+/** The length of the common prefix of two strings. */
+function commonPrefix(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  let i = 0;
+  while (i < n && a.charCodeAt(i) === b.charCodeAt(i)) i++;
+  return i;
+}
+
 /**
  * The least-general refinement's core: the shortest safe prefixes that together cover `members`.
  *
@@ -9,32 +17,44 @@ import { wordBoundaries } from './words';
  * covered by its shortest safe prefix, written as the action itself when it covers only one action,
  * otherwise as `prefix*`; a member with no safe prefix (it prefixes a non-good action) is written by
  * its full name. `good` must contain every member, and all members must start with `root`.
+ *
+ * The actions under a prefix of a member are one run of the sorted universe around it, so a prefix
+ * is safe exactly when it is longer than what the member shares with the nearest action that is not
+ * good on either side: one pass over the root's range finds those, and each member then costs its
+ * own length, whatever the number of actions or findings.
  */
 export function cover(universe: Universe, members: Iterable<number>, good: (i: number) => boolean, root: string): string[] {
   const [lo, hi] = universe.range(root);
-  // prefix counts of good actions over the root's range: safe(X) is one subtraction
-  const counts = new Int32Array(hi - lo + 1);
-  for (let i = lo; i < hi; i++) counts[i - lo + 1] = counts[i - lo] + (good(i) ? 1 : 0);
-  const safeMemo = new Map<string, string | null>();
+  const lower = universe.lower;
+  // the nearest action that is not good at or before / at or after each position of the range (-1: none)
+  const prevBad = new Int32Array(hi - lo);
+  const nextBad = new Int32Array(hi - lo);
+  let bad = -1;
+  for (let i = lo; i < hi; i++) prevBad[i - lo] = bad = good(i) ? bad : i;
+  bad = -1;
+  for (let i = hi - 1; i >= lo; i--) nextBad[i - lo] = bad = good(i) ? bad : i;
   const out = new Set<string>();
+  const spelling = new Map<string, string>();
   for (const m of members) {
     const name = universe.names[m];
-    const lower = universe.lower[m];
+    const l = lower[m];
+    const pb = prevBad[m - lo];
+    const nb = nextBad[m - lo];
+    // a prefix no longer than this holds a non-good action (or is not below the root)
+    const unsafeUpTo = Math.max(root.length, pb >= 0 ? commonPrefix(l, lower[pb]) : 0, nb >= 0 ? commonPrefix(l, lower[nb]) : 0);
     let emitted: string | undefined;
     for (const b of wordBoundaries(name)) {
-      if (b <= root.length) continue;
-      const x = lower.slice(0, b);
-      let e = safeMemo.get(x);
-      if (e === undefined) {
-        const [a, z] = universe.range(x, lo, hi);
-        const safe = z > a && a >= lo && z <= hi && counts[z - lo] - counts[a - lo] === z - a;
-        e = safe ? (z - a === 1 ? universe.names[a] : name.slice(0, b) + '*') : null;
-        safeMemo.set(x, e);
+      if (b <= unsafeUpTo) continue;
+      // the only action under it, or several
+      const alone = !(m > lo && commonPrefix(l, lower[m - 1]) >= b) && !(m + 1 < hi && commonPrefix(l, lower[m + 1]) >= b);
+      if (alone) emitted = name;
+      else {
+        // one spelling per prefix: names that differ in case only (`GetSso…`, `GetSSO…`) share it
+        const key = l.slice(0, b);
+        emitted = spelling.get(key);
+        if (emitted === undefined) spelling.set(key, (emitted = name.slice(0, b) + '*'));
       }
-      if (e !== null) {
-        emitted = e;
-        break;
-      }
+      break;
     }
     out.add(emitted ?? name);
   }
@@ -42,9 +62,8 @@ export function cover(universe: Universe, members: Iterable<number>, good: (i: n
 }
 
 export function sortPatterns(list: string[]): string[] {
-  return list.sort((a, b) => {
-    const x = a.toLowerCase();
-    const y = b.toLowerCase();
-    return x < y ? -1 : x > y ? 1 : 0;
-  });
+  const keyed = list.map((p) => [p.toLowerCase(), p] as const);
+  keyed.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  for (let i = 0; i < keyed.length; i++) list[i] = keyed[i][1];
+  return list;
 }

@@ -104,7 +104,7 @@ export function universeFor(catalog: Catalog, names: string[]): Universe {
   const first = new Map<string, string>();
   for (const n of names) {
     const l = n.toLowerCase();
-    if (l.includes(':') && !/[*?]/.test(l) && !catalog.canonical.has(l) && !first.has(l)) first.set(l, n);
+    if (l.includes(':') && !/[*?]/.test(l) && !catalog.has(l) && !first.has(l)) first.set(l, n);
   }
   const extras = [...first.values()].sort();
   const key = extras.join('\n');

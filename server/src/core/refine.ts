@@ -41,13 +41,21 @@ const union = (sets: Iterable<number>[]) => {
 };
 
 /** The refinement of one pattern: the least-general patterns allowing what it allowed minus the unused actions. */
-export function refinePattern(ctx: RefineContext, pattern: string, allowed: number[] = ctx.universe.expand(pattern)): EntryFate {
+export function refinePattern(ctx: RefineContext, pattern: string, allowed: readonly number[] = ctx.universe.expand(pattern)): EntryFate {
   const unusedHere = allowed.filter((i) => ctx.unused.has(i));
   if (unusedHere.length === 0) return { kind: 'keep' };
   if (unusedHere.length === allowed.length) return { kind: 'remove' };
-  const allowedSet = new Set(allowed);
-  const members = allowed.filter((i) => !ctx.unused.has(i));
-  const patterns = cover(ctx.universe, members, (i) => allowedSet.has(i) && !ctx.unused.has(i), literalPrefix(pattern));
+  const root = literalPrefix(pattern);
+  // good: allowed here and used, as a mask over the root's range (every allowed action is in it)
+  const [lo, hi] = ctx.universe.range(root);
+  const good = new Uint8Array(hi - lo);
+  const members: number[] = [];
+  for (const i of allowed)
+    if (!ctx.unused.has(i)) {
+      good[i - lo] = 1;
+      members.push(i);
+    }
+  const patterns = cover(ctx.universe, members, (i) => good[i - lo] === 1, root);
   return { kind: 'replace', patterns };
 }
 
@@ -172,15 +180,19 @@ export function refineDocument(ctx: RefineContext, doc: ParsedDocument, scope: S
   return { edits, text, plans, summary: summarize(plans), everythingUnused: emptied.map((pp) => pp.policy.label) };
 }
 
-function sameSet(a: Set<number>, b: Set<number>): boolean {
-  if (a.size !== b.size) return false;
-  for (const x of a) if (!b.has(x)) return false;
+function sameMask(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 }
 
-function describeDiff(u: Universe, got: Set<number>, want: Set<number>): string {
-  const extra = [...got].filter((i) => !want.has(i)).slice(0, 3).map((i) => u.names[i]);
-  const missing = [...want].filter((i) => !got.has(i)).slice(0, 3).map((i) => u.names[i]);
+function describeDiff(u: Universe, got: Uint8Array, want: Uint8Array): string {
+  const extra: string[] = [];
+  const missing: string[] = [];
+  for (let i = 0; i < got.length; i++) {
+    if (got[i] && !want[i] && extra.length < 3) extra.push(u.names[i]);
+    if (!got[i] && want[i] && missing.length < 3) missing.push(u.names[i]);
+  }
   return `allows extra [${extra.join(', ')}], misses [${missing.join(', ')}]`;
 }
 
@@ -195,20 +207,20 @@ export function allowsEverything(u: Universe, pattern: string): boolean {
 
 /**
  * What a statement must allow after the refinement, derived from the original statement alone (not
- * from the plan): what it allowed, minus the unused actions of the entries in scope.
+ * from the plan): what it allowed, minus the unused actions of the entries in scope. A mask of the universe.
  */
-function expectedAllows(ctx: RefineContext, sp: StatementPlan, scope: Scope): Set<number> {
+function expectedAllows(ctx: RefineContext, sp: StatementPlan, scope: Scope): Uint8Array {
   const u = ctx.universe;
   const st = sp.model;
   if (st.key === 'NotAction' || st.entries.some((e) => allowsEverything(u, e.value))) {
-    const out = new Set<number>();
-    for (const i of statementAllows(u, st)) if (!ctx.unused.has(i)) out.add(i);
+    const out = statementMask(u, st);
+    for (const i of ctx.unused) out[i] = 0;
     return out;
   }
-  const out = new Set<number>();
+  const out = new Uint8Array(u.size);
   st.entries.forEach((e, k) => {
     const refined = inScope(scope, sp.policy, sp.statement, k);
-    for (const i of u.expand(e.value)) if (!refined || !ctx.unused.has(i)) out.add(i);
+    for (const i of u.expand(e.value)) if (!refined || !ctx.unused.has(i)) out[i] = 1;
   });
   return out;
 }
@@ -228,7 +240,7 @@ export function verify(ctx: RefineContext, before: ParsedDocument, plans: Policy
   if (after.policies.length !== before.policies.length) throw new InternalVerificationError('a policy was lost');
   plans.forEach((pp, p) => {
     for (const sp of pp.statements) {
-      if (sp.change.kind === 'remove' && expectedAllows(policyContext(ctx, p), sp, scope).size > 0) throw new InternalVerificationError(`statement ${sp.statement + 1} was removed but allows used actions`);
+      if (sp.change.kind === 'remove' && expectedAllows(policyContext(ctx, p), sp, scope).includes(1)) throw new InternalVerificationError(`statement ${sp.statement + 1} was removed but allows used actions`);
     }
     const survivors = pp.statements.filter((sp) => sp.change.kind !== 'remove');
     const now = after.policies[p].statements;
@@ -244,18 +256,24 @@ export function verify(ctx: RefineContext, before: ParsedDocument, plans: Policy
       }
       if (st.opaque) throw new InternalVerificationError(`${where}: the edited statement is malformed (${st.opaque})`);
       const want = expectedAllows(policyContext(ctx, p), sp, scope);
-      const got = statementAllows(u, st);
-      if (!sameSet(got, want)) throw new InternalVerificationError(`${where}: ${describeDiff(u, got, want)}`);
+      const got = statementMask(u, st);
+      if (!sameMask(got, want)) throw new InternalVerificationError(`${where}: ${describeDiff(u, got, want)}`);
     });
   });
 }
 
+/** What a statement allows over the universe, as a mask (1: allowed). */
+export function statementMask(u: Universe, st: StatementModel): Uint8Array {
+  const m = u.allowedMask(st.entries.map((e) => e.value));
+  if (st.key !== 'Action') for (let i = 0; i < m.length; i++) m[i] ^= 1;
+  return m;
+}
+
 /** What a statement allows over the universe, as indexes. */
 export function statementAllows(u: Universe, st: StatementModel): Set<number> {
-  const s = union(st.entries.map((e) => u.expand(e.value)));
-  if (st.key === 'Action') return s;
+  const m = statementMask(u, st);
   const out = new Set<number>();
-  for (let i = 0; i < u.size; i++) if (!s.has(i)) out.add(i);
+  for (let i = 0; i < m.length; i++) if (m[i]) out.add(i);
   return out;
 }
 

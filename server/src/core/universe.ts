@@ -1,66 +1,55 @@
 import { Catalog } from './catalog';
 import { isWildcard, literalPrefix, patternMatcher } from './pattern';
 
-interface Sorted {
-  lower: string[];
-  names: string[];
-  index?: Map<string, number>;
-}
-
-const baseCache = new WeakMap<Catalog, Sorted>();
-
-function catalogSorted(catalog: Catalog): Sorted {
-  let s = baseCache.get(catalog);
-  if (!s) {
-    const pairs: [string, string][] = [];
-    for (const [lower, name] of catalog.canonical) pairs.push([lower, name]);
-    pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-    s = { lower: pairs.map((p) => p[0]), names: pairs.map((p) => p[1]) };
-    baseCache.set(catalog, s);
-  }
-  return s;
-}
-
 /**
  * The set patterns are expanded over: the catalog plus every action named in the findings or
  * literally in the policy. Actions are kept sorted by their lower-cased full name, so the actions
- * under any prefix form one contiguous index range.
+ * under any prefix form one contiguous index range, and a name is found by binary search (no
+ * per-universe index to build: a universe with extra names costs a few array copies).
  */
 export class Universe {
   readonly lower: string[];
   readonly names: string[];
-  private index: Map<string, number> | undefined;
-  private readonly base: Sorted | undefined;
+  /** The extra names (lower-cased, sorted) and where each sits in `lower`. */
+  private readonly extraLower: string[] = [];
+  private readonly extraAt: number[] = [];
+  private readonly expansions = new Map<string, readonly number[]>();
+  private expandedCount = 0;
 
-  constructor(readonly catalog: Catalog, extras: Iterable<string> = []) {
-    const base = catalogSorted(catalog);
+  constructor(
+    readonly catalog: Catalog,
+    extras: Iterable<string> = [],
+  ) {
+    const base = catalog.sorted();
     const add = new Map<string, string>();
     for (const e of extras) {
       const l = e.toLowerCase();
-      if (!l.includes(':') || isWildcard(l) || catalog.canonical.has(l) || add.has(l)) continue;
+      if (!l.includes(':') || isWildcard(l) || add.has(l) || catalog.indexOfLower(l) >= 0) continue;
       add.set(l, e);
     }
     if (add.size === 0) {
       this.lower = base.lower;
       this.names = base.names;
-      this.base = base;
     } else {
+      // each extra goes in at its place: copies of the catalog's runs between them
       const extra = [...add.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1));
-      const lower: string[] = [];
-      const names: string[] = [];
-      let i = 0;
-      let j = 0;
-      while (i < base.lower.length || j < extra.length) {
-        if (j >= extra.length || (i < base.lower.length && base.lower[i] < extra[j][0])) {
-          lower.push(base.lower[i]);
-          names.push(base.names[i++]);
-        } else {
-          lower.push(extra[j][0]);
-          names.push(extra[j++][1]);
-        }
+      const lower: string[][] = [];
+      const names: string[][] = [];
+      let from = 0;
+      for (const [l, n] of extra) {
+        const at = lowerBound(base.lower, l, from);
+        lower.push(base.lower.slice(from, at), [l]);
+        names.push(base.names.slice(from, at), [n]);
+        from = at;
       }
-      this.lower = lower;
-      this.names = names;
+      lower.push(base.lower.slice(from));
+      names.push(base.names.slice(from));
+      extra.forEach(([l], k) => {
+        this.extraLower.push(l);
+        this.extraAt.push(lowerBound(base.lower, l) + k);
+      });
+      this.lower = ([] as string[]).concat(...lower);
+      this.names = ([] as string[]).concat(...names);
     }
   }
 
@@ -69,17 +58,13 @@ export class Universe {
   }
 
   indexOf(name: string): number | undefined {
-    if (!this.index) {
-      // the catalog's own index is built once and shared by every universe without extras
-      const owner = this.base ?? { lower: this.lower, names: this.names };
-      if (!owner.index) {
-        const m = new Map<string, number>();
-        this.lower.forEach((l, i) => m.set(l, i));
-        owner.index = m;
-      }
-      this.index = owner.index;
-    }
-    return this.index.get(name.toLowerCase());
+    const l = name.toLowerCase();
+    const i = this.catalog.indexOfLower(l);
+    if (this.extraLower.length === 0) return i < 0 ? undefined : i;
+    // a catalog action moves up by the extras sorted before it
+    const k = lowerBound(this.extraLower, l);
+    if (i >= 0) return i + k;
+    return k < this.extraLower.length && this.extraLower[k] === l ? this.extraAt[k] : undefined;
   }
 
   /**
@@ -106,9 +91,26 @@ export class Universe {
     return [start, lo];
   }
 
-  /** Sorted indexes of the actions a pattern allows. */
-  expand(pattern: string): number[] {
+  /**
+   * Sorted indexes of the actions a pattern allows (never to be modified: the list is shared). Kept
+   * per pattern: a document's analysis, its refinement and the refinement's verification expand the
+   * same patterns, and a keystroke leaves most of them as they were.
+   */
+  expand(pattern: string): readonly number[] {
     const p = pattern.toLowerCase();
+    let out = this.expansions.get(p);
+    if (out) return out;
+    out = this.expandNow(p);
+    this.expandedCount += out.length + 8;
+    if (this.expandedCount > EXPANSION_BUDGET) {
+      this.expansions.clear();
+      this.expandedCount = out.length + 8;
+    }
+    this.expansions.set(p, out);
+    return out;
+  }
+
+  private expandNow(p: string): number[] {
     if (!isWildcard(p)) {
       const i = this.indexOf(p);
       return i === undefined ? [] : [i];
@@ -125,6 +127,13 @@ export class Universe {
     return out;
   }
 
+  /** A mask of the universe: 1 where an action is allowed by any of `patterns`. */
+  allowedMask(patterns: Iterable<string>): Uint8Array {
+    const m = new Uint8Array(this.lower.length);
+    for (const p of patterns) for (const i of this.expand(p)) m[i] = 1;
+    return m;
+  }
+
   /** Every action of a service prefix (lower-case). */
   service(prefix: string): number[] {
     const [lo, hi] = this.range(prefix.toLowerCase() + ':');
@@ -132,4 +141,19 @@ export class Universe {
     for (let i = lo; i < hi; i++) out.push(i);
     return out;
   }
+}
+
+/** Indexes (plus a little per pattern) the expansion memo keeps before it starts again: about 8 MB at most. */
+const EXPANSION_BUDGET = 1_000_000;
+
+/** The first index in [from, a.length) whose value is not below `x` (a sorted by code unit). */
+function lowerBound(a: string[], x: string, from = 0): number {
+  let lo = from;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid] < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

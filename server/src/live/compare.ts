@@ -43,7 +43,7 @@ export function comparePolicies(universe: Universe, policyTextA: string, policyT
   const missing = [...policyActionStrings(a), ...policyActionStrings(b)].filter((n) => n.includes(':') && !/[*?]/.test(n) && universe.indexOf(n) === undefined);
   let u = universe;
   if (missing.length) {
-    const extras = u.names.filter((n) => !u.catalog.canonical.has(n.toLowerCase()));
+    const extras = u.names.filter((n) => !u.catalog.has(n));
     u = new Universe(u.catalog, [...extras, ...missing]);
   }
   const sa = allowed(u, a);

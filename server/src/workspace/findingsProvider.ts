@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { Finding, FindingsFile, ProjectConfig, parseFindings } from '../core';
-import { LiveSourceStatus, Settings } from '../../../shared/protocol';
+import type { LiveSourceStatus, Settings } from '../../../shared/protocol';
 import { findFiles } from './walk';
 import { pathToUri } from './paths';
 

@@ -14,7 +14,8 @@ import {
   universeFor,
   findingActionNames,
 } from '../core';
-import { DEFAULT_FINDINGS_GLOBS, FindingsSourceStatus, FolderStatus, Settings } from '../../../shared/protocol';
+import { DEFAULT_FINDINGS_GLOBS } from '../../../shared/defaults';
+import type { FindingsSourceStatus, FolderStatus, Settings } from '../../../shared/protocol';
 import { FindingsProvider, FindingsSource, FolderInfo } from './findingsProvider';
 import { pathKey, pathToUri, relativePosix } from './paths';
 

@@ -1,5 +1,5 @@
 /** AWS's recommendation for a policy file's role, beside the local refinement of the same text. */
-import { AwsRecommendationParams, AwsRecommendationResult, LiveSettings } from '../../../shared/protocol';
+import type { AwsRecommendationParams, AwsRecommendationResult, LiveSettings } from '../../../shared/protocol';
 import { adviceView } from '../lsp/awsRecommendation';
 import type { RecommendationOutcome } from '../lsp/liveFindings';
 import { refinement } from './analysis';

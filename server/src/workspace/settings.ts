@@ -1,4 +1,5 @@
-import { DEFAULT_SETTINGS, SeveritySetting, Settings } from '../../../shared/protocol';
+import { DEFAULT_SETTINGS } from '../../../shared/defaults';
+import type { SeveritySetting, Settings } from '../../../shared/protocol';
 
 const SEVERITIES = new Set<SeveritySetting>(['error', 'warning', 'information', 'hint', 'off']);
 

@@ -7,7 +7,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { CONFIG_FILE, Catalog, ParsedDocument, RefineResult, TextEdit, applyEdits, ensureFormat, isPolicyFileName, mayContainPolicy } from '../core';
-import { Settings } from '../../../shared/protocol';
+import type { Settings } from '../../../shared/protocol';
 import { Analysis, MAX_POLICY_BYTES, analyze, refinement } from './analysis';
 import { bindingEdits } from './configEdit';
 import { FindingsProvider, FolderInfo } from './findingsProvider';

@@ -4,8 +4,31 @@
  */
 import { HostFormat, ParsedDocument } from '../model';
 import { jsonFormat } from './json';
-import { terraformFormat } from './terraform';
-import { yamlFormat } from './yaml';
+import { FormatInfo, terraformInfo, yamlInfo } from './sniff';
+
+/**
+ * A format known by its name and cheap test, whose parser (and library) is required on first use:
+ * a command over JSON policies never loads the YAML or HCL parsers. The bundler puts each in a file
+ * of its own (scripts/bundle.mjs).
+ */
+function deferred(info: FormatInfo, load: () => HostFormat): HostFormat {
+  let real: HostFormat | undefined;
+  const get = () => (real ??= load());
+  return {
+    ...info,
+    init: async () => {
+      const f = get();
+      if (f.init) await f.init();
+    },
+    parse: (text) => get().parse(text),
+    edits: (doc, plans) => get().edits(doc, plans),
+  };
+}
+
+/* eslint-disable @typescript-eslint/no-require-imports */
+export const yamlFormat = deferred(yamlInfo, () => (require('./yaml') as typeof import('./yaml')).yamlFormat);
+export const terraformFormat = deferred(terraformInfo, () => (require('./terraform') as typeof import('./terraform')).terraformFormat);
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 export const FORMATS: readonly HostFormat[] = [jsonFormat, yamlFormat, terraformFormat];
 
@@ -48,4 +71,4 @@ export function mayContainPolicy(text: string, fileName?: string): boolean {
   return formatFor(fileName).mayContainPolicy(text);
 }
 
-export { jsonFormat, terraformFormat, yamlFormat };
+export { jsonFormat };

@@ -13,6 +13,7 @@ import type { Node as JsonNode } from 'jsonc-parser';
 import { parseJsonPolicies, jsonFormat } from './json';
 import { HNode, child, initHcl, named, parseHcl, syntaxErrors, textOf } from './hcl/tree';
 import { HEntry, HValue, readValue, referencePath, toJson } from './hcl/value';
+import { terraformInfo } from './sniff';
 
 // ------------------------------------------------------------------------------------------------
 // hosts: what edits need to find again
@@ -54,11 +55,8 @@ function problemAt(n: HNode | Span, code: PolicyProblem['code'], message: string
 }
 
 export const terraformFormat: HostFormat = {
-  id: 'terraform',
-  name: 'Terraform',
+  ...terraformInfo,
   init: initHcl,
-  claims: (fileName) => /\.tf$/i.test(fileName),
-  mayContainPolicy: (text) => /statement/i.test(text),
   parse: parseTerraform,
   edits: terraformEdits,
 };

@@ -10,6 +10,7 @@ import { HostFormat, ParsedDocument, PolicyModel, PolicyProblem, ProblemSeverity
 import { cfnCustomTags, intrinsicName, toValue } from './yamlTags';
 import { readJsonStringPolicy } from './yamlJson';
 import { yamlEdits } from './yamlEdits';
+import { yamlInfo, yamlMayContainPolicy } from './sniff';
 
 export interface YamlStatementHost {
   kind: 'yaml';
@@ -32,18 +33,11 @@ export const SAM_TYPES_WITH_POLICIES = new Set(['AWS::Serverless::Function', 'AW
 export const SAM_TRANSFORM = 'AWS::Serverless-2016-10-31';
 
 export const yamlFormat: HostFormat = {
-  id: 'yaml',
-  name: 'YAML',
-  claims: (fileName) => /\.ya?ml$/i.test(fileName),
-  mayContainPolicy: yamlMayContainPolicy,
+  ...yamlInfo,
   parse: parseYamlPolicies,
   edits: yamlEdits,
 };
 
-/** Cheap: a template, a Serverless file or a policy document names statements (or SAM's policies); other YAML costs a substring search. */
-export function yamlMayContainPolicy(text: string): boolean {
-  return text.includes('Statement') || text.includes('statements') || text.includes('AWS::Serverless');
-}
 
 export const rangeSpan = (n: { range?: [number, number, number] | null }): Span => ({ offset: n.range![0], length: n.range![1] - n.range![0] });
 
