@@ -94,27 +94,87 @@ export function documentActionNames(doc: ParsedDocument): string[] {
   return doc.policies.flatMap((p) => p.statements.flatMap((s) => s.entries.map((e) => e.value)));
 }
 
-const universeCache = new WeakMap<Catalog, Map<string, Universe>>();
+/**
+ * What a findings snapshot gives every document, computed once per snapshot (the array's identity)
+ * and shared by every document and keystroke: its extra names, its unused-permission findings and
+ * roles, and per universe and role choice the unused set.
+ */
+interface FindingsFacts {
+  /** lower-cased name -> first spelling, of the names the catalog lacks. */
+  extras: Map<string, string>;
+  relevant: Finding[];
+  roles: string[];
+  unused: WeakMap<Universe, Map<string, UnusedSet>>;
+}
 
-/** The universe for a document and its findings, cached by its extra names (most documents add none). */
-export function universeFor(catalog: Catalog, names: string[]): Universe {
+const factsCache = new WeakMap<Catalog, WeakMap<Finding[], FindingsFacts>>();
+
+function findingsFacts(catalog: Catalog, findings: Finding[]): FindingsFacts {
+  let byFindings = factsCache.get(catalog);
+  if (!byFindings) factsCache.set(catalog, (byFindings = new WeakMap()));
+  let f = byFindings.get(findings);
+  if (!f) {
+    const extras = new Map<string, string>();
+    addExtras(catalog, extras, findingActionNames(findings));
+    const relevant = findings.filter(isUnusedPermission);
+    f = { extras, relevant, roles: findingRoles(relevant), unused: new WeakMap() };
+    byFindings.set(findings, f);
+  }
+  return f;
+}
+
+function addExtras(catalog: Catalog, into: Map<string, string>, names: Iterable<string>): void {
+  for (const n of names) {
+    const l = n.toLowerCase();
+    if (l.includes(':') && !/[*?]/.test(l) && !into.has(l) && !catalog.has(l)) into.set(l, n);
+  }
+}
+
+/** resolveUnused, once per findings snapshot, universe and choice of roles. */
+function unusedFor(facts: FindingsFacts, findings: Finding[], universe: Universe, roles: string[] | undefined): UnusedSet {
+  let byRoles = facts.unused.get(universe);
+  if (!byRoles) facts.unused.set(universe, (byRoles = new Map()));
+  const key = roles ? roles.join('\n') : '\u0000all';
+  let u = byRoles.get(key);
+  if (!u) byRoles.set(key, (u = resolveUnused(findings, universe, roles)));
+  return u;
+}
+
+/** Universes by their extra names, most recent last (a document that adds no name shares its findings' universe). */
+const universeCache = new WeakMap<Catalog, Map<string, Universe>>();
+const UNIVERSES_KEPT = 16;
+
+function cachedUniverse(catalog: Catalog, extras: Map<string, string>): Universe {
   let byKey = universeCache.get(catalog);
   if (!byKey) universeCache.set(catalog, (byKey = new Map()));
   // keyed by each extra name as first spelt, so a document's output never takes another document's spelling
-  const first = new Map<string, string>();
-  for (const n of names) {
-    const l = n.toLowerCase();
-    if (l.includes(':') && !/[*?]/.test(l) && !catalog.has(l) && !first.has(l)) first.set(l, n);
-  }
-  const extras = [...first.values()].sort();
-  const key = extras.join('\n');
+  const names = [...extras.values()].sort();
+  const key = names.join('\n');
   let u = byKey.get(key);
-  if (!u) {
-    u = new Universe(catalog, extras);
-    if (byKey.size > 32) byKey.clear();
-    byKey.set(key, u);
-  }
+  if (u) byKey.delete(key);
+  else u = new Universe(catalog, names);
+  byKey.set(key, u);
+  if (byKey.size > UNIVERSES_KEPT) byKey.delete(byKey.keys().next().value as string);
   return u;
+}
+
+/** The universe for a document and its findings, cached by its extra names (most documents add none). */
+export function universeFor(catalog: Catalog, names: string[]): Universe {
+  const extras = new Map<string, string>();
+  addExtras(catalog, extras, names);
+  return cachedUniverse(catalog, extras);
+}
+
+/** The universe of a document under a findings snapshot: the snapshot's, unless the document names actions neither knows. */
+function documentUniverse(catalog: Catalog, facts: FindingsFacts, doc: ParsedDocument): Universe {
+  let extras = facts.extras;
+  for (const n of documentActionNames(doc)) {
+    const l = n.toLowerCase();
+    if (extras.has(l) || !l.includes(':') || /[*?]/.test(l) || catalog.has(l)) continue;
+    if (extras === facts.extras) extras = new Map(facts.extras);
+    extras.set(l, n);
+  }
+  return cachedUniverse(catalog, extras);
 }
 
 export interface DocumentContext {
@@ -136,24 +196,35 @@ const nothingUnused = (roles: string[]): UnusedSet => ({ indexes: new Set(), inf
  * matched by role name; a named role without findings leaves nothing unused in its policy.
  */
 export function documentContext(catalog: Catalog, doc: ParsedDocument, findings: Finding[], binding: Binding): DocumentContext {
-  const universe = universeFor(catalog, [...findingActionNames(findings), ...documentActionNames(doc)]);
+  const facts = findingsFacts(catalog, findings);
+  const universe = documentUniverse(catalog, facts, doc);
   const explicit = binding.kind === 'roles' && (binding.via === 'config' || binding.via === 'flag' || binding.via === 'setting');
-  const relevant = findings.filter(isUnusedPermission);
-  const roles = findingRoles(relevant);
+  const { relevant, roles } = facts;
+  const unusedOf = (r: string[] | undefined) => unusedFor(facts, findings, universe, r);
   if (!explicit && binding.kind !== 'no-findings' && roles.length && doc.policies.some((p) => p.attachedRoles?.length)) {
     const policyRoles = doc.policies.map((p) => (p.attachedRoles?.length ? roles.filter((r) => p.attachedRoles!.some((n) => n.toLowerCase() === roleName(r).toLowerCase())) : undefined));
-    const unusedByPolicy = policyRoles.map((arns) => (arns === undefined ? undefined : arns.length ? resolveUnused(relevant, universe, arns) : nothingUnused([])));
+    const unusedByPolicy = policyRoles.map((arns) => (arns === undefined ? undefined : arns.length ? resolveUnusedCached(facts, relevant, universe, arns) : nothingUnused([])));
     if (policyRoles.every((r) => r !== undefined)) {
       const all = [...new Set(policyRoles.flat() as string[])];
       return { universe, unused: nothingUnused(all), binding: { kind: 'roles', roles: all, via: 'code' }, unusedByPolicy, policyRoles };
     }
     if (binding.kind === 'ambiguous') return { universe, unused: nothingUnused([]), binding, unusedByPolicy, policyRoles };
-    const unused = resolveUnused(findings, universe, binding.kind === 'roles' ? binding.roles : undefined);
+    const unused = unusedOf(binding.kind === 'roles' ? binding.roles : undefined);
     return { universe, unused, binding, unusedByPolicy, policyRoles };
   }
   if (binding.kind === 'ambiguous' || binding.kind === 'no-findings') return { universe, binding };
-  const unused = resolveUnused(findings, universe, binding.kind === 'roles' ? binding.roles : undefined);
+  const unused = unusedOf(binding.kind === 'roles' ? binding.roles : undefined);
   return { universe, unused, binding };
+}
+
+/** resolveUnused over the unused-permission findings alone (for roles named in the code), cached like unusedFor. */
+function resolveUnusedCached(facts: FindingsFacts, relevant: Finding[], universe: Universe, roles: string[]): UnusedSet {
+  let byRoles = facts.unused.get(universe);
+  if (!byRoles) facts.unused.set(universe, (byRoles = new Map()));
+  const key = 'relevant\n' + roles.join('\n');
+  let u = byRoles.get(key);
+  if (!u) byRoles.set(key, (u = resolveUnused(relevant, universe, roles)));
+  return u;
 }
 
 export function allFindings(files: FindingsFile[]): Finding[] {

@@ -180,19 +180,26 @@ export function refineDocument(ctx: RefineContext, doc: ParsedDocument, scope: S
   return { edits, text, plans, summary: summarize(plans), everythingUnused: emptied.map((pp) => pp.policy.label) };
 }
 
-function sameMask(a: Uint8Array, b: Uint8Array): boolean {
+/** Sorted, without repeats (`xs` is reused). */
+function sortedUnique(xs: number[]): number[] {
+  xs.sort((a, b) => a - b);
+  let k = 0;
+  for (let i = 0; i < xs.length; i++) if (i === 0 || xs[i] !== xs[i - 1]) xs[k++] = xs[i];
+  xs.length = k;
+  return xs;
+}
+
+function sameList(a: readonly number[], b: readonly number[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 }
 
-function describeDiff(u: Universe, got: Uint8Array, want: Uint8Array): string {
-  const extra: string[] = [];
-  const missing: string[] = [];
-  for (let i = 0; i < got.length; i++) {
-    if (got[i] && !want[i] && extra.length < 3) extra.push(u.names[i]);
-    if (!got[i] && want[i] && missing.length < 3) missing.push(u.names[i]);
-  }
+function describeDiff(u: Universe, got: readonly number[], want: readonly number[]): string {
+  const w = new Set(want);
+  const g = new Set(got);
+  const extra = got.filter((i) => !w.has(i)).slice(0, 3).map((i) => u.names[i]);
+  const missing = want.filter((i) => !g.has(i)).slice(0, 3).map((i) => u.names[i]);
   return `allows extra [${extra.join(', ')}], misses [${missing.join(', ')}]`;
 }
 
@@ -207,22 +214,18 @@ export function allowsEverything(u: Universe, pattern: string): boolean {
 
 /**
  * What a statement must allow after the refinement, derived from the original statement alone (not
- * from the plan): what it allowed, minus the unused actions of the entries in scope. A mask of the universe.
+ * from the plan): what it allowed, minus the unused actions of the entries in scope. Sorted indexes.
  */
-function expectedAllows(ctx: RefineContext, sp: StatementPlan, scope: Scope): Uint8Array {
+function expectedAllows(ctx: RefineContext, sp: StatementPlan, scope: Scope): number[] {
   const u = ctx.universe;
   const st = sp.model;
-  if (st.key === 'NotAction' || st.entries.some((e) => allowsEverything(u, e.value))) {
-    const out = statementMask(u, st);
-    for (const i of ctx.unused) out[i] = 0;
-    return out;
-  }
-  const out = new Uint8Array(u.size);
+  if (st.key === 'NotAction' || st.entries.some((e) => allowsEverything(u, e.value))) return statementAllowList(u, st).filter((i) => !ctx.unused.has(i));
+  const out: number[] = [];
   st.entries.forEach((e, k) => {
     const refined = inScope(scope, sp.policy, sp.statement, k);
-    for (const i of u.expand(e.value)) if (!refined || !ctx.unused.has(i)) out[i] = 1;
+    for (const i of u.expand(e.value)) if (!refined || !ctx.unused.has(i)) out.push(i);
   });
-  return out;
+  return sortedUnique(out);
 }
 
 /**
@@ -234,19 +237,23 @@ function expectedAllows(ctx: RefineContext, sp: StatementPlan, scope: Scope): Ui
 export function verify(ctx: RefineContext, before: ParsedDocument, plans: PolicyPlan[], text: string, scope: Scope = { kind: 'document' }): void {
   const after = before.format.parse(text);
   const u = ctx.universe;
+  const sameTextSameStatement = before.format.id === 'json';
   const newSyntax = after.problems.filter(isSyntaxProblem).length;
   const oldSyntax = before.problems.filter(isSyntaxProblem).length;
   if (newSyntax > oldSyntax) throw new InternalVerificationError('the edited text does not parse');
   if (after.policies.length !== before.policies.length) throw new InternalVerificationError('a policy was lost');
   plans.forEach((pp, p) => {
     for (const sp of pp.statements) {
-      if (sp.change.kind === 'remove' && expectedAllows(policyContext(ctx, p), sp, scope).includes(1)) throw new InternalVerificationError(`statement ${sp.statement + 1} was removed but allows used actions`);
+      if (sp.change.kind === 'remove' && expectedAllows(policyContext(ctx, p), sp, scope).length > 0) throw new InternalVerificationError(`statement ${sp.statement + 1} was removed but allows used actions`);
     }
     const survivors = pp.statements.filter((sp) => sp.change.kind !== 'remove');
     const now = after.policies[p].statements;
     if (now.length !== survivors.length) throw new InternalVerificationError(`policy ${pp.policy.label}: expected ${survivors.length} statements, found ${now.length}`);
     survivors.forEach((sp, k) => {
       const st = now[k];
+      // JSON: the very same text is the same statement (most of a large policy); in YAML an alias can
+      // carry another statement's list, so there every statement is compared by value
+      if (sameTextSameStatement && sp.change.kind === 'none' && text.slice(st.span.offset, st.span.offset + st.span.length) === before.text.slice(sp.model.span.offset, sp.model.span.offset + sp.model.span.length)) return;
       const where = `statement ${sp.statement + 1}${sp.model.sid ? ` (${sp.model.sid})` : ''}`;
       if (JSON.stringify(statementRest(st)) !== JSON.stringify(statementRest(sp.model))) throw new InternalVerificationError(`${where}: a field other than its actions changed`);
       if (sp.change.kind === 'none') {
@@ -256,25 +263,32 @@ export function verify(ctx: RefineContext, before: ParsedDocument, plans: Policy
       }
       if (st.opaque) throw new InternalVerificationError(`${where}: the edited statement is malformed (${st.opaque})`);
       const want = expectedAllows(policyContext(ctx, p), sp, scope);
-      const got = statementMask(u, st);
-      if (!sameMask(got, want)) throw new InternalVerificationError(`${where}: ${describeDiff(u, got, want)}`);
+      const got = statementAllowList(u, st);
+      if (!sameList(got, want)) throw new InternalVerificationError(`${where}: ${describeDiff(u, got, want)}`);
     });
   });
 }
 
-/** What a statement allows over the universe, as a mask (1: allowed). */
-export function statementMask(u: Universe, st: StatementModel): Uint8Array {
+/**
+ * What a statement allows over the universe, as sorted indexes: the union of its entries'
+ * expansions (its size, not the universe's), or for NotAction everything else.
+ */
+export function statementAllowList(u: Universe, st: StatementModel): readonly number[] {
+  if (st.key === 'Action') {
+    if (st.entries.length === 1) return u.expand(st.entries[0].value);
+    const all: number[] = [];
+    for (const e of st.entries) for (const i of u.expand(e.value)) all.push(i);
+    return sortedUnique(all);
+  }
   const m = u.allowedMask(st.entries.map((e) => e.value));
-  if (st.key !== 'Action') for (let i = 0; i < m.length; i++) m[i] ^= 1;
-  return m;
+  const out: number[] = [];
+  for (let i = 0; i < m.length; i++) if (!m[i]) out.push(i);
+  return out;
 }
 
 /** What a statement allows over the universe, as indexes. */
 export function statementAllows(u: Universe, st: StatementModel): Set<number> {
-  const m = statementMask(u, st);
-  const out = new Set<number>();
-  for (let i = 0; i < m.length; i++) if (m[i]) out.add(i);
-  return out;
+  return new Set(statementAllowList(u, st));
 }
 
 export { isWildcard, sortPatterns };

@@ -1,0 +1,323 @@
+/**
+ * Issue 10's rows: cost that does not grow with the findings. The language server editing
+ * ReadOnlyAccess (115 KB) with 30% of its actions unused against the same edit with 22 unused, the
+ * server's memory after 2,000 such edits, `check` over the 1,594 managed policies with 6,255 and
+ * with 65 unused actions (wall clock and peak RSS of the process), the refinement's growth with the
+ * size of the policy, the CLI's start-up, the catalog's load, and the peer @cloud-copilot/iam-expand
+ * side by side with our expansion (in process and CLI against CLI). BENCH_EDITS=<n> sets the edits
+ * of the memory row (default 2,000).
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import type { ServerStats } from '../../shared/protocol';
+import { Catalog, Universe, documentActionNames, findingActionNames, parseFindings, parsePolicyDocument, refineDocument, resolveUnused } from '../../server/src/core';
+import { defaultCatalog, loadCatalog } from '../../server/src/workspace/catalogFile';
+import { LspClient } from '../support/lspClient';
+import { RefUniverse } from '../support/oracle';
+import { corpusUniverseExtras, managedPolicies, randomFindings, releaseManagedPolicies } from '../support/corpus';
+import { prng } from '../support/generators';
+import { BenchRow, median, timingRow } from './rows';
+
+const ROOT = path.resolve(__dirname, '../../..');
+const SEED = 20240611;
+const BIN = path.join(ROOT, 'bin', 'iam-refine.js');
+
+const fixed = (x: number) => Number(x.toFixed(x < 10 ? 2 : 1));
+const row = (name: string, samples: number[], target: string, note: string, memory?: string): BenchRow => ({ ...timingRow(name, samples, target, note, fixed), memory });
+/** A row whose value is not a time (a ratio, MB): the value in all three columns. */
+const valueRow = (name: string, value: number, target: string, note: string, memory?: string): BenchRow => ({ name, median_ms: fixed(value), min_ms: fixed(value), max_ms: fixed(value), target, note, memory });
+const quantile = (xs: number[], q: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))];
+};
+
+/** The findings file text (the list format) for a set of unused full action names. */
+function listFindings(names: string[]): string {
+  const bySvc = new Map<string, string[]>();
+  for (const n of names) {
+    const [svc, a] = n.split(':');
+    bySvc.set(svc, [...(bySvc.get(svc) ?? []), a]);
+  }
+  return JSON.stringify([...bySvc].map(([serviceNamespace, actions]) => ({ serviceNamespace, actions })), null, 2) + '\n';
+}
+
+interface Fixture {
+  ro: string;
+  /** Unused actions of ReadOnlyAccess (30%), and 22 of them. */
+  big: string[];
+  small: string[];
+}
+
+function fixture(catalog: Catalog): Fixture {
+  const ro = JSON.stringify(managedPolicies().getLatestPolicyDocument('ReadOnlyAccess'), null, 2) + '\n';
+  releaseManagedPolicies();
+  const findings = randomFindings(new RefUniverse(catalog, corpusUniverseExtras(ro)), ro, SEED, 0.3, false);
+  const big = findingActionNames(findings);
+  const step = Math.floor(big.length / 22);
+  return { ro, big, small: big.filter((_, i) => i % step === 0).slice(0, 22) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The language server
+
+async function editRun(dir: string, policyText: string, findingsText: string, edits: number): Promise<{ samples: number[]; diagnostics: number; stats: ServerStats }> {
+  writeFileSync(path.join(dir, 'readonly-policy.json'), policyText);
+  writeFileSync(path.join(dir, 'findings.json'), findingsText);
+  const server = path.join(ROOT, 'dist', 'server.js');
+  const { client } = await LspClient.start({ folders: [dir], command: { exe: process.execPath, args: [server, '--stdio'] }, initializationOptions: { debounceMs: 0 } });
+  try {
+    const uri = client.open(path.join(dir, 'readonly-policy.json'));
+    await client.waitForDiagnostics(uri, (d) => d.length > 0, 60_000);
+    const at = policyText.indexOf('"Statement"');
+    const samples: number[] = [];
+    for (let i = 0; i < edits; i++) {
+      const doc = client.docs.get(uri)!;
+      // a space in and out before "Statement": the policy's meaning never changes, every edit is analysed again
+      const pos = doc.positionAt(at);
+      const t0 = performance.now();
+      const version = client.edit(uri, [i % 2 ? { range: { start: pos, end: doc.positionAt(at + 1) }, newText: '' } : { range: { start: pos, end: pos }, newText: ' ' }]);
+      await client.nextDiagnostics(uri, () => client.diagnostics.get(uri)?.version === version, 60_000);
+      samples.push(performance.now() - t0);
+    }
+    const diagnostics = client.diagnostics.get(uri)?.diagnostics.length ?? 0;
+    const stats = await client.request<ServerStats>('iamRefiner/serverStats');
+    return { samples, diagnostics, stats };
+  } finally {
+    await client.stop();
+  }
+}
+
+export async function lspScaleRows(): Promise<BenchRow[]> {
+  const catalog = defaultCatalog();
+  const f = fixture(catalog);
+  const dir = mkdtempSync(path.join(tmpdir(), 'iam-scale-'));
+  const rows: BenchRow[] = [];
+  try {
+    const bigText = listFindings(f.big);
+    const big = await editRun(dir, f.ro, bigText, 200);
+    const small = await editRun(dir, f.ro, listFindings(f.small), 200);
+    const p95b = quantile(big.samples, 0.95);
+    const p95s = quantile(small.samples, 0.95);
+    const what = `ReadOnlyAccess (${(f.ro.length / 1024).toFixed(0)} KB), didChange → diagnostics of that version, debounce 0, ${big.samples.length} edits`;
+    rows.push(row(`LSP edit → diagnostics, ReadOnlyAccess with 30% unused: median`, big.samples, '—', `${what}; ${f.big.length} unused actions (${(bigText.length / 1024).toFixed(0)} KB findings), ${big.diagnostics} diagnostics`));
+    rows.push(valueRow(`LSP edit → diagnostics, ReadOnlyAccess with 30% unused: p95`, p95b, '< 10 ms', `the 95th percentile of the row above`));
+    rows.push(row(`LSP edit → diagnostics, ReadOnlyAccess with 22 unused: median`, small.samples, '—', `the same edit, ${small.diagnostics} diagnostics; p95 ${fixed(p95s)} ms`));
+    rows.push(valueRow('LSP edit → diagnostics: 30% unused over 22 unused (p95 ratio, ×)', p95b / p95s, '< 1.5 ×', `median ratio ${(median(big.samples) / median(small.samples)).toFixed(2)}×: the cost does not grow with the findings`));
+    const n = Number(process.env.BENCH_EDITS ?? '2000');
+    const long = await editRun(dir, f.ro, bigText, n);
+    const mb = long.stats.rssBytes / 1024 / 1024;
+    rows.push(valueRow(`LSP server RSS after ${n} such edits (MB)`, mb, '< 120 MB', `value in MB; heap used ${(long.stats.heapUsedBytes / 1024 / 1024).toFixed(1)} MB; edits took median ${fixed(median(long.samples))} ms, p95 ${fixed(quantile(long.samples, 0.95))} ms`));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return rows;
+}
+
+// ---------------------------------------------------------------------------------------------
+// `check` over the managed-policy corpus, as a process
+
+const RSS_REPORTER = `process.on('exit', () => require('fs').writeFileSync(process.env.IAM_BENCH_RSS_FILE, String(process.resourceUsage().maxRSS)));\n`;
+
+function timedProcess(args: string[], cwd: string, runs: number): { samples: number[]; status: number | null; stdout: string; maxRssMB: number } {
+  const reporter = path.join(cwd, '.rss-reporter.js');
+  const rssFile = path.join(cwd, '.rss');
+  writeFileSync(reporter, RSS_REPORTER);
+  const env = { ...process.env, IAM_BENCH_RSS_FILE: rssFile };
+  let last = spawnSync(process.execPath, ['-r', reporter, ...args], { cwd, encoding: 'utf8', maxBuffer: 1 << 28, env });
+  const samples: number[] = [];
+  let rss = 0;
+  for (let r = 0; r < runs; r++) {
+    const t0 = performance.now();
+    last = spawnSync(process.execPath, ['-r', reporter, ...args], { cwd, encoding: 'utf8', maxBuffer: 1 << 28, env });
+    samples.push(performance.now() - t0);
+    rss = Math.max(rss, Number(readFileSync(rssFile, 'utf8')) / 1024);
+  }
+  return { samples, status: last.status, stdout: last.stdout, maxRssMB: rss };
+}
+
+export function checkCorpusRows(): BenchRow[] {
+  const catalog = defaultCatalog();
+  const m = managedPolicies();
+  const dir = mkdtempSync(path.join(tmpdir(), 'iam-corpus-check-'));
+  const rows: BenchRow[] = [];
+  try {
+    mkdirSync(path.join(dir, 'policies'));
+    const names = m.listPolicies();
+    for (const name of names) writeFileSync(path.join(dir, 'policies', `${name}.json`), JSON.stringify(m.getLatestPolicyDocument(name), null, 2) + '\n');
+    releaseManagedPolicies();
+    const all = catalog.sorted().names;
+    const r = prng(SEED);
+    const pick = (n: number) => {
+      const chosen = new Set<string>();
+      while (chosen.size < n) chosen.add(all[Math.floor(r() * all.length)]);
+      return [...chosen];
+    };
+    const results: { unused: number; t: ReturnType<typeof timedProcess> }[] = [];
+    for (const unused of [6255, 65]) {
+      writeFileSync(path.join(dir, 'findings.json'), listFindings(pick(unused)));
+      results.push({ unused, t: timedProcess([BIN, 'check', 'policies', '--findings', 'findings.json', '--format', 'json'], dir, 3) });
+    }
+    for (const { unused, t } of results) {
+      const problems = t.status === 1 ? (JSON.parse(t.stdout) as unknown[]).length : 0;
+      rows.push(
+        row(`\`iam-refine check\` of the ${names.length} managed policies, one file each, ${unused} unused`, t.samples, '< 1500 ms', `a node process, wall clock; exit ${t.status}, ${problems} problems; peak RSS ${t.maxRssMB.toFixed(0)} MB (target < 150 MB)`, `${t.maxRssMB.toFixed(0)} MB RSS`),
+      );
+    }
+    const [a, b] = results.map((x) => median(x.t.samples));
+    rows.push(valueRow('`check` of the corpus: 6,255 unused over 65 unused (×)', a / b, '< 1.5 ×', 'the same files, 96× the findings'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return rows;
+}
+
+// ---------------------------------------------------------------------------------------------
+// In process: growth with the policy's size, the catalog's load
+
+/** A policy of `n` statements mixing explicit actions and wildcards over many services. */
+function statements(n: number, catalog: Catalog): { text: string; unused: string[] } {
+  const r = prng(SEED + n);
+  const svcs = [...catalog.services.values()].filter((s) => s.actions.length > 10);
+  const st: object[] = [];
+  const unused = new Set<string>();
+  for (let i = 0; i < n; i++) {
+    const s = svcs[Math.floor(r() * svcs.length)];
+    const a = s.actions[Math.floor(r() * s.actions.length)];
+    const verb = a.match(/^[A-Z][a-z]+/)?.[0] ?? 'Get';
+    st.push({ Sid: `S${i}`, Effect: 'Allow', Action: [`${s.prefix}:${verb}*`, `${s.prefix}:${a}`], Resource: `arn:aws:${s.prefix}:::r-${i}` });
+    for (const x of s.actions) if (x.startsWith(verb) && r() < 0.3) unused.add(`${s.prefix}:${x}`);
+  }
+  return { text: JSON.stringify({ Version: '2012-10-17', Statement: st }, null, 2) + '\n', unused: [...unused] };
+}
+
+function refineTimes(catalog: Catalog, text: string, unusedNames: string[], runs: number): number[] {
+  const findings = parseFindings('findings.json', listFindings(unusedNames)).findings;
+  const once = () => {
+    const doc = parsePolicyDocument(text);
+    const u = new Universe(catalog, [...findingActionNames(findings), ...documentActionNames(doc)]);
+    return refineDocument({ universe: u, unused: resolveUnused(findings, u).indexes }, doc);
+  };
+  once();
+  const out: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    once();
+    out.push(performance.now() - t0);
+  }
+  return out;
+}
+
+export function inProcessRows(): BenchRow[] {
+  const catalog = defaultCatalog();
+  const rows: BenchRow[] = [];
+  const s100 = statements(100, catalog);
+  const s1000 = statements(1000, catalog);
+  const t100 = refineTimes(catalog, s100.text, s100.unused, 21);
+  const t1000 = refineTimes(catalog, s1000.text, s1000.unused, 11);
+  rows.push(row('Refine 100 statements (in process)', t100, '—', `${(s100.text.length / 1024).toFixed(0)} KB, ${s100.unused.length} unused actions named`));
+  rows.push(row('Refine 1,000 statements (in process)', t1000, '—', `${(s1000.text.length / 1024).toFixed(0)} KB, ${s1000.unused.length} unused actions named`));
+  rows.push(valueRow('1,000 statements over 100 (time, ×)', median(t1000) / median(t100), '< 11 ×', `${(s1000.text.length / s100.text.length).toFixed(1)}× the text; linear would be 10×`));
+
+  const file = path.join(ROOT, 'dist', 'catalog.json');
+  const parse: number[] = [];
+  const load: number[] = [];
+  const sorted: number[] = [];
+  for (let i = 0; i < 15; i++) {
+    let t0 = performance.now();
+    JSON.parse(readFileSync(file, 'utf8'));
+    parse.push(performance.now() - t0);
+    t0 = performance.now();
+    const c = loadCatalog(file);
+    load.push(performance.now() - t0);
+    t0 = performance.now();
+    c.sorted();
+    sorted.push(performance.now() - t0);
+  }
+  rows.push(row('`Catalog.load` (read + parse dist/catalog.json)', load, '< 2 ms', `JSON.parse of the same file alone: median ${fixed(median(parse))} ms; the sorted list the engine uses, on first use: median ${fixed(median(sorted))} ms more`));
+  return rows;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Whole processes: start-up, and the peer
+
+export function processRows(): BenchRow[] {
+  const rows: BenchRow[] = [];
+  const times = (args: string[], runs = 11) => {
+    spawnSync(process.execPath, args, { cwd: ROOT });
+    const out: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const t0 = performance.now();
+      spawnSync(process.execPath, args, { cwd: ROOT, maxBuffer: 1 << 28 });
+      out.push(performance.now() - t0);
+    }
+    return out;
+  };
+  const node0 = median(times(['-e', '0']));
+  rows.push(row('`iam-refine --version`, whole process', times([BIN, '--version']), '< 60 ms', `\`node -e 0\` on this machine in this run: ${fixed(node0)} ms`));
+  rows.push(row('`iam-refine refine` of the example, whole process', times([BIN, 'refine', 'examples/policy.json', '--findings', 'examples/findings.json']), '< 75 ms', `\`node -e 0\`: ${fixed(node0)} ms`));
+  return rows;
+}
+
+export async function peerRows(): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  let peer: { expandIamActions: (a: string[]) => Promise<string[]> };
+  let peerCli: string;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    peer = require('@cloud-copilot/iam-expand');
+    peerCli = path.join(path.dirname(require.resolve('@cloud-copilot/iam-expand')), '..', 'esm', 'cli.js');
+  } catch (e) {
+    return [{ name: 'Peer @cloud-copilot/iam-expand', median_ms: NaN, min_ms: NaN, max_ms: NaN, target: '—', note: '', unavailable: `missing: ${(e as Error).message.split('\n')[0]}` }];
+  }
+  const catalog = defaultCatalog();
+  const ro = JSON.stringify(managedPolicies().getLatestPolicyDocument('ReadOnlyAccess'), null, 2);
+  releaseManagedPolicies();
+  const patterns = documentActionNames(parsePolicyDocument(ro));
+  // ours: a fresh universe each time (no memo), every pattern expanded, names deduplicated and sorted
+  const oursOnce = () => {
+    const u = new Universe(catalog, patterns);
+    const set = new Set<number>();
+    for (const p of patterns) for (const i of u.expand(p)) set.add(i);
+    return [...set].sort((a, b) => a - b).map((i) => u.names[i]);
+  };
+  const ours: number[] = [];
+  const theirs: number[] = [];
+  let oursN = 0;
+  let theirsN = 0;
+  await peer.expandIamActions(patterns);
+  for (let i = 0; i < 9; i++) {
+    let t0 = performance.now();
+    oursN = oursOnce().length;
+    ours.push(performance.now() - t0);
+    t0 = performance.now();
+    theirsN = (await peer.expandIamActions(patterns)).length;
+    theirs.push(performance.now() - t0);
+  }
+  rows.push(row(`Expand ReadOnlyAccess's ${patterns.length} patterns, in process: ours`, ours, '—', `${oursN} actions (our catalog); a new universe each run`));
+  rows.push(row(`Expand ReadOnlyAccess's ${patterns.length} patterns, in process: @cloud-copilot/iam-expand`, theirs, '—', `${theirsN} actions (its iam-data); warm (its data files already read); ratio theirs/ours ${(median(theirs) / median(ours)).toFixed(1)}×`));
+  // the same task on the command line: every pattern as an argument
+  const dir = mkdtempSync(path.join(tmpdir(), 'iam-peer-'));
+  try {
+    const a = timedProcess([BIN, 'expand', ...patterns], dir, 5);
+    const b = timedProcess([peerCli, ...patterns], dir, 5);
+    const count = (s: string) => s.split('\n').filter((l) => /^[\w-]+:\w/.test(l)).length;
+    rows.push(row(`CLI: \`iam-refine expand\` of ReadOnlyAccess's patterns`, a.samples, '—', `whole process, exit ${a.status}; ${count(a.stdout)} lines of actions; peak RSS ${a.maxRssMB.toFixed(0)} MB`));
+    rows.push(row(`CLI: \`iam-expand\` (the peer) of the same patterns`, b.samples, '—', `whole process, exit ${b.status}; ${count(b.stdout)} lines; peak RSS ${b.maxRssMB.toFixed(0)} MB; ratio theirs/ours ${(median(b.samples) / median(a.samples)).toFixed(1)}×`));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return rows;
+}
+
+if (require.main === module) {
+  void (async () => {
+    const only = process.argv[2];
+    const parts: Record<string, () => BenchRow[] | Promise<BenchRow[]>> = { lsp: lspScaleRows, check: checkCorpusRows, inprocess: inProcessRows, process: processRows, peer: peerRows };
+    for (const [k, fn] of Object.entries(parts)) {
+      if (only && only !== k) continue;
+      for (const r of await fn()) console.log(`${r.name} | median ${r.median_ms} | min ${r.min_ms} | max ${r.max_ms} | ${r.target} | ${r.unavailable ?? r.note}`);
+    }
+  })();
+}
