@@ -10,7 +10,7 @@ import { defaultCatalog } from '../workspace/catalogFile';
 import { CliError, CliIO, EXIT_ERROR, EXIT_OK, EXIT_PROBLEMS } from './io';
 import { FlagSpec, ParsedArgs, briefUsage, closest, has, parseArgs, value, values } from './args';
 import { displayPath, readInput, writeAtomic } from './files';
-import { AnalysedFile, analyseTarget, openProject, policyTargets } from './project';
+import { analyseTarget, openProject, policyTargets } from './project';
 import { refinement } from '../workspace/analysis';
 import { Located, toSarif } from './sarif';
 import { packageVersion } from './version';
@@ -194,43 +194,45 @@ async function checkCommand(argv: string[], io: CliIO, catalog: Catalog): Promis
   if (cp.snap.findings.length === 0) io.err(`iam-refine: note: no findings given or found (${cp.snap.defaultGlobs ? `none matching ${cp.snap.globs.join(', ')}` : 'none in the globs'}): checking unknown actions and policy errors only\n`);
   const notes: string[] = [];
   const targets = await policyTargets(cp, args.positional, io, notes, 'a PATH');
-  const items: Located[] = [];
-  const policies: AnalysedFile[] = [];
+  // one file at a time, nothing of it kept but its problems; text and JSON are written as each file
+  // is done (SARIF, one document, at the end): memory does not grow with the files
+  const sarif: Located[] = [];
+  let problems = 0;
+  let files = 0;
+  let count = 0;
+  const jsonItem = (it: Located) => ({
+    file: it.rel, line: it.start.line, column: it.start.column, endLine: it.end.line, endColumn: it.end.column,
+    code: it.problem.code, severity: it.problem.severity, message: it.problem.message,
+    ...(it.problem.unused ? { unused: it.problem.unused } : {}),
+    ...(it.problem.suggestions?.length ? { suggestions: it.problem.suggestions } : {}),
+  });
   for (const t of targets) {
     const pf = await analyseTarget(cp, t, notes);
     if (!pf) continue;
-    policies.push(pf);
+    files++;
+    count += pf.analysis.parsed?.policies.length ?? 0;
     const rel = pf.name.split(sep).join('/');
     const binding = pf.analysis.binding;
     if (binding?.kind === 'ambiguous') notes.push(ambiguousMessage(rel, binding.candidates));
     const lines = new LineIndex(pf.text);
+    let chunk = '';
     for (const p of pf.analysis.problems) {
       const a = lines.position(p.offset);
       const b = lines.position(p.offset + p.length);
-      items.push({ file: pf.file, rel, problem: p, start: { line: a.line + 1, column: a.character + 1 }, end: { line: b.line + 1, column: b.character + 1 } });
+      const it: Located = { file: pf.file, rel, problem: p, start: { line: a.line + 1, column: a.character + 1 }, end: { line: b.line + 1, column: b.character + 1 } };
+      if (format === 'sarif') sarif.push(it);
+      else if (format === 'json') chunk += (problems === 0 ? '[\n' : ',\n') + JSON.stringify(jsonItem(it), null, 2).replace(/^/gm, '  ');
+      else chunk += `${it.rel}:${it.start.line}:${it.start.column}: ${it.problem.severity} ${it.problem.code}: ${it.problem.message}\n`;
+      problems++;
     }
+    if (chunk) io.out(chunk);
   }
+  if (format === 'json') io.out(problems ? '\n]\n' : '[]\n');
   for (const n of notes) io.err(`iam-refine: note: ${n}\n`);
-  if (format === 'sarif') io.out(JSON.stringify(toSarif(items, packageVersion(), catalog.describe()), null, 2) + '\n');
-  else if (format === 'json')
-    io.out(
-      JSON.stringify(
-        items.map((it) => ({
-          file: it.rel, line: it.start.line, column: it.start.column, endLine: it.end.line, endColumn: it.end.column,
-          code: it.problem.code, severity: it.problem.severity, message: it.problem.message,
-          ...(it.problem.unused ? { unused: it.problem.unused } : {}),
-          ...(it.problem.suggestions?.length ? { suggestions: it.problem.suggestions } : {}),
-        })),
-        null,
-        2,
-      ) + '\n',
-    );
-  else {
-    io.out(items.map((it) => `${it.rel}:${it.start.line}:${it.start.column}: ${it.problem.severity} ${it.problem.code}: ${it.problem.message}\n`).join(''));
-    const count = policies.reduce((n, p) => n + (p.analysis.parsed?.policies.length ?? 0), 0);
-    io.err(`${items.length} problem${items.length === 1 ? '' : 's'} in ${policies.length} policy file${policies.length === 1 ? '' : 's'} (${count} polic${count === 1 ? 'y' : 'ies'})${notes.length ? `, ${notes.length} note${notes.length === 1 ? '' : 's'} above` : ''}\n`);
-  }
-  return items.length ? EXIT_PROBLEMS : EXIT_OK;
+  if (format === 'sarif') io.out(JSON.stringify(toSarif(sarif, packageVersion(), catalog.describe()), null, 2) + '\n');
+  else if (format === 'text')
+    io.err(`${problems} problem${problems === 1 ? '' : 's'} in ${files} policy file${files === 1 ? '' : 's'} (${count} polic${count === 1 ? 'y' : 'ies'})${notes.length ? `, ${notes.length} note${notes.length === 1 ? '' : 's'} above` : ''}\n`);
+  return problems ? EXIT_PROBLEMS : EXIT_OK;
 }
 
 /** Real actions (or patterns that match some) close to a pattern that matches nothing. */

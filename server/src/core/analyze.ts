@@ -80,7 +80,7 @@ export function analyzeDocument(doc: ParsedDocument, ctx: AnalyzeContext): Probl
           return;
         }
         const allowed = u.expand(e.value);
-        if (!allowed.some((i) => ctx.catalog.has(u.names[i]))) {
+        if (!allowed.some((i) => u.inCatalog(i))) {
           const suggestions = suggest(ctx.catalog, e.value);
           const known = isWildcard(e.value) ? 'matches no action' : 'is not an action';
           problems.push({
@@ -161,8 +161,22 @@ export function levenshtein(a: string, b: string, max = Infinity): number {
   return prev[b.length];
 }
 
-/** The closest real names for a pattern that matches nothing: same service first, else the closest service prefixes. */
+const suggestions = new WeakMap<Catalog, Map<string, string[]>>();
+
+/** The closest real names for a pattern that matches nothing: same service first, else the closest service prefixes (kept per catalog: a keystroke asks again). */
 export function suggest(catalog: Catalog, pattern: string, count = 3): string[] {
+  let byPattern = suggestions.get(catalog);
+  if (!byPattern) suggestions.set(catalog, (byPattern = new Map()));
+  const key = `${count}\n${pattern}`;
+  let out = byPattern.get(key);
+  if (!out) {
+    if (byPattern.size >= 4096) byPattern.clear();
+    byPattern.set(key, (out = suggestNow(catalog, pattern, count)));
+  }
+  return [...out];
+}
+
+function suggestNow(catalog: Catalog, pattern: string, count: number): string[] {
   const colon = pattern.indexOf(':');
   if (colon < 0) return [];
   const prefix = pattern.slice(0, colon).toLowerCase();

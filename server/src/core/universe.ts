@@ -53,6 +53,13 @@ export class Universe {
     }
   }
 
+  /** Whether the action at `i` is the catalog's (not a name only the findings or the policy give). */
+  inCatalog(i: number): boolean {
+    if (this.extraAt.length === 0) return true;
+    const k = lowerBoundNumber(this.extraAt, i);
+    return !(k < this.extraAt.length && this.extraAt[k] === i);
+  }
+
   get size(): number {
     return this.lower.length;
   }
@@ -149,6 +156,17 @@ const EXPANSION_BUDGET = 1_000_000;
 /** The first index in [from, a.length) whose value is not below `x` (a sorted by code unit). */
 function lowerBound(a: string[], x: string, from = 0): number {
   let lo = from;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid] < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function lowerBoundNumber(a: number[], x: number): number {
+  let lo = 0;
   let hi = a.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;

@@ -37,29 +37,73 @@ export function rangeOf(lines: LineIndex, offset: number, length: number): Range
 
 /** How many unused actions related information lists before "… and N more". */
 const RELATED_LIMIT = 30;
+/**
+ * Related entries per document: a document with many diagnostics lists fewer unused actions under
+ * each (at least one), so a keystroke in a large policy does not send megabytes; the hover always
+ * lists them all.
+ */
+const RELATED_BUDGET = 2000;
 
-const sourceLines = new WeakMap<FindingsSource, LineIndex>();
+/** Where each string of a findings file is first written, exact and lower-cased: built once per file text. */
+interface SourceIndex {
+  exact: Map<string, number>;
+  folded: Map<string, number>;
+  lines: LineIndex;
+}
 
-/** Where a findings file names an action (`"GetBucketAcl"` or `"s3:GetBucketAcl"`), else its service. */
+const sourceIndexes = new WeakMap<FindingsSource, SourceIndex>();
+
+function indexOfSource(s: FindingsSource): SourceIndex {
+  let ix = sourceIndexes.get(s);
+  if (!ix) {
+    const exact = new Map<string, number>();
+    const folded = new Map<string, number>();
+    // every string literal without escapes: action names, service namespaces
+    const re = /"([^"\\\r\n]*)"/g;
+    for (let m = re.exec(s.text!); m; m = re.exec(s.text!)) {
+      if (!exact.has(m[1])) exact.set(m[1], m.index);
+      const f = m[1].toLowerCase();
+      if (!folded.has(f)) folded.set(f, m.index);
+    }
+    ix = { exact, folded, lines: new LineIndex(s.text!) };
+    sourceIndexes.set(s, ix);
+  }
+  return ix;
+}
+
+const located = new WeakMap<FindingsSource[], Map<string, { uri: string; range: Range } | undefined>>();
+
+/** Where a findings file names an action (`"GetBucketAcl"` or `"s3:GetBucketAcl"`), else its service (kept per findings snapshot). */
 function locate(sources: FindingsSource[], action: string): { uri: string; range: Range } | undefined {
+  let byName = located.get(sources);
+  if (!byName) located.set(sources, (byName = new Map()));
+  if (byName.has(action)) return byName.get(action);
+  const at = locateNow(sources, action);
+  byName.set(action, at);
+  return at;
+}
+
+function locateNow(sources: FindingsSource[], action: string): { uri: string; range: Range } | undefined {
   const colon = action.indexOf(':');
   const service = action.slice(0, colon);
   const short = action.slice(colon + 1);
-  for (const needle of [`"${action}"`, `"${short}"`, `"${service}"`]) {
+  for (const [needle, fold] of [
+    [action, true],
+    [short, true],
+    [service, false],
+  ] as const) {
     for (const s of sources) {
       if (!s.uri || !s.text || s.error) continue;
-      let at = s.text.indexOf(needle);
-      if (at < 0 && needle !== `"${service}"`) at = s.text.toLowerCase().indexOf(needle.toLowerCase());
-      if (at < 0) continue;
-      let lines = sourceLines.get(s);
-      if (!lines) sourceLines.set(s, (lines = new LineIndex(s.text)));
-      return { uri: s.uri, range: rangeOf(lines, at, needle.length) };
+      const ix = indexOfSource(s);
+      const at = ix.exact.get(needle) ?? (fold ? ix.folded.get(needle.toLowerCase()) : undefined);
+      if (at === undefined) continue;
+      return { uri: s.uri, range: rangeOf(ix.lines, at, needle.length + 2) };
     }
   }
   return undefined;
 }
 
-function related(a: Analysis, p: Problem, own: Range, snap: ProjectSnapshot | undefined): DiagnosticRelatedInformation[] | undefined {
+function related(a: Analysis, p: Problem, own: Range, snap: ProjectSnapshot | undefined, limit: number): DiagnosticRelatedInformation[] | undefined {
   if (!p.unused?.length || (p.code !== 'unused-wildcard' && p.code !== 'unused-action')) return undefined;
   if (p.code === 'unused-action' && p.unused.length === 1 && !(p.pattern && isWildcard(p.pattern))) {
     const at = snap && locate(snap.sources, p.unused[0]);
@@ -68,14 +112,14 @@ function related(a: Analysis, p: Problem, own: Range, snap: ProjectSnapshot | un
   const unused = a.context?.unused;
   const u = a.context?.universe;
   const out: DiagnosticRelatedInformation[] = [];
-  for (const name of p.unused.slice(0, RELATED_LIMIT)) {
+  for (const name of p.unused.slice(0, limit)) {
     const i = u?.indexOf(name);
     const info = i !== undefined ? unused?.info.get(i) : undefined;
     const when = info ? lastUsed(info.lastAccessed) : '';
     const at = snap && locate(snap.sources, name);
     out.push({ location: at ?? { uri: a.uri, range: own }, message: `unused: ${name}${when}` });
   }
-  if (p.unused.length > RELATED_LIMIT) out.push({ location: { uri: a.uri, range: own }, message: `… and ${p.unused.length - RELATED_LIMIT} more unused actions (hover for the list)` });
+  if (p.unused.length > limit) out.push({ location: { uri: a.uri, range: own }, message: `… and ${p.unused.length - limit} more unused actions (hover for the list)` });
   return out;
 }
 
@@ -102,6 +146,8 @@ export function documentDiagnostics(a: Analysis, snap: ProjectSnapshot | undefin
   if (a.kind !== 'policy' || !a.parsed) return [];
   const lines = linesOf(a);
   const out: Diagnostic[] = [];
+  const listing = a.problems.filter((p) => p.unused?.length).length;
+  const limit = Math.max(1, Math.min(RELATED_LIMIT, Math.floor(RELATED_BUDGET / Math.max(1, listing))));
   for (const p of a.problems) {
     // the editor's JSON language support reports syntax errors; duplicate keys and nesting too deep to read it does not
     if (p.code === 'invalid-json' && p.message.startsWith('invalid JSON')) continue;
@@ -120,7 +166,7 @@ export function documentDiagnostics(a: Analysis, snap: ProjectSnapshot | undefin
     const cd = codeDescription(code);
     if (cd) d.codeDescription = cd;
     if (p.unnecessary) d.tags = [DiagnosticTag.Unnecessary];
-    const rel = related(a, p, range, snap);
+    const rel = related(a, p, range, snap, limit);
     if (rel?.length) d.relatedInformation = rel;
     out.push(d);
   }
