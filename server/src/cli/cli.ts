@@ -225,7 +225,10 @@ async function checkCommand(argv: string[], io: CliIO, catalog: Catalog): Promis
       else chunk += `${it.rel}:${it.start.line}:${it.start.column}: ${it.problem.severity} ${it.problem.code}: ${it.problem.message}\n`;
       problems++;
     }
-    if (chunk) io.out(chunk);
+    if (chunk) {
+      io.out(chunk);
+      await io.drained?.();
+    }
   }
   if (format === 'json') io.out(problems ? '\n]\n' : '[]\n');
   for (const n of notes) io.err(`iam-refine: note: ${n}\n`);

@@ -4,6 +4,8 @@ export interface CliIO {
   err: (text: string) => void;
   cwd: string;
   env: NodeJS.ProcessEnv;
+  /** Resolves once the output written so far has mostly gone (a slow reader holds the writer back, not its memory). */
+  drained?: () => Promise<void>;
 }
 
 /**
@@ -33,6 +35,18 @@ export const processIO = (): CliIO => {
     },
     cwd: process.cwd(),
     env: process.env,
+    drained: () =>
+      closed.out || process.stdout.writableLength < 1 << 20
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => {
+            const done = () => {
+              process.stdout.off('drain', done);
+              process.stdout.off('close', done);
+              resolve();
+            };
+            process.stdout.once('drain', done);
+            process.stdout.once('close', done);
+          }),
   };
 };
 

@@ -150,8 +150,8 @@ export class Universe {
   }
 }
 
-/** Indexes (plus a little per pattern) the expansion memo keeps before it starts again: about 8 MB at most. */
-const EXPANSION_BUDGET = 1_000_000;
+/** Indexes (plus a little per pattern) the expansion memo keeps before it starts again: a few MB at most. */
+const EXPANSION_BUDGET = 250_000;
 
 /** The first index in [from, a.length) whose value is not below `x` (a sorted by code unit). */
 function lowerBound(a: string[], x: string, from = 0): number {
