@@ -117,6 +117,7 @@ export type DiagnosticCode =
   | 'unused-action'
   | 'unused-wildcard'
   | 'unknown-action'
+  | 'not-judged'
   | 'invalid-policy'
   | 'unbound-policy'
   | 'invalid-findings'
@@ -220,6 +221,10 @@ export interface FolderStatus {
   oldestAnalyzedAt?: string;
   newestAnalyzedAt?: string;
   enabled: boolean;
+  /** Findings older than maxFindingsAgeDays, one sentence each (a warning in the status). */
+  staleFindings?: string[];
+  /** Whether lines newer than the findings can be told apart: "git: …" or why every line is judged. */
+  history?: string;
 }
 
 export interface DocumentStatus {
