@@ -7,6 +7,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cli } from '../support/cli';
+import { LspClient, byCode, msg } from '../support/lspClient';
+import { DiagnosticSeverity } from 'vscode-languageserver-protocol';
 import { GitHistory, parsePorcelain } from '../../server/src/workspace/gitHistory';
 import { Universe, parsePolicyDocument, resolveUnused, parseFindings, spareUnjudged, refineDocument, findingActionNames } from '../../server/src/core';
 import { defaultCatalog } from '../../server/src/workspace/catalogFile';
@@ -195,4 +197,36 @@ test('porcelain parsing: repeated commits, the all-zero commit, lines in any ord
   const a = 'a'.repeat(40);
   const out = [`${a} 1 2 1`, 'author-time 1', 'committer-time 100', '\tline2', `${'0'.repeat(40)} 1 1 1`, 'committer-time 5', '\tline1', `${a} 2 3`, '\tline3'].join('\n');
   assert.deepEqual(parsePorcelain(out), [Infinity, 100_000, 100_000]);
+});
+
+test('language server: newer lines get one information diagnostic, an unsaved line too; fix-all spares them; the status says git and that the findings are stale', async () => {
+  const dir = repo();
+  writeFileSync(join(dir, 'iam-refiner.json'), JSON.stringify({ findings: ['findings.json'], maxFindingsAgeDays: 1 }));
+  const { client: c } = await LspClient.start({ folders: [dir], initializationOptions: { debounceMs: 20 } });
+  try {
+    const uri = c.open(join(dir, 'policy.json'));
+    const ds = await c.waitForDiagnostics(uri, (d) => d.length > 0);
+    const lines = NEW.split('\n');
+    const line = (text: string, needle: string) => text.split('\n').findIndex((l) => l.includes(needle));
+    const judged = byCode(ds, 'not-judged');
+    assert.deepEqual(judged.map((d) => d.range.start.line).sort(), [lines.findIndex((l) => l.includes('s3:PutObject')), lines.findIndex((l) => l.includes('sqs:ReceiveMessage'))].sort());
+    assert.ok(judged.every((d) => d.severity === DiagnosticSeverity.Information && /not judged yet/.test(msg(d))));
+    assert.ok(!ds.some((d) => d.code !== 'not-judged' && (d.range.start.line === line(NEW, 's3:PutObject') || d.range.start.line === line(NEW, 'sqs:ReceiveMessage'))));
+    // typed, not saved: the new line is newer than anything committed
+    const edited = NEW.replace('"s3:GetObject*",', '"s3:GetObject*",\n        "s3:GetBucketAcl",');
+    c.change(uri, edited);
+    const after = await c.waitForDiagnostics(uri, (d) => byCode(d, 'not-judged').some((x) => x.range.start.line === line(edited, 'GetBucketAcl')));
+    assert.match(msg(byCode(after, 'not-judged').find((x) => x.range.start.line === line(edited, 'GetBucketAcl'))!), /changed, not committed/);
+    const [fixAll] = await c.codeActions(uri, [], ['source.fixAll']);
+    c.apply(fixAll);
+    const actions = JSON.parse(c.text(uri)).Statement[0].Action as string[];
+    for (const kept of ['s3:PutObject', 'sqs:ReceiveMessage', 's3:GetBucketAcl']) assert.ok(actions.includes(kept), `${kept} kept: ${actions}`);
+    for (const gone of ['s3:DeleteObject', 'sqs:SendMessage']) assert.ok(!actions.includes(gone), `${gone} removed: ${actions}`);
+    const status = await c.waitForStatus((s) => s.folders.length === 1 && !!s.folders[0].history);
+    assert.equal(status.folders[0].history, 'git: lines changed after the findings are not judged');
+    assert.match(status.folders[0].staleFindings?.[0] ?? '', /^findings\.json \(Access Analyzer, role Deployer\): findings of 2026-11-20 are \d+ days old \(maxFindingsAgeDays 1\)/);
+  } finally {
+    await c.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

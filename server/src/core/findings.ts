@@ -257,12 +257,13 @@ export function evidenceOf(findings: Finding[], roles: string[]): { judgedAt?: s
   const known = dates.filter((d): d is string => !!d).sort((a, b) => Date.parse(a) - Date.parse(b));
   // one finding without a date makes the whole set undated: its permissions cannot be compared with the file's history
   const judged = known.length === dates.length ? known[0] : undefined;
-  const sources = [...new Set(findings.map((f) => EVIDENCE_NAMES[f.evidence ?? 'access-analyzer']))].sort();
+  // a list names no product: its file says where it came from
+  const sources = [...new Set(findings.map((f) => (f.evidence === 'list' ? `${EVIDENCE_NAMES.list} ${f.source}` : EVIDENCE_NAMES[f.evidence ?? 'access-analyzer'])))].sort();
   const tracking = [...new Set(findings.map((f) => f.trackingDays).filter((d): d is number => !!d))].sort((a, b) => a - b);
   const names = roles.map((r) => r.slice(r.lastIndexOf('/') + 1));
   const parts = [sources.join(' + ')];
   if (names.length) parts.push(`${names.length === 1 ? 'role' : 'roles'} ${names.join(', ')}`);
-  parts.push(judged ? `findings of ${judged.slice(0, 10)}` : known.length ? `findings of ${known[0].slice(0, 10)} (some undated)` : 'findings undated');
+  parts.push(judged ? `findings of ${judged.slice(0, 10)}` : known.length ? `findings of ${known[0].slice(0, 10)} (some undated)` : 'undated');
   parts.push(tracking.length ? `tracking period ${tracking.map((d) => `${d} days`).join(' / ')}` : 'tracking period not stated');
   return { judgedAt: judged, evidence: parts.join(', ') };
 }
