@@ -148,6 +148,35 @@ test('refine: the new permissions stay allowed, the old unused ones go, and the 
   }
 });
 
+test('a line touched only for a comma: the permission on it was there before the findings, so it is judged', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'iam-git-'));
+  try {
+    git(dir, ['init', '-q', '-b', 'main']);
+    writeFileSync(join(dir, 'policy.json'), OLD);
+    writeFileSync(join(dir, 'findings.json'), findings());
+    git(dir, ['add', '.']);
+    git(dir, ['commit', '-q', '-m', 'before'], '2026-10-01T09:00:00Z');
+    // appended after the last entry: "sqs:SendMessage" gets a comma, and its line a new date
+    const appended = OLD.replace('"sqs:SendMessage"', '"sqs:SendMessage",\n        "sqs:ReceiveMessage"');
+    writeFileSync(join(dir, 'policy.json'), appended);
+    git(dir, ['commit', '-q', '-am', 'after'], '2026-11-25T09:00:00Z');
+    const r = await cli(['check', 'policy.json', '--findings', 'findings.json', '--format', 'json'], dir);
+    const items = JSON.parse(r.out) as { line: number; code: string }[];
+    const lineOf = (needle: string) => appended.split('\n').findIndex((l) => l.includes(needle)) + 1;
+    assert.deepEqual(items.filter((i) => i.line === lineOf('sqs:SendMessage')).map((i) => i.code), ['unused-action'], r.out);
+    assert.deepEqual(items.filter((i) => i.line === lineOf('sqs:ReceiveMessage')).map((i) => i.code), ['not-judged'], r.out);
+    // the same, not committed: the comma is in the working tree only
+    git(dir, ['reset', '-q', '--hard', 'HEAD~1']);
+    writeFileSync(join(dir, 'policy.json'), appended);
+    const dirty = await cli(['check', 'policy.json', '--findings', 'findings.json', '--format', 'json'], dir);
+    const d = JSON.parse(dirty.out) as { line: number; code: string }[];
+    assert.deepEqual(d.filter((i) => i.line === lineOf('sqs:SendMessage')).map((i) => i.code), ['unused-action'], dirty.out);
+    assert.deepEqual(d.filter((i) => i.line === lineOf('sqs:ReceiveMessage')).map((i) => i.code), ['not-judged'], dirty.out);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('an uncommitted edit counts as changed now; without git everything is judged and the CLI says so', async () => {
   const dir = repo();
   try {

@@ -23,6 +23,8 @@ export interface JudgedInput {
   unusedByPolicy?: (UnusedSet | undefined)[];
   /** Undefined: no history (not a git repository, git missing): every line counts as judged. */
   lineTimes?: LineTimes;
+  /** Per entry offset: when its text was added (wins over its line's time; see workspace/gitHistory.ts). */
+  entryTimes?: ReadonlyMap<number, number>;
   /** `gracePeriodDays` of iam-refiner.json: lines changed this many days before the findings are not judged either. */
   graceDays?: number;
 }
@@ -71,7 +73,7 @@ export function spareUnjudged(doc: ParsedDocument, input: JudgedInput): JudgedRe
     const findingsDay = unused.judgedAt.slice(0, 10);
     policy.statements.forEach((st: StatementModel, s) => {
       if (st.effect !== 'Allow' || st.opaque || st.suppressed || st.principal || !st.key) return;
-      const newer = st.entries.map((e) => lastChange(lines, times, e.span)).map((t) => (t > cutoff ? t : undefined));
+      const newer = st.entries.map((e) => input.entryTimes?.get(e.span.offset) ?? lastChange(lines, times, e.span)).map((t) => (t > cutoff ? t : undefined));
       const keyNewer = st.keySpan && st.key === 'NotAction' ? lastChange(lines, times, st.keySpan) > cutoff : false;
       if (!keyNewer && newer.every((t) => t === undefined)) return;
       const whole = st.key === 'NotAction' || st.entries.some((e, k) => newer[k] !== undefined && (e.value === '*' || /^[*?:]+$/.test(e.value)));

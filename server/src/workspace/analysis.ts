@@ -113,7 +113,7 @@ export function analyze(input: AnalyzeInput): Analysis {
   const binding = bindPolicy(relPath ?? uri.slice(uri.lastIndexOf('/') + 1).replace(/^[a-z]+:/, ''), snapshot?.config ?? emptyConfig(), findings);
   const context = documentContext(catalog, parsed, findings, binding);
   // entries changed after the findings judged are spared: per statement, the unused set without them
-  const judged = spareUnjudged(parsed, { ...context, lineTimes: input.history?.lineTimes, graceDays: snapshot?.config.gracePeriodDays });
+  const judged = spareUnjudged(parsed, { ...context, lineTimes: input.history?.lineTimes, entryTimes: input.history?.entryTimes, graceDays: snapshot?.config.gracePeriodDays });
   if (judged.unusedByStatement.size) context.unusedByStatement = judged.unusedByStatement;
   let problems = analyzeDocument(parsed, { catalog, universe: context.universe, unused: context.unused, unusedByPolicy: context.unusedByPolicy, unusedByStatement: context.unusedByStatement });
   if (judged.problems.length) problems = [...problems, ...judged.problems].sort((a, b) => a.offset - b.offset);

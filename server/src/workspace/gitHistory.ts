@@ -17,6 +17,12 @@ export interface History {
   lineTimes?: LineTimes;
   /** For the status and the log: why there is no history. */
   note?: string;
+  /**
+   * Per action entry (by its offset) on a line changed after the findings: when its text was last
+   * added to the file (`git log -S`), so a line touched only for a comma does not make an old
+   * permission new. Infinity: added since the last commit.
+   */
+  entryTimes?: ReadonlyMap<number, number>;
 }
 
 const TIMEOUT_MS = 10_000;
@@ -116,6 +122,42 @@ export class GitHistory {
     return h;
   }
 
+  private readonly introduced = new Map<string, Promise<number>>();
+  private readonly heads = new Map<string, Promise<string | undefined>>();
+
+  /**
+   * When `literal` (an action as written, quotes included) was last added to the file: the
+   * committer time of the newest commit that changed how often it occurs (`git log -S`), or
+   * Infinity when the text holds it more often than HEAD does (added, not committed) or git knows
+   * no such commit.
+   */
+  async introducedAt(absPath: string, text: string, literal: string): Promise<number> {
+    const top = await this.topLevel(path.dirname(absPath));
+    if (!top || top instanceof Error) return Infinity;
+    const rel = path.relative(top, absPath).split(path.sep).join('/');
+    // cached with the text, as the blame is: a commit changes the file's history only along with a new text, or not at all for these lines
+    const version = `${absPath}\0${createHash('sha256').update(text).digest('hex')}`;
+    let head = this.heads.get(version);
+    if (!head) {
+      head = this.git(['show', `HEAD:${rel}`], top).then((r) => (r.code === 0 ? r.stdout : undefined));
+      this.heads.set(version, head);
+      if (this.heads.size > 64) this.heads.delete(this.heads.keys().next().value!);
+    }
+    const committed = await head;
+    if (committed === undefined || occurrences(text, literal) > occurrences(committed, literal)) return Infinity;
+    const key = `${version}\0${literal}`;
+    let t = this.introduced.get(key);
+    if (!t) {
+      t = this.git(['log', '-1', '--format=%ct', `-S${literal}`, '--', rel], top).then((r) => {
+        const n = Number(r.stdout.trim());
+        return r.code === 0 && r.stdout.trim() && Number.isFinite(n) ? n * 1000 : Infinity;
+      });
+      this.introduced.set(key, t);
+      if (this.introduced.size > 4096) this.introduced.delete(this.introduced.keys().next().value!);
+    }
+    return t;
+  }
+
   private async blame(absPath: string, text: string): Promise<History> {
     const dir = path.dirname(absPath);
     const top = await this.topLevel(dir);
@@ -132,4 +174,10 @@ export class GitHistory {
     const why = r.error && (r.error as { killed?: boolean }).killed ? `git blame timed out after ${TIMEOUT_MS / 1000} s` : `git blame failed: ${r.stderr.trim().split('\n')[0] || r.error?.message || 'unknown error'}`;
     return { state: 'error', note: why };
   }
+}
+
+function occurrences(text: string, literal: string): number {
+  let n = 0;
+  for (let i = text.indexOf(literal); i >= 0; i = text.indexOf(literal, i + literal.length)) n++;
+  return n;
 }

@@ -17,7 +17,7 @@ import { walkFiles } from './walk';
 import { writeFileAtomic } from './atomicWrite';
 import { plural } from './format';
 import { GitHistory, History } from './gitHistory';
-import { judgedAt } from '../core';
+import { LineIndex, judgedAt, parsePolicyDocument } from '../core';
 
 /** A document open in an editor: its text wins over the disk's. */
 export interface OpenDocument {
@@ -81,7 +81,27 @@ export class Workspace {
     if (!abs || !snap || !snap.findings.some((f) => judgedAt(f) !== undefined)) return undefined;
     if (!mayContainPolicy(text, abs)) return undefined;
     try {
-      return await this.history.lineTimes(abs, text);
+      const h = await this.history.lineTimes(abs, text);
+      if (h.state !== 'git' || !h.lineTimes) return h;
+      // lines changed after the earliest findings: when was each action on them added (a line touched for a comma is not new)
+      const dates = snap.findings.map((f) => judgedAt(f)).filter((d): d is string => !!d).map((d) => Date.parse(d));
+      const threshold = Math.min(...dates) - (snap.config.gracePeriodDays ?? 0) * 86_400_000;
+      const times = h.lineTimes;
+      if (!times.some((t) => t > threshold)) return h;
+      await ensureFormat(abs);
+      const doc = parsePolicyDocument(text, abs);
+      const lines = new LineIndex(text);
+      const entryTimes = new Map<number, number>();
+      for (const p of doc.policies)
+        for (const st of p.statements)
+          for (const e of st.entries) {
+            const line = lines.position(e.span.offset).line;
+            if (line < times.length && !(times[line] > threshold)) continue;
+            if (lines.position(e.span.offset + e.span.length).line !== line) continue; // an entry over several lines: its lines decide
+            const literal = text.slice(e.span.offset, e.span.offset + e.span.length);
+            entryTimes.set(e.span.offset, Math.min(times[line] ?? Infinity, await this.history.introducedAt(abs, text, literal)));
+          }
+      return entryTimes.size ? { ...h, entryTimes } : h;
     } catch (e) {
       this.host.log(`git history of ${abs}: ${e instanceof Error ? e.message : e}`);
       return undefined;
