@@ -166,7 +166,9 @@ export function fetchCommand(args: string[], io: CliIO): Promise<number> {
     } finally {
       client.destroy();
     }
-    const text = findingsFileText(result.findings);
+    // the analyzer's tracking period goes with each finding: every diagnostic says it
+    const age = result.analyzer.unusedAccessAge;
+    const text = findingsFileText(age ? result.findings.map((f) => ({ ...f, unusedAccessAge: age })) : result.findings);
     const say = out === '-' ? io.err : io.out;
     if (out === '-') io.out(text);
     else writeAtomic(resolve(io.cwd, out), text);

@@ -123,13 +123,14 @@ function parseGetFindingV2(file: string, text: string, obj: Node): Finding {
     details,
     source: file,
     evidence: 'access-analyzer',
-    trackingDays: num(text, obj, 'unusedAccessAge'),
+    ...trackingOf(text, obj),
   };
 }
 
-function num(text: string, obj: Node, key: string): number | undefined {
-  const v = propertyValue(obj, key);
-  return v && v.type === 'number' && v.value > 0 ? (v.value as number) : undefined;
+/** `unusedAccessAge` (the analyzer's tracking period, which `iam-refine fetch` adds) as trackingDays. */
+function trackingOf(text: string, obj: Node): { trackingDays?: number } {
+  const v = propertyValue(obj, 'unusedAccessAge');
+  return v && v.type === 'number' && v.value > 0 ? { trackingDays: v.value as number } : {};
 }
 
 const isFindingObject = (n: Node) => n.type === 'object' && !!propertyValue(n, 'findingDetails');
