@@ -259,3 +259,29 @@ test('language server: newer lines get one information diagnostic, an unsaved li
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('no history when git may not or cannot run: Restricted Mode, git missing, git failing; each said in one sentence', async () => {
+  const dir = repo();
+  try {
+    const untrusted = new GitHistory(undefined, () => false);
+    const u = await untrusted.lineTimes(join(dir, 'policy.json'), NEW);
+    assert.equal(u.lineTimes, undefined);
+    assert.match(u.note!, /Restricted Mode: git is not run in an untrusted workspace/);
+    assert.match(await untrusted.describeFolder(dir), /^Restricted Mode/);
+    const missing = new GitHistory(async () => ({ stdout: '', stderr: '', code: null, error: Object.assign(new Error('spawn git ENOENT'), { code: 'ENOENT' }) }));
+    assert.match(await missing.describeFolder(dir), /^git is not installed \(not on PATH\): every line is judged/);
+    assert.equal((await missing.lineTimes(join(dir, 'policy.json'), NEW)).lineTimes, undefined);
+    const failing = new GitHistory(async (args) => (args[0] === 'rev-parse' ? { stdout: dir + '\n', stderr: '', code: 0 } : { stdout: '', stderr: 'fatal: something broke\n', code: 128, error: new Error('exit 128') }));
+    const f = await failing.lineTimes(join(dir, 'policy.json'), NEW);
+    assert.equal(f.state, 'error');
+    assert.equal(f.lineTimes, undefined);
+    assert.equal(f.note, 'git blame failed: fatal: something broke');
+    // a file git does not track: every line is new
+    writeFileSync(join(dir, 'new.json'), OLD);
+    const untracked = await new GitHistory().lineTimes(join(dir, 'new.json'), OLD);
+    assert.equal(untracked.state, 'untracked');
+    assert.ok(untracked.lineTimes!.every((t) => t === Infinity));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

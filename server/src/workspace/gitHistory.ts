@@ -26,6 +26,7 @@ export interface History {
 }
 
 const TIMEOUT_MS = 10_000;
+const UNTRUSTED = 'Restricted Mode: git is not run in an untrusted workspace; every line is judged by the findings';
 const ZERO = /^0{40}$/;
 
 export interface GitRunner {
@@ -39,7 +40,8 @@ export const runGit: GitRunner = (args, cwd, input) =>
     try {
       child = execFile(
         'git',
-        args,
+        // nothing of the repository's configuration that runs a program: no fsmonitor daemon, no text conversion
+        ['-c', 'core.fsmonitor=false', ...args],
         { cwd, timeout: TIMEOUT_MS, maxBuffer: 256 * 1024 * 1024, windowsHide: true, env: { ...process.env, GIT_OPTIONAL_LOCKS: '0', LC_ALL: 'C' } },
         (error, stdout, stderr) => {
           const code = error ? (typeof (error as NodeJS.ErrnoException).code === 'number' ? ((error as unknown as { code: number }).code) : null) : 0;
@@ -85,7 +87,12 @@ export class GitHistory {
   private readonly blames = new Map<string, Promise<History>>();
   private readonly tops = new Map<string, Promise<string | undefined | Error>>();
 
-  constructor(private readonly git: GitRunner = runGit) {}
+  /**
+   * `allowed`: whether git may run here at all. The language server says no in Restricted Mode: a
+   * repository's own configuration (`.git/config` filters) can run programs, so an untrusted
+   * workspace gets no history and every line is judged.
+   */
+  constructor(private readonly git: GitRunner = runGit, private readonly allowed: () => boolean = () => true) {}
 
   /** The repository's top level for a directory; undefined outside one; an Error when git cannot run. */
   topLevel(dir: string): Promise<string | undefined | Error> {
@@ -104,6 +111,7 @@ export class GitHistory {
   /** One sentence for the status: whether newer lines can be told apart. */
   async describeFolder(dir: string | undefined): Promise<string> {
     if (!dir) return 'no folder: every line is judged by the findings';
+    if (!this.allowed()) return UNTRUSTED;
     const top = await this.topLevel(dir);
     if (top instanceof Error) return `${top.message}: every line is judged by the findings`;
     if (!top) return 'not a git repository: every line is judged by the findings';
@@ -112,6 +120,7 @@ export class GitHistory {
 
   /** When each line of `text` (the file at absPath, maybe unsaved) last changed. */
   lineTimes(absPath: string, text: string): Promise<History> {
+    if (!this.allowed()) return Promise.resolve({ state: 'no-git', note: UNTRUSTED });
     const key = `${absPath}\0${createHash('sha256').update(text).digest('hex')}`;
     let h = this.blames.get(key);
     if (!h) {
@@ -132,6 +141,7 @@ export class GitHistory {
    * no such commit.
    */
   async introducedAt(absPath: string, text: string, literal: string): Promise<number> {
+    if (!this.allowed()) return Infinity;
     const top = await this.topLevel(path.dirname(absPath));
     if (!top || top instanceof Error) return Infinity;
     const rel = path.relative(top, absPath).split(path.sep).join('/');
@@ -148,7 +158,7 @@ export class GitHistory {
     const key = `${version}\0${literal}`;
     let t = this.introduced.get(key);
     if (!t) {
-      t = this.git(['log', '-1', '--format=%ct', `-S${literal}`, '--', rel], top).then((r) => {
+      t = this.git(['log', '-1', '--no-textconv', '--format=%ct', `-S${literal}`, '--', rel], top).then((r) => {
         const n = Number(r.stdout.trim());
         return r.code === 0 && r.stdout.trim() && Number.isFinite(n) ? n * 1000 : Infinity;
       });
@@ -164,7 +174,7 @@ export class GitHistory {
     if (top instanceof Error) return { state: 'no-git', note: top.message };
     if (!top) return { state: 'no-git', note: 'not a git repository' };
     const rel = path.relative(top, absPath).split(path.sep).join('/');
-    const r = await this.git(['blame', '--porcelain', '--contents', '-', '--', rel], top, text);
+    const r = await this.git(['blame', '--porcelain', '--no-textconv', '--contents', '-', '--', rel], top, text);
     if (r.code === 0) return { state: 'git', lineTimes: parsePorcelain(r.stdout) };
     // a file git does not know (new, untracked, or a repository without commits): every line is new
     if (/no such path|does not exist|bad revision|no such ref|not have any commits/i.test(r.stderr)) {
