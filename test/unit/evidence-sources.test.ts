@@ -313,3 +313,10 @@ test('fetch --source access-advisor: a failed job, an unknown role and a missing
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('Security Hub ASFF (not OCSF) is refused as unrecognised, and the message lists what is read', () => {
+  assert.throws(
+    () => parseFindings('asff.json', JSON.stringify({ Findings: [{ SchemaVersion: '2018-10-08', Id: 'x', Types: ['Software and Configuration Checks/AWS Security Best Practices/Unused Permission'] }] })),
+    /^Error: asff\.json:1:1: unrecognised findings format: .*an Access Advisor report \(get-service-last-accessed-details\) or Security Hub findings in OCSF$/,
+  );
+});

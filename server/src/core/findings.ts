@@ -165,7 +165,7 @@ export function parseFindings(file: string, text: string): FindingsFile {
     }
     if (propertyValue(root, 'Statement')) fail(file, text, root, 'this is an IAM policy, not a findings file');
   }
-  fail(file, text, root, 'unrecognised findings format: expected a list of {"serviceNamespace", "actions"}, a get-finding-v2 response, an array of them, or {"findings": […]}');
+  fail(file, text, root, 'unrecognised findings format: expected a list of {"serviceNamespace", "actions"}, a get-finding-v2 response, an array of them, {"findings": […]}, an Access Advisor report (get-service-last-accessed-details) or Security Hub findings in OCSF');
 }
 
 /** Only active `UnusedPermission` findings remove actions; the others are information. */

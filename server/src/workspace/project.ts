@@ -185,7 +185,10 @@ export class Project {
     };
     snap.status = this.describe(snap);
     try {
-      const history = await this.host.historyNote?.(this.folder.path);
+      // undated findings (the list format) cannot be compared with the file's history, git or not
+      const dated = findings.some((f) => isUnusedPermission(f) && judgedAt(f) !== undefined);
+      const undated = findings.some((f) => isUnusedPermission(f));
+      const history = dated ? await this.host.historyNote?.(this.folder.path) : undated ? 'findings undated: every line is judged by them' : undefined;
       if (history) snap.status.history = history;
     } catch (e) {
       this.host.log(`git history of ${this.folder.name}: ${e instanceof Error ? e.message : e}`);
