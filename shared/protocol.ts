@@ -108,6 +108,7 @@ export type DiagnosticCode =
   | 'unused-action'
   | 'unused-wildcard'
   | 'unknown-action'
+  | 'not-judged'
   | 'invalid-policy'
   | 'unbound-policy'
   | 'invalid-findings'
@@ -211,6 +212,10 @@ export interface FolderStatus {
   oldestAnalyzedAt?: string;
   newestAnalyzedAt?: string;
   enabled: boolean;
+  /** Findings older than maxFindingsAgeDays, one sentence each (a warning in the status). */
+  staleFindings?: string[];
+  /** Whether lines newer than the findings can be told apart: "git: …" or why every line is judged. */
+  history?: string;
 }
 
 export interface DocumentStatus {

@@ -113,6 +113,13 @@ export class StatusView implements vscode.Disposable {
       this.item.detail = `${liveLine} · ${this.item.detail}`;
       if (liveWarning && !errors) this.item.text = `$(warning) ${this.item.text}`;
     }
+    if (f?.enabled && f.staleFindings?.length) {
+      // findings older than maxFindingsAgeDays: a warning, with what to do
+      this.item.severity = vscode.LanguageStatusSeverity.Warning;
+      if (!this.item.text.startsWith('$(warning)')) this.item.text = `$(warning) ${this.item.text}`;
+      this.item.detail = `${f.staleFindings.join('; ')} · ${this.item.detail}`;
+    }
+    if (f?.enabled && f.history && loaded.length) this.item.detail = `${this.item.detail} · ${f.history}`;
     this.item.busy = live?.state === 'fetching';
     // with live findings on, the item's action is the refresh; the log is one command away
     this.item.command = live && live.state !== 'untrusted' ? { title: 'Refresh', command: this.refreshCommand, tooltip: 'Fetch the findings from Access Analyzer again' } : { title: 'Show Log', command: this.showOutputCommand };

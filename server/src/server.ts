@@ -27,6 +27,7 @@ import { initialFolders, initializeResult, liveClientOptions } from './lsp/capab
 import { pathToUri, uriToPath } from './workspace/paths';
 import { Project } from './workspace/project';
 import { SettingsCache } from './workspace/settings';
+import { GitHistory, runGit } from './workspace/gitHistory';
 import { Workspace } from './workspace/workspace';
 
 export interface ServerOptions {
@@ -94,6 +95,7 @@ class IamRefinerServer {
       catalog: () => this.catalog(),
       log: (m) => this.log(m),
       projectReloaded: (p) => this.projectReloaded(p),
+      history: new GitHistory(runGit, () => this.liveOptions.trusted !== false),
     });
     this.live = new LiveFindingsProvider({
       options: () => this.liveOptions,

@@ -130,7 +130,7 @@ test('a UTF-8 byte-order mark is read (positions as the editor shows them) and k
   const dir = workspace({ 'p.json': '\ufeff' + text, 'f.json': FINDINGS });
   const c = await cli(['check', 'p.json', '--findings', 'f.json'], dir);
   assert.equal(c.code, 1);
-  assert.deepEqual(c.out.trim().split('\n'), ['p.json:4:36: warning unused-action: s3:GetObject is unused (not used in the tracking period)']);
+  assert.deepEqual(c.out.trim().split('\n'), ['p.json:4:36: warning unused-action: s3:GetObject is unused (not used in the tracking period) [findings list f.json, undated, tracking period not stated]']);
   const r = await cli(['refine', 'p.json', '--findings', 'f.json'], dir);
   assert.equal(r.code, 0, r.err);
   assert.equal(r.out, text.replace('"s3:GetObject", ', ''));

@@ -57,8 +57,8 @@ test('check reports every problem with file:line:col and a stable code', async (
   const lines = r.out.trim().split('\n');
   assert.equal(lines.length, 9);
   assert.equal(lines.filter((l) => / unused-action: lambda:/.test(l)).length, 8);
-  assert.ok(lines.includes('examples/policy.json:22:7: warning unused-wildcard: s3:Get* allows 22 unused actions (of 63)'), lines.join('\n'));
-  assert.ok(lines.includes('examples/policy.json:7:9: warning unused-action: lambda:AddPermission is unused (not used in the tracking period)'));
+  assert.ok(lines.includes('examples/policy.json:22:7: warning unused-wildcard: s3:Get* allows 22 unused actions (of 63) [findings list examples/findings.json, undated, tracking period not stated]'), lines.join('\n'));
+  assert.ok(lines.includes('examples/policy.json:7:9: warning unused-action: lambda:AddPermission is unused (not used in the tracking period) [findings list examples/findings.json, undated, tracking period not stated]'));
 });
 
 test('check --format sarif is SARIF 2.1.0 with rules and regions', async () => {

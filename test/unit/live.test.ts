@@ -480,6 +480,11 @@ test('fetch (CLI): writes the get-finding-v2 findings file atomically; refine --
   assert.equal(parsed.format, 'findings-object');
   assert.equal(parsed.findings[0].resource, APP);
   assert.equal(parsed.findings[0].details.find((d) => d.serviceNamespace === 's3')!.actions!.length, 22);
+  // the analyzer's tracking period goes with each finding, and every unused diagnostic says it
+  assert.equal(json.findings[0].unusedAccessAge, 90);
+  assert.equal(parsed.findings[0].trackingDays, 90);
+  const check = await cli(['check', 'policy.json', '--findings', 'findings.json'], dir);
+  assert.match(check.out, /s3:Get\* allows 22 unused actions \(of 63\) \[Access Analyzer, role \S+, findings of \d{4}-\d\d-\d\d, tracking period 90 days\]/);
   // and the CLI refines the example policy with it exactly as with examples/findings.json
   const r = await cli(['refine', 'policy.json', '--findings', 'findings.json'], dir);
   assert.equal(r.code, 0, r.err);

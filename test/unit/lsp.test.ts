@@ -283,7 +283,7 @@ test('several roles: iam-refiner.json "roles" binds a file; only what all its ro
     const shared = c.open(path.join(dir, 'policies/shared.json'));
     const one = c.open(path.join(dir, 'policies/deployer-only.json'));
     const ds = await c.waitForDiagnostics(shared, (x) => x.length > 0);
-    assert.deepEqual(ds.map((d) => msg(d)), ['lambda:GetFunction is unused (not used in the tracking period)']);
+    assert.deepEqual(ds.map((d) => msg(d)), ['lambda:GetFunction is unused (not used in the tracking period) [Access Analyzer, roles Deployer, Reader, findings of 2024-06-01, tracking period not stated]']);
     const ds1 = await c.waitForDiagnostics(one, (x) => x.length > 0);
     assert.deepEqual(ds1.map((d) => msg(d).split(' ')[0]), ['lambda:GetFunction', 'lambda:DeleteFunction']);
     const status = await c.waitForStatus((s) => s.folders.length === 1 && s.documents[shared] !== undefined);
@@ -398,7 +398,7 @@ test('editing an open findings file updates the diagnostics of the policies', as
     const f = c.open(path.join(dir, 'findings.json'));
     c.change(f, JSON.stringify([{ serviceNamespace: 'lambda', actions: ['GetFunction'] }]));
     const ds = await c.waitForDiagnostics(uri, (x) => x.length === 1);
-    assert.equal(msg(ds[0]), 'lambda:GetFunction is unused (not used in the tracking period)');
+    assert.equal(msg(ds[0]), 'lambda:GetFunction is unused (not used in the tracking period) [findings list findings.json, undated, tracking period not stated]');
     // a syntax error while typing in the findings file: reported there, the policy loses those findings
     c.change(f, '[{"serviceNamespace": "lambda", ');
     const [err] = await c.waitForDiagnostics(f, (x) => x.length === 1);

@@ -1,6 +1,7 @@
 import { dirname, resolve, sep, relative } from 'node:path';
 import { existsSync } from 'node:fs';
 import {
+  judgedAt,
   AmbiguousRolesError, Binding, Catalog, CONFIG_FILE, FindingsFile, InputError, LineIndex, NothingLeftError, ParsedDocument,
   ProjectConfig, allFindings, universeFor, analyzeDocument, bindPolicy, documentContext, emptyConfig, parseConfig,
   parseFindings, refineDocument, unifiedDiff, lineEndingNote, roleName, parsePolicyDocument, policySize, MANAGED_POLICY_LIMIT,
@@ -10,7 +11,7 @@ import { defaultCatalog } from '../workspace/catalogFile';
 import { CliError, CliIO, EXIT_ERROR, EXIT_OK, EXIT_PROBLEMS } from './io';
 import { FlagSpec, ParsedArgs, briefUsage, closest, has, parseArgs, value, values } from './args';
 import { displayPath, readInput, writeAtomic } from './files';
-import { analyseTarget, openProject, policyTargets } from './project';
+import { CliProject, analyseTarget, openProject, policyTargets } from './project';
 import { refinement } from '../workspace/analysis';
 import { Located, toSarif } from './sarif';
 import { packageVersion } from './version';
@@ -127,10 +128,16 @@ async function refineCommand(argv: string[], io: CliIO, catalog: Catalog): Promi
   needPositional(args, 'refine', 'policy file', REFINE_USAGE, io, true);
   if (has(args, '--write') && has(args, '--diff')) throw new CliError('--write and --diff cannot be combined');
   const cp = await openProject(args, io, catalog, true);
+  evidenceWarnings(cp, io);
   const [target] = await policyTargets(cp, args.positional, io, [], 'the policy');
   const policy = (await analyseTarget(cp, target, []))!;
   const rel = policy.name;
   const a = policy.analysis;
+  const spared = a.problems.filter((p) => p.code === 'not-judged');
+  if (spared.length) {
+    const lines = new LineIndex(policy.text);
+    for (const p of spared) io.err(`iam-refine: note: ${rel}:${lines.where(p.offset)}: ${p.message}: kept\n`);
+  }
   const doc = a.parsed!;
   const blocking = blockingProblems(doc);
   if (blocking.length) {
@@ -192,6 +199,7 @@ async function checkCommand(argv: string[], io: CliIO, catalog: Catalog): Promis
   needPositional(args, 'check', 'file or directory', CHECK_USAGE, io, false);
   const cp = await openProject(args, io, catalog, false);
   if (cp.snap.findings.length === 0) io.err(`iam-refine: note: no findings given or found (${cp.snap.defaultGlobs ? `none matching ${cp.snap.globs.join(', ')}` : 'none in the globs'}): checking unknown actions and policy errors only\n`);
+  evidenceWarnings(cp, io);
   const notes: string[] = [];
   const targets = await policyTargets(cp, args.positional, io, notes, 'a PATH');
   // one file at a time, nothing of it kept but its problems; text and JSON are written as each file
@@ -236,6 +244,14 @@ async function checkCommand(argv: string[], io: CliIO, catalog: Catalog): Promis
   else if (format === 'text')
     io.err(`${problems} problem${problems === 1 ? '' : 's'} in ${files} policy file${files === 1 ? '' : 's'} (${count} polic${count === 1 ? 'y' : 'ies'})${notes.length ? `, ${notes.length} note${notes.length === 1 ? '' : 's'} above` : ''}\n`);
   return problems ? EXIT_PROBLEMS : EXIT_OK;
+}
+
+/** Stale findings (a warning) and whether newer lines can be told apart (a note), on stderr. */
+function evidenceWarnings(cp: CliProject, io: CliIO): void {
+  for (const w of cp.snap.status.staleFindings ?? []) io.err(`iam-refine: warning: ${w}\n`);
+  const dated = cp.snap.findings.some((f) => judgedAt(f) !== undefined);
+  const history = cp.snap.status.history;
+  if (dated && history && !history.startsWith('git:')) io.err(`iam-refine: note: ${history}\n`);
 }
 
 /** Real actions (or patterns that match some) close to a pattern that matches nothing. */

@@ -12,11 +12,12 @@ import {
 } from '../live/accessAnalyzer';
 import { EMPTY_POLICY, PolicyAdvice, adviceForFile, groupSteps, listNames, policyName, prettyPolicy } from '../live/recommendation';
 import { plural } from '../workspace/format';
+import { AccessAdvisorReport, advisorFileText, createIamClient, fetchAdvisorReports } from '../live/accessAdvisor';
 import { CliError, CliIO, EXIT_ERROR, EXIT_OK } from './io';
 import { FlagSpec, ParsedArgs, has, parseArgs, value, values } from './args';
 import { readText, writeAtomic } from './files';
 
-export const FETCH_USAGE = `Usage: iam-refine fetch [--role ARN...] [--analyzer ARN] [--region R] [--profile P] [--endpoint URL] --out FILE
+export const FETCH_USAGE = `Usage: iam-refine fetch [--source access-analyzer|access-advisor] [--role ARN...] [--analyzer ARN] [--region R] [--profile P] [--endpoint URL] --out FILE
 
 Downloads the active UnusedPermission findings of IAM Access Analyzer (every page, every finding
 detail) into FILE, as {"findings": [get-finding-v2 responses]}: the format refine --findings reads.
@@ -30,10 +31,17 @@ FILE is replaced atomically; "-" writes to standard output.
   --endpoint URL    send requests to this endpoint instead of AWS's (https, or http on localhost)
   --out FILE        where to write the findings
   --concurrency N   findings read at once (default 4, at most 16)
+  --source S        access-analyzer (default), or access-advisor: IAM Access Advisor's last-accessed
+                    report of each --role (GenerateServiceLastAccessedDetails at ACTION_LEVEL, polled
+                    until done; free, no analyzer needed), written as get-service-last-accessed-details
+                    prints it, with the role's "Arn" added
+  --poll-interval SECONDS, --timeout SECONDS   access-advisor: pause between polls (default 2),
+                    give up after (default 180)
 
 Credentials: the AWS SDK's default chain (environment, shared config and credentials files, SSO,
 process credentials). Permissions: access-analyzer:ListAnalyzers, access-analyzer:ListFindings,
-access-analyzer:GetFinding.`;
+access-analyzer:GetFinding; for access-advisor, iam:GenerateServiceLastAccessedDetails and
+iam:GetServiceLastAccessedDetails.`;
 
 export const RECOMMEND_USAGE = `Usage: iam-refine recommend --role ARN --policy FILE [--policy-id ID] [--analyzer ARN] [--region R]
                            [--profile P] [--endpoint URL] [--out FILE] [--poll-interval SECONDS] [--timeout SECONDS]
@@ -55,7 +63,7 @@ Permissions: those of fetch, and access-analyzer:GenerateFindingRecommendation a
 access-analyzer:GetFindingRecommendation.`;
 
 const CONNECTION: FlagSpec = { '--analyzer': 'one', '--region': 'one', '--profile': 'one', '--endpoint': 'one', '--help': 'bool', '-h': 'bool' };
-const FETCH_FLAGS: FlagSpec = { ...CONNECTION, '--role': 'many', '--out': 'one', '--concurrency': 'one' };
+const FETCH_FLAGS: FlagSpec = { ...CONNECTION, '--role': 'many', '--out': 'one', '--concurrency': 'one', '--source': 'one', '--poll-interval': 'one', '--timeout': 'one' };
 const RECOMMEND_FLAGS: FlagSpec = { ...CONNECTION, '--role': 'one', '--policy': 'one', '--policy-id': 'one', '--out': 'one', '--poll-interval': 'one', '--timeout': 'one' };
 
 interface Connection {
@@ -147,6 +155,9 @@ export function fetchCommand(args: string[], io: CliIO): Promise<number> {
     if (concurrency !== undefined && !(Number.isInteger(Number(concurrency)) && Number(concurrency) >= 1 && Number(concurrency) <= 16)) {
       throw new CliError(`--concurrency expects a whole number from 1 to 16, not "${concurrency}"`);
     }
+    const source = value(p, '--source') ?? 'access-analyzer';
+    if (source === 'access-advisor') return fetchAdvisor(p, conn, roles, out, io);
+    if (source !== 'access-analyzer') throw new CliError(`--source must be access-analyzer or access-advisor, not "${source}"`);
     quietSdk();
     const client = createClient({ region: conn.region, profile: conn.profile, endpoint: conn.endpoint });
     let result: FetchResult;
@@ -155,7 +166,9 @@ export function fetchCommand(args: string[], io: CliIO): Promise<number> {
     } finally {
       client.destroy();
     }
-    const text = findingsFileText(result.findings);
+    // the analyzer's tracking period goes with each finding: every diagnostic says it
+    const age = result.analyzer.unusedAccessAge;
+    const text = findingsFileText(age ? result.findings.map((f) => ({ ...f, unusedAccessAge: age })) : result.findings);
     const say = out === '-' ? io.err : io.out;
     if (out === '-') io.out(text);
     else writeAtomic(resolve(io.cwd, out), text);
@@ -166,6 +179,29 @@ export function fetchCommand(args: string[], io: CliIO): Promise<number> {
     if (!roles.length && n === 0) say(`nothing unused: the analyzer has no active UnusedPermission finding\n`);
     return EXIT_OK;
   });
+}
+
+/** `fetch --source access-advisor`: one Access Advisor report per role. */
+async function fetchAdvisor(p: ParsedArgs, conn: Connection, roles: string[], out: string, io: CliIO): Promise<number> {
+  if (!roles.length) throw new CliError(`fetch --source access-advisor needs --role ARN (Access Advisor reports on one role at a time)\n\n${FETCH_USAGE}`);
+  if (conn.analyzerArn) throw new CliError('--analyzer is for --source access-analyzer: Access Advisor needs no analyzer');
+  const pollIntervalMs = seconds(p, '--poll-interval', 2);
+  const timeoutMs = seconds(p, '--timeout', 180);
+  quietSdk();
+  const client = createIamClient({ region: conn.region, profile: conn.profile, endpoint: conn.endpoint });
+  let reports: AccessAdvisorReport[];
+  try {
+    reports = await fetchAdvisorReports({ client, roles, pollIntervalMs, timeoutMs });
+  } finally {
+    client.destroy();
+  }
+  const text = advisorFileText(reports);
+  const say = out === '-' ? io.err : io.out;
+  if (out === '-') io.out(text);
+  else writeAtomic(resolve(io.cwd, out), text);
+  for (const r of reports) say(`${r.Arn}: Access Advisor report of ${r.JobCompletionDate ?? 'unknown date'}, ${plural(r.ServicesLastAccessed.length, 'service')}\n`);
+  say(`${plural(reports.length, 'Access Advisor report')}${out === '-' ? '' : ` written to ${out}`}\n`);
+  return EXIT_OK;
 }
 
 function chooseAdvice(all: PolicyAdvice[], policyId: string | undefined, file: string): PolicyAdvice {

@@ -122,7 +122,8 @@ export async function analyseTarget(cp: CliProject, t: Target, notes: string[]):
   }
   const { text, bom } = readInput(t.file, t.name, t.named ? 'the policy' : undefined);
   await ensureFormat(t.file);
-  const analysis = cp.ws.analyzeFile(pathToUri(t.file), null, text, cp.project, cp.snap);
+  const uri = pathToUri(t.file);
+  const analysis = cp.ws.analyzeFile(uri, null, text, cp.project, cp.snap, undefined, false, await cp.ws.historyOf(uri, text, cp.snap));
   if (analysis.kind !== 'policy' || !analysis.parsed) {
     const recognised = analysis.parsed?.hasSyntaxErrors || analysis.parsed?.recognised;
     if (t.named && !recognised) throw new CliError(`${t.name}: no IAM policy found (${isPolicyFileName(t.file) ? 'expected a "Statement" at the top level, or a template with IAM policies' : 'not a file type this tool reads'})`);

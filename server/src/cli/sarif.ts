@@ -14,6 +14,7 @@ const RULES: Record<string, string> = {
   'unused-action': 'An explicit action (or a pattern) that allows only actions the role never used.',
   'unused-wildcard': 'A wildcard that allows actions the role never used: refine it to its least-general form.',
   'unknown-action': 'A pattern that matches no action in the catalog: a typo or a retired action.',
+  'not-judged': 'An action line changed after the findings were produced: the findings did not judge it, so it is neither flagged nor removed.',
   'invalid-policy': 'The policy document is malformed.',
   'invalid-json': 'The file is not valid JSON.',
 };

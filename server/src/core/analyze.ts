@@ -4,7 +4,7 @@ import { UnusedSet } from './findings';
 import { Universe } from './universe';
 import { isWildcard, patternShapeError } from './pattern';
 
-export type ProblemCode = 'unused-action' | 'unused-wildcard' | 'unknown-action' | PolicyProblem['code'];
+export type ProblemCode = 'unused-action' | 'unused-wildcard' | 'unknown-action' | 'not-judged' | PolicyProblem['code'];
 
 /** Where a problem sits in the policy model: what a fix needs (never the message text). */
 export interface ProblemTarget {
@@ -40,6 +40,13 @@ export interface AnalyzeContext {
   unused?: UnusedSet;
   /** Per policy, where the host code binds it to its own roles (see RefineContext.unusedByPolicy). */
   unusedByPolicy?: (UnusedSet | undefined)[];
+  /** Per statement (`"policy.statement"`): the unused set without what entries newer than the findings allow (core/judged.ts). */
+  unusedByStatement?: Map<string, UnusedSet>;
+}
+
+/** "; Access Analyzer, role Deployer, findings of 2026-11-20, tracking period 90 days": which source, role, date. */
+export function evidenceNote(unused: UnusedSet): string {
+  return unused.evidence ? ` [${unused.evidence}]` : '';
 }
 
 export const README_URL = 'https://github.com/iam-policy-refiner/iam-policy-refiner#diagnostics';
@@ -61,8 +68,9 @@ export function analyzeDocument(doc: ParsedDocument, ctx: AnalyzeContext): Probl
   const problems: Problem[] = doc.problems.map((p) => ({ ...p }));
   const u = ctx.universe;
   doc.policies.forEach((policy, p) => {
-    const unused = ctx.unusedByPolicy?.[p] ?? ctx.unused;
+    const policyUnused = ctx.unusedByPolicy?.[p] ?? ctx.unused;
     policy.statements.forEach((st, s) => {
+      const unused = ctx.unusedByStatement?.get(`${p}.${s}`) ?? policyUnused;
       const allowStatement = st.effect === 'Allow' && !st.opaque && !st.suppressed && !st.principal;
       st.entries.forEach((e, k) => {
         const target: ProblemTarget = { policy: p, statement: s, entry: k };
@@ -98,7 +106,7 @@ export function analyzeDocument(doc: ParsedDocument, ctx: AnalyzeContext): Probl
         if (e.value.trim() === '*') {
           problems.push({
             code: 'unused-wildcard',
-            message: `"*" allows ${plural(unusedHere.length, 'unused action')}`,
+            message: `"*" allows ${plural(unusedHere.length, 'unused action')}${evidenceNote(unused)}`,
             severity: 'warning',
             ...where,
             unused: names,
@@ -106,13 +114,13 @@ export function analyzeDocument(doc: ParsedDocument, ctx: AnalyzeContext): Probl
           });
         } else if (unusedHere.length === allowed.length) {
           const message = isWildcard(e.value)
-            ? `${e.value} allows only unused actions (${unusedHere.length})`
-            : `${u.names[allowed[0]]} is unused (${usageNote(unused, allowed[0])})`;
+            ? `${e.value} allows only unused actions (${unusedHere.length})${evidenceNote(unused)}`
+            : `${u.names[allowed[0]]} is unused (${usageNote(unused, allowed[0])})${evidenceNote(unused)}`;
           problems.push({ code: 'unused-action', message, severity: 'warning', ...where, unnecessary: true, unused: names, allows: allowed.length });
         } else {
           problems.push({
             code: 'unused-wildcard',
-            message: `${e.value} allows ${plural(unusedHere.length, 'unused action')} (of ${allowed.length})`,
+            message: `${e.value} allows ${plural(unusedHere.length, 'unused action')} (of ${allowed.length})${evidenceNote(unused)}`,
             severity: 'warning',
             ...where,
             unused: names,
@@ -129,7 +137,7 @@ export function analyzeDocument(doc: ParsedDocument, ctx: AnalyzeContext): Probl
           names.sort();
           problems.push({
             code: 'unused-wildcard',
-            message: `this NotAction statement allows ${plural(names.length, 'unused action')}`,
+            message: `this NotAction statement allows ${plural(names.length, 'unused action')}${evidenceNote(unused)}`,
             severity: 'warning',
             offset: key.offset,
             length: key.length,

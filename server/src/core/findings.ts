@@ -1,6 +1,7 @@
 import { Node } from 'jsonc-parser';
 import { InputError, parseJsoncStrict, propertyValue } from './text';
 import { Universe } from './universe';
+import { parseOtherSources } from './sources';
 
 /** One service's unused permissions, as Access Analyzer's `unusedPermissionDetails`. */
 export interface UnusedDetail {
@@ -10,6 +11,16 @@ export interface UnusedDetail {
   lastAccessed?: string;
 }
 
+/** Which product produced a finding: what every diagnostic names as its source. */
+export type EvidenceSource = 'access-analyzer' | 'access-advisor' | 'security-hub' | 'list';
+
+export const EVIDENCE_NAMES: Record<EvidenceSource, string> = {
+  'access-analyzer': 'Access Analyzer',
+  'access-advisor': 'Access Advisor',
+  'security-hub': 'Security Hub',
+  list: 'findings list',
+};
+
 export interface Finding {
   id?: string;
   /** The role (or user) ARN, when the source says. */
@@ -17,12 +28,27 @@ export interface Finding {
   findingType: string;
   status?: string;
   analyzedAt?: string;
+  updatedAt?: string;
   details: UnusedDetail[];
   /** The findings file it came from. */
   source: string;
+  /** The product that judged (absent: Access Analyzer, the default format). */
+  evidence?: EvidenceSource;
+  /** How many days of activity the judgement covers, where the source says (Access Analyzer's unusedAccessAge, Access Advisor's window, Security Hub's 90 days). */
+  trackingDays?: number;
 }
 
-export type FindingsFormat = 'list' | 'get-finding-v2' | 'get-finding-v2-array' | 'findings-object';
+/**
+ * When a finding judged the permissions: the earlier of its analyzedAt and updatedAt (a line
+ * changed after it was not judged). Undefined: the finding does not say.
+ */
+export function judgedAt(f: Finding): string | undefined {
+  const ds = [f.analyzedAt, f.updatedAt].filter((d): d is string => !!d && !Number.isNaN(Date.parse(d)));
+  if (ds.length === 0) return undefined;
+  return ds.reduce((a, b) => (Date.parse(a) <= Date.parse(b) ? a : b));
+}
+
+export type FindingsFormat = 'list' | 'get-finding-v2' | 'get-finding-v2-array' | 'findings-object' | 'access-advisor' | 'security-hub';
 
 export interface FindingsFile {
   file: string;
@@ -68,7 +94,7 @@ function parseDetailList(file: string, text: string, node: Node): Finding {
       lastAccessed: str(file, text, el, 'lastAccessed', false),
     });
   }
-  return { findingType: 'UnusedPermission', details, source: file };
+  return { findingType: 'UnusedPermission', details, source: file, evidence: 'list' };
 }
 
 function parseGetFindingV2(file: string, text: string, obj: Node): Finding {
@@ -93,9 +119,18 @@ function parseGetFindingV2(file: string, text: string, obj: Node): Finding {
     findingType,
     status: str(file, text, obj, 'status', false),
     analyzedAt: str(file, text, obj, 'analyzedAt', false),
+    updatedAt: str(file, text, obj, 'updatedAt', false),
     details,
     source: file,
+    evidence: 'access-analyzer',
+    ...trackingOf(text, obj),
   };
+}
+
+/** `unusedAccessAge` (the analyzer's tracking period, which `iam-refine fetch` adds) as trackingDays. */
+function trackingOf(text: string, obj: Node): { trackingDays?: number } {
+  const v = propertyValue(obj, 'unusedAccessAge');
+  return v && v.type === 'number' && v.value > 0 ? { trackingDays: v.value as number } : {};
 }
 
 const isFindingObject = (n: Node) => n.type === 'object' && !!propertyValue(n, 'findingDetails');
@@ -108,6 +143,8 @@ const isDetailObject = (n: Node) => n.type === 'object' && !!propertyValue(n, 's
  */
 export function parseFindings(file: string, text: string): FindingsFile {
   const root = parseJsoncStrict(file, text);
+  const other = parseOtherSources(file, text, root);
+  if (other) return other;
   if (root.type === 'array') {
     const kids = root.children ?? [];
     if (kids.length === 0) return { file, format: 'list', findings: [] }; // nothing is unused: valid, removes nothing
@@ -128,7 +165,7 @@ export function parseFindings(file: string, text: string): FindingsFile {
     }
     if (propertyValue(root, 'Statement')) fail(file, text, root, 'this is an IAM policy, not a findings file');
   }
-  fail(file, text, root, 'unrecognised findings format: expected a list of {"serviceNamespace", "actions"}, a get-finding-v2 response, an array of them, or {"findings": […]}');
+  fail(file, text, root, 'unrecognised findings format: expected a list of {"serviceNamespace", "actions"}, a get-finding-v2 response, an array of them, {"findings": […]}, an Access Advisor report (get-service-last-accessed-details) or Security Hub findings in OCSF');
 }
 
 /** Only active `UnusedPermission` findings remove actions; the others are information. */
@@ -152,6 +189,10 @@ export interface UnusedSet {
   info: Map<number, UnusedInfo>;
   /** The roles that were combined (empty: findings without a role). */
   roles: string[];
+  /** The earliest date the contributing findings judged at (a permission changed later was not judged); undefined: they do not say. */
+  judgedAt?: string;
+  /** Which source, which role(s), which date and tracking period: said in every unused diagnostic. */
+  evidence?: string;
 }
 
 /** Action names the findings mention, for the universe. */
@@ -202,10 +243,36 @@ export function resolveUnused(findings: Finding[], universe: Universe, roles?: s
     const known = findingRoles(relevant);
     if (known.length > 1) throw new AmbiguousRolesError(known);
     const maps = [unusedForFindings(relevant, universe)];
-    return toSet(maps, known);
+    return { ...toSet(maps, known), ...evidenceOf(relevant, known) };
   }
   const maps = chosen.map((r) => unusedForFindings(relevant.filter((f) => f.resource === r || (!f.resource && chosen.length === 1)), universe));
-  return toSet(maps, chosen);
+  return { ...toSet(maps, chosen), ...evidenceOf(relevant.filter((f) => chosen.includes(f.resource ?? '') || (!f.resource && chosen.length === 1)), chosen) };
+}
+
+const DAY = 86_400_000;
+
+/** "Access Analyzer, role Deployer, findings of 2026-11-20, tracking period 90 days". */
+export function evidenceOf(findings: Finding[], roles: string[]): { judgedAt?: string; evidence?: string } {
+  if (findings.length === 0) return {};
+  const dates = findings.map(judgedAt);
+  const known = dates.filter((d): d is string => !!d).sort((a, b) => Date.parse(a) - Date.parse(b));
+  // one finding without a date makes the whole set undated: its permissions cannot be compared with the file's history
+  const judged = known.length === dates.length ? known[0] : undefined;
+  // a list names no product: its file says where it came from
+  const sources = [...new Set(findings.map((f) => (f.evidence === 'list' ? `${EVIDENCE_NAMES.list} ${f.source}` : EVIDENCE_NAMES[f.evidence ?? 'access-analyzer'])))].sort();
+  const tracking = [...new Set(findings.map((f) => f.trackingDays).filter((d): d is number => !!d))].sort((a, b) => a - b);
+  const names = roles.map((r) => r.slice(r.lastIndexOf('/') + 1));
+  const parts = [sources.join(' + ')];
+  if (names.length) parts.push(`${names.length === 1 ? 'role' : 'roles'} ${names.join(', ')}`);
+  parts.push(judged ? `findings of ${judged.slice(0, 10)}` : known.length ? `findings of ${known[0].slice(0, 10)} (some undated)` : 'undated');
+  parts.push(tracking.length ? `tracking period ${tracking.map((d) => `${d} days`).join(' / ')}` : 'tracking period not stated');
+  return { judgedAt: judged, evidence: parts.join(', ') };
+}
+
+/** The age of findings in whole days at `now` (undefined: undated). */
+export function ageInDays(judged: string | undefined, now: number): number | undefined {
+  if (!judged) return undefined;
+  return Math.floor((now - Date.parse(judged)) / DAY);
 }
 
 function toSet(maps: Map<number, string | undefined>[], roles: string[]): UnusedSet {

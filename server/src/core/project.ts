@@ -15,9 +15,21 @@ export interface ProjectConfig {
   roles: { glob: string; roles: string[] }[];
   include: string[];
   exclude: string[];
+  /** Lines changed this many days before the findings are not judged either (default 0). */
+  gracePeriodDays?: number;
+  /** Findings older than this many days are reported as stale (default DEFAULT_MAX_FINDINGS_AGE_DAYS). */
+  maxFindingsAgeDays?: number;
 }
 
+export const DEFAULT_MAX_FINDINGS_AGE_DAYS = 30;
+
 export const emptyConfig = (): ProjectConfig => ({ findings: [], roles: [], include: [], exclude: [] });
+
+function days(file: string, text: string, node: Node | undefined, key: string): number | undefined {
+  if (!node) return undefined;
+  if (node.type !== 'number' || !Number.isFinite(node.value) || node.value < 0) throw InputError.at(file, text, node.offset, `"${key}" must be a number of days (0 or more)`);
+  return node.value as number;
+}
 
 function stringList(file: string, text: string, node: Node | undefined, what: string): string[] {
   if (!node) return [];
@@ -29,14 +41,14 @@ function stringList(file: string, text: string, node: Node | undefined, what: st
   });
 }
 
-const KNOWN_KEYS = new Set(['$schema', 'findings', 'roles', 'include', 'exclude']);
+const KNOWN_KEYS = new Set(['$schema', 'findings', 'roles', 'include', 'exclude', 'gracePeriodDays', 'maxFindingsAgeDays']);
 
 export function parseConfig(file: string, text: string): ProjectConfig {
   const root = parseJsoncStrict(file, text);
   if (root.type !== 'object') throw InputError.at(file, text, root.offset, `${CONFIG_FILE} must hold an object`);
   for (const p of root.children ?? []) {
     const key = p.children![0];
-    if (!KNOWN_KEYS.has(key.value)) throw InputError.at(file, text, key.offset, `unknown setting "${key.value}" (known: findings, roles, include, exclude)`);
+    if (!KNOWN_KEYS.has(key.value)) throw InputError.at(file, text, key.offset, `unknown setting "${key.value}" (known: ${[...KNOWN_KEYS].filter((k) => k !== '$schema').join(', ')})`);
   }
   const cfg: ProjectConfig = {
     file,
@@ -45,6 +57,10 @@ export function parseConfig(file: string, text: string): ProjectConfig {
     include: stringList(file, text, propertyValue(root, 'include'), 'include'),
     exclude: stringList(file, text, propertyValue(root, 'exclude'), 'exclude'),
   };
+  const grace = days(file, text, propertyValue(root, 'gracePeriodDays'), 'gracePeriodDays');
+  if (grace !== undefined) cfg.gracePeriodDays = grace;
+  const maxAge = days(file, text, propertyValue(root, 'maxFindingsAgeDays'), 'maxFindingsAgeDays');
+  if (maxAge !== undefined) cfg.maxFindingsAgeDays = maxAge;
   const roles = propertyValue(root, 'roles');
   if (roles) {
     if (roles.type !== 'object') throw InputError.at(file, text, roles.offset, '"roles" must map a policy file glob to role ARNs');
@@ -185,6 +201,8 @@ export interface DocumentContext {
   unusedByPolicy?: (UnusedSet | undefined)[];
   /** Per policy: the role ARNs it was bound to by its code. */
   policyRoles?: (string[] | undefined)[];
+  /** Per statement (`"policy.statement"`): the unused set sparing its entries newer than the findings (core/judged.ts). */
+  unusedByStatement?: Map<string, UnusedSet>;
 }
 
 const nothingUnused = (roles: string[]): UnusedSet => ({ indexes: new Set(), info: new Map(), roles });

@@ -14,12 +14,23 @@ export interface RefineContext {
    * (a Terraform or CloudFormation policy attached to a named role): that policy's unused actions.
    */
   unusedByPolicy?: (Set<number> | undefined)[];
+  /**
+   * Per statement (`"policy.statement"`), where some of its entries are newer than the findings:
+   * the unused set without what those entries allow (see core/judged.ts), so they stay allowed.
+   */
+  unusedByStatement?: Map<string, Set<number>>;
 }
 
 /** The context one policy of the document is refined in. */
 export function policyContext(ctx: RefineContext, policy: number): RefineContext {
   const own = ctx.unusedByPolicy?.[policy];
-  return own ? { universe: ctx.universe, unused: own } : ctx;
+  return own ? { universe: ctx.universe, unused: own, unusedByStatement: ctx.unusedByStatement } : ctx;
+}
+
+/** The context one statement is refined and verified in: its own unused set where entries newer than the findings are spared. */
+export function statementContext(ctx: RefineContext, policy: number, statement: number): RefineContext {
+  const own = ctx.unusedByStatement?.get(`${policy}.${statement}`);
+  return own ? { universe: ctx.universe, unused: own } : policyContext(ctx, policy);
 }
 
 export class InternalVerificationError extends Error {
@@ -114,7 +125,7 @@ export function planStatement(ctx: RefineContext, st: StatementModel, p: number,
 export function planDocument(ctx: RefineContext, doc: ParsedDocument, scope: Scope = { kind: 'document' }): PolicyPlan[] {
   return doc.policies.map((policy, p) => ({
     policy,
-    statements: policy.statements.map((st, s) => planStatement(policyContext(ctx, p), st, p, s, scope)),
+    statements: policy.statements.map((st, s) => planStatement(statementContext(ctx, p, s), st, p, s, scope)),
   }));
 }
 
@@ -244,7 +255,7 @@ export function verify(ctx: RefineContext, before: ParsedDocument, plans: Policy
   if (after.policies.length !== before.policies.length) throw new InternalVerificationError('a policy was lost');
   plans.forEach((pp, p) => {
     for (const sp of pp.statements) {
-      if (sp.change.kind === 'remove' && expectedAllows(policyContext(ctx, p), sp, scope).length > 0) throw new InternalVerificationError(`statement ${sp.statement + 1} was removed but allows used actions`);
+      if (sp.change.kind === 'remove' && expectedAllows(statementContext(ctx, p, sp.statement), sp, scope).length > 0) throw new InternalVerificationError(`statement ${sp.statement + 1} was removed but allows used actions`);
     }
     const survivors = pp.statements.filter((sp) => sp.change.kind !== 'remove');
     const now = after.policies[p].statements;
@@ -262,7 +273,7 @@ export function verify(ctx: RefineContext, before: ParsedDocument, plans: Policy
         return;
       }
       if (st.opaque) throw new InternalVerificationError(`${where}: the edited statement is malformed (${st.opaque})`);
-      const want = expectedAllows(policyContext(ctx, p), sp, scope);
+      const want = expectedAllows(statementContext(ctx, p, sp.statement), sp, scope);
       const got = statementAllowList(u, st);
       if (!sameList(got, want)) throw new InternalVerificationError(`${where}: ${describeDiff(u, got, want)}`);
     });

@@ -53,7 +53,7 @@ export function backoffDelay(attempt: number, r: RetryOptions = {}): number {
  */
 type Refresh = ConfiguredRetryStrategy['refreshRetryTokenForRetry'];
 
-class LiveRetryStrategy extends ConfiguredRetryStrategy {
+export class LiveRetryStrategy extends ConfiguredRetryStrategy {
   constructor(r: RetryOptions) {
     super(Math.max(1, r.maxAttempts ?? 6), (attempt) => backoffDelay(attempt, r));
   }

@@ -4,7 +4,7 @@
  */
 
 /** The Access Analyzer operations the live mode calls. */
-export type Operation = 'ListAnalyzers' | 'ListFindingsV2' | 'GetFindingV2' | 'GenerateFindingRecommendation' | 'GetFindingRecommendation';
+export type Operation = 'ListAnalyzers' | 'ListFindingsV2' | 'GetFindingV2' | 'GenerateFindingRecommendation' | 'GetFindingRecommendation' | 'GenerateServiceLastAccessedDetails' | 'GetServiceLastAccessedDetails';
 
 /**
  * The IAM action each operation is authorised by. ListFindingsV2 and GetFindingV2 have no IAM
@@ -16,6 +16,8 @@ export const REQUIRED_PERMISSION: Record<Operation, string> = {
   GetFindingV2: 'access-analyzer:GetFinding',
   GenerateFindingRecommendation: 'access-analyzer:GenerateFindingRecommendation',
   GetFindingRecommendation: 'access-analyzer:GetFindingRecommendation',
+  GenerateServiceLastAccessedDetails: 'iam:GenerateServiceLastAccessedDetails',
+  GetServiceLastAccessedDetails: 'iam:GetServiceLastAccessedDetails',
 };
 
 export const CREATE_ANALYZER_COMMAND = 'aws accessanalyzer create-analyzer --analyzer-name unused-access --type ACCOUNT_UNUSED_ACCESS';
@@ -223,6 +225,8 @@ const OPERATION_PURPOSE: Record<Operation, string> = {
   GetFindingV2: 'to read a finding',
   GenerateFindingRecommendation: "to ask for AWS's recommendation",
   GetFindingRecommendation: "to read AWS's recommendation",
+  GenerateServiceLastAccessedDetails: 'to start an Access Advisor report',
+  GetServiceLastAccessedDetails: 'to read an Access Advisor report',
 };
 
 const NETWORK_WORDS: Record<string, string> = {

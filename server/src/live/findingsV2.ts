@@ -17,6 +17,8 @@ export interface FindingV2 {
   createdAt?: string;
   updatedAt?: string;
   error?: string;
+  /** The analyzer's tracking period in days (ours: `iam-refine fetch` adds it from the analyzer's configuration). */
+  unusedAccessAge?: number;
   /** Union members as AWS sends them, e.g. `{"unusedPermissionDetails": {serviceNamespace, actions?, lastAccessed?}}`. */
   findingDetails: Record<string, unknown>[];
 }
@@ -68,8 +70,11 @@ export function toCoreFindings(findings: readonly FindingV2[], source: string): 
       findingType: optionalString(f.findingType, `${where}: "findingType"`) ?? 'UnusedPermission',
       status: optionalString(f.status, `${where}: "status"`),
       analyzedAt: optionalString(f.analyzedAt, `${where}: "analyzedAt"`),
+      updatedAt: optionalString(f.updatedAt, `${where}: "updatedAt"`),
       details,
       source,
+      evidence: 'access-analyzer' as const,
+      ...(typeof f.unusedAccessAge === 'number' && f.unusedAccessAge > 0 ? { trackingDays: f.unusedAccessAge } : {}),
     };
   });
 }

@@ -285,7 +285,8 @@ export class LiveFindingsStore {
         ...(t.profile ? { profile: t.profile } : {}),
         roles: t.roles,
         rolesWithoutFindings: result.rolesWithoutFindings,
-        findings: result.findings,
+        // the analyzer's tracking period goes with each finding: every diagnostic says it
+        findings: result.analyzer.unusedAccessAge ? result.findings.map((f) => ({ ...f, unusedAccessAge: result.analyzer.unusedAccessAge })) : result.findings,
       };
       e.setCache(cache);
       e.failure = undefined;

@@ -17,7 +17,9 @@ import {
   mayContainPolicy,
   parsePolicyDocument,
   roleName,
+  spareUnjudged,
 } from '../core';
+import type { History } from './gitHistory';
 import { ProjectSnapshot, isAnalysed } from './project';
 
 /** Policy files larger than this many bytes (UTF-8) are skipped (with one information diagnostic). */
@@ -51,6 +53,8 @@ export interface Analysis {
   refinements: Map<string, RefineOutcome>;
   /** Why it was skipped, for the status ("excluded by settings"…). */
   note?: string;
+  /** The file's line history (git blame) it was analysed with; undefined: none asked for. */
+  history?: History;
   lineIndex?: LineIndex;
 }
 
@@ -79,6 +83,8 @@ export interface AnalyzeInput {
   fileName?: string;
   /** Known to be over the size limit without reading it. */
   tooLarge?: boolean;
+  /** When each line last changed (git blame): entries newer than the findings are spared. */
+  history?: History;
 }
 
 export function analyze(input: AnalyzeInput): Analysis {
@@ -106,10 +112,14 @@ export function analyze(input: AnalyzeInput): Analysis {
   // an untitled document binds by its name, like a file of that name would
   const binding = bindPolicy(relPath ?? uri.slice(uri.lastIndexOf('/') + 1).replace(/^[a-z]+:/, ''), snapshot?.config ?? emptyConfig(), findings);
   const context = documentContext(catalog, parsed, findings, binding);
-  let problems = analyzeDocument(parsed, { catalog, universe: context.universe, unused: context.unused, unusedByPolicy: context.unusedByPolicy });
+  // entries changed after the findings judged are spared: per statement, the unused set without them
+  const judged = spareUnjudged(parsed, { ...context, lineTimes: input.history?.lineTimes, entryTimes: input.history?.entryTimes, graceDays: snapshot?.config.gracePeriodDays });
+  if (judged.unusedByStatement.size) context.unusedByStatement = judged.unusedByStatement;
+  let problems = analyzeDocument(parsed, { catalog, universe: context.universe, unused: context.unused, unusedByPolicy: context.unusedByPolicy, unusedByStatement: context.unusedByStatement });
+  if (judged.problems.length) problems = [...problems, ...judged.problems].sort((a, b) => a.offset - b.offset);
   // while the JSON is broken, the policy checks mostly describe the half-typed text: keep the action checks only
   if (parsed.hasSyntaxErrors) problems = problems.filter((p) => p.code !== 'invalid-policy');
-  return { ...base, kind: 'policy', parsed, binding, context, problems };
+  return { ...base, kind: 'policy', parsed, binding, context, problems, history: input.history };
 }
 
 function scopeKey(scope: Scope): string {
@@ -129,7 +139,8 @@ export function refinement(a: Analysis, scope: Scope, log: (m: string) => void):
   else if (!a.context.unused) r = { kind: 'unavailable', message: bindingProblem(a.binding) };
   else {
     try {
-      r = { kind: 'ok', result: refineDocument({ universe: a.context.universe, unused: a.context.unused.indexes, unusedByPolicy: a.context.unusedByPolicy?.map((u) => u?.indexes) }, a.parsed, scope) };
+      const unusedByStatement = a.context.unusedByStatement && new Map([...a.context.unusedByStatement].map(([k, v]) => [k, v.indexes]));
+      r = { kind: 'ok', result: refineDocument({ universe: a.context.universe, unused: a.context.unused.indexes, unusedByPolicy: a.context.unusedByPolicy?.map((u) => u?.indexes), unusedByStatement }, a.parsed, scope) };
     } catch (e) {
       if (e instanceof NothingLeftError) r = { kind: 'nothing-left', message: e.message };
       else {

@@ -13,6 +13,10 @@ import {
   resolveUnused,
   universeFor,
   findingActionNames,
+  judgedAt,
+  ageInDays,
+  DEFAULT_MAX_FINDINGS_AGE_DAYS,
+  EVIDENCE_NAMES,
 } from '../core';
 import { DEFAULT_FINDINGS_GLOBS } from '../../../shared/defaults';
 import type { FindingsSourceStatus, FolderStatus, Settings } from '../../../shared/protocol';
@@ -26,6 +30,10 @@ export interface ProjectHost {
   providers(): FindingsProvider[];
   catalog(): Catalog;
   log(message: string): void;
+  /** One sentence: whether the folder has a git history (lines newer than the findings are spared). */
+  historyNote?(dir: string | undefined): Promise<string>;
+  /** The clock (tests set it). */
+  now?(): number;
 }
 
 /** What one reload of a folder produced; replaced as a whole, never mutated. */
@@ -177,6 +185,15 @@ export class Project {
       status: undefined as unknown as FolderStatus,
     };
     snap.status = this.describe(snap);
+    try {
+      // undated findings (the list format) cannot be compared with the file's history, git or not
+      const dated = findings.some((f) => isUnusedPermission(f) && judgedAt(f) !== undefined);
+      const undated = findings.some((f) => isUnusedPermission(f));
+      const history = dated ? await this.host.historyNote?.(this.folder.path) : undated ? 'findings undated: every line is judged by them' : undefined;
+      if (history) snap.status.history = history;
+    } catch (e) {
+      this.host.log(`git history of ${this.folder.name}: ${e instanceof Error ? e.message : e}`);
+    }
     return snap;
   }
 
@@ -226,8 +243,35 @@ export class Project {
       oldestAnalyzedAt: dates[0],
       newestAnalyzedAt: dates[dates.length - 1],
       enabled: snap.settings.enable,
+      ...stale(snap, this.host.now?.() ?? Date.now()),
     };
   }
+}
+
+/** "deployer.json (Access Analyzer, role Deployer): findings of 2026-10-01 are 62 days old (maxFindingsAgeDays 30)". */
+export function staleFindingsOf(sources: FindingsSource[], maxDays: number, now: number): string[] {
+  const out: string[] = [];
+  for (const s of sources) {
+    if (s.error) continue;
+    const groups = new Map<string, { date: string; evidence: string }>();
+    for (const f of s.findings.filter(isUnusedPermission)) {
+      const d = judgedAt(f);
+      if (!d) continue;
+      const key = f.resource ?? '';
+      const g = groups.get(key);
+      if (!g || Date.parse(d) < Date.parse(g.date)) groups.set(key, { date: d, evidence: EVIDENCE_NAMES[f.evidence ?? 'access-analyzer'] });
+    }
+    for (const [role, g] of groups) {
+      const age = ageInDays(g.date, now)!;
+      if (age > maxDays) out.push(`${s.label} (${g.evidence}${role ? `, role ${role.slice(role.lastIndexOf('/') + 1)}` : ''}): findings of ${g.date.slice(0, 10)} are ${age} days old (maxFindingsAgeDays ${maxDays}); fetch them again`);
+    }
+  }
+  return out;
+}
+
+function stale(snap: ProjectSnapshot, now: number): { staleFindings?: string[] } {
+  const list = staleFindingsOf(snap.sources, snap.config.maxFindingsAgeDays ?? DEFAULT_MAX_FINDINGS_AGE_DAYS, now);
+  return list.length ? { staleFindings: list } : {};
 }
 
 /** Include/exclude globs of iam-refiner.json and the settings, for a policy file's relative path. */

@@ -16,6 +16,8 @@ import { Project, ProjectSnapshot, isAnalysed } from './project';
 import { walkFiles } from './walk';
 import { writeFileAtomic } from './atomicWrite';
 import { plural } from './format';
+import { GitHistory, History } from './gitHistory';
+import { LineIndex, judgedAt, parsePolicyDocument } from '../core';
 
 /** A document open in an editor: its text wins over the disk's. */
 export interface OpenDocument {
@@ -33,6 +35,8 @@ export interface WorkspaceHost {
   log(message: string): void;
   /** A project has a new snapshot (findings, config or settings changed). */
   projectReloaded?(project: Project): void;
+  /** The git history reader (tests pass their own). */
+  history?: GitHistory;
 }
 
 /** What refining one file came to; a change is verified and whole, never partial. */
@@ -61,8 +65,48 @@ export class Workspace {
   /** pathKey → uri of the open documents, so files read for a project see unsaved edits. */
   private readonly openByPath = new Map<string, string>();
   private readonly analyses = new Map<string, Analysis>();
+  /** git blame of policy files, cached by content. */
+  readonly history: GitHistory;
 
-  constructor(private readonly host: WorkspaceHost) {}
+  constructor(private readonly host: WorkspaceHost) {
+    this.history = host.history ?? new GitHistory();
+  }
+
+  /**
+   * The line history a file is analysed with: asked of git only when findings with a date apply
+   * to the project (else nothing can be newer than them).
+   */
+  async historyOf(uri: string, text: string, snap: ProjectSnapshot | undefined): Promise<History | undefined> {
+    const abs = uriToPath(uri);
+    if (!abs || !snap || !snap.findings.some((f) => judgedAt(f) !== undefined)) return undefined;
+    if (!mayContainPolicy(text, abs)) return undefined;
+    try {
+      const h = await this.history.lineTimes(abs, text);
+      if (h.state !== 'git' || !h.lineTimes) return h;
+      // lines changed after the earliest findings: when was each action on them added (a line touched for a comma is not new)
+      const dates = snap.findings.map((f) => judgedAt(f)).filter((d): d is string => !!d).map((d) => Date.parse(d));
+      const threshold = Math.min(...dates) - (snap.config.gracePeriodDays ?? 0) * 86_400_000;
+      const times = h.lineTimes;
+      if (!times.some((t) => t > threshold)) return h;
+      await ensureFormat(abs);
+      const doc = parsePolicyDocument(text, abs);
+      const lines = new LineIndex(text);
+      const entryTimes = new Map<number, number>();
+      for (const p of doc.policies)
+        for (const st of p.statements)
+          for (const e of st.entries) {
+            const line = lines.position(e.span.offset).line;
+            if (line < times.length && !(times[line] > threshold)) continue;
+            if (lines.position(e.span.offset + e.span.length).line !== line) continue; // an entry over several lines: its lines decide
+            const literal = text.slice(e.span.offset, e.span.offset + e.span.length);
+            entryTimes.set(e.span.offset, Math.min(times[line] ?? Infinity, await this.history.introducedAt(abs, text, literal)));
+          }
+      return entryTimes.size ? { ...h, entryTimes } : h;
+    } catch (e) {
+      this.host.log(`git history of ${abs}: ${e instanceof Error ? e.message : e}`);
+      return undefined;
+    }
+  }
 
   // ------------------------------------------------------------------------------------------
   // folders and projects
@@ -86,7 +130,7 @@ export class Workspace {
   private newProject(folder: FolderInfo): Project {
     return new Project(
       folder,
-      { settings: (s) => this.host.settings(s), readText: (p) => this.readText(p), providers: () => this.host.providers(), catalog: () => this.host.catalog(), log: (m) => this.host.log(m) },
+      { settings: (s) => this.host.settings(s), readText: (p) => this.readText(p), providers: () => this.host.providers(), catalog: () => this.host.catalog(), log: (m) => this.host.log(m), historyNote: (dir) => this.history.describeFolder(dir) },
       (p) => this.host.projectReloaded?.(p),
     );
   }
@@ -215,7 +259,12 @@ export class Workspace {
     if (!current || current.version !== version) return undefined; // superseded while waiting
     // the same version against newer findings or settings: parsed once, analysed again
     const parsed = cached?.version === version && cached.text === text ? cached.parsed : undefined;
-    const a = this.analyzeFile(doc.uri, version, text, project, snap, parsed);
+    const history = await this.historyOf(doc.uri, text, snap);
+    const again = this.analyses.get(doc.uri);
+    if (again && again.version === version && again.generation === (snap?.generation ?? -1)) return again;
+    const still = this.host.documents.get(doc.uri);
+    if (history && (!still || still.version !== version)) return undefined; // superseded while git ran
+    const a = this.analyzeFile(doc.uri, version, text, project, snap, parsed, false, history);
     this.analyses.set(doc.uri, a);
     return a;
   }
@@ -237,15 +286,15 @@ export class Workspace {
     const project = this.projectFor(uri);
     const snap = project ? await project.ready() : undefined;
     await ensureFormat(abs);
-    return this.analyzeFile(uri, null, text, project, snap);
+    return this.analyzeFile(uri, null, text, project, snap, undefined, false, await this.historyOf(uri, text, snap));
   }
 
   /** Analyses a file's text against its project (its findings and config files are never analysed as policies). */
-  analyzeFile(uri: string, version: number | null, text: string, project: Project | undefined, snap: ProjectSnapshot | undefined, parsed?: ParsedDocument, tooLarge = false): Analysis {
+  analyzeFile(uri: string, version: number | null, text: string, project: Project | undefined, snap: ProjectSnapshot | undefined, parsed?: ParsedDocument, tooLarge = false, history?: History): Analysis {
     const abs = uriToPath(uri);
     const special = !!abs && !!project?.isProjectFile(abs);
     const relPath = (abs && project?.relPath(abs)) || undefined;
-    return analyze({ uri, fileName: abs ?? uri, version, text, relPath, special, snapshot: snap, catalog: this.host.catalog, parsed, tooLarge });
+    return analyze({ uri, fileName: abs ?? uri, version, text, relPath, special, snapshot: snap, catalog: this.host.catalog, parsed, tooLarge, history });
   }
 
   // ------------------------------------------------------------------------------------------
