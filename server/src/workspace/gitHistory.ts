@@ -118,17 +118,56 @@ export class GitHistory {
     return 'git: lines changed after the findings are not judged';
   }
 
-  /** When each line of `text` (the file at absPath, maybe unsaved) last changed. */
+  /** The last real blame of each file: a keystroke's times are derived from it, not asked of git again. */
+  private readonly lastBlame = new Map<string, { lines: string[]; times: readonly number[] }>();
+  private readonly refreshes = new Map<string, ReturnType<typeof setTimeout>>();
+
+  /**
+   * When each line of `text` (the file at absPath, maybe unsaved) last changed. The first text of a
+   * file is blamed by git; an edited text takes the times of its last blame for the lines before
+   * and after the edit, and "not committed" for the edited lines (what git says of a changed line),
+   * and git blames it again once the typing pauses (REFRESH_MS), for the next analysis: a keystroke
+   * never waits for a git process.
+   */
   lineTimes(absPath: string, text: string): Promise<History> {
     if (!this.allowed()) return Promise.resolve({ state: 'no-git', note: UNTRUSTED });
     const key = `${absPath}\0${createHash('sha256').update(text).digest('hex')}`;
     let h = this.blames.get(key);
-    if (!h) {
-      h = this.blame(absPath, text);
-      if (this.blames.size > 256) this.blames.delete(this.blames.keys().next().value!);
-      this.blames.set(key, h);
-    }
+    if (h) return h;
+    const last = this.lastBlame.get(absPath);
+    if (last) {
+      h = Promise.resolve({ state: 'git', lineTimes: deriveTimes(last.lines, last.times, splitLines(text)) });
+      this.refreshLater(absPath, text, key);
+    } else h = this.blameAndKeep(absPath, text);
+    this.remember(key, h);
     return h;
+  }
+
+  private remember(key: string, h: Promise<History>): void {
+    if (this.blames.size > 256) this.blames.delete(this.blames.keys().next().value!);
+    this.blames.set(key, h);
+  }
+
+  private blameAndKeep(absPath: string, text: string): Promise<History> {
+    return this.blame(absPath, text).then((r) => {
+      if (r.state === 'git' && r.lineTimes) this.lastBlame.set(absPath, { lines: splitLines(text), times: r.lineTimes });
+      else this.lastBlame.delete(absPath);
+      if (this.lastBlame.size > 256) this.lastBlame.delete(this.lastBlame.keys().next().value!);
+      // a commit may have happened since: what HEAD holds is asked again
+      this.heads.delete(absPath);
+      for (const k of [...this.introduced.keys()]) if (k.startsWith(`${absPath}\0`)) this.introduced.delete(k);
+      return r;
+    });
+  }
+
+  private refreshLater(absPath: string, text: string, key: string): void {
+    clearTimeout(this.refreshes.get(absPath));
+    const t = setTimeout(() => {
+      this.refreshes.delete(absPath);
+      this.remember(key, this.blameAndKeep(absPath, text));
+    }, REFRESH_MS);
+    t.unref?.();
+    this.refreshes.set(absPath, t);
   }
 
   private readonly introduced = new Map<string, Promise<number>>();
@@ -145,17 +184,16 @@ export class GitHistory {
     const top = await this.topLevel(path.dirname(absPath));
     if (!top || top instanceof Error) return Infinity;
     const rel = path.relative(top, absPath).split(path.sep).join('/');
-    // cached with the text, as the blame is: a commit changes the file's history only along with a new text, or not at all for these lines
-    const version = `${absPath}\0${createHash('sha256').update(text).digest('hex')}`;
-    let head = this.heads.get(version);
+    // HEAD's text and history do not change with the editor's text: kept per file until its next real blame
+    let head = this.heads.get(absPath);
     if (!head) {
       head = this.git(['show', `HEAD:${rel}`], top).then((r) => (r.code === 0 ? r.stdout : undefined));
-      this.heads.set(version, head);
+      this.heads.set(absPath, head);
       if (this.heads.size > 64) this.heads.delete(this.heads.keys().next().value!);
     }
     const committed = await head;
     if (committed === undefined || occurrences(text, literal) > occurrences(committed, literal)) return Infinity;
-    const key = `${version}\0${literal}`;
+    const key = `${absPath}\0${literal}`;
     let t = this.introduced.get(key);
     if (!t) {
       t = this.git(['log', '-1', '--no-textconv', '--format=%ct', `-S${literal}`, '--', rel], top).then((r) => {
@@ -184,6 +222,34 @@ export class GitHistory {
     const why = r.error && (r.error as { killed?: boolean }).killed ? `git blame timed out after ${TIMEOUT_MS / 1000} s` : `git blame failed: ${r.stderr.trim().split('\n')[0] || r.error?.message || 'unknown error'}`;
     return { state: 'error', note: why };
   }
+}
+
+/** How long typing must pause before an edited file is blamed by git again. */
+const REFRESH_MS = 1500;
+
+function splitLines(text: string): string[] {
+  return text.split(/\r\n|\r|\n/);
+}
+
+/**
+ * Line times for `now` from a blame of `before`: the lines before the first difference and after
+ * the last keep their times, the lines between are not committed (Infinity). One contiguous edit
+ * (a keystroke, a paste) is exact; several at once may call an unchanged line between them new,
+ * which only spares it until the next blame.
+ */
+export function deriveTimes(before: string[], times: readonly number[], now: string[]): number[] {
+  let head = 0;
+  const max = Math.min(before.length, now.length);
+  while (head < max && before[head] === now[head]) head++;
+  let tail = 0;
+  while (tail < max - head && before[before.length - 1 - tail] === now[now.length - 1 - tail]) tail++;
+  const out = new Array<number>(now.length);
+  for (let i = 0; i < now.length; i++) {
+    if (i < head) out[i] = times[i] ?? Infinity;
+    else if (i >= now.length - tail) out[i] = times[before.length - (now.length - i)] ?? Infinity;
+    else out[i] = Infinity;
+  }
+  return out;
 }
 
 function occurrences(text: string, literal: string): number {
