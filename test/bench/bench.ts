@@ -8,6 +8,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { checkTerraform } from './formatsBench';
+import { checkCorpusRows, inProcessRows, lspScaleRows, peerRows, processRows } from './scaleBench';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -99,10 +100,6 @@ export function engineRows(): BenchRow[] {
   const rows: BenchRow[] = [];
   const catalogFile = path.join(ROOT, 'dist', 'catalog.json');
 
-  // catalog load, fresh each time (defaultCatalog() caches; loadCatalog() does not)
-  const load = time(runs(15), () => loadCatalog(catalogFile));
-  rows.push(row('Catalog load (`loadCatalog()`, dist/catalog.json)', load.samples, '< 60 ms', `${load.last.describe()}; ${(readFileSync(catalogFile).length / 1024).toFixed(0)} KB file`, retainedMB(() => loadCatalog(catalogFile))));
-
   // universe: the first one over a catalog sorts it; later ones merge their extras into the sorted list
   const exampleText = readFileSync(path.join(ROOT, 'examples', 'policy.json'), 'utf8');
   const exampleDoc = parsePolicyDocument(exampleText);
@@ -143,9 +140,9 @@ export function engineRows(): BenchRow[] {
   const alone = time(runs(15), () => refineDocument({ universe: u, unused }, doc));
   rows.push(
     row(
-      'Refine ReadOnlyAccess, 30% of its actions unused',
+      'Refine ReadOnlyAccess, 30% of its actions unused (in process)',
       refine.samples,
-      '< 50 ms',
+      '< 6 ms',
       `parse + universe + unused set + refine + verify; refineDocument alone ${median(alone.samples).toFixed(1)} ms. ${unusedCount} unused actions named + one whole service (${unused.size} in all); ` +
         `${patterns.length} → ${outEntries} action strings, ${(ro.length / 1024).toFixed(0)} → ${r === 'nothing-left' ? 0 : (r.text.length / 1024).toFixed(0)} KB`,
     ),
@@ -192,22 +189,6 @@ export function engineRows(): BenchRow[] {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The CLI, as a user runs it
-
-export function cliRows(): BenchRow[] {
-  const name = 'CLI end to end: `iam-refine refine examples/policy.json --findings examples/findings.json`';
-  const bin = path.join(ROOT, 'bin', 'iam-refine.js');
-  const missing = !existsSync(bin) ? 'missing: bin/iam-refine.js' : !existsSync(path.join(ROOT, 'dist', 'cli.js')) ? 'missing: dist/cli.js (npm run build)' : undefined;
-  if (missing) return [{ name, median_ms: NaN, min_ms: NaN, max_ms: NaN, target: '< 300 ms', note: '', unavailable: missing }];
-  const args = [bin, 'refine', 'examples/policy.json', '--findings', 'examples/findings.json'];
-  const once = () => spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8' });
-  const first = once();
-  if (first.status !== 0 && first.status !== 1) return [{ name, median_ms: NaN, min_ms: NaN, max_ms: NaN, target: '< 300 ms', note: '', unavailable: `exit ${first.status}: ${(first.stderr || first.stdout).trim().split('\n')[0]}` }];
-  const t = time(runs(9), once, 0);
-  return [row(name, t.samples, '< 300 ms', `a node process started by spawnSync, wall clock; the bundled dist/cli.js; exit ${first.status}; node startup alone ≈ ${median(time(runs(5), () => spawnSync(process.execPath, ['-e', '0'])).samples).toFixed(0)} ms`)];
-}
-
-// ---------------------------------------------------------------------------------------------
 // The language server (test/bench/lspBench.ts, when it is there)
 
 export async function lspRows(): Promise<BenchRow[]> {
@@ -230,14 +211,14 @@ export function formatRows(): BenchRow[] {
   return [row(name, r.samples, '< 2000 ms', `a node process, wall clock; ${r.files} files in 20 folders, ${r.problems} problems reported (exit ${r.status}); tree-sitter WASM loaded once`)];
 }
 
-export const PROVIDERS: Provider[] = [engineRows, cliRows, formatRows, lspRows];
+export const PROVIDERS: Provider[] = [engineRows, inProcessRows, processRows, formatRows, checkCorpusRows, lspRows, lspScaleRows, peerRows];
 
 // ---------------------------------------------------------------------------------------------
 // The table
 
 export function status(r: BenchRow): string {
   if (r.unavailable) return r.unavailable.startsWith('missing') ? 'missing' : 'error';
-  const m = /^<\s*([\d.]+)\s*(ms|s|MB)?/.exec(r.target);
+  const m = /^<\s*([\d.]+)\s*(ms|s|MB|×)?/.exec(r.target);
   if (!m) return '';
   const limit = Number(m[1]) * (m[2] === 's' ? 1000 : 1);
   return r.median_ms < limit ? 'ok' : 'OVER';
