@@ -117,7 +117,9 @@ function context(doc: ParsedDocument): Ctx {
       if (h?.kind !== 'yaml') continue;
       const v = h.value;
       const items = isSeq(v) ? v.items : [v];
-      for (const it of items) if (isScalar(it) && typeof it.value === 'string' && !/^[*&!|>'"%@`#,[\]{}?-]/.test(it.value)) counts[styleOf(it)]++;
+      // only entries that could have been written plain show a habit (`'*'`, `' rds:X'` must be quoted)
+      const flow = h.flow || (isSeq(v) && !!v.flow);
+      for (const it of items) if (isScalar(it) && typeof it.value === 'string' && plainSafe(it.value, flow)) counts[styleOf(it)]++;
     }
   // no action entry had a choice (`Action: ['*']`): the statements' other values (`Effect: Allow`) show the habit
   if (counts.PLAIN + counts.QUOTE_SINGLE + counts.QUOTE_DOUBLE === 0)
