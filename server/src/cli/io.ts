@@ -4,6 +4,8 @@ export interface CliIO {
   err: (text: string) => void;
   cwd: string;
   env: NodeJS.ProcessEnv;
+  /** Standard output is a terminal (colour allowed unless NO_COLOR); absent: not one. */
+  tty?: boolean;
 }
 
 /**
@@ -33,6 +35,7 @@ export const processIO = (): CliIO => {
     },
     cwd: process.cwd(),
     env: process.env,
+    tty: !!process.stdout.isTTY,
   };
 };
 

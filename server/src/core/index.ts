@@ -15,3 +15,4 @@ export * from './globs';
 export * from './project';
 export * from './diff';
 export * from './complete';
+export * from './explain';

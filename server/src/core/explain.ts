@@ -1,0 +1,323 @@
+/**
+ * Why a refinement is what it is: the rule's trie below a wildcard's literal prefix, each node
+ * safe or unsafe, the patterns the quick fix writes marked on it. Pure data, shared by the
+ * language server (the "Explain Refinement" picture and the hover), `iam-refine explain` and the
+ * tests.
+ *
+ * It is never a second computation that could disagree with the quick fix: node safety and each
+ * safe node's spelling come from the very function `cover` uses (`nodeSafety`), and the emitted
+ * patterns are read from the statement's plan — the `RefineResult` the quick fix applies. The
+ * trie's own frontier (safe nodes under an unsafe parent, and members written by their full name)
+ * is matched against that plan; a pattern of the plan that matches no node is reported in
+ * `unmatched` (a bug: the tests require it empty).
+ */
+import { Finding, UnusedSet, isUnusedPermission } from './findings';
+import { StatementModel } from './model';
+import { StatementPlan } from './plan';
+import { nodeSafety } from './cover';
+import { literalPrefix } from './pattern';
+import { allowsEverything } from './refine';
+import { Universe } from './universe';
+import { wordBoundaries } from './words';
+
+/**
+ * What one action is to the statement:
+ * - `used`: allowed and used (Action: it must stay allowed);
+ * - `unused`: unused according to the findings;
+ * - `outside`: under the literal prefix but not allowed by the pattern (`s3:*Object*` does not allow `s3:GetBucketAcl`);
+ * - `excluded`: already in the statement's NotAction.
+ */
+export type LeafKind = 'used' | 'unused' | 'outside' | 'excluded';
+
+export const LEAF_KINDS: readonly LeafKind[] = ['used', 'unused', 'outside', 'excluded'];
+
+/** Where an unused action's verdict comes from: the finding and its last-accessed date. */
+export interface UnusedProvenance {
+  /** The findings file (or live source) the finding came from. */
+  source: string;
+  id?: string;
+  /** The role ARN the finding is about. */
+  resource?: string;
+  /** When last used (RFC 3339), if the finding says; absent: not used in the tracking period. */
+  lastAccessed?: string;
+  /** The finding says the whole service is unused (no action list). */
+  serviceLevel: boolean;
+}
+
+export interface ExplainNode {
+  /** The node's prefix in its canonical case: `s3:GetBucket` (the root: the pattern's literal prefix). */
+  prefix: string;
+  /** Its word, the prefix minus its parent's: `Bucket`. */
+  word: string;
+  /** The prefix is itself an action. */
+  action?: { name: string; kind: LeafKind; lastAccessed?: { role: string; date?: string }[]; findings?: UnusedProvenance[] };
+  /** The universe actions under the prefix, by kind. */
+  counts: Record<LeafKind, number>;
+  /** Every action under it is good: kept (Action) or excluded-or-unused (NotAction). The root is never a candidate. */
+  safe: boolean;
+  /** What the node is written as when it is emitted (safe nodes: `prefix*`, or the action when it covers one). */
+  pattern?: string;
+  /** The pattern the quick fix writes for this node. */
+  emitted?: string;
+  /** On the refinement's frontier, but already written elsewhere in the statement (not written twice). */
+  listed?: string;
+  /** Shown closed: wholly safe, wholly unused, or not listed. */
+  collapsed: boolean;
+  /** Its actions are not listed (nothing under it is a member or unused): `children` is empty. */
+  opaque?: boolean;
+  children: ExplainNode[];
+}
+
+export type ExplainMode =
+  /** An Action entry: what stays allowed (the patterns written in place of the wildcard). */
+  | 'allow'
+  /** A NotAction statement or `"Action": "*"`: what is added to NotAction. */
+  | 'exclude';
+
+export type ExplainOutcome =
+  /** Nothing under the pattern is unused: it stays as written. */
+  | 'keep'
+  /** Everything it allows is unused (or listed elsewhere): the entry goes. */
+  | 'remove'
+  | 'replace'
+  /** Every action it allows is unused: the whole statement goes. */
+  | 'remove-statement'
+  | 'to-not-action'
+  | 'extend-not-action';
+
+export interface Explanation {
+  mode: ExplainMode;
+  /** The entry as written (`s3:Get*`, `*`), or `NotAction` for a NotAction statement. */
+  pattern: string;
+  key: 'Action' | 'NotAction';
+  outcome: ExplainOutcome;
+  /** What the quick fix writes, from its plan (Action: in place of the pattern; exclude: added to NotAction). */
+  patterns: string[];
+  /** Patterns of the refinement already written elsewhere in the statement. */
+  listed: string[];
+  /** Patterns of the plan no node of the trie stands for (must be empty). */
+  unmatched: string[];
+  /** Unsafe nodes holding actions to keep beside actions to drop: what forced the split (prefixes). */
+  forcedBy: string[];
+  roles: string[];
+  root: ExplainNode;
+  /** Totals over the root (= root.counts) and the number of unused leaves listed. */
+  totals: Record<LeafKind, number> & { unusedLeaves: number; nodes: number };
+}
+
+export interface ExplainInput {
+  universe: Universe;
+  /** The unused set the statement's policy is refined against (the same as the quick fix's). */
+  unused: UnusedSet;
+  /** The findings, for each unused action's provenance. */
+  findings?: Finding[];
+  statement: StatementModel;
+  /** The statement's plan from the RefineResult the quick fix applies (entry or statement scope). */
+  plan: StatementPlan | undefined;
+  /** The Action entry; ignored for NotAction, and for `"Action": "*"` (the statement is the subject). */
+  entry?: number;
+}
+
+export class ExplainError extends Error {}
+
+const zero = (): Record<LeafKind, number> => ({ used: 0, unused: 0, outside: 0, excluded: 0 });
+
+/** The explanation of one entry (or NotAction statement) of a plan. Throws ExplainError when there is nothing to explain. */
+export function explainStatement(input: ExplainInput): Explanation {
+  const { universe: u, statement: st, plan } = input;
+  const unused = input.unused.indexes;
+  if (!st.key || st.opaque) throw new ExplainError('this statement cannot be read, so it is not refined');
+  if (st.effect !== 'Allow') throw new ExplainError('a Deny statement is never refined (removing from a Deny grants more)');
+  const change = plan?.change ?? { kind: 'none' as const };
+  const star = st.key === 'Action' ? st.entries.findIndex((e) => allowsEverything(u, e.value)) : -1;
+  let kind: (i: number) => LeafKind;
+  let root: string;
+  let pattern: string;
+  let mode: ExplainMode;
+  let outcome: ExplainOutcome;
+  let patterns: string[] = [];
+  if (st.key === 'NotAction' || star >= 0) {
+    mode = 'exclude';
+    root = '';
+    const excluded = new Set<number>();
+    if (st.key === 'NotAction') for (const e of st.entries) for (const i of u.expand(e.value)) excluded.add(i);
+    kind = (i) => (excluded.has(i) ? 'excluded' : unused.has(i) ? 'unused' : 'used');
+    pattern = st.key === 'NotAction' ? 'NotAction' : st.entries[star].value;
+    if (change.kind === 'to-not-action' || change.kind === 'extend-not-action') {
+      outcome = change.kind;
+      patterns = change.patterns;
+    } else outcome = change.kind === 'remove' ? 'remove-statement' : 'keep';
+  } else {
+    mode = 'allow';
+    const k = input.entry;
+    const e = k === undefined ? undefined : st.entries[k];
+    if (!e) throw new ExplainError('no such action entry');
+    pattern = e.value;
+    root = literalPrefix(e.value);
+    const allowed = new Set(u.expand(e.value));
+    if (allowed.size === 0) throw new ExplainError(`${e.value} matches no action`);
+    kind = (i) => (!allowed.has(i) ? 'outside' : unused.has(i) ? 'unused' : 'used');
+    const fate = change.kind === 'entries' ? change.fates[k!] : change.kind === 'remove' ? { kind: 'remove' as const } : { kind: 'keep' as const };
+    outcome = change.kind === 'remove' ? 'remove-statement' : fate.kind;
+    if (fate.kind === 'replace') patterns = fate.patterns;
+  }
+  const memberKind: LeafKind = mode === 'allow' ? 'used' : 'unused';
+  const good = mode === 'allow' ? (i: number) => kind(i) === 'used' : (i: number) => kind(i) !== 'used';
+  const safety = nodeSafety(u, good, root);
+  const bounds = new Map<number, number[]>();
+  const boundariesOf = (i: number) => {
+    let b = bounds.get(i);
+    if (!b) bounds.set(i, (b = wordBoundaries(u.names[i])));
+    return b;
+  };
+  const info = input.unused.info;
+  const usageOf = (i: number) => {
+    const la = [...(info.get(i)?.lastAccessed ?? new Map<string, string | undefined>())].map(([role, date]) => ({ role, ...(date ? { date } : {}) }));
+    return { lastAccessed: la, findings: provenance(input.findings ?? [], u, i, input.unused.roles) };
+  };
+  let nodes = 0;
+
+  const build = (lower: string, spelled: string, a: number, z: number, parentLength: number, isRoot: boolean): ExplainNode => {
+    nodes++;
+    const counts = zero();
+    for (let i = a; i < z; i++) counts[kind(i)]++;
+    const total = z - a;
+    const node: ExplainNode = { prefix: spelled, word: spelled.slice(parentLength), counts, safe: false, collapsed: false, children: [] };
+    if (a < z && u.lower[a] === lower) {
+      const k = kind(a);
+      node.action = { name: u.names[a], kind: k, ...(k === 'unused' ? usageOf(a) : {}) };
+    }
+    if (isRoot) node.safe = total > 0 && (mode === 'allow' ? counts.used === total : counts.used === 0);
+    else {
+      const p = safety.test(lower, spelled);
+      node.safe = p !== null;
+      if (p !== null) node.pattern = p;
+    }
+    const listed = counts[memberKind] > 0 || counts.unused > 0;
+    if (!listed && !isRoot) {
+      node.opaque = true;
+      node.collapsed = true;
+      return node;
+    }
+    // children: the actions under the node grouped by their first word boundary past it; a group
+    // whose prefix is a prefix of earlier groups' takes them in (its range holds theirs)
+    const L = lower.length;
+    const groups: { lower: string; spelled: string; a: number; z: number }[] = [];
+    for (let i = a; i < z; i++) {
+      if (u.lower[i].length === L) continue; // the node's own action
+      const last = groups[groups.length - 1];
+      if (last && u.lower[i].startsWith(last.lower)) {
+        last.z = i + 1;
+        continue;
+      }
+      const b = boundariesOf(i).find((x) => x > L)!;
+      const c = u.lower[i].slice(0, b);
+      let start = i;
+      while (groups.length && groups[groups.length - 1].lower.startsWith(c)) start = groups.pop()!.a;
+      groups.push({ lower: c, spelled: u.names[i].slice(0, b), a: start, z: i + 1 });
+    }
+    node.children = groups.map((g) => build(g.lower, g.spelled, g.a, g.z, spelled.length, false));
+    const whollyUnused = counts.unused === total;
+    node.collapsed = !isRoot && (node.safe || whollyUnused);
+    return node;
+  };
+
+  const [lo, hi] = [safety.lo, safety.hi];
+  const rootSpelled = mode === 'exclude' ? '' : pattern.slice(0, root.length);
+  const tree = build(root, rootSpelled, lo, hi, 0, true);
+  tree.word = rootSpelled;
+
+  // the frontier: safe nodes holding members under unsafe parents, and members written by their full name
+  const frontier: { node: ExplainNode; pattern: string }[] = [];
+  const walk = (n: ExplainNode, isRoot: boolean) => {
+    if (!isRoot && n.safe && n.counts[memberKind] > 0) {
+      frontier.push({ node: n, pattern: n.pattern! });
+      return;
+    }
+    if (n.action?.kind === memberKind) frontier.push({ node: n, pattern: n.action.name });
+    for (const c of n.children) walk(c, false);
+  };
+  const listed: string[] = [];
+  let unmatched: string[] = [];
+  const forcedBy: string[] = [];
+  if (outcome === 'replace' || outcome === 'remove' || outcome === 'to-not-action' || outcome === 'extend-not-action') {
+    walk(tree, true);
+    const written = new Map(patterns.map((p) => [p.toLowerCase(), p]));
+    const seen = new Set<string>();
+    for (const f of frontier) {
+      const key = f.pattern.toLowerCase();
+      seen.add(key);
+      const w = written.get(key);
+      if (w !== undefined) f.node.emitted = w;
+      else {
+        f.node.listed = f.pattern;
+        listed.push(f.pattern);
+      }
+    }
+    unmatched = patterns.filter((p) => !seen.has(p.toLowerCase()));
+    const forced = (n: ExplainNode, isRoot: boolean) => {
+      if (n.safe) return;
+      if (!isRoot && n.counts[memberKind] > 0 && n.children.some((c) => c.emitted || c.listed)) forcedBy.push(n.prefix);
+      for (const c of n.children) forced(c, false);
+    };
+    forced(tree, true);
+  }
+  let unusedLeaves = 0;
+  const countLeaves = (n: ExplainNode) => {
+    if (n.action?.kind === 'unused') unusedLeaves++;
+    n.children.forEach(countLeaves);
+  };
+  countLeaves(tree);
+  return {
+    mode,
+    pattern,
+    key: st.key,
+    outcome,
+    patterns,
+    listed,
+    unmatched,
+    forcedBy,
+    roles: input.unused.roles,
+    root: tree,
+    totals: { ...tree.counts, unusedLeaves, nodes },
+  };
+}
+
+/** The findings that make an action unused, with their dates (only those of the roles combined, when there are roles). */
+export function provenance(findings: Finding[], u: Universe, index: number, roles: string[]): UnusedProvenance[] {
+  const name = u.lower[index];
+  const colon = name.indexOf(':');
+  const svc = name.slice(0, colon);
+  const out: UnusedProvenance[] = [];
+  for (const f of findings) {
+    if (!isUnusedPermission(f)) continue;
+    if (roles.length && f.resource && !roles.includes(f.resource)) continue;
+    if (roles.length > 1 && !f.resource) continue;
+    for (const d of f.details) {
+      if (d.serviceNamespace.toLowerCase() !== svc) continue;
+      const base = { source: f.source, ...(f.id ? { id: f.id } : {}), ...(f.resource ? { resource: f.resource } : {}) };
+      if (!d.actions || d.actions.length === 0) out.push({ ...base, ...(d.lastAccessed ? { lastAccessed: d.lastAccessed } : {}), serviceLevel: true });
+      else {
+        const a = d.actions.find((x) => (x.action.includes(':') ? x.action : `${d.serviceNamespace}:${x.action}`).toLowerCase() === name);
+        if (a) out.push({ ...base, ...(a.lastAccessed ? { lastAccessed: a.lastAccessed } : {}), serviceLevel: false });
+      }
+    }
+  }
+  return out;
+}
+
+/** Every node of a tree, depth first (the root first). */
+export function explainNodes(root: ExplainNode): ExplainNode[] {
+  const out: ExplainNode[] = [];
+  const walk = (n: ExplainNode) => {
+    out.push(n);
+    n.children.forEach(walk);
+  };
+  walk(root);
+  return out;
+}
+
+/** How many actions a node stands for, as the text and the picture say it: allowed ones (Action), all (NotAction). */
+export function nodeActions(mode: ExplainMode, n: ExplainNode): number {
+  return mode === 'allow' ? n.counts.used + n.counts.unused : n.counts.used + n.counts.unused + n.counts.excluded + n.counts.outside;
+}
