@@ -119,14 +119,25 @@ export function explanationText(e: Explanation, opts: { color: boolean }): strin
   out.push(`${paint('bold', subject)}: ${n(nodeActions(e.mode, e.root), e.mode === 'allow' ? 'action' : 'action')} ${e.mode === 'allow' ? 'allowed' : 'in the catalog and findings'}, ${e.root.counts.unused} unused${e.roles.length ? ` (roles ${e.roles.map(roleName).join(', ')})` : ''}`);
   out.push(paint('dim', e.mode === 'allow' ? 'safe: nothing under it is unused · unsafe: holds unused actions · => written by the refinement' : 'safe: every action under it is unused or already excluded · unsafe: holds used actions · => added to NotAction'));
   out.push('');
+  /** A node written by its own action's full name (rule 5: it prefixes an action that must go) shows the arrow on that action's line. */
+  const byOwnName = (node: ExplainNode) => !!node.action && node.children.length > 0 && !node.safe && node.emitted === node.action.name;
   const line = (node: ExplainNode, depth: number, isRoot: boolean) => {
     const state = isRoot ? (node.safe ? 'safe' : 'unsafe') : nodeState(e, node);
     const label = isRoot ? node.prefix || '(every service)' : node.word;
     let s = `${'  '.repeat(depth)}${paint(colorOf(state), label)}  ${countsText(e, node)}  [${paint(colorOf(state), state)}]`;
-    if (node.action && node.children.length > 0) s += `  (${node.action.name} itself: ${node.action.kind === 'outside' ? 'not allowed' : node.action.kind})`;
-    if (node.emitted) s += `  ${paint('bold', '=> ' + node.emitted)}`;
-    else if (node.listed) s += `  (=> ${node.listed}, already in the statement)`;
+    if (node.emitted && !byOwnName(node)) s += `  ${paint('bold', '=> ' + node.emitted)}`;
+    else if (node.listed && !(node.action && node.children.length > 0 && node.listed === node.action.name)) s += `  (=> ${node.listed}, already in the statement)`;
     if (node.action?.kind === 'unused' && node.children.length === 0) s += `  ${paint('dim', lastUsed(node))}`;
+    out.push(s);
+  };
+  /** The node's own action, when longer actions share its prefix: the end of a word, shown as a leaf of its own. */
+  const ownLine = (node: ExplainNode, depth: number) => {
+    const a = node.action!;
+    const state = a.kind === 'unused' ? 'unused' : a.kind === 'outside' ? 'not allowed' : a.kind === 'excluded' ? 'excluded' : e.mode === 'allow' ? 'safe' : 'used';
+    let s = `${'  '.repeat(depth)}${paint(colorOf(state), '· ' + a.name)}  1 action${a.kind === 'unused' ? ', 1 unused' : ''}  [${paint(colorOf(state), state)}]`;
+    if (byOwnName(node)) s += `  ${paint('bold', '=> ' + node.emitted)}`;
+    else if (node.listed === a.name) s += `  (=> ${node.listed}, already in the statement)`;
+    if (a.kind === 'unused') s += `  ${paint('dim', lastUsed(node))}`;
     out.push(s);
   };
   const walk = (node: ExplainNode, depth: number, isRoot: boolean) => {
@@ -135,6 +146,7 @@ export function explanationText(e: Explanation, opts: { color: boolean }): strin
     if (!isRoot && node.safe && e.mode === 'allow') return;
     if (!isRoot && node.safe && e.mode === 'exclude' && node.counts.used === 0 && node.counts.unused === 0) return;
     const kids = node.children;
+    if (node.action && kids.length > 0) ownLine(node, depth + 1);
     let k = 0;
     while (k < kids.length) {
       // long runs of nodes with nothing to say (not listed) become one line

@@ -11,6 +11,7 @@
  * is matched against that plan; a pattern of the plan that matches no node is reported in
  * `unmatched` (a bug: the tests require it empty).
  */
+import type { ExplainMode, ExplainNode, ExplainOutcome, Explanation, LeafKind, UnusedProvenance } from '../../../shared/protocol';
 import { Finding, UnusedSet, isUnusedPermission } from './findings';
 import { StatementModel } from './model';
 import { StatementPlan } from './plan';
@@ -20,90 +21,9 @@ import { allowsEverything } from './refine';
 import { Universe } from './universe';
 import { wordBoundaries } from './words';
 
-/**
- * What one action is to the statement:
- * - `used`: allowed and used (Action: it must stay allowed);
- * - `unused`: unused according to the findings;
- * - `outside`: under the literal prefix but not allowed by the pattern (`s3:*Object*` does not allow `s3:GetBucketAcl`);
- * - `excluded`: already in the statement's NotAction.
- */
-export type LeafKind = 'used' | 'unused' | 'outside' | 'excluded';
+export type { LeafKind, UnusedProvenance, ExplainNode, ExplainMode, ExplainOutcome, Explanation };
 
 export const LEAF_KINDS: readonly LeafKind[] = ['used', 'unused', 'outside', 'excluded'];
-
-/** Where an unused action's verdict comes from: the finding and its last-accessed date. */
-export interface UnusedProvenance {
-  /** The findings file (or live source) the finding came from. */
-  source: string;
-  id?: string;
-  /** The role ARN the finding is about. */
-  resource?: string;
-  /** When last used (RFC 3339), if the finding says; absent: not used in the tracking period. */
-  lastAccessed?: string;
-  /** The finding says the whole service is unused (no action list). */
-  serviceLevel: boolean;
-}
-
-export interface ExplainNode {
-  /** The node's prefix in its canonical case: `s3:GetBucket` (the root: the pattern's literal prefix). */
-  prefix: string;
-  /** Its word, the prefix minus its parent's: `Bucket`. */
-  word: string;
-  /** The prefix is itself an action. */
-  action?: { name: string; kind: LeafKind; lastAccessed?: { role: string; date?: string }[]; findings?: UnusedProvenance[] };
-  /** The universe actions under the prefix, by kind. */
-  counts: Record<LeafKind, number>;
-  /** Every action under it is good: kept (Action) or excluded-or-unused (NotAction). The root is never a candidate. */
-  safe: boolean;
-  /** What the node is written as when it is emitted (safe nodes: `prefix*`, or the action when it covers one). */
-  pattern?: string;
-  /** The pattern the quick fix writes for this node. */
-  emitted?: string;
-  /** On the refinement's frontier, but already written elsewhere in the statement (not written twice). */
-  listed?: string;
-  /** Shown closed: wholly safe, wholly unused, or not listed. */
-  collapsed: boolean;
-  /** Its actions are not listed (nothing under it is a member or unused): `children` is empty. */
-  opaque?: boolean;
-  children: ExplainNode[];
-}
-
-export type ExplainMode =
-  /** An Action entry: what stays allowed (the patterns written in place of the wildcard). */
-  | 'allow'
-  /** A NotAction statement or `"Action": "*"`: what is added to NotAction. */
-  | 'exclude';
-
-export type ExplainOutcome =
-  /** Nothing under the pattern is unused: it stays as written. */
-  | 'keep'
-  /** Everything it allows is unused (or listed elsewhere): the entry goes. */
-  | 'remove'
-  | 'replace'
-  /** Every action it allows is unused: the whole statement goes. */
-  | 'remove-statement'
-  | 'to-not-action'
-  | 'extend-not-action';
-
-export interface Explanation {
-  mode: ExplainMode;
-  /** The entry as written (`s3:Get*`, `*`), or `NotAction` for a NotAction statement. */
-  pattern: string;
-  key: 'Action' | 'NotAction';
-  outcome: ExplainOutcome;
-  /** What the quick fix writes, from its plan (Action: in place of the pattern; exclude: added to NotAction). */
-  patterns: string[];
-  /** Patterns of the refinement already written elsewhere in the statement. */
-  listed: string[];
-  /** Patterns of the plan no node of the trie stands for (must be empty). */
-  unmatched: string[];
-  /** Unsafe nodes holding actions to keep beside actions to drop: what forced the split (prefixes). */
-  forcedBy: string[];
-  roles: string[];
-  root: ExplainNode;
-  /** Totals over the root (= root.counts) and the number of unused leaves listed. */
-  totals: Record<LeafKind, number> & { unusedLeaves: number; nodes: number };
-}
 
 export interface ExplainInput {
   universe: Universe;
@@ -257,7 +177,7 @@ export function explainStatement(input: ExplainInput): Explanation {
     unmatched = patterns.filter((p) => !seen.has(p.toLowerCase()));
     const forced = (n: ExplainNode, isRoot: boolean) => {
       if (n.safe) return;
-      if (!isRoot && n.counts[memberKind] > 0 && n.children.some((c) => c.emitted || c.listed)) forcedBy.push(n.prefix);
+      if (n.counts[memberKind] > 0 && n.children.some((c) => c.emitted || c.listed)) forcedBy.push(isRoot && !n.prefix ? '*' : n.prefix);
       for (const c of n.children) forced(c, false);
     };
     forced(tree, true);
