@@ -412,10 +412,15 @@ export interface ExplainNode {
   word: string;
   /** The prefix is itself an action. */
   action?: { name: string; kind: LeafKind; lastAccessed?: { role: string; date?: string }[]; findings?: UnusedProvenance[] };
-  /** The universe actions under the prefix, by kind. */
+  /** The actions whose words pass through the node (the prefix is one of their word boundaries), by kind: children partition them. */
   counts: Record<LeafKind, number>;
   /** Every action under it is good: kept (Action) or excluded-or-unused (NotAction). The root is never a candidate. */
   safe: boolean;
+  /**
+   * Actions of sibling words its prefix also matches as a string (`ListFlowExecution*` matches
+   * `ListFlowExecutions`, a word of its own): they count for `safe`, not in `counts`.
+   */
+  alsoMatches?: number;
   /** What the node is written as when it is emitted (safe nodes: `prefix*`, or the action when it covers one). */
   pattern?: string;
   /** The pattern the quick fix writes for this node. */

@@ -97,21 +97,32 @@ export function explainStatement(input: ExplainInput): Explanation {
   };
   let nodes = 0;
 
-  const build = (lower: string, spelled: string, a: number, z: number, parentLength: number, isRoot: boolean): ExplainNode => {
+  /**
+   * A node of the word trie: `members` are the actions whose words pass through it (the prefix is
+   * one of their word boundaries), so children partition their parent. Safety is the rule's (and
+   * `cover`'s) string test: every action whose name starts with the prefix, which can include an
+   * action of a sibling word (`ListFlowExecution*` also matches `ListFlowExecutions`): those are
+   * counted in `alsoMatches`.
+   */
+  const build = (lower: string, spelled: string, members: number[], parentLength: number, isRoot: boolean): ExplainNode => {
     nodes++;
     const counts = zero();
-    for (let i = a; i < z; i++) counts[kind(i)]++;
-    const total = z - a;
+    for (const i of members) counts[kind(i)]++;
+    const total = members.length;
     const node: ExplainNode = { prefix: spelled, word: spelled.slice(parentLength), counts, safe: false, collapsed: false, children: [] };
-    if (a < z && u.lower[a] === lower) {
-      const k = kind(a);
-      node.action = { name: u.names[a], kind: k, ...(k === 'unused' ? usageOf(a) : {}) };
+    const L = lower.length;
+    const own = members.find((i) => u.lower[i].length === L);
+    if (own !== undefined) {
+      const k = kind(own);
+      node.action = { name: u.names[own], kind: k, ...(k === 'unused' ? usageOf(own) : {}) };
     }
     if (isRoot) node.safe = total > 0 && (mode === 'allow' ? counts.used === total : counts.used === 0);
     else {
       const p = safety.test(lower, spelled);
       node.safe = p !== null;
       if (p !== null) node.pattern = p;
+      const [ra, rz] = u.range(lower, safety.lo, safety.hi);
+      if (rz - ra > total) node.alsoMatches = rz - ra - total;
     }
     const listed = counts[memberKind] > 0 || counts.unused > 0;
     if (!listed && !isRoot) {
@@ -119,32 +130,26 @@ export function explainStatement(input: ExplainInput): Explanation {
       node.collapsed = true;
       return node;
     }
-    // children: the actions under the node grouped by their first word boundary past it; a group
-    // whose prefix is a prefix of earlier groups' takes them in (its range holds theirs)
-    const L = lower.length;
-    const groups: { lower: string; spelled: string; a: number; z: number }[] = [];
-    for (let i = a; i < z; i++) {
-      if (u.lower[i].length === L) continue; // the node's own action
-      const last = groups[groups.length - 1];
-      if (last && u.lower[i].startsWith(last.lower)) {
-        last.z = i + 1;
-        continue;
-      }
+    // children: the actions grouped by their first word boundary past the node
+    const groups = new Map<string, { spelled: string; members: number[] }>();
+    for (const i of members) {
+      if (i === own) continue;
       const b = boundariesOf(i).find((x) => x > L)!;
       const c = u.lower[i].slice(0, b);
-      let start = i;
-      while (groups.length && groups[groups.length - 1].lower.startsWith(c)) start = groups.pop()!.a;
-      groups.push({ lower: c, spelled: u.names[i].slice(0, b), a: start, z: i + 1 });
+      let g = groups.get(c);
+      if (!g) groups.set(c, (g = { spelled: u.names[i].slice(0, b), members: [] }));
+      g.members.push(i);
     }
-    node.children = groups.map((g) => build(g.lower, g.spelled, g.a, g.z, spelled.length, false));
+    node.children = [...groups].sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0)).map(([c, g]) => build(c, g.spelled, g.members, spelled.length, false));
     const whollyUnused = counts.unused === total;
     node.collapsed = !isRoot && (node.safe || whollyUnused);
     return node;
   };
 
-  const [lo, hi] = [safety.lo, safety.hi];
   const rootSpelled = mode === 'exclude' ? '' : pattern.slice(0, root.length);
-  const tree = build(root, rootSpelled, lo, hi, 0, true);
+  const all: number[] = [];
+  for (let i = safety.lo; i < safety.hi; i++) all.push(i);
+  const tree = build(root, rootSpelled, all, 0, true);
   tree.word = rootSpelled;
 
   // the frontier: safe nodes holding members under unsafe parents, and members written by their full name
