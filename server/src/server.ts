@@ -234,7 +234,7 @@ class IamRefinerServer {
         // the analysis the diagnostics came from; a newer version gets no fixes until it is analysed
         const a = doc && (await this.analysisOf(doc));
         if (!doc || !a || a.version !== doc.version || token.isCancellationRequested) return [];
-        return codeActions({ analysis: a, diagnostics: params.context.diagnostics, only: params.context.only, caps: this.editCaps, log: (m) => this.log(m), bindingAction: (args) => this.bindingAction(args), explain: this.explainView ? { offset: doc.offsetAt(params.range.start) } : undefined });
+        return codeActions({ analysis: a, diagnostics: params.context.diagnostics, only: params.context.only, caps: this.editCaps, log: (m) => this.log(m), bindingAction: (args) => this.bindingAction(args), explain: this.explainView });
       }),
     );
     c.onExecuteCommand((params) =>

@@ -213,6 +213,53 @@ export default [
     },
   },
   {
+    name: 'Explain Refinement from the lightbulb on s3:Get* draws the trie',
+    run: async ({ page, ui, screenshot }) => {
+      await closeHover(page);
+      await ui.clickText(page, 's3:Get*');
+      const menu = await openQuickFixMenu(page);
+      const row = menu.locator('.monaco-list-row.action', { has: page.locator('.title', { hasText: 'Explain Refinement of s3:Get*' }) }).first();
+      await row.waitFor({ state: 'visible' });
+      await row.click();
+      await menu.waitFor({ state: 'hidden' });
+      // the webview: VS Code's outer iframe, the page in its inner active frame
+      const view = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+      await view.locator('ul.tree').waitFor({ state: 'visible', timeout: 20_000 });
+      await page.locator('.tab', { hasText: 'Explain: s3:Get*' }).first().waitFor({ state: 'visible' });
+      // the nine emitted patterns, as safe nodes
+      const emitted = (await view.locator('.node.emitted .emit').allInnerTexts()).map((t) => t.replace(/^⇒\s*/, '').trim());
+      if (JSON.stringify([...emitted].sort()) !== JSON.stringify([...EXPECTED_S3].sort())) throw new Error(`emitted nodes in the picture: ${JSON.stringify(emitted)}`);
+      const states = await view.locator('.node.emitted').evaluateAll((els) => els.map((e) => e.dataset.state));
+      if (!states.every((s) => s === 'safe')) throw new Error(`emitted nodes not all safe: ${JSON.stringify(states)}`);
+      const bucket = await view.locator('details.node[data-prefix="s3:getbucket"]').getAttribute('data-state');
+      if (bucket !== 'unsafe') throw new Error(`GetBucket is ${bucket}, expected unsafe`);
+      const leaves = await view.locator('.node.unused.leaf').count();
+      if (leaves !== 22) throw new Error(`expected 22 unused leaves, got ${leaves}`);
+      // the search box finds an action inside a collapsed safe subtree and opens it
+      const search = view.locator('#search');
+      await search.fill('GetObjectVersionAcl');
+      await until(page, async () => (await view.locator('#search-status').innerText()) === '1 match', 'one search match for GetObjectVersionAcl');
+      await search.press('Escape');
+      // keyboard: Tab moves into the tree; a click on an unused leaf shows its finding
+      const acl = view.locator('details.node[data-action="s3:GetBucketAcl"]');
+      await acl.locator('summary').click();
+      const usage = acl.locator('.usage');
+      await usage.waitFor({ state: 'visible' });
+      const text = (await usage.innerText()).replace(/\s+/g, ' ');
+      if (!/not used in the tracking period/.test(text) || !/findings\.json/.test(text)) throw new Error(`the unused leaf's detail: ${text}`);
+      await acl.locator('summary').scrollIntoViewIfNeeded();
+      await screenshot('explain picture');
+    },
+  },
+  {
+    name: 'the picture closes; policy.json is back',
+    run: async ({ page, ui }) => {
+      await ui.runCommand(page, 'View: Close Editor');
+      await page.locator('.tab', { hasText: 'Explain: s3:Get*' }).first().waitFor({ state: 'hidden', timeout: 10_000 });
+      await ui.clickText(page, '"Version"');
+    },
+  },
+  {
     name: 'Ctrl+. on s3:Get* offers Refine s3:Get* to 9 patterns',
     run: async ({ page, ui }) => {
       await closeHover(page);

@@ -77,8 +77,8 @@ export interface CodeActionInput {
   log: (m: string) => void;
   /** For unbound-policy: the binding edit for a role (or a command when the client cannot create files). */
   bindingAction: (args: BindRoleArgs) => Promise<CodeAction | undefined>;
-  /** The client shows Explain Refinement: offer it (after the fixes) for the wildcards of the diagnostics and at `offset`. */
-  explain?: { offset?: number };
+  /** The client shows Explain Refinement: offer it (after the fixes) for the wildcards of the fixable diagnostics. */
+  explain?: boolean;
 }
 
 function wants(only: string[] | undefined, kind: string): boolean {
@@ -147,7 +147,7 @@ export async function codeActions(input: CodeActionInput): Promise<CodeAction[]>
       const all = refineAction(a, refinement(a, { kind: 'document' }, log), () => 'Refine the whole file', CodeActionKind.QuickFix, caps);
       if (all) out.push(all);
     }
-    if (input.explain) out.push(...explainActions(a, ours.filter(({ d }) => FIXABLE.has(String(d.code))).map(({ data }) => data.target), input.explain.offset));
+    if (input.explain) out.push(...explainActions(a, ours.filter(({ d }) => FIXABLE.has(String(d.code))).map(({ data }) => data.target)));
   }
 
   if (wants(input.only, FIX_ALL_KIND) && input.only?.length) {

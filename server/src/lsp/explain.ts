@@ -26,16 +26,15 @@ export function explainAction(a: Analysis, t: ExplainTargetRef): CodeAction {
 }
 
 /**
- * Explain actions for the fixable diagnostics' targets and for the entry at `offset` (a wildcard
- * without unused actions, a refined list's pattern): one per target.
+ * Explain actions for the fixable diagnostics' targets (a wildcard with unused actions, a NotAction
+ * statement, "*"): one per target, after the fixes. A pattern with nothing unused (a refined list's)
+ * is explained from its hover link or the command, not from a lightbulb of its own.
  */
-export function explainActions(a: Analysis, targets: (ExplainTargetRef | undefined)[], offset: number | undefined): CodeAction[] {
+export function explainActions(a: Analysis, targets: (ExplainTargetRef | undefined)[]): CodeAction[] {
   if (a.kind !== 'policy' || !a.parsed || a.parsed.hasSyntaxErrors || !a.context?.unused) return [];
-  const all = [...targets];
-  if (offset !== undefined) all.push(explainTargetAt(a, offset));
   const seen = new Set<string>();
   const out: CodeAction[] = [];
-  for (const t of all) {
+  for (const t of targets) {
     if (!t) continue;
     const st = a.parsed.policies[t.policy]?.statements[t.statement];
     const key = st?.key === 'NotAction' ? `${t.policy}.${t.statement}` : `${t.policy}.${t.statement}.${t.entry}`;
