@@ -190,7 +190,7 @@ export function explainHtml(r: Ok, nonce: string): string {
   const total = actionsOf(e, e.root);
   const head =
     e.mode === 'allow'
-      ? `<code>${esc(e.pattern)}</code> allows ${plural(total, 'action')}, ${e.root.counts.unused} unused (${plural(e.totals.unusedLeaves, 'unused leaf')} below).`
+      ? `<code>${esc(e.pattern)}</code> allows ${plural(total, 'action')}, ${e.root.counts.unused} unused (${e.totals.unusedLeaves} unused ${e.totals.unusedLeaves === 1 ? 'leaf' : 'leaves'} below).`
       : `Of ${plural(total, 'action')}, ${e.root.counts.unused} unused${e.root.counts.excluded ? `, ${e.root.counts.excluded} already excluded` : ''}: what is added to NotAction.`;
   const legend =
     e.mode === 'allow'

@@ -260,6 +260,31 @@ export default [
     },
   },
   {
+    name: 'the hover on s3:Get* says the refinement in short; its link opens the picture',
+    run: async ({ page, ui, screenshot }) => {
+      const text = await until(
+        page,
+        async () => {
+          const t = await ui.hoverAtText(page, 's3:Get*').catch(() => '');
+          return /Refinement: s3:GetAccess\* \(12\)/.test(t) && t;
+        },
+        'a hover over s3:Get* with the refinement in short',
+        20_000,
+      );
+      if (!/Split because these hold unused actions: s3:Get \(22 of 63 unused\), s3:GetBucket/.test(text.replace(/\s+/g, ' '))) throw new Error(`hover lacks the unsafe nodes: ${text}`);
+      const link = page.locator('.monaco-hover a', { hasText: 'Explain Refinement (the trie)' }).first();
+      await link.evaluate((e) => e.scrollIntoView({ block: 'center' }));
+      await screenshot('hover with the refinement in short');
+      await link.click();
+      const view = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+      await view.locator('ul.tree').waitFor({ state: 'visible', timeout: 20_000 });
+      await page.locator('.tab', { hasText: 'Explain: s3:Get*' }).first().waitFor({ state: 'visible' });
+      await ui.runCommand(page, 'View: Close Editor');
+      await page.locator('.tab', { hasText: 'Explain: s3:Get*' }).first().waitFor({ state: 'hidden', timeout: 10_000 });
+      await ui.clickText(page, '"Version"');
+    },
+  },
+  {
     name: 'Ctrl+. on s3:Get* offers Refine s3:Get* to 9 patterns',
     run: async ({ page, ui }) => {
       await closeHover(page);
