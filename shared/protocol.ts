@@ -449,7 +449,12 @@ export type ExplainOutcome =
   /** Every action it allows is unused: the whole statement goes. */
   | 'remove-statement'
   | 'to-not-action'
-  | 'extend-not-action';
+  | 'extend-not-action'
+  /**
+   * A list of patterns explained as a whole against the findings (a refined list): its entries are
+   * the highlighted nodes; `leastGeneral` says whether they are exactly the shortest safe prefixes.
+   */
+  | 'list';
 
 export interface Explanation {
   mode: ExplainMode;
@@ -466,6 +471,8 @@ export interface Explanation {
   /** Unsafe nodes (the root too) holding actions to keep beside actions to drop, with an emitted child: what forced the split (prefixes; the root of `*` is `*`). */
   forcedBy: string[];
   roles: string[];
+  /** outcome 'list': the entries explained together (same service), whether they are the rule's frontier, and that frontier. */
+  list?: { entries: string[]; leastGeneral: boolean; frontier: string[]; /** Unused actions the list allows. */ unusedAllowed: number };
   root: ExplainNode;
   /** Totals over the root (= root.counts) and the number of unused leaves listed. */
   totals: Record<LeafKind, number> & { unusedLeaves: number; nodes: number };

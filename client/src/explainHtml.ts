@@ -38,6 +38,7 @@ const STATE_LABEL: Record<string, string> = {
 };
 
 function countsText(e: Explanation, n: ExplainNode): string {
+  if (e.list) return [`${n.counts.used} allowed`, ...(n.counts.unused ? [`${n.counts.unused} unused`] : []), ...(n.counts.outside ? [`${n.counts.outside} not allowed`] : [])].join(', ');
   const parts = [plural(actionsOf(e, n), 'action')];
   if (n.counts.unused) parts.push(`${n.counts.unused} unused`);
   if (e.mode === 'allow' && n.counts.outside) parts.push(`${n.counts.outside} not allowed`);
@@ -104,6 +105,12 @@ function outcomeHtml(e: Explanation): string {
       return `Becomes <code>"NotAction"</code> with ${plural(e.patterns.length, 'pattern')}: ${list(e.patterns)}`;
     case 'extend-not-action':
       return `NotAction gains ${plural(e.patterns.length, 'pattern')}: ${list(e.patterns)}`;
+    case 'list': {
+      const l = e.list!;
+      if (l.unusedAllowed > 0) return `The list allows ${plural(l.unusedAllowed, 'unused action')}: refine it (the quick fix).`;
+      if (l.leastGeneral) return `The list is least general against the findings: each of its ${plural(l.entries.length, 'pattern')} is a shortest safe prefix.`;
+      return `The list allows no unused action, but it is not the least-general form; the shortest safe prefixes of what it allows: ${list(l.frontier)}`;
+    }
   }
 }
 
@@ -186,10 +193,11 @@ const SCRIPT = `
 export function explainHtml(r: Ok, nonce: string): string {
   const e = r.explanation;
   const csp = `default-src 'none'; style-src 'nonce-${nonce}'; script-src 'nonce-${nonce}'; img-src 'none'; font-src 'none'; connect-src 'none'; form-action 'none'; base-uri 'none'`;
-  const subject = e.mode === 'allow' ? e.pattern : e.key === 'NotAction' ? 'NotAction statement' : `"Action": "${e.pattern}"`;
+  const subject = e.list ? `${e.root.prefix}… (${plural(e.list.entries.length, 'pattern')})` : e.mode === 'allow' ? e.pattern : e.key === 'NotAction' ? 'NotAction statement' : `"Action": "${e.pattern}"`;
   const total = actionsOf(e, e.root);
-  const head =
-    e.mode === 'allow'
+  const head = e.list
+    ? `The list (${e.list.entries.map((p) => `<code>${esc(p)}</code>`).join(' ')}) allows ${plural(e.root.counts.used + e.list.unusedAllowed, 'action')}, ${e.list.unusedAllowed} unused; ${e.root.counts.unused} unused below <code>${esc(e.root.prefix)}</code> (${e.totals.unusedLeaves} unused ${e.totals.unusedLeaves === 1 ? 'leaf' : 'leaves'}).`
+    : e.mode === 'allow'
       ? `<code>${esc(e.pattern)}</code> allows ${plural(total, 'action')}, ${e.root.counts.unused} unused (${e.totals.unusedLeaves} unused ${e.totals.unusedLeaves === 1 ? 'leaf' : 'leaves'} below).`
       : `Of ${plural(total, 'action')}, ${e.root.counts.unused} unused${e.root.counts.excluded ? `, ${e.root.counts.excluded} already excluded` : ''}: what is added to NotAction.`;
   const legend =

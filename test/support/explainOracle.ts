@@ -40,6 +40,14 @@ export function coreExplain(statement: object, findings: Finding[], entry?: numb
   return explainStatement({ universe: ctx.universe, unused: ctx.unused!, findings, statement: st, plan: plans[0].statements[0], entry: whole ? undefined : entry ?? 0 });
 }
 
+/** A statement's Action list explained as a whole against the findings (a refined list), through the core. */
+export function coreExplainList(actions: string[], findings: Finding[]): Explanation {
+  const doc = parsePolicyDocument(JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: actions, Resource: '*' }] }));
+  const ctx = documentContext(catalog, doc, findings, { kind: 'all', roles: [] });
+  const st = doc.policies[0].statements[0];
+  return explainStatement({ universe: ctx.universe, unused: ctx.unused!, findings, statement: st, plan: undefined, entry: 0, list: st.entries.map((_, k) => k) });
+}
+
 /** The oracle's view: what the emitted patterns must be, and per prefix what lies under it. */
 export function oracleCheck(e: Explanation, findings: Finding[], opts: { pattern?: string; notAction?: string[]; star?: boolean }) {
   const ru = new RefUniverse(catalog, [...refFindingNames(findings), ...(opts.pattern ? [opts.pattern] : []), ...(opts.notAction ?? [])]);

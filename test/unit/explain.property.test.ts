@@ -13,7 +13,7 @@ import { ExplainError, explainNodes } from '../../server/src/core';
 import type { Explanation } from '../../shared/protocol';
 import { CatalogPools, genPattern, prng } from '../support/generators';
 import { RefUniverse } from '../support/oracle';
-import { catalog, coreExplain, emitted, findingsOf, oracleCheck, total, unusedLeaves } from '../support/explainOracle';
+import { catalog, coreExplain, coreExplainList, emitted, findingsOf, oracleCheck, sortLower, total, unusedLeaves } from '../support/explainOracle';
 
 const pools = new CatalogPools(catalog);
 const factor = Number(process.env.PROPERTY_RUNS ?? '1');
@@ -99,6 +99,16 @@ describe('Explain Refinement (property)', () => {
         const { unused } = oracleCheck(e, findings, { pattern });
         assert.equal(e.root.counts.used + e.root.counts.unused, allowed.length);
         assert.equal(e.root.counts.unused, allowed.filter((n) => unused.has(n)).length);
+        if (e.outcome === 'replace' && e.patterns.length > 1) {
+          // the refined list, explained as a list against the same findings: least general, each entry on its node
+          const l = coreExplainList(e.patterns, findings);
+          assert.equal(l.outcome, 'list');
+          assert.deepEqual(l.unmatched, [], 'every entry of the refined list is a node');
+          assert.ok(l.list!.leastGeneral, `the refined list ${e.patterns.join(', ')} is not least general as a list: frontier ${l.list!.frontier.join(', ')}`);
+          assert.equal(l.list!.unusedAllowed, 0);
+          assert.deepEqual(sortLower(new Set(emitted(l))), sortLower(e.patterns));
+          count('refined lists explained');
+        }
       }),
       params(500),
     );

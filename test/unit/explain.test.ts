@@ -130,14 +130,22 @@ describe('the bundled example, in the language server', () => {
       const here = await c.codeActions(uri, [], undefined, { start: pos, end: pos });
       assert.deepEqual(here.map((a) => a.title), []);
       const refinedHover = ((await c.hover(uri, at))!.contents as MarkupContent).value;
-      assert.match(refinedHover, /\*\*Refinement\*\*: none needed/);
+      assert.match(refinedHover, /\*\*Refinement\*\*: none needed; the list of 10 `s3:` patterns/);
       assert.match(refinedHover, /command:iamRefiner\.explainRefinement/);
       const r = await c.request<ExplainResponse>('iamRefiner/explain', { uri, position: pos });
       assert.equal(r.kind, 'ok');
       if (r.kind !== 'ok') return;
-      assert.equal(r.explanation.outcome, 'keep');
-      assert.equal(unusedLeaves(r.explanation).length, 0);
-      assert.ok(explainNodes(r.explanation.root).slice(1).every((n) => n.safe));
+      // the refined list as a whole, against the findings: the same picture, its ten patterns on their nodes
+      const l = r.explanation;
+      assert.equal(l.outcome, 'list');
+      assert.deepEqual(l.list!.entries, [...EXPECTED_S3, 's3:List*']);
+      assert.ok(l.list!.leastGeneral);
+      assert.equal(l.list!.unusedAllowed, 0);
+      assert.deepEqual(sortLower(emitted(l)), sortLower([...EXPECTED_S3, 's3:List*']));
+      assert.equal(l.root.prefix, 's3:');
+      assert.equal(unusedLeaves(l).length, 22);
+      assert.equal(explainNodes(l.root).find((n) => n.prefix === 's3:GetBucket')!.safe, false);
+      assert.match(refinedHover, /least general against the findings/);
       // a lambda literal is no wildcard: its fix comes with no Explain
       const lambda = byCode(await c.waitForDiagnostics(uri, (d) => d.length === 8), 'unused-action')[0];
       assert.ok(!(await c.codeActions(uri, [lambda])).some((a) => a.title.startsWith('Explain')));
@@ -205,6 +213,24 @@ describe('iam-refine explain', () => {
     });
   });
 
+  test('several patterns: the list against the findings (least general, not least general, allowing unused actions)', async () => {
+    const refined = await cli(['explain', ...EXPECTED_S3, 's3:List*', '--findings', 'examples/findings.json']);
+    assert.equal(refined.code, 0, refined.err);
+    assert.equal(refined.out.trim().split('\n').at(-1), 'The list is least general against the findings: each of its 10 patterns is a shortest safe prefix.');
+    assert.equal(refined.out.split('\n').filter((l) => /\[unused\]/.test(l)).length, 22);
+    const multi = (await cli(['expand', 's3:GetMulti*'])).out.trim().split('\n');
+    assert.ok(multi.length > 1);
+    const spelled = await cli(['explain', ...multi, 's3:List*', '--findings', 'examples/findings.json', '--format', 'json']);
+    const e = JSON.parse(spelled.out) as Explanation;
+    assert.equal(e.list!.leastGeneral, false);
+    assert.deepEqual(sortLower(e.list!.frontier), sortLower(['s3:GetMulti*', 's3:List*']));
+    const wide = await cli(['explain', 's3:Get*', 's3:List*', '--findings', 'examples/findings.json']);
+    assert.match(wide.out, /The list allows 22 unused actions: refine it/);
+    const mixed = await cli(['explain', 's3:Get*', 'lambda:Invoke*', '--findings', 'examples/findings.json']);
+    assert.equal(mixed.code, 2);
+    assert.match(mixed.err, /one list, of one service/);
+  });
+
   test('colour on a terminal (or FORCE_COLOR), never with NO_COLOR', async () => {
     const run = async (tty: boolean, env: NodeJS.ProcessEnv) => {
       let out = '';
@@ -244,9 +270,6 @@ describe('iam-refine explain', () => {
     const shape = await cli(['explain', 'GetObject', '--findings', 'examples/findings.json']);
     assert.equal(shape.code, 2);
     assert.match(shape.err, /no service prefix/);
-    const two = await cli(['explain', 's3:Get*', 's3:List*', '--findings', 'examples/findings.json']);
-    assert.equal(two.code, 2);
-    assert.match(two.err, /takes one PATTERN/);
     const roles = workspace({
       'f.json': JSON.stringify({
         findings: ['A', 'B'].map((r) => ({ resource: `arn:aws:iam::1:role/${r}`, findingType: 'UnusedPermission', status: 'ACTIVE', findingDetails: [{ unusedPermissionDetails: { serviceNamespace: 's3', actions: [{ action: 'GetBucketAcl' }] } }] })),

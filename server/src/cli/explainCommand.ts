@@ -21,6 +21,9 @@ split at word boundaries (s3:Get -> Bucket -> Acl), each node with its count of 
 actions, marked safe (nothing under it is unused), unsafe, or an unused leaf (with its last-used
 date); the emitted patterns are marked "=>". Wholly safe subtrees are shown as one line. Ends with
 the refinement it implies: the same patterns the quick fix and \`iam-refine refine\` write.
+Several PATTERNs (of one service) are explained as one list against the findings, as a refined list
+is: the trie below their common prefix with each pattern on its node, and whether they are exactly
+the shortest safe prefixes (least general), or allow unused actions.
 
   --findings FILE...  findings files (every following argument up to the next option); without it,
                       the findings globs of iam-refiner.json (or *findings*.json below the folder)
@@ -49,7 +52,11 @@ async function explainCommand(argv: string[], io: CliIO, catalog: Catalog): Prom
     const took = args.swallowed.get('--findings') ?? [];
     throw new CliError(took.length ? `explain needs a PATTERN: --findings took ${took.join(', ')} too. Put the pattern first: iam-refine explain PATTERN --findings FILE...` : `explain takes a PATTERN, such as s3:Get*\n\n${briefUsage(EXPLAIN_USAGE)}`);
   }
-  if (!notAction && patterns.length > 1) throw new CliError(`explain takes one PATTERN, not ${patterns.length} (${patterns.join(', ')}); with --not-action, several`);
+  if (!notAction && patterns.length > 1) {
+    // several patterns: a list (a refined one, typically) explained together; one service
+    const services = new Set(patterns.map((p) => p.slice(0, Math.max(0, p.indexOf(':'))).toLowerCase()));
+    if (services.size > 1 || services.has('') || [...services].some((x) => /[*?]/.test(x))) throw new CliError(`several PATTERNs are explained as one list, of one service: ${patterns.join(', ')} name ${services.size > 1 ? `${services.size} services` : 'no literal service'}`);
+  }
   for (const p of patterns) {
     const shape = patternShapeError(p);
     if (shape) throw new CliError(`${shape}: give a pattern such as s3:Get*`);
@@ -68,7 +75,7 @@ async function explainCommand(argv: string[], io: CliIO, catalog: Catalog): Prom
     throw new CliError(`${p} matches no action in the catalog (${catalog.source} ${catalog.version})${near.length ? `; did you mean ${near.join(', ')}?` : ''}`);
   }
   if (a.binding?.kind === 'ambiguous') throw new CliError(`the findings concern ${a.binding.candidates.length} roles (${a.binding.candidates.map(roleName).join(', ')}); pass --role ARN`);
-  const r = explainTarget(a, cp.snap.findings, notAction ? { policy: 0, statement: 0 } : { policy: 0, statement: 0, entry: 0 }, () => undefined);
+  const r = explainTarget(a, cp.snap.findings, notAction ? { policy: 0, statement: 0 } : { policy: 0, statement: 0, entry: 0 }, () => undefined, { forceList: patterns.length > 1 });
   if (r.kind === 'error') throw new CliError(r.message);
   if (format === 'json') io.out(JSON.stringify(r.explanation, null, 2) + '\n');
   else io.out(explanationText(r.explanation, { color: colorWanted(io) }));
@@ -98,6 +105,7 @@ export function nodeState(e: Explanation, node: ExplainNode, isRoot = false): 's
 
 function countsText(e: Explanation, node: ExplainNode): string {
   const c = node.counts;
+  if (e.list) return [`${c.used} allowed`, ...(c.unused ? [`${c.unused} unused`] : []), ...(c.outside ? [`${c.outside} not allowed by the list`] : [])].join(', ');
   const parts = [n(nodeActions(e.mode, node), 'action')];
   if (c.unused) parts.push(`${c.unused} unused`);
   if (e.mode === 'allow' && c.outside) parts.push(`${c.outside} not allowed by the pattern`);
@@ -115,9 +123,11 @@ export function explanationText(e: Explanation, opts: { color: boolean }): strin
   const paint = (code: keyof typeof ANSI, s: string) => (opts.color ? ANSI[code] + s + ANSI.reset : s);
   const colorOf = (state: string): keyof typeof ANSI => (state === 'safe' ? 'green' : state === 'unsafe' ? 'yellow' : state === 'unused' ? 'red' : 'dim');
   const out: string[] = [];
-  const subject = e.mode === 'allow' ? e.pattern : e.key === 'NotAction' ? 'this NotAction statement' : `"Action": "${e.pattern}"`;
-  out.push(`${paint('bold', subject)}: ${n(nodeActions(e.mode, e.root), e.mode === 'allow' ? 'action' : 'action')} ${e.mode === 'allow' ? 'allowed' : 'in the catalog and findings'}, ${e.root.counts.unused} unused${e.roles.length ? ` (roles ${e.roles.map(roleName).join(', ')})` : ''}`);
-  out.push(paint('dim', e.mode === 'allow' ? 'safe: nothing under it is unused · unsafe: holds unused actions · => written by the refinement' : 'safe: every action under it is unused or already excluded · unsafe: holds used actions · => added to NotAction'));
+  const subject = e.list ? e.list.entries.join(', ') : e.mode === 'allow' ? e.pattern : e.key === 'NotAction' ? 'this NotAction statement' : `"Action": "${e.pattern}"`;
+  const roles = e.roles.length ? ` (roles ${e.roles.map(roleName).join(', ')})` : '';
+  if (e.list) out.push(`${paint('bold', subject)}: ${n(e.root.counts.used + e.list.unusedAllowed, 'action')} allowed, ${e.list.unusedAllowed} unused; ${e.root.counts.unused} unused below ${e.root.prefix}${roles}`);
+  else out.push(`${paint('bold', subject)}: ${n(nodeActions(e.mode, e.root), 'action')} ${e.mode === 'allow' ? 'allowed' : 'in the catalog and findings'}, ${e.root.counts.unused} unused${roles}`);
+  out.push(paint('dim', e.list ? 'safe: nothing under it is unused or not allowed · unsafe: holds unused actions (or ones the list does not allow) · => an entry of the list' : e.mode === 'allow' ? 'safe: nothing under it is unused · unsafe: holds unused actions · => written by the refinement' : 'safe: every action under it is unused or already excluded · unsafe: holds used actions · => added to NotAction'));
   out.push('');
   /** A node written by its own action's full name (rule 5: it prefixes an action that must go) shows the arrow on that action's line. */
   const byOwnName = (node: ExplainNode) => !!node.action && node.children.length > 0 && !node.safe && node.emitted === node.action.name;
@@ -153,8 +163,8 @@ export function explanationText(e: Explanation, opts: { color: boolean }): strin
       let j = k;
       while (j < kids.length && kids[j].opaque) j++;
       if (j - k > 3) {
-        const total = kids.slice(k, j).reduce((t, c) => t + nodeActions(e.mode, c), 0);
-        const what = e.mode === 'allow' ? 'not allowed by the pattern' : 'none unused';
+        const total = kids.slice(k, j).reduce((t, c) => t + c.counts.used + c.counts.unused + c.counts.outside + c.counts.excluded, 0);
+        const what = e.mode === 'allow' ? `not allowed by the ${e.list ? 'list' : 'pattern'}` : 'none unused';
         out.push(`${'  '.repeat(depth + 1)}${paint('dim', `… ${j - k} more (${n(total, 'action')}, ${what}): ${kids.slice(k, Math.min(j, k + 3)).map((c) => c.word).join(', ')}…`)}`);
         k = j;
         continue;
@@ -187,7 +197,17 @@ export function outcomeText(e: Explanation): string {
       return `Refinement: "Action": "${e.pattern}" => "NotAction" with ${n(e.patterns.length, 'pattern')}: ${list(e.patterns)}`;
     case 'extend-not-action':
       return `Refinement: NotAction gains ${n(e.patterns.length, 'pattern')}: ${list(e.patterns)}`;
+    case 'list':
+      return listVerdict(e);
   }
+}
+
+/** What a list explained as a whole says against the findings. */
+export function listVerdict(e: Explanation): string {
+  const l = e.list!;
+  if (l.unusedAllowed > 0) return `The list allows ${n(l.unusedAllowed, 'unused action')}: refine it (the quick fix, or iam-refine refine).`;
+  if (l.leastGeneral) return `The list is least general against the findings: each of its ${n(l.entries.length, 'pattern')} is a shortest safe prefix.`;
+  return `The list allows no unused action, but it is not the least-general form; the shortest safe prefixes of what it allows: ${l.frontier.join(', ')}`;
 }
 
 extraCommands.set('explain', (argv, io) => Promise.resolve(explainCommand(argv, io, defaultCatalog())));

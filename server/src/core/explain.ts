@@ -36,6 +36,11 @@ export interface ExplainInput {
   plan: StatementPlan | undefined;
   /** The Action entry; ignored for NotAction, and for `"Action": "*"` (the statement is the subject). */
   entry?: number;
+  /**
+   * Explain these Action entries (indexes, the entry among them) together against the findings, as
+   * a refined list: the trie below their common literal prefix, their patterns highlighted.
+   */
+  list?: number[];
 }
 
 export class ExplainError extends Error {}
@@ -56,6 +61,9 @@ export function explainStatement(input: ExplainInput): Explanation {
   let mode: ExplainMode;
   let outcome: ExplainOutcome;
   let patterns: string[] = [];
+  let listEntries: string[] | undefined;
+  let rootSource: string | undefined;
+  let unusedAllowed = 0;
   if (st.key === 'NotAction' || star >= 0) {
     mode = 'exclude';
     root = '';
@@ -67,6 +75,26 @@ export function explainStatement(input: ExplainInput): Explanation {
       outcome = change.kind;
       patterns = change.patterns;
     } else outcome = change.kind === 'remove' ? 'remove-statement' : 'keep';
+  } else if (input.list && input.list.length > 1) {
+    mode = 'allow';
+    const group = input.list.map((k) => st.entries[k]).filter((x): x is NonNullable<typeof x> => !!x);
+    const target = input.entry === undefined ? group[0] : st.entries[input.entry] ?? group[0];
+    pattern = target.value;
+    listEntries = group.map((x) => x.value);
+    const prefixes = group.map((x) => literalPrefix(x.value));
+    root = prefixes.reduce((a, b) => {
+      let n = 0;
+      while (n < a.length && n < b.length && a[n] === b[n]) n++;
+      return a.slice(0, n);
+    });
+    rootSource = group.find((x) => literalPrefix(x.value).startsWith(root))!.value;
+    const allowed = new Set(group.flatMap((x) => u.expand(x.value)));
+    if (allowed.size === 0) throw new ExplainError(`${listEntries.join(', ')} match no action`);
+    for (const i of allowed) if (unused.has(i)) unusedAllowed++;
+    // against the findings: an unused action is unused whether the list allows it or not
+    kind = (i) => (unused.has(i) ? 'unused' : allowed.has(i) ? 'used' : 'outside');
+    outcome = 'list';
+    patterns = listEntries;
   } else {
     mode = 'allow';
     const k = input.entry;
@@ -146,7 +174,7 @@ export function explainStatement(input: ExplainInput): Explanation {
     return node;
   };
 
-  const rootSpelled = mode === 'exclude' ? '' : pattern.slice(0, root.length);
+  const rootSpelled = mode === 'exclude' ? '' : (rootSource ?? pattern).slice(0, root.length);
   const all: number[] = [];
   for (let i = safety.lo; i < safety.hi; i++) all.push(i);
   const tree = build(root, rootSpelled, all, 0, true);
@@ -187,6 +215,34 @@ export function explainStatement(input: ExplainInput): Explanation {
     };
     forced(tree, true);
   }
+  let list: Explanation['list'];
+  if (outcome === 'list') {
+    walk(tree, true);
+    const entries = new Map(listEntries!.map((p) => [p.toLowerCase(), p]));
+    const seen = new Set<string>();
+    // each entry on the shallowest node that writes it: a safe node's pattern, `prefix*`, or an action's name
+    for (const n of explainNodes(tree)) {
+      for (const c of [n.safe ? n.pattern : undefined, n.prefix + '*', n.action?.name]) {
+        const key = c?.toLowerCase();
+        if (key && entries.has(key) && !seen.has(key)) {
+          seen.add(key);
+          n.emitted = entries.get(key);
+          break;
+        }
+      }
+    }
+    unmatched = listEntries!.filter((p) => !seen.has(p.toLowerCase()));
+    const front = frontier.map((f) => f.pattern);
+    const fl = new Set(front.map((p) => p.toLowerCase()));
+    const leastGeneral = unusedAllowed === 0 && fl.size === entries.size && [...entries.keys()].every((k) => fl.has(k));
+    list = { entries: listEntries!, leastGeneral, frontier: front, unusedAllowed };
+    const forced = (n: ExplainNode, isRoot: boolean) => {
+      if (n.safe) return;
+      if (n.counts.used > 0 && n.children.some((c) => c.emitted)) forcedBy.push(n.prefix);
+      for (const c of n.children) forced(c, false);
+    };
+    forced(tree, true);
+  }
   let unusedLeaves = 0;
   const countLeaves = (n: ExplainNode) => {
     if (n.action?.kind === 'unused') unusedLeaves++;
@@ -203,6 +259,7 @@ export function explainStatement(input: ExplainInput): Explanation {
     unmatched,
     forcedBy,
     roles: input.unused.roles,
+    ...(list ? { list } : {}),
     root: tree,
     totals: { ...tree.counts, unusedLeaves, nodes },
   };

@@ -65,7 +65,16 @@ export function explainHoverLines(e: Explanation, link: string | undefined): str
   const count = (n: ExplainNode | undefined) => (n ? nodeActions(e.mode, n) : 0);
   const lines: string[] = [];
   const head = e.mode === 'allow' ? '**Refinement**' : '**Added to NotAction**';
-  if (e.outcome === 'keep') lines.push(`${head}: none needed (nothing under it is unused).`);
+  if (e.outcome === 'list') {
+    const l = e.list!;
+    lines.push(
+      l.unusedAllowed > 0
+        ? `**Refinement**: this list of ${l.entries.length} ${e.root.prefix} patterns allows ${l.unusedAllowed} unused actions.`
+        : l.leastGeneral
+          ? `**Refinement**: none needed; the list of ${l.entries.length} \`${e.root.prefix}\` patterns is least general against the findings (${e.root.counts.unused} unused actions below \`${e.root.prefix}\` stay out).`
+          : `**Refinement**: none needed (nothing unused), though the shortest safe prefixes would be ${l.frontier.slice(0, 8).map((p) => '\`' + p + '\`').join(', ')}${l.frontier.length > 8 ? ', …' : ''}.`,
+    );
+  } else if (e.outcome === 'keep') lines.push(`${head}: none needed (nothing under it is unused).`);
   else if (e.outcome === 'remove' || e.outcome === 'remove-statement') lines.push(`${head}: removed${e.outcome === 'remove-statement' ? ' with its statement' : ''} (${e.listed.length ? `what it must still allow is listed already: ${e.listed.map((p) => '`' + p + '`').join(', ')}` : 'everything it allows is unused'}).`);
   else {
     const shown = e.patterns.slice(0, 12).map((p) => {

@@ -42,7 +42,23 @@ export function explainable(a: Analysis, t: ExplainTargetRef): boolean {
   return !!e && /[*?]/.test(e.value);
 }
 
-export function explainTarget(a: Analysis, findings: Finding[], t: ExplainTargetRef, log: (m: string) => void): ExplainResult {
+/**
+ * The entries explained with `k` as a list: those of its service (literal service prefix), when
+ * there are several. Used for an entry that allows no unused action (a refined list's pattern), or
+ * always with `forceList` (`iam-refine explain` with several patterns).
+ */
+function listGroup(st: { entries: { value: string }[] }, k: number): number[] {
+  const svc = (v: string) => {
+    const c = v.indexOf(':');
+    const s = c < 0 ? '' : v.slice(0, c).toLowerCase();
+    return /[*?]/.test(s) ? '' : s;
+  };
+  const mine = svc(st.entries[k].value);
+  if (!mine) return [k];
+  return st.entries.flatMap((e, i) => (svc(e.value) === mine ? [i] : []));
+}
+
+export function explainTarget(a: Analysis, findings: Finding[], t: ExplainTargetRef, log: (m: string) => void, opts: { forceList?: boolean } = {}): ExplainResult {
   if (a.kind !== 'policy' || !a.parsed || !a.context) return { kind: 'error', message: 'not a policy document' };
   if (a.parsed.hasSyntaxErrors) return { kind: 'error', message: 'fix the syntax errors first' };
   const st = a.parsed.policies[t.policy]?.statements[t.statement];
@@ -53,6 +69,20 @@ export function explainTarget(a: Analysis, findings: Finding[], t: ExplainTarget
   const u = a.context.universe;
   const whole = st.key === 'NotAction' || st.entries.some((e) => allowsEverything(u, e.value));
   if (!whole && t.entry === undefined) return { kind: 'error', message: 'no action entry given' };
+  if (!whole && unused && st.key === 'Action' && st.effect === 'Allow' && !st.opaque && st.entries[t.entry!]) {
+    const e = st.entries[t.entry!];
+    const clean = !u.expand(e.value).some((i) => unused.indexes.has(i));
+    const group = listGroup(st, t.entry!);
+    if ((opts.forceList || clean) && group.length > 1) {
+      try {
+        const scope: Scope = { kind: 'statement', policy: t.policy, statement: t.statement };
+        return { kind: 'ok', scope, explanation: explainStatement({ universe: u, unused, findings, statement: st, plan: undefined, entry: t.entry, list: group }) };
+      } catch (x) {
+        if (x instanceof ExplainError) return { kind: 'error', message: x.message };
+        throw x;
+      }
+    }
+  }
   const scope: Scope = whole ? { kind: 'statement', policy: t.policy, statement: t.statement } : { kind: 'entry', policy: t.policy, statement: t.statement, entry: t.entry! };
   const outcome = refinement(a, scope, log);
   if (outcome.kind === 'unavailable' || !unused) return { kind: 'error', message: outcome.kind === 'unavailable' ? outcome.message : 'no findings apply to this file' };
