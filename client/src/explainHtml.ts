@@ -66,7 +66,7 @@ function nodeHtml(e: Explanation, n: ExplainNode, isRoot: boolean): string {
   if (byOwnName) marks.length = 0;
   const cls = `node ${state}${n.emitted ? ' emitted' : ''}${n.listed ? ' listed' : ''}`;
   const data = `data-prefix="${esc(n.prefix.toLowerCase())}" data-state="${state}"${n.action ? ` data-action="${esc(n.action.name)}"` : ''}`;
-  const summary = `<span class="word">${esc(label)}</span> <span class="counts">${esc(countsText(e, n))}</span> <span class="badge ${state}">${esc(STATE_LABEL[state])}</span> ${marks.join(' ')}`;
+  const summary = `<span class="word">${esc(label)}</span> <span class="counts">${esc(countsText(e, n))}</span> <span class="badge ${state}">${esc(state === 'outside' && e.list ? 'not allowed by the list' : STATE_LABEL[state])}</span> ${marks.join(' ')}`;
   const title = `${esc(n.prefix || '*')}: ${esc(STATE_LABEL[state])}`;
   const isUnusedLeaf = state === 'unused';
   if (n.children.length === 0) {

@@ -320,6 +320,32 @@ export default [
     },
   },
   {
+    name: 'Explain Refinement on the refined list: the ten patterns, least general against the findings',
+    run: async ({ page, ui }) => {
+      await page.keyboard.press('Control+End');
+      await ui.clickText(page, 's3:GetObject*');
+      await ui.runCommand(page, 'IAM Refiner: Explain Refinement');
+      const view = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+      await view.locator('ul.tree').waitFor({ state: 'visible', timeout: 20_000 });
+      const emitted = (await view.locator('.node.emitted .emit').allInnerTexts()).map((t) => t.replace(/^⇒\s*/, '').trim());
+      const want = [...EXPECTED_S3, 's3:List*'];
+      if (JSON.stringify([...emitted].sort()) !== JSON.stringify([...want].sort())) throw new Error(`the refined list's nodes: ${JSON.stringify(emitted)}`);
+      const verdict = await view.locator('.result').innerText();
+      if (!/least general against the findings/.test(verdict)) throw new Error(`verdict: ${verdict}`);
+      const leaves = await view.locator('.node.unused.leaf').count();
+      if (leaves !== 22) throw new Error(`expected the 22 unused actions as leaves outside the list, got ${leaves}`);
+      await view.locator('.result').scrollIntoViewIfNeeded();
+    },
+  },
+  {
+    name: 'the list picture closes',
+    run: async ({ page, ui }) => {
+      await ui.runCommand(page, 'View: Close Editor');
+      await page.locator('.tab', { hasText: 'Explain:' }).first().waitFor({ state: 'hidden', timeout: 10_000 });
+      await ui.clickText(page, '"Version"');
+    },
+  },
+  {
     name: 'command palette: Refine Whole File shows the Refactor Preview',
     run: async ({ page, ui }) => {
       await ui.clearNotifications(page);

@@ -54,7 +54,8 @@ export function explainRequest(a: Analysis | undefined, findings: Finding[], par
   const r = explainTarget(a, findings, t, log);
   if (r.kind === 'error') return r;
   const name = a.relPath ?? decodeURIComponent(a.uri.slice(a.uri.lastIndexOf('/') + 1));
-  const what = r.explanation.key === 'NotAction' ? 'NotAction' : r.explanation.pattern;
+  const e = r.explanation;
+  const what = e.key === 'NotAction' ? 'NotAction' : e.list ? `the ${e.root.prefix} list (${e.list.entries.length})` : e.pattern;
   return { kind: 'ok', uri: a.uri, version: a.version, title: `${what} in ${name}`, explanation: r.explanation, binding: describeBinding(a) };
 }
 
