@@ -247,7 +247,7 @@ describe('iam-refine explain', () => {
     assert.equal(h.code, 0);
     assert.match(h.out, /^Usage: iam-refine explain PATTERN/);
     assert.equal((await cli(['help', 'explain'])).out, h.out);
-    assert.match((await cli(['--help'])).out, /explain PATTERN --findings FILE/);
+    assert.match((await cli(['--help'])).out, /explain PATTERN\.\.\. --findings FILE/);
   });
 
   test('bad input: a clear message naming the pattern or the file, exit 2', async () => {
