@@ -27,6 +27,8 @@ export const Commands = {
   compareWithAwsRecommendation: 'iamRefiner.compareWithAwsRecommendation',
   /** Client only: stop and start the language server. */
   restartServer: 'iamRefiner.restartServer',
+  /** Client only: open the Explain Refinement picture. Argument: ExplainParams. */
+  explainRefinement: 'iamRefiner.explainRefinement',
 } as const;
 
 export interface BindRoleArgs {
@@ -86,6 +88,8 @@ export interface InitializationOptions {
   debounceMs?: number;
   /** What only the client decides for the live mode. */
   live?: LiveClientOptions;
+  /** The client runs `iamRefiner.explainRefinement` (the picture, through ExplainRequest): the server offers it in code actions and hovers. */
+  explainView?: boolean;
 }
 
 /** Live-mode options the client alone decides (never read from a workspace). */
@@ -369,3 +373,120 @@ export type AwsRecommendationResult =
 
 /** Asks AWS for its recommendation for the document's role and compares it with the local refinement. Cancellable. */
 export const AwsRecommendationRequest = new RequestType<AwsRecommendationParams, AwsRecommendationResult, void>('iamRefiner/awsRecommendation');
+
+// ---------------------------------------------------------------------------------------------
+// Explain Refinement: the rule's trie for one wildcard (server/src/core/explain.ts builds it)
+
+/**
+ * What one action is to the statement:
+ * - `used`: allowed and used (Action: it must stay allowed);
+ * - `unused`: unused according to the findings;
+ * - `outside`: under the literal prefix but not allowed by the pattern (`s3:*Object*` does not allow `s3:GetBucketAcl`);
+ * - `excluded`: already in the statement's NotAction.
+ */
+export type LeafKind = 'used' | 'unused' | 'outside' | 'excluded';
+
+export const LEAF_KINDS: readonly LeafKind[] = ['used', 'unused', 'outside', 'excluded'];
+
+/** Where an unused action's verdict comes from: the finding and its last-accessed date. */
+export interface UnusedProvenance {
+  /** The findings file (or live source) the finding came from. */
+  source: string;
+  id?: string;
+  /** The role ARN the finding is about. */
+  resource?: string;
+  /** When last used (RFC 3339), if the finding says; absent: not used in the tracking period. */
+  lastAccessed?: string;
+  /** The finding says the whole service is unused (no action list). */
+  serviceLevel: boolean;
+}
+
+export interface ExplainNode {
+  /** The node's prefix in its canonical case: `s3:GetBucket` (the root: the pattern's literal prefix). */
+  prefix: string;
+  /** Its word, the prefix minus its parent's: `Bucket`. */
+  word: string;
+  /** The prefix is itself an action. */
+  action?: { name: string; kind: LeafKind; lastAccessed?: { role: string; date?: string }[]; findings?: UnusedProvenance[] };
+  /** The actions whose words pass through the node (the prefix is one of their word boundaries), by kind: children partition them. */
+  counts: Record<LeafKind, number>;
+  /** Every action under it is good: kept (Action) or excluded-or-unused (NotAction). The root is never a candidate. */
+  safe: boolean;
+  /**
+   * Actions of sibling words its prefix also matches as a string (`ListFlowExecution*` matches
+   * `ListFlowExecutions`, a word of its own): they count for `safe`, not in `counts`.
+   */
+  alsoMatches?: number;
+  /** What the node is written as when it is emitted (safe nodes: `prefix*`, or the action when it covers one). */
+  pattern?: string;
+  /** The pattern the quick fix writes for this node. */
+  emitted?: string;
+  /** On the refinement's frontier, but already written elsewhere in the statement (not written twice). */
+  listed?: string;
+  /** Shown closed: wholly safe, wholly unused, or not listed. */
+  collapsed: boolean;
+  /** Its actions are not listed (nothing under it is a member or unused): `children` is empty. */
+  opaque?: boolean;
+  children: ExplainNode[];
+}
+
+export type ExplainMode =
+  /** An Action entry: what stays allowed (the patterns written in place of the wildcard). */
+  | 'allow'
+  /** A NotAction statement or `"Action": "*"`: what is added to NotAction. */
+  | 'exclude';
+
+export type ExplainOutcome =
+  /** Nothing under the pattern is unused: it stays as written. */
+  | 'keep'
+  /** Everything it allows is unused (or listed elsewhere): the entry goes. */
+  | 'remove'
+  | 'replace'
+  /** Every action it allows is unused: the whole statement goes. */
+  | 'remove-statement'
+  | 'to-not-action'
+  | 'extend-not-action'
+  /**
+   * A list of patterns explained as a whole against the findings (a refined list): its entries are
+   * the highlighted nodes; `leastGeneral` says whether they are exactly the shortest safe prefixes.
+   */
+  | 'list';
+
+export interface Explanation {
+  mode: ExplainMode;
+  /** The entry as written (`s3:Get*`, `*`), or `NotAction` for a NotAction statement. */
+  pattern: string;
+  key: 'Action' | 'NotAction';
+  outcome: ExplainOutcome;
+  /** What the quick fix writes, from its plan (Action: in place of the pattern; exclude: added to NotAction). */
+  patterns: string[];
+  /** Patterns of the refinement already written elsewhere in the statement. */
+  listed: string[];
+  /** Patterns of the plan no node of the trie stands for (must be empty). */
+  unmatched: string[];
+  /** Unsafe nodes (the root too) holding actions to keep beside actions to drop, with an emitted child: what forced the split (prefixes; the root of `*` is `*`). */
+  forcedBy: string[];
+  roles: string[];
+  /** outcome 'list': the entries explained together (same service), whether they are the rule's frontier, and that frontier. */
+  list?: { entries: string[]; leastGeneral: boolean; frontier: string[]; /** Unused actions the list allows. */ unusedAllowed: number };
+  root: ExplainNode;
+  /** Totals over the root (= root.counts) and the number of unused leaves listed. */
+  totals: Record<LeafKind, number> & { unusedLeaves: number; nodes: number };
+}
+
+export interface ExplainParams {
+  uri: string;
+  /** The entry (or NotAction statement, without `entry`) to explain, as in DiagnosticData.target. */
+  target?: { policy: number; statement: number; entry?: number };
+  /** Else: the entry at this position. */
+  position?: { line: number; character: number };
+  /** The document version the target was computed on (a newer version is explained at the same target). */
+  version?: number;
+}
+
+export type ExplainResponse =
+  | { kind: 'ok'; uri: string; version: number | null; /** "s3:Get* in policy.json" */ title: string; explanation: Explanation; /** The findings' binding, as the hover says it. */ binding: string }
+  | { kind: 'error'; message: string };
+
+/** client → server: the explanation of an entry, from the refinement its quick fix applies. */
+export const ExplainRequest = new RequestType<ExplainParams, ExplainResponse, void>('iamRefiner/explain');

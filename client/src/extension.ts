@@ -7,6 +7,7 @@ import { LanguageClient, LanguageClientOptions, RevealOutputChannelOn, ServerOpt
 import { Commands, FileRefinement, InitializationOptions, RefinementRequest, StatusNotification, StatusParams } from '../../shared/protocol';
 import { StatusView } from './status';
 import { liveClientOptions, registerLiveCommands, watchLiveOptions } from './live';
+import { registerExplain } from './explain';
 
 let client: LanguageClient | undefined;
 
@@ -39,14 +40,15 @@ export async function activate(context: vscode.ExtensionContext): Promise<IamRef
     debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
   };
   // a function: a restarted server gets the endpoint and trust of that moment
-  const initializationOptions = (): InitializationOptions => ({ clientCommands: true, live: liveClientOptions(context) });
+  const initializationOptions = (): InitializationOptions => ({ clientCommands: true, explainView: true, live: liveClientOptions(context) });
   const clientOptions: LanguageClientOptions = {
     documentSelector: SELECTOR,
     outputChannel: log,
     // the status item leads to the log; a handler's logged error must not pop the panel open
     revealOutputChannelOn: RevealOutputChannelOn.Never,
     initializationOptions,
-    markdown: { isTrusted: false, supportHtml: false },
+    // command links in hovers: only the one that opens the Explain Refinement picture
+    markdown: { isTrusted: { enabledCommands: [Commands.explainRefinement] }, supportHtml: false },
     middleware: {
       workspace: {
         // the endpoint goes to the server only through the live options (machine scope); the server
@@ -89,6 +91,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<IamRef
     ...registerLiveCommands(lc, log),
     ...watchLiveOptions(lc),
   );
+  registerExplain(context, () => lc, log);
 
   try {
     await lc.start();

@@ -8,7 +8,7 @@ import { ClientCapabilities, CodeAction, CompletionList, Connection, Diagnostic,
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { Catalog, mayContainPolicy } from './core';
 import { defaultCatalog } from './workspace/catalogFile';
-import { BindRoleArgs, Commands, InitializationOptions, LiveClientOptions, RefinementRequest, RefinementResult, ServerStatsRequest, StatusNotification } from '../../shared/protocol';
+import { BindRoleArgs, Commands, ExplainRequest, ExplainResponse, InitializationOptions, LiveClientOptions, RefinementRequest, RefinementResult, ServerStatsRequest, StatusNotification } from '../../shared/protocol';
 import { Analysis } from './workspace/analysis';
 import { LiveFindingsProvider, LiveHost } from './lsp/liveFindings';
 import { registerLiveRequests } from './lsp/liveRequests';
@@ -17,6 +17,7 @@ import { documentDiagnostics } from './lsp/diagnostics';
 import { DiagnosticsPublisher } from './lsp/publisher';
 import { FileFindingsProvider, FindingsProvider } from './workspace/findingsProvider';
 import { hover } from './lsp/hover';
+import { explainRequest, withExplanation } from './lsp/explain';
 import { completion } from './lsp/completion';
 import { startProgress } from './lsp/progress';
 import { applyRefinement } from './lsp/refineCommand';
@@ -83,6 +84,8 @@ class IamRefinerServer {
   private shuttingDown = false;
   /** Endpoint and trust as the client says (never from workspace settings); storage path from initialize. */
   private liveOptions: LiveClientOptions = {};
+  /** The client shows Explain Refinement (InitializationOptions.explainView). */
+  private explainView = false;
 
   constructor(private readonly connection: Connection, private readonly options: ServerOptions) {
     this.initialized = new Promise((resolve) => (this.markInitialized = resolve));
@@ -212,7 +215,8 @@ class IamRefinerServer {
         const doc = docs.get(params.textDocument.uri);
         const a = doc && (await this.analysisOf(doc));
         if (!doc || !a || token.isCancellationRequested || a.version !== doc.version) return null;
-        return hover(a, doc.offsetAt(params.position), this.catalog());
+        const offset = doc.offsetAt(params.position);
+        return withExplanation(hover(a, offset, this.catalog()), a, this.findingsOf(doc.uri), offset, this.explainView, (m) => this.log(m));
       }),
     );
     c.onCompletion((params, token) =>
@@ -232,7 +236,7 @@ class IamRefinerServer {
         // the analysis the diagnostics came from; a newer version gets no fixes until it is analysed
         const a = doc && (await this.analysisOf(doc));
         if (!doc || !a || a.version !== doc.version || token.isCancellationRequested) return [];
-        return codeActions({ analysis: a, diagnostics: params.context.diagnostics, only: params.context.only, caps: this.editCaps, log: (m) => this.log(m), bindingAction: (args) => this.bindingAction(args) });
+        return codeActions({ analysis: a, diagnostics: params.context.diagnostics, only: params.context.only, caps: this.editCaps, log: (m) => this.log(m), bindingAction: (args) => this.bindingAction(args), explain: this.explainView });
       }),
     );
     c.onExecuteCommand((params) =>
@@ -257,6 +261,13 @@ class IamRefinerServer {
         }
       }),
     );
+    c.onRequest(ExplainRequest, (params) =>
+      this.safe('explain', { kind: 'error', message: 'internal error: see the log' } as ExplainResponse, async () => {
+        const doc = this.documents.get(params.uri);
+        const a = doc ? await this.analysisOf(doc) : await this.ws.analysisOfUri(params.uri);
+        return explainRequest(a, this.findingsOf(params.uri), params, (m) => this.log(m));
+      }),
+    );
     c.onRequest(RefinementRequest, (params) => this.safe('refinement', { edit: {}, files: [] } as RefinementResult, () => this.computeRefinement(params.uris)));
     registerLiveRequests(c, {
       live: this.live,
@@ -278,6 +289,7 @@ class IamRefinerServer {
     const init = (params.initializationOptions ?? {}) as InitializationOptions;
     this.liveOptions = liveClientOptions(init);
     if (typeof init.debounceMs === 'number' && init.debounceMs >= 0) this.debounceMs = init.debounceMs;
+    this.explainView = init.explainView === true;
     const canPull = !!this.caps.workspace?.configuration;
     this.settings = new SettingsCache(
       canPull ? (scopeUri) => this.initialized.then(() => this.connection.workspace.getConfiguration({ scopeUri, section: 'iamRefiner' })) : undefined,
@@ -427,6 +439,11 @@ class IamRefinerServer {
   /** `iamRefiner.refineFile` / `refineAll` through LSP: compute, apply with workspace/applyEdit, report. */
   private async applyRefinement(uris: string[] | undefined, label: string): Promise<{ applied: boolean; files: RefinementResult['files'] }> {
     return applyRefinement({ connection: this.connection, caps: this.caps, notify: (t, m) => this.notify(t, m), log: (m) => this.log(m) }, await this.computeRefinement(uris), uris, label);
+  }
+
+  /** The findings of the project a document belongs to (for the provenance of unused actions). */
+  private findingsOf(uri: string) {
+    return this.ws.projectFor(uri, false)?.snapshot?.findings ?? [];
   }
 
   private bindingHost(): BindingHost {

@@ -213,6 +213,78 @@ export default [
     },
   },
   {
+    name: 'Explain Refinement from the lightbulb on s3:Get* draws the trie',
+    run: async ({ page, ui, screenshot }) => {
+      await closeHover(page);
+      await ui.clickText(page, 's3:Get*');
+      const menu = await openQuickFixMenu(page);
+      const row = menu.locator('.monaco-list-row.action', { has: page.locator('.title', { hasText: 'Explain Refinement of s3:Get*' }) }).first();
+      await row.waitFor({ state: 'visible' });
+      await row.click();
+      await menu.waitFor({ state: 'hidden' });
+      // the webview: VS Code's outer iframe, the page in its inner active frame
+      const view = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+      await view.locator('ul.tree').waitFor({ state: 'visible', timeout: 20_000 });
+      await page.locator('.tab', { hasText: 'Explain: s3:Get*' }).first().waitFor({ state: 'visible' });
+      // the nine emitted patterns, as safe nodes
+      const emitted = (await view.locator('.node.emitted .emit').allInnerTexts()).map((t) => t.replace(/^⇒\s*/, '').trim());
+      if (JSON.stringify([...emitted].sort()) !== JSON.stringify([...EXPECTED_S3].sort())) throw new Error(`emitted nodes in the picture: ${JSON.stringify(emitted)}`);
+      const states = await view.locator('.node.emitted').evaluateAll((els) => els.map((e) => e.dataset.state));
+      if (!states.every((s) => s === 'safe')) throw new Error(`emitted nodes not all safe: ${JSON.stringify(states)}`);
+      const bucket = await view.locator('details.node[data-prefix="s3:getbucket"]').getAttribute('data-state');
+      if (bucket !== 'unsafe') throw new Error(`GetBucket is ${bucket}, expected unsafe`);
+      const leaves = await view.locator('.node.unused.leaf').count();
+      if (leaves !== 22) throw new Error(`expected 22 unused leaves, got ${leaves}`);
+      // the search box finds an action inside a collapsed safe subtree and opens it
+      const search = view.locator('#search');
+      await search.fill('GetObjectVersionAcl');
+      await until(page, async () => (await view.locator('#search-status').innerText()) === '1 match', 'one search match for GetObjectVersionAcl');
+      await search.press('Escape');
+      // keyboard: Tab moves into the tree; a click on an unused leaf shows its finding
+      const acl = view.locator('details.node[data-action="s3:GetBucketAcl"]');
+      await acl.locator('summary').click();
+      const usage = acl.locator('.usage');
+      await usage.waitFor({ state: 'visible' });
+      const text = (await usage.innerText()).replace(/\s+/g, ' ');
+      if (!/not used in the tracking period/.test(text) || !/findings\.json/.test(text)) throw new Error(`the unused leaf's detail: ${text}`);
+      await acl.locator('summary').scrollIntoViewIfNeeded();
+      await screenshot('explain picture');
+    },
+  },
+  {
+    name: 'the picture closes; policy.json is back',
+    run: async ({ page, ui }) => {
+      await ui.runCommand(page, 'View: Close Editor');
+      await page.locator('.tab', { hasText: 'Explain: s3:Get*' }).first().waitFor({ state: 'hidden', timeout: 10_000 });
+      await ui.clickText(page, '"Version"');
+    },
+  },
+  {
+    name: 'the hover on s3:Get* says the refinement in short; its link opens the picture',
+    run: async ({ page, ui, screenshot }) => {
+      const text = await until(
+        page,
+        async () => {
+          const t = await ui.hoverAtText(page, 's3:Get*').catch(() => '');
+          return /Refinement: s3:GetAccess\* \(12\)/.test(t) && t;
+        },
+        'a hover over s3:Get* with the refinement in short',
+        20_000,
+      );
+      if (!/Split because these hold unused actions: s3:Get \(22 of 63 unused\), s3:GetBucket/.test(text.replace(/\s+/g, ' '))) throw new Error(`hover lacks the unsafe nodes: ${text}`);
+      const link = page.locator('.monaco-hover a', { hasText: 'Explain Refinement (the trie)' }).first();
+      await link.evaluate((e) => e.scrollIntoView({ block: 'center' }));
+      await screenshot('hover with the refinement in short');
+      await link.click();
+      const view = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+      await view.locator('ul.tree').waitFor({ state: 'visible', timeout: 20_000 });
+      await page.locator('.tab', { hasText: 'Explain: s3:Get*' }).first().waitFor({ state: 'visible' });
+      await ui.runCommand(page, 'View: Close Editor');
+      await page.locator('.tab', { hasText: 'Explain: s3:Get*' }).first().waitFor({ state: 'hidden', timeout: 10_000 });
+      await ui.clickText(page, '"Version"');
+    },
+  },
+  {
     name: 'Ctrl+. on s3:Get* offers Refine s3:Get* to 9 patterns',
     run: async ({ page, ui }) => {
       await closeHover(page);
@@ -245,6 +317,32 @@ export default [
       await until(page, async () => (await squiggled(page, ['"s3:GetAccess*"']))[0] === false, 'no squiggle on the refined patterns');
       await page.keyboard.press('Control+Home');
       await until(page, async () => (await squiggleCount(page)) === 8, 'eight squiggles left (lambda)');
+    },
+  },
+  {
+    name: 'Explain Refinement on the refined list: the ten patterns, least general against the findings',
+    run: async ({ page, ui }) => {
+      await page.keyboard.press('Control+End');
+      await ui.clickText(page, 's3:GetObject*');
+      await ui.runCommand(page, 'IAM Refiner: Explain Refinement');
+      const view = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+      await view.locator('ul.tree').waitFor({ state: 'visible', timeout: 20_000 });
+      const emitted = (await view.locator('.node.emitted .emit').allInnerTexts()).map((t) => t.replace(/^⇒\s*/, '').trim());
+      const want = [...EXPECTED_S3, 's3:List*'];
+      if (JSON.stringify([...emitted].sort()) !== JSON.stringify([...want].sort())) throw new Error(`the refined list's nodes: ${JSON.stringify(emitted)}`);
+      const verdict = await view.locator('.result').innerText();
+      if (!/least general against the findings/.test(verdict)) throw new Error(`verdict: ${verdict}`);
+      const leaves = await view.locator('.node.unused.leaf').count();
+      if (leaves !== 22) throw new Error(`expected the 22 unused actions as leaves outside the list, got ${leaves}`);
+      await view.locator('.result').scrollIntoViewIfNeeded();
+    },
+  },
+  {
+    name: 'the list picture closes',
+    run: async ({ page, ui }) => {
+      await ui.runCommand(page, 'View: Close Editor');
+      await page.locator('.tab', { hasText: 'Explain:' }).first().waitFor({ state: 'hidden', timeout: 10_000 });
+      await ui.clickText(page, '"Version"');
     },
   },
   {

@@ -71,7 +71,7 @@ test('package.json: commands, settings and scopes match the protocol', () => {
   const contributed = pkg.contributes.commands.map((c: { command: string }) => c.command).sort();
   assert.deepEqual(
     contributed,
-    [Commands.refineAll, Commands.refineFile, Commands.showOutput, Commands.refreshLiveFindings, Commands.saveLiveFindings, Commands.compareWithAwsRecommendation, Commands.restartServer].sort(),
+    [Commands.refineAll, Commands.refineFile, Commands.showOutput, Commands.refreshLiveFindings, Commands.saveLiveFindings, Commands.compareWithAwsRecommendation, Commands.restartServer, Commands.explainRefinement].sort(),
   );
   const props = pkg.contributes.configuration.properties as Record<string, { scope: string; default: unknown }>;
   const keys = (o: object, prefix: string): string[] => Object.entries(o).flatMap(([k, v]) => (v && typeof v === 'object' && !Array.isArray(v) ? keys(v, `${prefix}${k}.`) : [`${prefix}${k}`]));

@@ -60,6 +60,9 @@ Commands:
       Exit 0 when there are none, 1 when there are some, 2 on error. Directories are searched.
   expand PATTERN...
       The actions a pattern allows, from the catalog.
+  explain PATTERN... --findings FILE... [--role ARN...] [--not-action] [--format text|json]
+      Why PATTERN refines as it does: the trie of its actions, safe and unsafe nodes, the result
+      (several patterns: a refined list, explained against the findings).
   fetch [--role ARN...] [--analyzer ARN] [--region R] [--profile P] [--endpoint URL] --out FILE
       Download unused-access findings from IAM Access Analyzer.
   recommend --role ARN --policy FILE [--analyzer ARN] [--region R] [--profile P] [--endpoint URL]

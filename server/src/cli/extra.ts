@@ -1,6 +1,7 @@
 // The commands whose code loads only when they run: live mode (the AWS SDK) and the language server.
 import { extraCommands, extraUsages } from './cli';
 import { CliError, EXIT_OK } from './io';
+import './explainCommand';
 
 export const LSP_USAGE = `Usage: iam-refine lsp --stdio (or --node-ipc, --socket=PORT, --pipe=NAME)
 

@@ -6,6 +6,8 @@ export interface CliIO {
   env: NodeJS.ProcessEnv;
   /** Resolves once the output written so far has mostly gone (a slow reader holds the writer back, not its memory). */
   drained?: () => Promise<void>;
+  /** Standard output is a terminal (colour allowed unless NO_COLOR); absent: not one. */
+  tty?: boolean;
 }
 
 /**
@@ -47,6 +49,7 @@ export const processIO = (): CliIO => {
             process.stdout.once('drain', done);
             process.stdout.once('close', done);
           }),
+    tty: !!process.stdout.isTTY,
   };
 };
 

@@ -1,6 +1,44 @@
 import { Universe } from './universe';
 import { wordBoundaries } from './words';
 
+/**
+ * The safety test of the rule's trie nodes, over the actions under `root` (lower-case literal prefix
+ * of the original pattern): `test(x, spelled)` says whether the node `x` (a lower-cased prefix,
+ * spelled `spelled` in its canonical case) is safe — every universe action under it is `good` — and
+ * if so, what it is written as: the action itself when it covers only one, otherwise `prefix*`.
+ * Memoised per node. The explanation's trie (explain.ts) asks it node by node; `cover` computes the
+ * same test for a member's every prefix at once (nearest non-good neighbours) — the explanation's
+ * property test (test/unit/explain.property.test.ts) holds the two to the same nodes.
+ */
+export interface NodeSafety {
+  /** [lo, hi) of the universe actions under the root. */
+  readonly lo: number;
+  readonly hi: number;
+  test(x: string, spelled: string): string | null;
+}
+
+export function nodeSafety(universe: Universe, good: (i: number) => boolean, root: string): NodeSafety {
+  const [lo, hi] = universe.range(root);
+  // prefix counts of good actions over the root's range: safe(X) is one subtraction
+  const counts = new Int32Array(hi - lo + 1);
+  for (let i = lo; i < hi; i++) counts[i - lo + 1] = counts[i - lo] + (good(i) ? 1 : 0);
+  const memo = new Map<string, string | null>();
+  return {
+    lo,
+    hi,
+    test(x, spelled) {
+      let e = memo.get(x);
+      if (e === undefined) {
+        const [a, z] = universe.range(x, lo, hi);
+        const safe = z > a && a >= lo && z <= hi && counts[z - lo] - counts[a - lo] === z - a;
+        e = safe ? (z - a === 1 ? universe.names[a] : spelled + '*') : null;
+        memo.set(x, e);
+      }
+      return e;
+    },
+  };
+}
+
 /** The length of the common prefix of two strings. */
 function commonPrefix(a: string, b: string): number {
   const n = Math.min(a.length, b.length);

@@ -17,3 +17,4 @@ export * from './diff';
 export * from './complete';
 export * from './sources';
 export * from './judged';
+export * from './explain';

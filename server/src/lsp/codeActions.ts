@@ -5,6 +5,7 @@ import { plural } from '../workspace/format';
 import { Analysis, linesOf, refinement, RefineOutcome } from '../workspace/analysis';
 import { FileOutcome, describeSummary } from '../workspace/workspace';
 import { rangeOf } from './diagnostics';
+import { explainActions } from './explain';
 
 export interface EditCapabilities {
   documentChanges: boolean;
@@ -76,6 +77,8 @@ export interface CodeActionInput {
   log: (m: string) => void;
   /** For unbound-policy: the binding edit for a role (or a command when the client cannot create files). */
   bindingAction: (args: BindRoleArgs) => Promise<CodeAction | undefined>;
+  /** The client shows Explain Refinement: offer it (after the fixes) for the wildcards of the fixable diagnostics. */
+  explain?: boolean;
 }
 
 function wants(only: string[] | undefined, kind: string): boolean {
@@ -144,6 +147,7 @@ export async function codeActions(input: CodeActionInput): Promise<CodeAction[]>
       const all = refineAction(a, refinement(a, { kind: 'document' }, log), () => 'Refine the whole file', CodeActionKind.QuickFix, caps);
       if (all) out.push(all);
     }
+    if (input.explain) out.push(...explainActions(a, ours.filter(({ d }) => FIXABLE.has(String(d.code))).map(({ data }) => data.target)));
   }
 
   if (wants(input.only, FIX_ALL_KIND) && input.only?.length) {
