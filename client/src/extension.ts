@@ -7,6 +7,7 @@ import { LanguageClient, LanguageClientOptions, RevealOutputChannelOn, ServerOpt
 import { Commands, FileRefinement, InitializationOptions, RefinementRequest, StatusNotification, StatusParams } from '../../shared/protocol';
 import { StatusView } from './status';
 import { liveClientOptions, registerLiveCommands, watchLiveOptions } from './live';
+import { registerCatalogCommands } from './catalog';
 
 let client: LanguageClient | undefined;
 
@@ -87,6 +88,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<IamRef
       await lc.restart();
     }),
     ...registerLiveCommands(lc, log),
+    ...registerCatalogCommands(lc, log),
     ...watchLiveOptions(lc),
   );
 

@@ -15,3 +15,5 @@ export * from './globs';
 export * from './project';
 export * from './diff';
 export * from './complete';
+export * from './serviceReference';
+export * from './staleness';

@@ -103,7 +103,9 @@ export async function codeActions(input: CodeActionInput): Promise<CodeAction[]>
       if (FIXABLE.has(code) && data.target) {
         const t = data.target;
         const scope: Scope = t.entry === undefined ? { kind: 'statement', policy: t.policy, statement: t.statement } : { kind: 'entry', policy: t.policy, statement: t.statement, entry: t.entry };
-        const fix = refineAction(a, refinement(a, scope, log), (r) => entryTitle(r, data, code), CodeActionKind.QuickFix, caps, [d]);
+        // a refinement over a catalog the findings show to be stale says so in its title
+        const warn = (title: string) => (data.catalogStale ? `${title} (⚠ ${data.catalogStale})` : title);
+        const fix = refineAction(a, refinement(a, scope, log), (r) => warn(entryTitle(r, data, code)), CodeActionKind.QuickFix, caps, [d]);
         if (fix) {
           fix.isPreferred = !fix.disabled;
           out.push(fix);
@@ -112,7 +114,7 @@ export async function codeActions(input: CodeActionInput): Promise<CodeAction[]>
         const inStatement = a.problems.filter((p) => FIXABLE.has(p.code) && p.target?.policy === t.policy && p.target.statement === t.statement).length;
         if (t.entry !== undefined && inStatement > 1 && !statementsOffered.has(key)) {
           statementsOffered.add(key);
-          const st = refineAction(a, refinement(a, { kind: 'statement', policy: t.policy, statement: t.statement }, log), () => 'Refine this statement', CodeActionKind.QuickFix, caps, [d]);
+          const st = refineAction(a, refinement(a, { kind: 'statement', policy: t.policy, statement: t.statement }, log), () => warn('Refine this statement'), CodeActionKind.QuickFix, caps, [d]);
           if (st) out.push(st);
         }
       } else if (code === 'unknown-action' && data.target && data.suggestions?.length && !a.parsed?.hasSyntaxErrors) {

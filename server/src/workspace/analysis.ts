@@ -1,6 +1,7 @@
 import {
   Binding,
   Catalog,
+  CatalogStaleness,
   DocumentContext,
   InternalVerificationError,
   LineIndex,
@@ -17,6 +18,8 @@ import {
   mayContainPolicy,
   parsePolicyDocument,
   roleName,
+  catalogStaleness,
+  markStale,
 } from '../core';
 import { ProjectSnapshot, isAnalysed } from './project';
 
@@ -52,6 +55,8 @@ export interface Analysis {
   /** Why it was skipped, for the status ("excluded by settings"…). */
   note?: string;
   lineIndex?: LineIndex;
+  /** The findings show the catalog to be stale: every wildcard refinement says so. */
+  catalogStaleness?: CatalogStaleness;
 }
 
 /** Offsets ↔ positions for the analysed text (built on first use). */
@@ -109,7 +114,10 @@ export function analyze(input: AnalyzeInput): Analysis {
   let problems = analyzeDocument(parsed, { catalog, universe: context.universe, unused: context.unused, unusedByPolicy: context.unusedByPolicy });
   // while the JSON is broken, the policy checks mostly describe the half-typed text: keep the action checks only
   if (parsed.hasSyntaxErrors) problems = problems.filter((p) => p.code !== 'invalid-policy');
-  return { ...base, kind: 'policy', parsed, binding, context, problems };
+  // a wildcard refined over a catalog older than the findings may lose an action AWS added since
+  const staleness = context.unused ? catalogStaleness(catalog, findings) : undefined;
+  problems = markStale(problems, staleness);
+  return { ...base, kind: 'policy', parsed, binding, context, problems, ...(staleness ? { catalogStaleness: staleness } : {}) };
 }
 
 function scopeKey(scope: Scope): string {

@@ -13,6 +13,7 @@ import {
   resolveUnused,
   universeFor,
   findingActionNames,
+  catalogStaleness,
 } from '../core';
 import { DEFAULT_FINDINGS_GLOBS, FindingsSourceStatus, FolderStatus, Settings } from '../../../shared/protocol';
 import { FindingsProvider, FindingsSource, FolderInfo } from './findingsProvider';
@@ -211,6 +212,12 @@ export class Project {
       error: s.error?.message,
       ...(s.live ? { live: s.live } : {}),
     }));
+    let catalogStale: string | undefined;
+    try {
+      catalogStale = catalogStaleness(this.host.catalog(), snap.findings)?.message;
+    } catch {
+      /* the catalog could not be loaded: counted above */
+    }
     const dates = snap.sources.filter((s) => !s.error && s.findings.length).map((s) => s.analyzedAt).filter((d): d is string => !!d).sort();
     return {
       uri: this.folder.uri,
@@ -225,6 +232,7 @@ export class Project {
       oldestAnalyzedAt: dates[0],
       newestAnalyzedAt: dates[dates.length - 1],
       enabled: snap.settings.enable,
+      ...(catalogStale ? { catalogStale } : {}),
     };
   }
 }
