@@ -88,6 +88,10 @@ test('check: stale warnings on every wildcard, in the SARIF run properties, and 
   assert.match(run.tool.driver.properties.catalogStale, /36 days newer/);
   assert.match(run.tool.driver.properties.catalog, /data of 2026-09-26/);
 
+  const refined = await cli(['refine', 'policy.json'], dir, env);
+  assert.equal(refined.code, 0, refined.err);
+  assert.match(refined.err, /^iam-refine: warning: the action catalog may be stale \(@cloud-copilot\/iam-data, data of 2026-09-26\)/m);
+
   const strict = await cli(['check', '.', '--strict-catalog'], dir, env);
   assert.equal(strict.code, 2);
   assert.match(strict.err, /iam-refine: --strict-catalog: the action catalog may be stale .*: update it/);
@@ -99,6 +103,9 @@ test('check: stale warnings on every wildcard, in the SARIF run properties, and 
   } finally {
     await sr.close();
   }
+  const refinedNow = await cli(['refine', 'policy.json'], dir, env);
+  assert.equal(refinedNow.code, 0, refinedNow.err);
+  assert.ok(!refinedNow.err.includes('stale'), refinedNow.err);
   const fresh = await cli(['check', '.', '--strict-catalog', '--format', 'sarif'], dir, env);
   assert.equal(fresh.code, 1, fresh.err);
   const run2 = JSON.parse(fresh.out).runs[0];

@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync, mkdirSync, existsSync, utimesSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { execFile } from 'node:child_process';
@@ -180,9 +180,17 @@ test('a failure in the middle of the download leaves the previous cache byte for
     assert.equal(r.code, 0, r.err);
   });
   const file = cachedCatalogPath(env);
-  const good = readFileSync(file);
   const listing = () => readdirSync(join(env.XDG_CACHE_HOME, 'iam-policy-refiner')).sort();
   assert.deepEqual(listing(), ['catalog.json']);
+  // what an update killed in its rename window leaves: removed by the next one once old, never a running one's
+  const dirOf = join(env.XDG_CACHE_HOME, 'iam-policy-refiner');
+  writeFileSync(join(dirOf, '.catalog.json.aaaaaaaaaaaa.iam-refine.tmp'), '{"half');
+  utimesSync(join(dirOf, '.catalog.json.aaaaaaaaaaaa.iam-refine.tmp'), new Date(Date.now() - 3600_000), new Date(Date.now() - 3600_000));
+  writeFileSync(join(dirOf, '.catalog.json.bbbbbbbbbbbb.iam-refine.tmp'), '{"running');
+  await withStandIn({}, async (url) => assert.equal((await cli(['catalog', 'update'], ROOT, { ...env, [SERVICE_REFERENCE_ENV]: url })).code, 0));
+  assert.deepEqual(listing(), ['.catalog.json.bbbbbbbbbbbb.iam-refine.tmp', 'catalog.json']);
+  rmSync(join(dirOf, '.catalog.json.bbbbbbbbbbbb.iam-refine.tmp'));
+  const good = readFileSync(file);
   // the connection drops half-way through s3's document: retried, then given up
   await withStandIn({ add: { [NEW_ACTION]: 'R' }, dropMidBody: ['s3'] }, async (url) => {
     const r = await cli(['catalog', 'update'], ROOT, { ...env, [SERVICE_REFERENCE_ENV]: url });

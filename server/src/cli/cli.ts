@@ -173,6 +173,8 @@ async function refineCommand(argv: string[], io: CliIO, catalog: Catalog): Promi
     }
   }
   const s = result.summary;
+  // a wildcard refined over a catalog older than the findings may drop an action AWS added since
+  if (a.catalogStaleness && (s.refinedWildcards || s.notActionStatements)) io.err(`iam-refine: warning: ${a.catalogStaleness.message}\n`);
   const summary = `${rel}: removed ${s.removedActions} unused action${s.removedActions === 1 ? '' : 's'}, refined ${s.refinedWildcards} wildcard${s.refinedWildcards === 1 ? '' : 's'} into ${s.writtenPatterns} pattern${s.writtenPatterns === 1 ? '' : 's'}${s.removedStatements ? `, removed ${s.removedStatements} statement(s)` : ''}${s.notActionStatements ? `, narrowed ${s.notActionStatements} NotAction/"*" statement(s)` : ''}; verified against ${ctx.universe.size} actions`;
   if (has(args, '--write')) {
     writeAtomic(policy.file, result.text, { name: rel, bom: policy.bom, expected: policy.text });

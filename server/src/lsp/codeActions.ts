@@ -2,7 +2,7 @@ import { CodeAction, CodeActionKind, Diagnostic, TextEdit, WorkspaceEdit } from 
 import { CONFIG_FILE, LineIndex, RefineResult, Scope, StatementPlan, TextEdit as CoreEdit, applyEdits, requote, roleName } from '../core';
 import { BindRoleArgs, Commands, DIAGNOSTIC_SOURCE, DiagnosticData, FIX_ALL_KIND, decodeDiagnosticData, FileRefinement, RefinementResult } from '../../../shared/protocol';
 import { plural } from '../workspace/format';
-import { Analysis, linesOf, refinement, RefineOutcome } from '../workspace/analysis';
+import { Analysis, linesOf, refinement, RefineOutcome, staleNote } from '../workspace/analysis';
 import { FileOutcome, describeSummary } from '../workspace/workspace';
 import { rangeOf } from './diagnostics';
 
@@ -143,7 +143,7 @@ export async function codeActions(input: CodeActionInput): Promise<CodeAction[]>
       }
     }
     if (ours.some(({ d }) => FIXABLE.has(String(d.code))) && fixableCount > 1) {
-      const all = refineAction(a, refinement(a, { kind: 'document' }, log), () => 'Refine the whole file', CodeActionKind.QuickFix, caps);
+      const all = refineAction(a, refinement(a, { kind: 'document' }, log), (r) => `Refine the whole file${r ? staleNote(a, r) : ''}`, CodeActionKind.QuickFix, caps);
       if (all) out.push(all);
     }
   }
@@ -152,7 +152,7 @@ export async function codeActions(input: CodeActionInput): Promise<CodeAction[]>
     // source.fixAll: versioned edits for the whole file, nothing when there is nothing (or nothing safe) to do
     const outcome = refinement(a, { kind: 'document' }, log);
     if (outcome.kind === 'ok' && outcome.result.edits.length) {
-      out.push({ title: `Refine the IAM policy (${describeSummary(outcome.result)})`, kind: FIX_ALL_KIND, edit: documentEdit(a.uri, a.version, toTextEdits(a, outcome.result.edits), caps) });
+      out.push({ title: `Refine the IAM policy (${describeSummary(outcome.result)})${staleNote(a, outcome.result)}`, kind: FIX_ALL_KIND, edit: documentEdit(a.uri, a.version, toTextEdits(a, outcome.result.edits), caps) });
     }
   }
   return out;

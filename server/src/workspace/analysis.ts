@@ -167,3 +167,12 @@ export function describeBinding(a: Analysis): string {
   if (b.kind === 'all') return b.roles.length ? `role ${roleName(b.roles[0])}` : 'all findings';
   return `${b.roles.length === 1 ? 'role' : 'roles'} ${b.roles.map(roleName).join(', ')} (${b.via === 'config' ? 'iam-refiner.json' : b.via === 'code' ? 'attached in the code' : b.via === 'flag' ? '--role' : 'file name'})`;
 }
+
+/**
+ * " (⚠ catalog of 2026-09-26 may be stale)" when a refinement rewrites wildcards over a catalog the
+ * findings show to be stale (titles and summaries of whole-file refinements), else "".
+ */
+export function staleNote(a: Analysis, r: RefineResult): string {
+  const s = a.catalogStaleness;
+  return s && (r.summary.refinedWildcards > 0 || r.summary.notActionStatements > 0) ? ` (⚠ ${s.short})` : '';
+}

@@ -233,6 +233,7 @@ export async function updateCatalog(opts: UpdateOptions = {}): Promise<UpdateRes
       throw new CatalogUpdateError(`${url}: the Service Reference lists ${catalog.actionCount} actions in ${catalog.services.size} services, fewer than half of the bundled catalog's ${reference.actionCount}: not used`, url);
     }
     await fs.mkdir(path.dirname(cachePath), { recursive: true, mode: 0o700 });
+    await removeLeftovers(cachePath);
     if (opts.signal?.aborted) throw new CatalogUpdateCancelled();
     await writeFileAtomic(cachePath, JSON.stringify(packed));
     const diff = catalogDiff(previous, catalog);
@@ -244,6 +245,27 @@ export async function updateCatalog(opts: UpdateOptions = {}): Promise<UpdateRes
     throw new CatalogUpdateError(e instanceof Error ? e.message : String(e), url);
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+/** Temporary files of an update killed while it wrote (its rename never came): removed once they are 10 minutes old (a running update's is younger). */
+async function removeLeftovers(cachePath: string): Promise<void> {
+  const dir = path.dirname(cachePath);
+  const prefix = `.${path.basename(cachePath)}.`;
+  let names: string[] = [];
+  try {
+    names = await fs.readdir(dir);
+  } catch {
+    return;
+  }
+  for (const n of names) {
+    if (!n.startsWith(prefix) || !n.endsWith('.iam-refine.tmp')) continue;
+    const f = path.join(dir, n);
+    try {
+      if (Date.now() - (await fs.lstat(f)).mtimeMs > 10 * 60_000) await fs.rm(f, { force: true });
+    } catch {
+      /* gone meanwhile */
+    }
   }
 }
 
