@@ -18,6 +18,7 @@ import { defaultCatalog, loadCatalog } from '../../server/src/workspace/catalogF
 import { RefUniverse } from '../support/oracle';
 import { corpus, corpusUniverseExtras, managedPolicies, randomFindings, releaseManagedPolicies } from '../support/corpus';
 import { BenchRow, median, timingRow } from './rows';
+import { catalogRows } from './catalogBench';
 
 export type { BenchRow };
 
@@ -230,7 +231,7 @@ export function formatRows(): BenchRow[] {
   return [row(name, r.samples, '< 2000 ms', `a node process, wall clock; ${r.files} files in 20 folders, ${r.problems} problems reported (exit ${r.status}); tree-sitter WASM loaded once`)];
 }
 
-export const PROVIDERS: Provider[] = [engineRows, cliRows, formatRows, lspRows];
+export const PROVIDERS: Provider[] = [engineRows, () => catalogRows(runs), cliRows, formatRows, lspRows];
 
 // ---------------------------------------------------------------------------------------------
 // The table

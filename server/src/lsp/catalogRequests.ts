@@ -28,11 +28,10 @@ export interface CatalogRequestHost {
 export function registerCatalogRequests(c: Connection, h: CatalogRequestHost): void {
   let running: Promise<UpdateCatalogResult> | undefined;
   c.onRequest(UpdateCatalogRequest, (params, token) => {
-    const now = () => h.catalog();
     const fallback: UpdateCatalogResult = { ok: false, message: 'Updating the action catalog failed; see the log.', catalog: '', catalogDate: '' };
     // one update at a time: a second request while one runs gets the same answer
     running ??= h.safe('updateCatalog', fallback, () => runUpdate(h, params ?? {}, token)).finally(() => (running = undefined));
-    return running.then((r) => (r.catalog ? r : { ...r, catalog: now().describe(), catalogDate: now().date }));
+    return running;
   });
 }
 
