@@ -254,3 +254,24 @@ test('a cache that cannot be read is ignored with a note naming it; a cache olde
   assert.equal(c.origin, 'bundled');
   assert.match(c.note!, /older than the bundled one/);
 });
+
+test('catalog: usage errors name what was meant; help lists the command and --strict-catalog', async () => {
+  const none = await cli(['catalog'], ROOT, freshCache());
+  assert.equal(none.code, 2);
+  assert.match(none.err, /^iam-refine: catalog needs a command: update or show\n\nUsage: iam-refine catalog update \| iam-refine catalog show/);
+  const bad = await cli(['catalog', 'upgrade'], ROOT, freshCache());
+  assert.equal(bad.code, 2);
+  assert.match(bad.err, /unknown catalog command "upgrade": update or show/);
+  const h = await cli(['help', 'catalog'], ROOT, freshCache());
+  assert.match(h.out, /^Usage: iam-refine catalog update/);
+  const top = await cli(['--help'], ROOT, freshCache());
+  assert.match(top.out, /catalog update \| catalog show/);
+  assert.match(top.out, /--strict-catalog/);
+  const env = { ...freshCache(), [SERVICE_REFERENCE_ENV]: 'http://mirror.example/' };
+  const refused = await cli(['catalog', 'update'], ROOT, env);
+  assert.equal(refused.code, 2);
+  assert.match(refused.err, /^iam-refine: IAM_REFINER_SERVICE_REFERENCE_URL: the Service Reference URL http:\/\/mirror\.example must use https/);
+  assert.ok(!existsSync(cachedCatalogPath(env)));
+  const show = await cli(['catalog', 'show'], ROOT, freshCache());
+  assert.match(show.out, /^@cloud-copilot\/iam-data 0\.21\.202609261 \(456 services, 22091 actions, data of 2026-09-26\)\nbundled: .*catalog\.json\ncache: .*iam-policy-refiner\/catalog\.json\n$/);
+});
