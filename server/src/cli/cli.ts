@@ -219,7 +219,7 @@ async function checkCommand(argv: string[], io: CliIO, catalog: Catalog): Promis
     }
   }
   const stale = catalogStaleness(catalog, cp.snap.findings);
-  if (stale) notes.push(stale.message);
+  if (stale && !has(args, '--strict-catalog')) notes.push(stale.message); // --strict-catalog says it last, as the failure
   for (const n of notes) io.err(`iam-refine: note: ${n}\n`);
   if (format === 'sarif') io.out(JSON.stringify(toSarif(items, packageVersion(), catalogProperties(catalog, stale)), null, 2) + '\n');
   else if (format === 'json')
