@@ -130,8 +130,8 @@ export class StatusView implements vscode.Disposable {
   }
 }
 
-/** "catalog of 2026-09-26 (bundled)": the catalog's date is part of every result. */
+/** "catalog 0.21.202609261 (data of 2026-09-26)", "catalog updated 2026-12-02": the catalog's date is part of every result. */
 function catalogLabel(p: StatusParams): string {
   if (!p.catalogDate) return `catalog ${p.catalogVersion}`;
-  return `catalog of ${p.catalogDate} (${p.catalogOrigin === 'cache' ? 'updated' : 'bundled'})`;
+  return p.catalogOrigin === 'cache' ? `catalog updated ${p.catalogDate}` : `catalog ${p.catalogVersion} (data of ${p.catalogDate})`;
 }
