@@ -76,7 +76,7 @@ test('stale catalog in the editor: message, data, quick fix title, hover, status
     const text = c.text(uri);
     const h = await c.hover(uri, text.indexOf('"s3:Get*"') + 2);
     const hv = (h!.contents as MarkupContent).value;
-    assert.match(hv, /catalog @cloud-copilot\/iam-data 0\.21\.202609261, data of 2026-09-26/);
+    assert.match(hv, /catalog 0\.21\.202609261 \(@cloud-copilot\/iam-data\), data of 2026-09-26/);
     assert.match(hv, /⚠ The action catalog may be stale/);
     const st = await c.waitForStatus((s) => s.folders.length > 0 && !!s.folders[0].catalogStale);
     assert.equal(st.catalogDate, '2026-09-26');
