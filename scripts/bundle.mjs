@@ -8,13 +8,14 @@ mkdirSync('dist', { recursive: true });
 // the WASM files the Terraform parser loads at run time (web-tree-sitter's runtime and the HCL grammar), next to the bundles
 const require = createRequire(import.meta.url);
 for (const f of ['web-tree-sitter/tree-sitter.wasm', '@tree-sitter-grammars/tree-sitter-hcl/tree-sitter-terraform.wasm']) copyFileSync(require.resolve(f), `dist/${f.split('/').pop()}`);
-// the CLI's live commands (the AWS SDK) and its language server are bundles of their own, loaded
+// the CLI's live commands (the AWS SDK), its catalog update (network code) and its language server are bundles of their own, loaded
 // only by the commands that need them: `refine` and `check` never compile the SDK
 const lazyParts = {
   name: 'lazy-parts',
   setup(b) {
-    b.onResolve({ filter: /^(\.\/live|\.\.\/server)$/ }, (args) =>
-      args.importer.endsWith('extra.ts') ? { path: args.path === './live' ? './cli-live.js' : './server.js', external: true } : undefined,
+    const bundles = { './live': './cli-live.js', '../server': './server.js', './catalogCommand': './cli-catalog.js' };
+    b.onResolve({ filter: /^(\.\/live|\.\.\/server|\.\/catalogCommand)$/ }, (args) =>
+      args.importer.endsWith('extra.ts') ? { path: bundles[args.path], external: true } : undefined,
     );
   },
 };
@@ -35,4 +36,5 @@ await Promise.all([
   build({ ...common, entryPoints: ['server/src/core/formats/yaml.ts'], outfile: 'dist/format-yaml.js' }),
   build({ ...common, entryPoints: ['server/src/core/formats/terraform.ts'], outfile: 'dist/format-terraform.js' }),
   build({ ...common, entryPoints: ['server/src/cli/live.ts'], outfile: 'dist/cli-live.js' }),
+  build({ ...common, entryPoints: ['server/src/cli/catalogCommand.ts'], outfile: 'dist/cli-catalog.js' }),
 ]);

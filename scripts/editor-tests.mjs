@@ -98,8 +98,8 @@ function run(cmd, args, { closing, quiet = false, env = process.env } = {}) {
 
 /**
  * The environment of the editor under test: fake AWS keys, no profile, no instance metadata, so
- * that nothing in the extension host or its language server can reach real AWS credentials
- * (the live-mode suite talks to a fake Access Analyzer on 127.0.0.1; see test/editor/suite/live.test.ts).
+ * that nothing in the extension host or its language server can reach real AWS credentials, and an
+ * empty per-user cache, so that no action catalog fetched on this machine is used (the live-mode suite talks to a fake Access Analyzer on 127.0.0.1; see test/editor/suite/live.test.ts).
  */
 function offlineAwsEnv() {
   const env = { ...process.env };
@@ -108,6 +108,9 @@ function offlineAwsEnv() {
   env.AWS_SECRET_ACCESS_KEY = 'editorLiveTestSecret/NotARealKey+0123456';
   env.AWS_EC2_METADATA_DISABLED = 'true';
   env.AWS_CONFIG_FILE = env.AWS_SHARED_CREDENTIALS_FILE = path.join(os.tmpdir(), 'iam-refiner-editor-tests-no-aws-config');
+  // an empty per-user cache: an action catalog fetched on this machine never changes what the editor shows
+  env.XDG_CACHE_HOME = mkdtempSync(path.join(os.tmpdir(), 'iam-refiner-editor-cache-'));
+  delete env.IAM_REFINER_SERVICE_REFERENCE_URL;
   return env;
 }
 

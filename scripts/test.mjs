@@ -4,7 +4,8 @@
 // one closing line `tests: N passed, M failed[, K skipped]`. Exits non-zero when anything failed or
 // when a part ran no test.
 import { spawn } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -24,6 +25,10 @@ function run(cmd, args, parse) {
 }
 
 const num = (text, re) => Number((text.match(re) ?? [])[1] ?? 0);
+
+// an empty per-user cache for every test process: a catalog the developer fetched with
+// `iam-refine catalog update` never changes what the tests expect (they make their own)
+process.env.XDG_CACHE_HOME = mkdtempSync(path.join(tmpdir(), 'iam-refiner-test-cache-'));
 
 const unitDir = path.join(root, 'out', 'test', 'unit');
 const files = readdirSync(unitDir).filter((f) => f.endsWith('.test.js')).map((f) => path.join(unitDir, f));

@@ -29,6 +29,8 @@ export const Commands = {
   restartServer: 'iamRefiner.restartServer',
   /** Client only: open the Explain Refinement picture. Argument: ExplainParams. */
   explainRefinement: 'iamRefiner.explainRefinement',
+  /** Client only: fetch the current action catalog from AWS's Service Reference (UpdateCatalogRequest). Returns the UpdateCatalogResult. */
+  updateCatalog: 'iamRefiner.updateCatalog',
 } as const;
 
 export interface BindRoleArgs {
@@ -130,6 +132,8 @@ export interface DiagnosticData {
   candidates?: string[];
   folderUri?: string;
   relPath?: string;
+  /** A wildcard refinement over a catalog the findings show to be stale: a few words for the quick fix title. */
+  catalogStale?: string;
 }
 
 const isIndex = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
@@ -154,6 +158,7 @@ export function decodeDiagnosticData(raw: unknown): DiagnosticData | undefined {
   if (isStrings(r.candidates)) out.candidates = r.candidates;
   if (typeof r.folderUri === 'string') out.folderUri = r.folderUri;
   if (typeof r.relPath === 'string') out.relPath = r.relPath;
+  if (typeof r.catalogStale === 'string') out.catalogStale = r.catalogStale;
   return out;
 }
 
@@ -220,6 +225,8 @@ export interface FolderStatus {
   staleFindings?: string[];
   /** Whether lines newer than the findings can be told apart: "git: …" or why every line is judged. */
   history?: string;
+  /** The findings show the action catalog to be stale (newer by more than a week, or naming actions it lacks): why, in one sentence. */
+  catalogStale?: string;
 }
 
 export interface DocumentStatus {
@@ -231,6 +238,10 @@ export interface DocumentStatus {
 export interface StatusParams {
   catalog: string;
   catalogVersion: string;
+  /** The date of the catalog's data (YYYY-MM-DD). */
+  catalogDate?: string;
+  /** 'bundled' (built into the extension) or 'cache' (fetched by Update Action Catalog). */
+  catalogOrigin?: 'bundled' | 'cache';
   folders: FolderStatus[];
   documents: Record<string, DocumentStatus>;
 }
@@ -490,3 +501,29 @@ export type ExplainResponse =
 
 /** client → server: the explanation of an entry, from the refinement its quick fix applies. */
 export const ExplainRequest = new RequestType<ExplainParams, ExplainResponse, void>('iamRefiner/explain');
+// The action catalog
+
+export interface UpdateCatalogParams {
+  /**
+   * A Service Reference URL from the user's own settings (`iamRefiner.catalog.serviceReferenceUrl`,
+   * machine scope; the client reads the user value only). Absent: IAM_REFINER_SERVICE_REFERENCE_URL
+   * of the server's environment, else AWS's. Never taken from a workspace's settings.
+   */
+  url?: string;
+}
+
+export interface UpdateCatalogResult {
+  ok: boolean;
+  cancelled?: boolean;
+  /** One sentence for the user: what was fetched, or what failed (naming the URL and the service). */
+  message: string;
+  /** The catalog in use after the request (describe()). */
+  catalog: string;
+  catalogDate: string;
+  added?: number;
+  removed?: number;
+  ms?: number;
+}
+
+/** Fetches the current catalog into the per-user cache and uses it (cancellable through the progress the server shows). */
+export const UpdateCatalogRequest = new RequestType<UpdateCatalogParams, UpdateCatalogResult, void>('iamRefiner/updateCatalog');

@@ -8,6 +8,7 @@ import { Commands, FileRefinement, InitializationOptions, RefinementRequest, Sta
 import { StatusView } from './status';
 import { liveClientOptions, registerLiveCommands, watchLiveOptions } from './live';
 import { registerExplain } from './explain';
+import { registerCatalogCommands } from './catalog';
 
 let client: LanguageClient | undefined;
 
@@ -89,6 +90,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<IamRef
       await lc.restart();
     }),
     ...registerLiveCommands(lc, log),
+    ...registerCatalogCommands(lc, log),
     ...watchLiveOptions(lc),
   );
   registerExplain(context, () => lc, log);

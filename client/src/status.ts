@@ -91,17 +91,17 @@ export class StatusView implements vscode.Disposable {
     const liveWarning = live && (live.state === 'offline' || live.state === 'stale');
     if (!f || !f.enabled) {
       this.item.text = 'IAM Refiner';
-      this.item.detail = f && !f.enabled ? 'disabled (iamRefiner.enable)' : `catalog ${p.catalogVersion}`;
+      this.item.detail = f && !f.enabled ? 'disabled (iamRefiner.enable)' : catalogLabel(p);
     } else if (loaded.length === 0) {
       const onlyLive = errors > 0 && live?.state === 'error' && errors === 1 && !f.configError;
       this.item.text = onlyLive ? '$(warning) IAM: live findings unavailable' : errors ? '$(warning) IAM: findings unreadable' : 'IAM: no findings';
-      this.item.detail = `looked for ${f.findingsGlobs.join(', ')}${f.defaultGlobs ? ' (default)' : ''} · catalog ${p.catalogVersion}`;
+      this.item.detail = `looked for ${f.findingsGlobs.join(', ')}${f.defaultGlobs ? ' (default)' : ''} · ${catalogLabel(p)}`;
     } else {
       const roles = f.roles.length ? plural(f.roles.length, 'role') : 'findings name no role';
       this.item.text = `${errors ? '$(warning) ' : ''}IAM: ${f.unusedActions} unused · ${roles}`;
       const sources = loaded.filter((s) => s.kind !== 'live').map((s) => s.label).join(', ');
       const old = age(f.oldestAnalyzedAt);
-      this.item.detail = [sources, old && `findings ${old}`, docStatus && `this file: ${docStatus.binding}`, `catalog ${p.catalogVersion}`].filter(Boolean).join(' · ');
+      this.item.detail = [sources, old && `findings ${old}`, docStatus && `this file: ${docStatus.binding}`, catalogLabel(p)].filter(Boolean).join(' · ');
     }
     this.item.severity = errors || liveWarning ? vscode.LanguageStatusSeverity.Warning : vscode.LanguageStatusSeverity.Information;
     if (errors && f) {
@@ -120,6 +120,12 @@ export class StatusView implements vscode.Disposable {
       this.item.detail = `${f.staleFindings.join('; ')} · ${this.item.detail}`;
     }
     if (f?.enabled && f.history && loaded.length) this.item.detail = `${this.item.detail} · ${f.history}`;
+    if (f?.enabled && f.catalogStale) {
+      // the findings show the catalog to be stale: wildcard refinements may drop actions AWS added since
+      this.item.text = `$(warning) ${this.item.text.replace(/^\$\(warning\) /, '')}`;
+      this.item.detail = `${f.catalogStale} · ${this.item.detail}`;
+      this.item.severity = vscode.LanguageStatusSeverity.Warning;
+    }
     this.item.busy = live?.state === 'fetching';
     // with live findings on, the item's action is the refresh; the log is one command away
     this.item.command = live && live.state !== 'untrusted' ? { title: 'Refresh', command: this.refreshCommand, tooltip: 'Fetch the findings from Access Analyzer again' } : { title: 'Show Log', command: this.showOutputCommand };
@@ -129,4 +135,10 @@ export class StatusView implements vscode.Disposable {
     this.changed.dispose();
     this.item.dispose();
   }
+}
+
+/** "catalog 0.21.202609261 (data of 2026-09-26)", "catalog updated 2026-12-02": the catalog's date is part of every result. */
+function catalogLabel(p: StatusParams): string {
+  if (!p.catalogDate) return `catalog ${p.catalogVersion}`;
+  return p.catalogOrigin === 'cache' ? `catalog updated ${p.catalogDate}` : `catalog ${p.catalogVersion} (data of ${p.catalogDate})`;
 }

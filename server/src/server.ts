@@ -7,7 +7,8 @@
 import { ClientCapabilities, CodeAction, CompletionList, Connection, Diagnostic, DidChangeConfigurationNotification, Disposable, InitializeParams, InitializeResult, MessageType, ShowMessageNotification, TextDocuments, createConnection } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { Catalog, mayContainPolicy } from './core';
-import { defaultCatalog } from './workspace/catalogFile';
+import { chooseCatalog } from './workspace/catalogFile';
+import { registerCatalogRequests } from './lsp/catalogRequests';
 import { BindRoleArgs, Commands, ExplainRequest, ExplainResponse, InitializationOptions, LiveClientOptions, RefinementRequest, RefinementResult, ServerStatsRequest, StatusNotification } from '../../shared/protocol';
 import { Analysis } from './workspace/analysis';
 import { LiveFindingsProvider, LiveHost } from './lsp/liveFindings';
@@ -153,12 +154,19 @@ class IamRefinerServer {
   private catalog = (): Catalog => {
     if (!this.catalogInstance) {
       const t0 = performance.now();
-      this.catalogInstance = (this.options.catalog ?? defaultCatalog)();
+      // the newest catalog there is: the one Update Action Catalog fetched, else the bundled one
+      this.catalogInstance = this.options.catalog?.() ?? this.chosenCatalog();
       this.catalogLoadMs = performance.now() - t0;
       this.log(`catalog: ${this.catalogInstance.describe()} loaded in ${this.catalogLoadMs.toFixed(0)} ms`);
     }
     return this.catalogInstance;
   };
+
+  private chosenCatalog(): Catalog {
+    const c = chooseCatalog(process.env);
+    if (c.note) this.log(`catalog: ${c.note}`);
+    return c.catalog;
+  }
 
   private get editCaps(): EditCapabilities {
     const we = this.caps.workspace?.workspaceEdit;
@@ -276,6 +284,19 @@ class IamRefinerServer {
       setOptions: (o) => (this.liveOptions = { ...this.liveOptions, ...o }),
       options: () => this.liveOptions,
       safe: (ctx, fallback, fn) => this.safe(ctx, fallback, fn),
+    });
+    registerCatalogRequests(c, {
+      catalog: () => this.catalog(),
+      useCatalog: (cat) => {
+        this.catalogInstance = cat;
+        this.log(`catalog: now ${cat.describe()}`);
+        this.ws.reload(); // every folder and open document is analysed again over the new catalog
+        this.statusChanged();
+      },
+      log: (m) => this.log(m),
+      progress: (title, onCancel) => startProgress(this.connection, this.caps, title, onCancel, (e) => this.error('workDoneProgress', e)),
+      safe: (ctx, fallback, fn) => this.safe(ctx, fallback, fn),
+      env: process.env,
     });
     c.onRequest(ServerStatsRequest, () => {
       const m = process.memoryUsage();

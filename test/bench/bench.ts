@@ -19,6 +19,7 @@ import { defaultCatalog, loadCatalog } from '../../server/src/workspace/catalogF
 import { RefUniverse } from '../support/oracle';
 import { corpus, corpusUniverseExtras, managedPolicies, randomFindings, releaseManagedPolicies } from '../support/corpus';
 import { BenchRow, median, timingRow } from './rows';
+import { catalogRows } from './catalogBench';
 
 export type { BenchRow };
 
@@ -211,7 +212,7 @@ export function formatRows(): BenchRow[] {
   return [row(name, r.samples, '< 2000 ms', `a node process, wall clock; ${r.files} files in 20 folders, ${r.problems} problems reported (exit ${r.status}); tree-sitter WASM loaded once`)];
 }
 
-export const PROVIDERS: Provider[] = [engineRows, inProcessRows, processRows, formatRows, checkCorpusRows, lspRows, lspScaleRows, peerRows];
+export const PROVIDERS: Provider[] = [engineRows, inProcessRows, processRows, () => catalogRows(runs), formatRows, checkCorpusRows, lspRows, lspScaleRows, peerRows];
 
 // ---------------------------------------------------------------------------------------------
 // The table

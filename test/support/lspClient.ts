@@ -77,6 +77,8 @@ export interface StartOptions {
   capabilities?: ClientCapabilities;
   /** The server's command line (default: node <serverPath()> --stdio). */
   command?: { exe: string; args: string[] };
+  /** Added to the server's environment. */
+  env?: NodeJS.ProcessEnv;
 }
 
 export class LspClient {
@@ -146,7 +148,7 @@ export class LspClient {
 
   static async start(opts: StartOptions): Promise<{ client: LspClient; init: InitializeResult }> {
     const cmd = opts.command ?? { exe: process.execPath, args: [serverPath(), '--stdio'] };
-    const proc = spawn(cmd.exe, cmd.args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const proc = spawn(cmd.exe, cmd.args, { stdio: ['pipe', 'pipe', 'pipe'], ...(opts.env ? { env: { ...process.env, ...opts.env } } : {}) });
     const client = new LspClient(proc, opts);
     const init = await client.connection.sendRequest<InitializeResult>('initialize', {
       processId: process.pid,

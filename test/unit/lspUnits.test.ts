@@ -71,13 +71,15 @@ test('package.json: commands, settings and scopes match the protocol', () => {
   const contributed = pkg.contributes.commands.map((c: { command: string }) => c.command).sort();
   assert.deepEqual(
     contributed,
-    [Commands.refineAll, Commands.refineFile, Commands.showOutput, Commands.refreshLiveFindings, Commands.saveLiveFindings, Commands.compareWithAwsRecommendation, Commands.restartServer, Commands.explainRefinement].sort(),
+    [Commands.refineAll, Commands.refineFile, Commands.showOutput, Commands.refreshLiveFindings, Commands.saveLiveFindings, Commands.compareWithAwsRecommendation, Commands.restartServer, Commands.explainRefinement, Commands.updateCatalog].sort(),
   );
   const props = pkg.contributes.configuration.properties as Record<string, { scope: string; default: unknown }>;
   const keys = (o: object, prefix: string): string[] => Object.entries(o).flatMap(([k, v]) => (v && typeof v === 'object' && !Array.isArray(v) ? keys(v, `${prefix}${k}.`) : [`${prefix}${k}`]));
-  const expected = keys(DEFAULT_SETTINGS, 'iamRefiner.').concat(['iamRefiner.live.region', 'iamRefiner.live.profile', 'iamRefiner.live.analyzerArn', 'iamRefiner.live.endpoint', 'iamRefiner.trace.server']);
+  const expected = keys(DEFAULT_SETTINGS, 'iamRefiner.').concat(['iamRefiner.live.region', 'iamRefiner.live.profile', 'iamRefiner.live.analyzerArn', 'iamRefiner.live.endpoint', 'iamRefiner.catalog.serviceReferenceUrl', 'iamRefiner.trace.server']);
   assert.deepEqual(Object.keys(props).sort(), [...new Set(expected)].sort());
   assert.equal(props['iamRefiner.live.endpoint'].scope, 'machine');
+  // the catalog's source is the user's to choose, never a workspace's
+  assert.equal(props['iamRefiner.catalog.serviceReferenceUrl'].scope, 'machine');
   for (const k of ['enable', 'findings', 'include', 'exclude', 'severity.unusedAction', 'severity.unusedWildcard', 'severity.unknownAction']) assert.equal(props[`iamRefiner.${k}`].scope, 'resource', k);
   assert.equal(props['iamRefiner.severity.unusedWildcard'].default, DEFAULT_SETTINGS.severity.unusedWildcard);
   assert.equal(pkg.engines.vscode, '^1.138.0');

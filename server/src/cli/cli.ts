@@ -5,15 +5,15 @@ import {
   AmbiguousRolesError, Binding, Catalog, CONFIG_FILE, FindingsFile, InputError, LineIndex, NothingLeftError, ParsedDocument,
   ProjectConfig, allFindings, universeFor, analyzeDocument, bindPolicy, documentContext, emptyConfig, parseConfig,
   parseFindings, refineDocument, unifiedDiff, lineEndingNote, roleName, parsePolicyDocument, policySize, MANAGED_POLICY_LIMIT,
-  INLINE_ROLE_POLICY_LIMIT, isSyntaxProblem, isWildcard, levenshtein, literalPrefix, patternShapeError, suggest, mayContainPolicy,
+  INLINE_ROLE_POLICY_LIMIT, catalogStaleness, isSyntaxProblem, isWildcard, levenshtein, literalPrefix, patternShapeError, suggest, mayContainPolicy,
 } from '../core';
-import { defaultCatalog } from '../workspace/catalogFile';
+import { chooseCatalog } from '../workspace/catalogFile';
 import { CliError, CliIO, EXIT_ERROR, EXIT_OK, EXIT_PROBLEMS } from './io';
 import { FlagSpec, ParsedArgs, briefUsage, closest, has, parseArgs, value, values } from './args';
 import { displayPath, readInput, writeAtomic } from './files';
 import { CliProject, analyseTarget, openProject, policyTargets } from './project';
 import { refinement } from '../workspace/analysis';
-import { Located, toSarif } from './sarif';
+import { Located, catalogProperties, toSarif } from './sarif';
 import { packageVersion } from './version';
 
 export const REFINE_USAGE = `Usage: iam-refine refine POLICY --findings FILE... [--role ARN...] [--write | --diff] [--config FILE]
@@ -31,7 +31,7 @@ actions removed, wildcards replaced by their least-general refinement, every rew
 Exit 0 on success (also when nothing is unused: the policy is printed unchanged), 2 on an error,
 such as a statement it cannot read (each one is named with its place; nothing is refined then).`;
 
-export const CHECK_USAGE = `Usage: iam-refine check PATH... [--findings FILE...] [--role ARN...] [--format text|json|sarif] [--config FILE]
+export const CHECK_USAGE = `Usage: iam-refine check PATH... [--findings FILE...] [--role ARN...] [--format text|json|sarif] [--config FILE] [--strict-catalog]
 
 Reports unused actions, wildcards that cover unused actions, unknown actions and malformed
 policies, each as file:line:col. A directory is searched for policy files (JSON/JSONC with a
@@ -41,6 +41,9 @@ top-level Statement, and CloudFormation JSON templates).
   --role ARN...       the roles the policies are attached to
   --format F          text (default), json or sarif (SARIF 2.1.0, for code scanning)
   --config FILE       iam-refiner.json to read (default: the one in the current directory)
+  --strict-catalog    fail (exit 2) when the findings show the action catalog to be stale: newer
+                      than its data by more than a week, or naming actions it lacks
+                      (iam-refine catalog update fetches the current one)
 
 Exit 0 when there is nothing to report, 1 when there is, 2 on an error.`;
 
@@ -55,7 +58,7 @@ export const USAGE = `Usage: iam-refine <command> [options]
 Commands:
   refine POLICY --findings FILE... [--role ARN...] [--write | --diff] [--config FILE]
       Print POLICY refined to least privilege (or a unified diff, or replace the file atomically).
-  check PATH... [--findings FILE...] [--role ARN...] [--format text|json|sarif] [--config FILE]
+  check PATH... [--findings FILE...] [--role ARN...] [--format text|json|sarif] [--config FILE] [--strict-catalog]
       Report unused actions, wildcards covering unused actions and unknown actions.
       Exit 0 when there are none, 1 when there are some, 2 on error. Directories are searched.
   expand PATTERN...
@@ -63,6 +66,9 @@ Commands:
   explain PATTERN... --findings FILE... [--role ARN...] [--not-action] [--format text|json]
       Why PATTERN refines as it does: the trie of its actions, safe and unsafe nodes, the result
       (several patterns: a refined list, explained against the findings).
+  catalog update | catalog show
+      Fetch the current action catalog from AWS's Service Reference into the per-user cache
+      (used from then on), or say which catalog is in use and of when.
   fetch [--role ARN...] [--analyzer ARN] [--region R] [--profile P] [--endpoint URL] --out FILE
       Download unused-access findings from IAM Access Analyzer.
   recommend --role ARN --policy FILE [--analyzer ARN] [--region R] [--profile P] [--endpoint URL]
@@ -79,7 +85,7 @@ them, or {"findings": [...]}. iam-refiner.json in the current directory (or --co
 findings globs and role bindings.`;
 
 const REFINE_FLAGS: FlagSpec = { '--findings': 'many', '--role': 'many', '--write': 'bool', '--diff': 'bool', '--config': 'one' };
-const CHECK_FLAGS: FlagSpec = { '--findings': 'many', '--role': 'many', '--format': 'one', '--config': 'one' };
+const CHECK_FLAGS: FlagSpec = { '--findings': 'many', '--role': 'many', '--format': 'one', '--config': 'one', '--strict-catalog': 'bool' };
 
 function ambiguousMessage(file: string, candidates: string[]): string {
   return `${file}: the findings concern ${candidates.length} roles (${candidates.map(roleName).join(', ')}); pass --role ARN, or bind the file in ${CONFIG_FILE} ("roles": {"${file}": ["${candidates[0]}"]})`;
@@ -177,6 +183,8 @@ async function refineCommand(argv: string[], io: CliIO, catalog: Catalog): Promi
     }
   }
   const s = result.summary;
+  // a wildcard refined over a catalog older than the findings may drop an action AWS added since
+  if (a.catalogStaleness && (s.refinedWildcards || s.notActionStatements)) io.err(`iam-refine: warning: ${a.catalogStaleness.message}\n`);
   const summary = `${rel}: removed ${s.removedActions} unused action${s.removedActions === 1 ? '' : 's'}, refined ${s.refinedWildcards} wildcard${s.refinedWildcards === 1 ? '' : 's'} into ${s.writtenPatterns} pattern${s.writtenPatterns === 1 ? '' : 's'}${s.removedStatements ? `, removed ${s.removedStatements} statement(s)` : ''}${s.notActionStatements ? `, narrowed ${s.notActionStatements} NotAction/"*" statement(s)` : ''}; verified against ${ctx.universe.size} actions`;
   if (has(args, '--write')) {
     writeAtomic(policy.file, result.text, { name: rel, bom: policy.bom, expected: policy.text });
@@ -242,10 +250,16 @@ async function checkCommand(argv: string[], io: CliIO, catalog: Catalog): Promis
     }
   }
   if (format === 'json') io.out(problems ? '\n]\n' : '[]\n');
+  const stale = catalogStaleness(catalog, cp.snap.findings);
+  if (stale && !has(args, '--strict-catalog')) notes.push(stale.message); // --strict-catalog says it last, as the failure
   for (const n of notes) io.err(`iam-refine: note: ${n}\n`);
-  if (format === 'sarif') io.out(JSON.stringify(toSarif(sarif, packageVersion(), catalog.describe()), null, 2) + '\n');
+  if (format === 'sarif') io.out(JSON.stringify(toSarif(sarif, packageVersion(), catalogProperties(catalog, stale)), null, 2) + '\n');
   else if (format === 'text')
     io.err(`${problems} problem${problems === 1 ? '' : 's'} in ${files} policy file${files === 1 ? '' : 's'} (${count} polic${count === 1 ? 'y' : 'ies'})${notes.length ? `, ${notes.length} note${notes.length === 1 ? '' : 's'} above` : ''}\n`);
+  if (stale && has(args, '--strict-catalog')) {
+    io.err(`iam-refine: --strict-catalog: ${stale.message}\n`);
+    return EXIT_ERROR;
+  }
   return problems ? EXIT_PROBLEMS : EXIT_OK;
 }
 
@@ -339,15 +353,18 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
       return help(io, USAGE);
     }
     if (cmd === '--version' || cmd === '-v' || cmd === '-V') {
-      const c = defaultCatalog();
-      io.out(`iam-refine ${packageVersion()}\ncatalog: ${c.describe()}\n`);
+      const c = chooseCatalog(io.env);
+      io.out(`iam-refine ${packageVersion()}\ncatalog: ${c.catalog.describe()}, ${c.origin === 'cache' ? `fetched into ${c.path}` : 'bundled'}\n`);
+      if (c.note) io.err(`iam-refine: note: ${c.note}\n`);
       return EXIT_OK;
     }
     const extra = extraCommands.get(cmd);
     if (extra) return await extra(rest, io);
     const local = LOCAL[cmd];
     if (!local) throw unknownCommand(cmd);
-    return await local[0](rest, io, defaultCatalog());
+    const chosen = chooseCatalog(io.env);
+    if (chosen.note) io.err(`iam-refine: note: ${chosen.note}\n`);
+    return await local[0](rest, io, chosen.catalog);
   } catch (e) {
     if (e instanceof InputError) {
       io.err(`${e.message}\n`);

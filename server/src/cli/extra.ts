@@ -10,6 +10,8 @@ Settings come through workspace/configuration (section "iamRefiner") or, for cli
 initializationOptions.settings.`;
 
 const live = () => require('./live') as typeof import('./live');
+// the catalog update's network code, in a bundle of its own (dist/cli-catalog.js)
+const catalog = () => require('./catalogCommand') as typeof import('./catalogCommand');
 
 extraCommands.set('fetch', async (argv, io) => live().fetchCommand(argv, io));
 extraCommands.set('recommend', async (argv, io) => live().recommendCommand(argv, io));
@@ -25,5 +27,7 @@ extraCommands.set('lsp', async (argv, io) => {
   return new Promise<number>(() => undefined);
 });
 extraUsages.set('lsp', () => LSP_USAGE);
+extraCommands.set('catalog', async (argv, io) => catalog().catalogCommand(argv, io));
+extraUsages.set('catalog', () => catalog().CATALOG_USAGE);
 extraUsages.set('fetch', () => live().FETCH_USAGE);
 extraUsages.set('recommend', () => live().RECOMMEND_USAGE);

@@ -1,5 +1,5 @@
 import type { Log, ReportingDescriptor, Result } from 'sarif';
-import { Problem, README_URL } from '../core';
+import { Catalog, CatalogStaleness, Problem, README_URL } from '../core';
 
 export interface Located {
   file: string;
@@ -22,7 +22,12 @@ const RULES: Record<string, string> = {
 /** SARIF 2.1.0, so that code-scanning tools show the problems. */
 const LEVEL: Record<Problem['severity'], Result.level> = { error: 'error', warning: 'warning', information: 'note' };
 
-export function toSarif(items: Located[], version: string, catalogNote: string): Log {
+/** The run's catalog properties: which catalog, of when, and whether the findings show it to be stale. */
+export function catalogProperties(catalog: Catalog, stale?: CatalogStaleness): Record<string, string> {
+  return { catalog: catalog.describe(), catalogSource: catalog.source, catalogVersion: catalog.version, catalogDate: catalog.date, ...(stale ? { catalogStale: stale.message } : {}) };
+}
+
+export function toSarif(items: Located[], version: string, catalog: Record<string, string>): Log {
   const ruleIds = Object.keys(RULES);
   const base = README_URL.replace(/#.*/, '');
   const rules: ReportingDescriptor[] = ruleIds.map((id) => ({ id, shortDescription: { text: RULES[id] }, helpUri: `${base}#${id}` }));
@@ -51,7 +56,7 @@ export function toSarif(items: Located[], version: string, catalogNote: string):
             name: 'iam-refine',
             version,
             informationUri: base,
-            properties: { catalog: catalogNote },
+            properties: catalog,
             rules,
           },
         },

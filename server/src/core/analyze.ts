@@ -31,6 +31,8 @@ export interface Problem {
   allows?: number;
   /** Closest real names, for unknown-action. */
   suggestions?: string[];
+  /** A wildcard refinement over a catalog the findings show to be stale: a few words saying so (see staleness.ts). */
+  catalogStale?: string;
 }
 
 export interface AnalyzeContext {

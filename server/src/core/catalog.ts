@@ -190,6 +190,11 @@ export class Catalog {
     return `https://docs.aws.amazon.com/service-authorization/latest/reference/list_${name.toLowerCase().replace(/[^a-z0-9]/g, '')}.html`;
   }
 
+  /** The date of the catalog's data (YYYY-MM-DD): part of every result. */
+  get date(): string {
+    return this.updatedAt.slice(0, 10);
+  }
+
   describe(): string {
     return `${this.source} ${this.version} (${this.services.size} services, ${this.actionCount} actions, data of ${this.updatedAt.slice(0, 10)})`;
   }

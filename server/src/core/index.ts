@@ -18,3 +18,5 @@ export * from './complete';
 export * from './sources';
 export * from './judged';
 export * from './explain';
+export * from './serviceReference';
+export * from './staleness';

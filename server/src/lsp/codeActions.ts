@@ -2,7 +2,7 @@ import { CodeAction, CodeActionKind, Diagnostic, TextEdit, WorkspaceEdit } from 
 import { CONFIG_FILE, LineIndex, RefineResult, Scope, StatementPlan, TextEdit as CoreEdit, applyEdits, requote, roleName } from '../core';
 import { BindRoleArgs, Commands, DIAGNOSTIC_SOURCE, DiagnosticData, FIX_ALL_KIND, decodeDiagnosticData, FileRefinement, RefinementResult } from '../../../shared/protocol';
 import { plural } from '../workspace/format';
-import { Analysis, linesOf, refinement, RefineOutcome } from '../workspace/analysis';
+import { Analysis, linesOf, refinement, RefineOutcome, staleNote } from '../workspace/analysis';
 import { FileOutcome, describeSummary } from '../workspace/workspace';
 import { rangeOf } from './diagnostics';
 import { explainActions } from './explain';
@@ -106,7 +106,9 @@ export async function codeActions(input: CodeActionInput): Promise<CodeAction[]>
       if (FIXABLE.has(code) && data.target) {
         const t = data.target;
         const scope: Scope = t.entry === undefined ? { kind: 'statement', policy: t.policy, statement: t.statement } : { kind: 'entry', policy: t.policy, statement: t.statement, entry: t.entry };
-        const fix = refineAction(a, refinement(a, scope, log), (r) => entryTitle(r, data, code), CodeActionKind.QuickFix, caps, [d]);
+        // a refinement over a catalog the findings show to be stale says so in its title
+        const warn = (title: string) => (data.catalogStale ? `${title} (⚠ ${data.catalogStale})` : title);
+        const fix = refineAction(a, refinement(a, scope, log), (r) => warn(entryTitle(r, data, code)), CodeActionKind.QuickFix, caps, [d]);
         if (fix) {
           fix.isPreferred = !fix.disabled;
           out.push(fix);
@@ -115,7 +117,7 @@ export async function codeActions(input: CodeActionInput): Promise<CodeAction[]>
         const inStatement = a.problems.filter((p) => FIXABLE.has(p.code) && p.target?.policy === t.policy && p.target.statement === t.statement).length;
         if (t.entry !== undefined && inStatement > 1 && !statementsOffered.has(key)) {
           statementsOffered.add(key);
-          const st = refineAction(a, refinement(a, { kind: 'statement', policy: t.policy, statement: t.statement }, log), () => 'Refine this statement', CodeActionKind.QuickFix, caps, [d]);
+          const st = refineAction(a, refinement(a, { kind: 'statement', policy: t.policy, statement: t.statement }, log), () => warn('Refine this statement'), CodeActionKind.QuickFix, caps, [d]);
           if (st) out.push(st);
         }
       } else if (code === 'unknown-action' && data.target && data.suggestions?.length && !a.parsed?.hasSyntaxErrors) {
@@ -144,7 +146,7 @@ export async function codeActions(input: CodeActionInput): Promise<CodeAction[]>
       }
     }
     if (ours.some(({ d }) => FIXABLE.has(String(d.code))) && fixableCount > 1) {
-      const all = refineAction(a, refinement(a, { kind: 'document' }, log), () => 'Refine the whole file', CodeActionKind.QuickFix, caps);
+      const all = refineAction(a, refinement(a, { kind: 'document' }, log), (r) => `Refine the whole file${r ? staleNote(a, r) : ''}`, CodeActionKind.QuickFix, caps);
       if (all) out.push(all);
     }
     if (input.explain) out.push(...explainActions(a, ours.filter(({ d }) => FIXABLE.has(String(d.code))).map(({ data }) => data.target)));
@@ -154,7 +156,7 @@ export async function codeActions(input: CodeActionInput): Promise<CodeAction[]>
     // source.fixAll: versioned edits for the whole file, nothing when there is nothing (or nothing safe) to do
     const outcome = refinement(a, { kind: 'document' }, log);
     if (outcome.kind === 'ok' && outcome.result.edits.length) {
-      out.push({ title: `Refine the IAM policy (${describeSummary(outcome.result)})`, kind: FIX_ALL_KIND, edit: documentEdit(a.uri, a.version, toTextEdits(a, outcome.result.edits), caps) });
+      out.push({ title: `Refine the IAM policy (${describeSummary(outcome.result)})${staleNote(a, outcome.result)}`, kind: FIX_ALL_KIND, edit: documentEdit(a.uri, a.version, toTextEdits(a, outcome.result.edits), caps) });
     }
   }
   return out;

@@ -161,7 +161,7 @@ export function documentDiagnostics(a: Analysis, snap: ProjectSnapshot | undefin
       source: DIAGNOSTIC_SOURCE,
       code,
       message: p.message,
-      data: { version: a.version, target: p.target, pattern: p.pattern, suggestions: p.suggestions } satisfies DiagnosticData,
+      data: { version: a.version, target: p.target, pattern: p.pattern, suggestions: p.suggestions, ...(p.catalogStale ? { catalogStale: p.catalogStale } : {}) } satisfies DiagnosticData,
     };
     const cd = codeDescription(code);
     if (cd) d.codeDescription = cd;

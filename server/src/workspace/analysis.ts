@@ -1,6 +1,7 @@
 import {
   Binding,
   Catalog,
+  CatalogStaleness,
   DocumentContext,
   InternalVerificationError,
   LineIndex,
@@ -18,6 +19,8 @@ import {
   parsePolicyDocument,
   roleName,
   spareUnjudged,
+  catalogStaleness,
+  markStale,
 } from '../core';
 import type { History } from './gitHistory';
 import { ProjectSnapshot, isAnalysed } from './project';
@@ -56,6 +59,8 @@ export interface Analysis {
   /** The file's line history (git blame) it was analysed with; undefined: none asked for. */
   history?: History;
   lineIndex?: LineIndex;
+  /** The findings show the catalog to be stale: every wildcard refinement says so. */
+  catalogStaleness?: CatalogStaleness;
 }
 
 /** Offsets ↔ positions for the analysed text (built on first use). */
@@ -119,7 +124,10 @@ export function analyze(input: AnalyzeInput): Analysis {
   if (judged.problems.length) problems = [...problems, ...judged.problems].sort((a, b) => a.offset - b.offset);
   // while the JSON is broken, the policy checks mostly describe the half-typed text: keep the action checks only
   if (parsed.hasSyntaxErrors) problems = problems.filter((p) => p.code !== 'invalid-policy');
-  return { ...base, kind: 'policy', parsed, binding, context, problems, history: input.history };
+  // a wildcard refined over a catalog older than the findings may lose an action AWS added since
+  const staleness = context.unused ? catalogStaleness(catalog, findings) : undefined;
+  problems = markStale(problems, staleness);
+  return { ...base, kind: 'policy', parsed, binding, context, problems, history: input.history, ...(staleness ? { catalogStaleness: staleness } : {}) };
 }
 
 function scopeKey(scope: Scope): string {
@@ -169,4 +177,13 @@ export function describeBinding(a: Analysis): string {
   if (b.kind === 'ambiguous') return `ambiguous: ${b.candidates.map(roleName).join(', ')}`;
   if (b.kind === 'all') return b.roles.length ? `role ${roleName(b.roles[0])}` : 'all findings';
   return `${b.roles.length === 1 ? 'role' : 'roles'} ${b.roles.map(roleName).join(', ')} (${b.via === 'config' ? 'iam-refiner.json' : b.via === 'code' ? 'attached in the code' : b.via === 'flag' ? '--role' : 'file name'})`;
+}
+
+/**
+ * " (⚠ catalog of 2026-09-26 may be stale)" when a refinement rewrites wildcards over a catalog the
+ * findings show to be stale (titles and summaries of whole-file refinements), else "".
+ */
+export function staleNote(a: Analysis, r: RefineResult): string {
+  const s = a.catalogStaleness;
+  return s && (r.summary.refinedWildcards > 0 || r.summary.notActionStatements > 0) ? ` (⚠ ${s.short})` : '';
 }

@@ -17,6 +17,7 @@ import {
   ageInDays,
   DEFAULT_MAX_FINDINGS_AGE_DAYS,
   EVIDENCE_NAMES,
+  catalogStaleness,
 } from '../core';
 import { DEFAULT_FINDINGS_GLOBS } from '../../../shared/defaults';
 import type { FindingsSourceStatus, FolderStatus, Settings } from '../../../shared/protocol';
@@ -229,6 +230,12 @@ export class Project {
       error: s.error?.message,
       ...(s.live ? { live: s.live } : {}),
     }));
+    let catalogStale: string | undefined;
+    try {
+      catalogStale = catalogStaleness(this.host.catalog(), snap.findings)?.message;
+    } catch {
+      /* the catalog could not be loaded: counted above */
+    }
     const dates = snap.sources.filter((s) => !s.error && s.findings.length).map((s) => s.analyzedAt).filter((d): d is string => !!d).sort();
     return {
       uri: this.folder.uri,
@@ -244,6 +251,7 @@ export class Project {
       newestAnalyzedAt: dates[dates.length - 1],
       enabled: snap.settings.enable,
       ...stale(snap, this.host.now?.() ?? Date.now()),
+      ...(catalogStale ? { catalogStale } : {}),
     };
   }
 }

@@ -8,7 +8,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { CONFIG_FILE, Catalog, ParsedDocument, RefineResult, TextEdit, applyEdits, ensureFormat, isPolicyFileName, mayContainPolicy } from '../core';
 import type { Settings } from '../../../shared/protocol';
-import { Analysis, MAX_POLICY_BYTES, analyze, refinement } from './analysis';
+import { Analysis, MAX_POLICY_BYTES, analyze, refinement, staleNote } from './analysis';
 import { bindingEdits } from './configEdit';
 import { FindingsProvider, FolderInfo } from './findingsProvider';
 import { baseName, pathKey, pathToUri, uriKey, uriToPath } from './paths';
@@ -356,7 +356,7 @@ export class Workspace {
       const outcome = refinement(a, { kind: 'document' }, (m) => this.host.log(m));
       if (outcome.kind === 'ok') {
         if (outcome.result.edits.length === 0) out.push({ kind: 'unchanged', uri: a.uri, version: a.version, reason: 'no allowed action is unused' });
-        else out.push({ kind: 'changed', uri: a.uri, version: a.version, edits: outcome.result.edits, result: outcome.result, analysis: a, summary: describeSummary(outcome.result) });
+        else out.push({ kind: 'changed', uri: a.uri, version: a.version, edits: outcome.result.edits, result: outcome.result, analysis: a, summary: describeSummary(outcome.result) + staleNote(a, outcome.result) });
       } else if (outcome.kind === 'nothing-left') {
         out.push({ kind: 'not-refined', uri: a.uri, version: a.version, reason: outcome.message, nothingLeft: true });
       } else if (uris || a.binding?.kind === 'ambiguous') {
