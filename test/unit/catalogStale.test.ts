@@ -77,7 +77,7 @@ test('check: stale warnings on every wildcard, in the SARIF run properties, and 
   const lines = text.out.trim().split('\n');
   const wildcard = lines.filter((l) => l.includes('unused-wildcard'));
   assert.equal(wildcard.length, 1);
-  assert.match(wildcard[0], /^policy\.json:22:7: warning unused-wildcard: s3:Get\* allows 22 unused actions \(of 63\) — the action catalog may be stale \(@cloud-copilot\/iam-data, data of 2026-09-26\): the findings of 2026-11-01 are 36 days newer\./);
+  assert.match(wildcard[0], /^policy\.json:22:7: warning unused-wildcard: s3:Get\* allows 22 unused actions \(of 63\) \[Access Analyzer, role Deployer, findings of 2026-11-01, tracking period not stated\] — the action catalog may be stale \(@cloud-copilot\/iam-data, data of 2026-09-26\): the findings of 2026-11-01 are 36 days newer\./);
   assert.ok(lines.filter((l) => l.includes('unused-action')).every((l) => !l.includes('stale')), 'explicit actions are not affected');
   assert.match(text.err, /iam-refine: note: the action catalog may be stale/);
 

@@ -64,7 +64,7 @@ test('stale catalog in the editor: message, data, quick fix title, hover, status
     const uri = c.open(path.join(dir, 'policy.json'));
     const ds = await c.waitForDiagnostics(uri, (d) => byCode(d, 'unused-wildcard').length === 1);
     const w = byCode(ds, 'unused-wildcard')[0];
-    assert.match(msg(w), /^s3:Get\* allows 22 unused actions \(of 63\) — the action catalog may be stale \(@cloud-copilot\/iam-data, data of 2026-09-26\): the findings of 2026-11-01 are 36 days newer/);
+    assert.match(msg(w), /^s3:Get\* allows 22 unused actions \(of 63\) \[Access Analyzer, role Deployer, findings of 2026-11-01, tracking period not stated\] — the action catalog may be stale \(@cloud-copilot\/iam-data, data of 2026-09-26\): the findings of 2026-11-01 are 36 days newer/);
     assert.equal((w.data as DiagnosticData).catalogStale, 'catalog of 2026-09-26 may be stale');
     for (const d of byCode(ds, 'unused-action')) assert.ok(!msg(d).includes('stale'), msg(d));
     const fixes = await c.codeActions(uri, [w]);
@@ -97,7 +97,7 @@ test('stale catalog in the editor: message, data, quick fix title, hover, status
     // every open document again, over the new catalog: no stale note, and s3:Get* keeps the new action
     const fresh = await c.waitForDiagnostics(uri, (d) => byCode(d, 'unused-wildcard').length === 1 && !msg(byCode(d, 'unused-wildcard')[0]).includes('stale'));
     const w2 = byCode(fresh, 'unused-wildcard')[0];
-    assert.equal(msg(w2), 's3:Get* allows 22 unused actions (of 64)');
+    assert.equal(msg(w2), 's3:Get* allows 22 unused actions (of 64) [Access Analyzer, role Deployer, findings of 2026-11-01, tracking period not stated]');
     assert.equal((w2.data as DiagnosticData).catalogStale, undefined);
     const fixes2 = await c.codeActions(uri, [w2]);
     assert.ok(fixes2.every((f) => !f.title.includes('stale')), fixes2.map((f) => f.title).join('; '));
