@@ -184,13 +184,16 @@ function walkBody(r: Reading, top: BlockInfo, nested: string | undefined, body: 
 /** A JSON policy written as a Terraform string. */
 function stringPolicy(r: Reading, n: Node, label: string, site: PolicySite): void {
   const value = n.value as string;
-  if (!value.trimStart().startsWith('{') || !value.includes('"Statement"')) return;
+  // cheap first: a policy names its Statement (possibly with a \u escape inside the key)
+  if (!value.trimStart().startsWith('{') || !(value.includes('Statement') || value.includes('\\u'))) return;
+  const pre = parseJsonc(value);
+  if (!(pre.root?.type === 'object' && propertyNode(pre.root, 'Statement')) && !value.includes('"Statement"')) return;
   const map = mapJsonString(r.text, n);
   if (!map) {
     r.info(span(n), `${label}: this policy string cannot be read in place: not refined`);
     return;
   }
-  if (isTemplate(value) && parseJsonc(value).errors.length) {
+  if (isTemplate(value) && pre.errors.length) {
     r.info(span(n), `not refined: the policy of ${label} is not plain JSON (it has \`\${...}\` or \`%{...}\` outside a string), Terraform computes it`);
     return;
   }
