@@ -263,8 +263,12 @@ export class Reader {
   // ----------------------------------------------------------------------------------------------
   // hosts
 
-  /** CloudFormation (and SAM) resources. */
-  template(root: YAMLMap, resources: unknown, prefix: string): void {
+  /**
+   * CloudFormation (and SAM) resources. Labels name the resource as CloudFormation JSON templates do
+   * (json.ts: `Role.Policies[0]`, `P.PolicyDocument`), so a template gives the same labels in YAML
+   * and JSON (and a Serverless file's resources the same as its synthesized template).
+   */
+  template(root: YAMLMap, resources: unknown): void {
     if (!isMap(resources)) return;
     const transform = valueOf(root, 'Transform');
     const sam = (isString(transform) && transform.value === SAM_TRANSFORM) || (isSeq(transform) && transform.items.some((t) => isString(t) && t.value === SAM_TRANSFORM));
@@ -290,7 +294,7 @@ export class Reader {
       const type = stringOf(p.value, 'Type');
       const props = valueOf(p.value, 'Properties');
       if (!type || !isMap(props)) continue;
-      const label = `${prefix}.${name}`;
+      const label = name;
       if (IAM_TYPES_WITH_DOCUMENT.has(type)) {
         this.recognised = true;
         const roles: string[] = [];
@@ -382,7 +386,7 @@ export class Reader {
     if (isMap(functions))
       for (const f of functions.items) if (isScalar(f.key)) list(pairOf(f.value, 'iamRoleStatements'), `functions.${String(f.key.value)}.iamRoleStatements`, []);
     const resources = valueOf(valueOf(root, 'resources'), 'Resources');
-    if (resources) this.template(root, resources, 'resources.Resources');
+    if (resources) this.template(root, resources);
   }
 
   read(): void {
@@ -394,7 +398,7 @@ export class Reader {
     } else if (pairOf(root, 'provider') && !pairOf(root, 'Resources')) {
       this.serverlessFile(root);
     } else if (pairOf(root, 'Resources')) {
-      this.template(root, valueOf(root, 'Resources'), 'Resources');
+      this.template(root, valueOf(root, 'Resources'));
     }
   }
 }
