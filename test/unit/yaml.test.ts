@@ -276,6 +276,52 @@ describe('what YAML files are read', () => {
     assert.ok(doc.recognised);
   });
 
+  test('YAML merge keys (<<: *base) in a statement or a document: not refined, one information problem at the key; the rest refined', () => {
+    const text = [
+      'Metadata:',
+      '  Base: &base',
+      '    Effect: Allow',
+      "    Resource: '*'",
+      '  Doc: &doc',
+      '    Statement:',
+      '      - {Effect: Allow, Action: "s3:Get*", Resource: "*"}',
+      'Resources:',
+      '  P:',
+      '    Type: AWS::IAM::ManagedPolicy',
+      '    Properties:',
+      '      PolicyDocument:',
+      '        Statement:',
+      '          - <<: *base',
+      '            Action: s3:Get*',
+      '          - Effect: Allow',
+      '            <<: [*base]',
+      '            Action: lambda:DeleteFunction',
+      '          - Effect: Allow',
+      '            Action: [s3:Get*, lambda:DeleteFunction]',
+      "            Resource: '*'",
+      '  Q:',
+      '    Type: AWS::IAM::ManagedPolicy',
+      '    Properties:',
+      '      PolicyDocument:',
+      '        <<: *doc',
+      '',
+    ].join('\n');
+    const { doc, r, value } = refine(text);
+    // no guessed "no Effect" error: the fields may come from the merged mapping
+    assert.deepEqual(doc.problems.filter((p) => p.code !== 'not-refinable'), []);
+    const notes = info(doc);
+    assert.deepEqual(notes.map((p) => at(doc, p.offset)), ['14:13', '17:13', '26:9']);
+    assert.match(notes[0].message, /YAML merge key \(<<: \*base\).*not refined/);
+    assert.match(notes[1].message, /<<: \[\*base\]/);
+    assert.match(notes[2].message, /^Q\.PolicyDocument: .*<<: \*doc/);
+    assert.deepEqual(doc.policies[0].statements.map((s) => !!s.opaque), [true, true, false]);
+    const st = value.Resources.P.Properties.PolicyDocument.Statement;
+    assert.equal(st[0].Action, 's3:Get*');
+    assert.equal(st[1].Action, 'lambda:DeleteFunction');
+    assert.deepEqual(st[2].Action, EXPECTED_S3);
+    assert.equal(r.text.split('\n').slice(0, 19).join('\n'), text.split('\n').slice(0, 19).join('\n'));
+  });
+
   test('a Deny, a Principal, a NOREPO Sid: never refined', () => {
     const text = 'Statement:\n  - Effect: Deny\n    Action: s3:GetObjectAcl\n  - Effect: Allow\n    Principal: {AWS: "*"}\n    Action: s3:GetObjectAcl\n  - Sid: NOREPOKeep\n    Effect: Allow\n    Action: s3:GetObjectAcl\n  - Effect: Allow\n    Action: [s3:GetObjectAcl, s3:PutObject]\n';
     const { doc, r } = refine(text, 'p.yaml', unusedFindings('s3', 'GetObjectAcl'));

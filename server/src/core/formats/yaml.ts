@@ -56,6 +56,24 @@ export function contentEnd(n: unknown): number {
 
 const isString = (n: unknown): n is Scalar<string> => isScalar(n) && typeof n.value === 'string';
 
+/**
+ * A YAML merge key (`<<: *base`, YAML 1.1's, which some readers apply and others read as a plain
+ * key): the mapping's fields then depend on the reader, so nothing is guessed from it.
+ */
+export function mergePair(map: unknown): Pair<Scalar, unknown> | undefined {
+  if (!isMap(map)) return undefined;
+  for (const p of map.items) if (isScalar(p.key) && p.key.value === '<<' && p.key.type === 'PLAIN') return p as Pair<Scalar, unknown>;
+  return undefined;
+}
+
+/** How a merge key's value reads in a message: `*base`, or "a mapping". */
+function mergeSource(p: Pair<Scalar, unknown>): string {
+  const v = p.value;
+  if (isAlias(v)) return `<<: *${v.source}`;
+  if (isSeq(v) && v.items.every(isAlias)) return `<<: [${v.items.map((a) => `*${(a as { source: string }).source}`).join(', ')}]`;
+  return '<<';
+}
+
 export function pairOf(map: unknown, key: string): Pair<Scalar, unknown> | undefined {
   if (!isMap(map)) return undefined;
   for (const p of map.items) if (isScalar(p.key) && p.key.value === key) return p as Pair<Scalar, unknown>;
@@ -120,6 +138,10 @@ export class Reader {
     }
     if (isString(n)) return this.jsonPolicy(n, label, roles, sub);
     if (isMap(n) && pairOf(n, 'Statement')) this.readPolicy(n, label, roles, inFlow || !!n.flow);
+    else if (mergePair(n)) {
+      const m = mergePair(n)!;
+      this.info(m.key, `${label}: the PolicyDocument takes its fields from a YAML merge key (${mergeSource(m)}): what it grants depends on the YAML reader, so it is not refined`);
+    }
   }
 
   jsonPolicy(n: Scalar<string>, label: string, roles: string[], sub: boolean): void {
@@ -180,6 +202,13 @@ export class Reader {
       host,
     };
     const bad = (at: unknown, message: string, severity: ProblemSeverity = 'error') => this.problem(at as Node, 'invalid-policy', message, severity);
+    const merge = mergePair(map);
+    if (merge) {
+      // its Effect, Action or Condition may come from the merged mapping: neither read nor refined, never a wrong "no Effect"
+      st.opaque = 'a YAML merge key';
+      this.info(merge.key, `this statement takes fields from a YAML merge key (${mergeSource(merge)}): what it grants depends on the YAML reader, so it is not refined`);
+      return st;
+    }
     const effect = valueOf(map, 'Effect');
     if (isString(effect) && !effect.tag) st.effect = effect.value;
     const effectWhy = effect ? this.computed(effect) : undefined;
