@@ -9,7 +9,7 @@ import { readFileSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { spawnSync } from 'node:child_process';
-import { Finding, LineIndex, ParsedDocument, Universe, documentActionNames, findingActionNames, formatFor, initFormats, isPolicyFileName, jsonFormat, parseFindings, parsePolicyDocument, refineDocument, resolveUnused, terraformJsonFormat } from '../../server/src/core';
+import { Finding, LineIndex, completeActions, ParsedDocument, Universe, documentActionNames, findingActionNames, formatFor, initFormats, isPolicyFileName, jsonFormat, parseFindings, parsePolicyDocument, refineDocument, resolveUnused, terraformJsonFormat } from '../../server/src/core';
 import { defaultCatalog } from '../../server/src/workspace/catalogFile';
 import { EXAMPLE, EXPECTED_S3, LAMBDA_UNUSED, ROOT } from '../support/example';
 
@@ -222,6 +222,15 @@ describe('Terraform JSON (.tf.json)', () => {
       const { result } = refine(text, findings, doc.policies[0].attachedRoles!.map((n) => `arn:aws:iam::123456789012:role/${n}`));
       assert.deepEqual(JSON.parse(JSON.parse(result.text).resource.aws_iam_role_policy.p.policy).Statement[0].Action, ['s3:GetObject']);
     });
+  });
+
+  test('completion inside an actions string of a policy document (not in other strings of the file)', () => {
+    const text = '{"data": {"aws_iam_policy_document": {"d": {"statement": [{"actions": ["s3:GetObj"], "resources": ["s3:GetObj"]}]}}}}';
+    const at = text.indexOf('s3:GetObj') + 's3:GetObj'.length;
+    const got = completeActions({ text, offset: at, catalog });
+    assert.ok(got.length > 0 && got.every((e) => e.insertText.startsWith('s3:GetObj')), JSON.stringify(got.slice(0, 3)));
+    assert.ok(got.some((e) => e.insertText === 's3:GetObject'));
+    assert.deepEqual(completeActions({ text, offset: text.lastIndexOf('s3:GetObj') + 9, catalog }), []);
   });
 
   test('the CLI: `check DIR` finds main.tf.json, `refine --write` edits it in place and the result reads back', () => {
