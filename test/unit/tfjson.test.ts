@@ -185,6 +185,8 @@ describe('Terraform JSON (.tf.json)', () => {
       assert.match(p.message, /in the JSON of aws_iam_policy\.deployer/);
       const at = new LineIndex(inner).position(p.offset);
       assert.equal(inner.split('\n')[at.line].includes('"policy"'), true);
+      // the file counts as broken: `refine` refuses it (nothing half-edited), `check` names the place
+      assert.equal(d2.hasSyntaxErrors, true);
       // a statement the JSON format refuses, inside the string: named, not refined
       const bad = stringForm('{"Statement": [{"Effect": "allow", "Action": "s3:Get*", "Resource": "*"}]}');
       const d3 = parsePolicyDocument(bad, 'main.tf.json');
@@ -231,6 +233,24 @@ describe('Terraform JSON (.tf.json)', () => {
     assert.ok(got.length > 0 && got.every((e) => e.insertText.startsWith('s3:GetObj')), JSON.stringify(got.slice(0, 3)));
     assert.ok(got.some((e) => e.insertText === 's3:GetObject'));
     assert.deepEqual(completeActions({ text, offset: text.lastIndexOf('s3:GetObj') + 9, catalog }), []);
+  });
+
+  test('the CLI refuses a file whose policy string is broken JSON, naming file:line:col, and leaves it as it was', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tfjson-'));
+    try {
+      const text = stringForm('{"Statement": [{"Effect": "Allow", "Action": ["s3:Get*" "lambda:DeleteFunction"], "Resource": "*"}]}');
+      writeFileSync(join(dir, 'main.tf.json'), text);
+      writeFileSync(join(dir, 'findings.json'), readFileSync(join(EXAMPLE, 'findings.json')));
+      const cli = join(ROOT, 'out', 'server', 'src', 'cli', 'main.js');
+      const w = spawnSync(process.execPath, [cli, 'refine', join(dir, 'main.tf.json'), '--findings', join(dir, 'findings.json'), '--write'], { encoding: 'utf8' });
+      assert.equal(w.status, 2, w.stderr);
+      // the place of the entry after the missing comma, in the file (inside the escaped string)
+      const where = new LineIndex(text).where(text.indexOf('\\"lambda:DeleteFunction'));
+      assert.ok(w.stderr.includes(`main.tf.json:${where}: invalid JSON: CommaExpected (in the JSON of aws_iam_policy.deployer)`), w.stderr);
+      assert.equal(readFileSync(join(dir, 'main.tf.json'), 'utf8'), text);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('the CLI: `check DIR` finds main.tf.json, `refine --write` edits it in place and the result reads back', () => {

@@ -167,7 +167,9 @@ export function parseTerraformJson(text: string): ParsedDocument {
     else walkBody(r, b, undefined, b.body, b.type === 'locals' ? 'local.' : undefined);
   }
   bindRoles(r, all);
-  return { format: terraformJsonFormat, text, policies: r.policies, problems, hasSyntaxErrors: errors.length > 0, recognised: r.policies.length > 0, host: root };
+  // a syntax error of the file, or of the JSON inside a policy string: nothing in the file is refined until it is fixed
+  const hasSyntaxErrors = problems.some((p) => p.code === 'invalid-json');
+  return { format: terraformJsonFormat, text, policies: r.policies, problems, hasSyntaxErrors, recognised: r.policies.length > 0 || hasSyntaxErrors, host: root };
 }
 
 /** A block's attributes: a string holding a JSON policy is read; objects (nested blocks, `inline_policy`) are walked. */
