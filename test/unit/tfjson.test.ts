@@ -146,6 +146,15 @@ describe('Terraform JSON (.tf.json)', () => {
       assert.match(doc.problems[0].message, /aws_iam_policy\.deployer.*Terraform computes it/);
     });
 
+    test('a policy computed by an expression in the string ("${jsonencode({...})}") is named, not skipped in silence', () => {
+      const text = stringForm('${jsonencode({ Statement = [{ Effect = "Allow", Action = ["s3:Get*"], Resource = "*" }] })}');
+      const doc = parsePolicyDocument(text, 'main.tf.json');
+      assert.equal(doc.policies.length, 0);
+      assert.deepEqual(doc.problems.map((p) => [p.code, p.severity]), [['not-refinable', 'information']]);
+      assert.match(doc.problems[0].message, /aws_iam_policy\.deployer is a Terraform expression/);
+      assert.equal(slice(text, doc.problems[0]), JSON.stringify(JSON.parse(text).resource.aws_iam_policy.deployer.policy));
+    });
+
     test('computed actions in a document: an interpolated list, an interpolated entry, a dynamic statement', () => {
       const text = JSON.stringify(
         { data: { aws_iam_policy_document: { d: { statement: [{ actions: '${var.actions}' }, { actions: ['${var.s}:Get*'] }, { actions: ['lambda:GetFunction', 's3:GetObject'] }], dynamic: { statement: { for_each: '${var.s}', content: { actions: ['${statement.value}'] } } } } } } },

@@ -186,6 +186,11 @@ function walkBody(r: Reading, top: BlockInfo, nested: string | undefined, body: 
 /** A JSON policy written as a Terraform string. */
 function stringPolicy(r: Reading, n: Node, label: string, site: PolicySite): void {
   const value = n.value as string;
+  if (!value.trimStart().startsWith('{') && value.includes('Statement') && isTemplate(value)) {
+    // `"${jsonencode({ Statement = [...] })}"`: an HCL expression inside the string, evaluated by Terraform
+    r.info(span(n), `not refined: the policy of ${label} is a Terraform expression (\`\${...}\`), Terraform computes it; write it as a JSON string or an aws_iam_policy_document to have it refined`);
+    return;
+  }
   // cheap first: a policy names its Statement (possibly with a \u escape inside the key)
   if (!value.trimStart().startsWith('{') || !(value.includes('Statement') || value.includes('\\u'))) return;
   const pre = parseJsonc(value);
