@@ -205,6 +205,24 @@ describe('Terraform JSON (.tf.json)', () => {
     });
   });
 
+  test('while typing: every prefix of a file (both forms) is read without a crash, and refined only when it verifies', () => {
+    const text = JSON.stringify({ ...JSON.parse(stringForm()), ...JSON.parse(documentForm()), resource: { ...JSON.parse(stringForm()).resource, ...JSON.parse(documentForm()).resource } }, null, 2);
+    let read = 0;
+    for (let n = 0; n <= text.length; n += 3) {
+      const cut = text.slice(0, n);
+      const doc = parsePolicyDocument(cut, 'main.tf.json');
+      if (doc.policies.length) read++;
+      if (doc.hasSyntaxErrors) {
+        assert.ok(doc.problems.some((p) => p.code === 'invalid-json' && p.offset >= 0 && p.offset <= cut.length), `prefix ${n}`);
+        continue;
+      }
+      // a complete file: refinement either verifies or refuses with the reason
+      const u = new Universe(catalog, [...findingActionNames(exampleFindings), ...documentActionNames(doc)]);
+      refineDocument({ universe: u, unused: resolveUnused(exampleFindings, u).indexes }, doc);
+    }
+    assert.ok(read > 0);
+  });
+
   describe('which role a policy belongs to, from the code', () => {
     const role = (name: string, extra: Record<string, unknown> = {}) => ({ name, assume_role_policy: '{}', ...extra });
     const pol = JSON.stringify({ Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }] });
