@@ -6,7 +6,7 @@
  * of the product: exact offsets for every string, escapes included. A policy in a string is read
  * and edited by the shared embedded-JSON code (embeddedJson.ts, as YAML's JSON-string policies),
  * its new text written with JSON's escapes; a policy document's statements are edited by the JSON
- * format's own edit writer (`not_actions`, lists always). Role binding follows terraform.ts.
+ * format's own edit writer (`not_actions`, lists always). Role binding is tfBinding.ts's, as for `.tf`.
  */
 import { Node, getNodeValue } from 'jsonc-parser';
 import { HostFormat, ParsedDocument, PolicyModel, PolicyProblem, ProblemSeverity, Span, StatementModel } from '../model';
@@ -16,6 +16,7 @@ import { describeParseError, parseJsonc, propertyNode } from '../text';
 import { JsonPolicyHost as JsonDocumentHost, JsonStatementHost as JsonObjectStatementHost, jsonEditsWith } from './json';
 import { EmbeddedSink, JsonPolicyHost as EmbeddedHost, ValueMap, embeddedJsonEdits, readEmbeddedJson } from './embeddedJson';
 import { terraformJsonInfo } from './sniff';
+import { TfBlock, TfSite, TfValues, bindTerraformRoles, referenceKey } from './tfBinding';
 
 interface DocumentHost extends JsonDocumentHost {
   kind: 'document';
@@ -337,101 +338,37 @@ function readDocumentStatement(r: Reading, node: Node, index: number): Statement
 }
 
 // ------------------------------------------------------------------------------------------------
-// role binding, as terraform.ts: which roles the code attaches each policy to, where names are literal
+// role binding: tfBinding.ts's, as for .tf, over the JSON tree
 
 function bindRoles(r: Reading, all: BlockInfo[]): void {
-  const resources = all.filter((b) => b.type === 'resource');
-  const str = (b: Node, key: string) => get(b, key)?.value;
-  const roles = new Map<string, string | undefined>();
-  for (const b of resources) {
-    if (b.labels[0] !== 'aws_iam_role') continue;
-    const n = str(b.body, 'name');
-    roles.set(b.labels[1], n?.type === 'string' && !isTemplate(n.value as string) ? (n.value as string) : undefined);
-  }
-  const roleName = (n: Node | undefined): string | undefined => {
-    if (n?.type !== 'string') return undefined;
-    const ref = referencePath(n);
-    if (ref) return ref.length === 3 && ref[0] === 'aws_iam_role' && (ref[2] === 'name' || ref[2] === 'id') ? roles.get(ref[1]) : undefined;
-    const v = n.value as string;
-    if (isTemplate(v)) return undefined;
-    const m = /^arn:aws[\w-]*:iam::[^:]*:role\/(?:.*\/)?([^/]+)$/.exec(v);
-    return m ? m[1] : v.includes(':') ? undefined : v;
+  const blocks = all.map((b): TfBlock<Node> & { info: BlockInfo } => ({ info: b, type: b.type, labels: b.labels, attr: (name) => get(b.body, name)?.value }));
+  const byInfo = new Map(all.map((b, i) => [b, blocks[i]]));
+  const values: TfValues<Node> = {
+    literal: (v) => (v.type === 'string' && !isTemplate(v.value as string) ? (v.value as string) : undefined),
+    reference: referencePath,
+    items: (v) => (v.type === 'array' ? v.children ?? [] : undefined),
   };
-  const policyOf = (n: Node | undefined): string | undefined => {
-    const ref = referencePath(n);
-    return ref && ref.length === 3 && ref[0] === 'aws_iam_policy' && (ref[2] === 'arn' || ref[2] === 'id') ? ref[1] : undefined;
-  };
-  const attached = new Map<string, string[] | undefined>();
-  const attach = (policyName: string, names: (string | undefined)[]) => {
-    const had = attached.has(policyName) ? attached.get(policyName) : [];
-    attached.set(policyName, had === undefined || names.some((n) => n === undefined) ? undefined : [...had, ...(names as string[])]);
-  };
-  for (const b of resources) {
-    const kind = b.labels[0];
-    if (kind === 'aws_iam_role') {
-      const m = str(b.body, 'managed_policy_arns');
-      if (m?.type !== 'array') continue;
-      for (const x of m.children ?? []) {
-        const name = policyOf(x);
-        if (name) attach(name, [roles.get(b.labels[1])]);
+  type B = (typeof blocks)[number];
+  const uses = () => {
+    const byRef = new Map<string, TfSite<B>[]>();
+    const scan = (top: B, nested: string | undefined, body: Node) => {
+      for (const p of props(body)) {
+        const path = referencePath(p.value);
+        const key = path && referenceKey(path);
+        if (key) {
+          if (!byRef.has(key)) byRef.set(key, []);
+          byRef.get(key)!.push({ top, nested, attribute: p.key });
+        } else if (p.value.type !== 'string') for (const o of objects(p.value)) scan(top, p.key, o);
       }
-      continue;
-    }
-    if (kind !== 'aws_iam_role_policy_attachment' && kind !== 'aws_iam_policy_attachment') continue;
-    const name = policyOf(str(b.body, 'policy_arn'));
-    if (!name) continue;
-    const single = get(b.body, 'role');
-    const list = get(b.body, 'roles');
-    if (single) attach(name, [roleName(single.value)]);
-    if (list) attach(name, list.value.type === 'array' ? (list.value.children ?? []).map(roleName) : [undefined]);
-  }
-  const rolesOfSite = (site: { top: BlockInfo; nested?: string; attribute: string }): string[] | undefined => {
-    const t = site.top;
-    if (t.type !== 'resource' || site.attribute !== 'policy') return undefined;
-    if (t.labels[0] === 'aws_iam_role_policy' && !site.nested) {
-      const n = roleName(str(t.body, 'role'));
-      return n === undefined ? undefined : [n];
-    }
-    if (t.labels[0] === 'aws_iam_role' && site.nested === 'inline_policy') {
-      const n = roles.get(t.labels[1]);
-      return n === undefined ? undefined : [n];
-    }
-    if (t.labels[0] === 'aws_iam_policy' && !site.nested) return attached.has(t.labels[1]) ? attached.get(t.labels[1]) : [];
-    return undefined;
+    };
+    for (const b of blocks) scan(b, undefined, b.info.body);
+    return byRef;
   };
-  type Use = { top: BlockInfo; nested?: string; attribute: string };
-  const byRef = new Map<string, Use[]>();
-  const scan = (top: BlockInfo, nested: string | undefined, body: Node) => {
-    for (const p of props(body)) {
-      const path = referencePath(p.value);
-      if (path) {
-        const key = path[0] === 'data' && (path.length === 3 || path.length === 4) ? path.slice(0, 3).join('.') : path[0] === 'local' && path.length === 2 ? path.join('.') : undefined;
-        if (!key) continue;
-        if (!byRef.has(key)) byRef.set(key, []);
-        byRef.get(key)!.push({ top, nested, attribute: p.key });
-      } else if (p.value.type !== 'string') for (const o of objects(p.value)) scan(top, p.key, o);
-    }
-  };
-  if (r.policies.some((p) => r.sites.get(p)?.ref)) for (const b of all) scan(b, undefined, b.body);
-  for (const p of r.policies) {
-    const site = r.sites.get(p)!;
-    let names: string[] | undefined;
-    if (site.ref) {
-      const us = byRef.get(site.ref) ?? [];
-      if (us.length) {
-        names = [];
-        for (const u of us) {
-          const n = rolesOfSite(u);
-          if (n === undefined) {
-            names = undefined;
-            break;
-          }
-          names.push(...n);
-        }
-      }
-    } else names = rolesOfSite(site);
-    if (names && names.length) p.attachedRoles = [...new Set(names)];
-  }
+  const policies = r.policies.map((p): [PolicyModel, TfSite<B>] => {
+    const s = r.sites.get(p)!;
+    return [p, { top: byInfo.get(s.top)!, nested: s.nested, attribute: s.attribute, ref: s.ref }];
+  });
+  bindTerraformRoles(blocks, values, policies, uses);
 }
 
 // ------------------------------------------------------------------------------------------------
