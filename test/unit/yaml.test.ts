@@ -313,13 +313,44 @@ describe('what YAML files are read', () => {
     assert.deepEqual(notes.map((p) => at(doc, p.offset)), ['14:13', '17:13', '26:9']);
     assert.match(notes[0].message, /YAML merge key \(<<: \*base\).*not refined/);
     assert.match(notes[1].message, /<<: \[\*base\]/);
-    assert.match(notes[2].message, /^Q\.PolicyDocument: .*<<: \*doc/);
+    assert.match(notes[2].message, /^Q\.PolicyDocument: the policy takes its fields from a YAML merge key \(<<: \*doc\)/);
     assert.deepEqual(doc.policies[0].statements.map((s) => !!s.opaque), [true, true, false]);
     const st = value.Resources.P.Properties.PolicyDocument.Statement;
     assert.equal(st[0].Action, 's3:Get*');
     assert.equal(st[1].Action, 'lambda:DeleteFunction');
     assert.deepEqual(st[2].Action, EXPECTED_S3);
     assert.equal(r.text.split('\n').slice(0, 19).join('\n'), text.split('\n').slice(0, 19).join('\n'));
+  });
+
+  test('YAML merge keys in a role\'s Policies item and in SAM Policies: named as merge keys, not as SAM templates, never skipped in silence', () => {
+    const text = [
+      'Transform: AWS::Serverless-2016-10-31',
+      'Metadata:',
+      '  Pol: &pol',
+      '    PolicyName: p',
+      '    PolicyDocument: {Statement: [{Effect: Allow, Action: "s3:Get*", Resource: "*"}]}',
+      '  Doc: &doc',
+      '    Statement: [{Effect: Allow, Action: "s3:Get*", Resource: "*"}]',
+      'Resources:',
+      '  R:',
+      '    Type: AWS::IAM::Role',
+      '    Properties:',
+      '      Policies:',
+      '        - <<: *pol',
+      '  F:',
+      '    Type: AWS::Serverless::Function',
+      '    Properties:',
+      '      Policies:',
+      '        - <<: *doc',
+      '',
+    ].join('\n');
+    const doc = parsePolicyDocument(text, 'template.yaml');
+    assert.equal(doc.policies.length, 0);
+    assert.deepEqual(
+      info(doc).map((p) => [at(doc, p.offset), p.message.slice(0, p.message.indexOf(':', p.message.indexOf(']')))]),
+      [['13:11', 'R.Policies[0]'], ['18:11', 'F.Policies[0]']],
+    );
+    assert.ok(info(doc).every((p) => /YAML merge key \(<<: \*(pol|doc)\)/.test(p.message)), JSON.stringify(info(doc)));
   });
 
   test('a Deny, a Principal, a NOREPO Sid: never refined', () => {

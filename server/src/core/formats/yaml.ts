@@ -138,10 +138,12 @@ export class Reader {
     }
     if (isString(n)) return this.jsonPolicy(n, label, roles, sub);
     if (isMap(n) && pairOf(n, 'Statement')) this.readPolicy(n, label, roles, inFlow || !!n.flow);
-    else if (mergePair(n)) {
-      const m = mergePair(n)!;
-      this.info(m.key, `${label}: the PolicyDocument takes its fields from a YAML merge key (${mergeSource(m)}): what it grants depends on the YAML reader, so it is not refined`);
-    }
+    else if (mergePair(n)) this.mergedPolicy(mergePair(n)!, label);
+  }
+
+  /** A policy (or a Policies item) whose fields come from a YAML merge key: named, never read. */
+  mergedPolicy(m: Pair<Scalar, unknown>, label: string): void {
+    this.info(m.key, `${label}: the policy takes its fields from a YAML merge key (${mergeSource(m)}): what it grants depends on the YAML reader, so it is not refined`);
   }
 
   jsonPolicy(n: Scalar<string>, label: string, roles: string[], sub: boolean): void {
@@ -347,7 +349,8 @@ export class Reader {
             if (intrinsicName(item) === 'Fn::If') {
               const arg = isMap(item) && !item.tag ? item.items[0].value : item;
               if (isSeq(arg)) arg.items.slice(1, 3).forEach((b, k) => isMap(b) && this.policyDocument(valueOf(b, 'PolicyDocument'), `${at}.Fn::If[${k + 1}]`, roles, !!arg.flow || !!b.flow));
-            } else if (isMap(item)) this.policyDocument(valueOf(item, 'PolicyDocument'), at, roles, !!list.flow || !!item.flow);
+            } else if (isMap(item) && !pairOf(item, 'PolicyDocument') && mergePair(item)) this.mergedPolicy(mergePair(item)!, at);
+            else if (isMap(item)) this.policyDocument(valueOf(item, 'PolicyDocument'), at, roles, !!list.flow || !!item.flow);
           });
       } else if (sam && SAM_TYPES_WITH_POLICIES.has(type)) {
         this.recognised = true;
@@ -378,6 +381,8 @@ export class Reader {
         if (!(isScalar(n) && n.value === 'AWS::NoValue')) this.info(n as Node, `${at}: a managed policy computed by ${intrinsicName(n)} is attached as it is (SAM resolves it at deploy time): not refined`);
       } else if (isMap(n) && pairOf(n, 'Statement')) {
         this.readPolicy(n, at, [], inFlow || !!n.flow);
+      } else if (mergePair(n)) {
+        this.mergedPolicy(mergePair(n)!, at);
       } else if (isMap(n) && n.items.length > 0 && isScalar(n.items[0].key)) {
         this.info(n.items[0].key, `${at}: the SAM policy template ${String(n.items[0].key.value)} is expanded by SAM at deploy time: not refined`);
       }
