@@ -102,6 +102,23 @@ describe('Terraform JSON (.tf.json)', () => {
       assert.ok(result.text.includes('\\"Action\\":[\\"s3:Get*\\"]'), result.text);
     });
 
+    test('labels as in .tf: resources, inline_policy blocks, locals (and the policies inside a local\'s map or list), modules', () => {
+      const pol = JSON.stringify({ Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }] });
+      const text = JSON.stringify({
+        locals: { p: pol, policies: { read: pol, more: [pol] } },
+        module: { m: { source: './m', policy_json: pol } },
+        resource: { aws_iam_role: { r: { name: 'x', inline_policy: [{ name: 'a', policy: pol }] } }, aws_iam_user_policy: { u: { user: 'u', policy: pol } } },
+      });
+      assert.deepEqual(parsePolicyDocument(text, 'main.tf.json').policies.map((p) => p.label), [
+        'local.p',
+        'local.policies.read',
+        'local.policies.more[0]',
+        'module.m.policy_json',
+        'aws_iam_role.r.inline_policy',
+        'aws_iam_user_policy.u',
+      ]);
+    });
+
     test('a document: effect defaults to Allow, not_actions, sid NOREPO, principals, exact spans and keys', () => {
       const text = JSON.stringify({ data: { aws_iam_policy_document: { d: { statement: [{ not_actions: ['iam:*'] }, { sid: 'NOREPOkeep', actions: ['s3:Get*'] }, { actions: ['s3:Get*'], principals: [{ type: 'AWS', identifiers: ['*'] }] }] } } } }, null, 2);
       const doc = parsePolicyDocument(text, 'x.tf.json');

@@ -181,7 +181,15 @@ function walkBody(r: Reading, top: BlockInfo, nested: string | undefined, body: 
       const label = localPrefix ? `${localPrefix}${p.key}` : p.key === 'policy' ? where : `${where}.${p.key}`;
       stringPolicy(r, p.value, label, { top, nested, attribute: p.key, ref: localPrefix ? `${localPrefix}${p.key}` : undefined });
     } else if (!localPrefix) for (const o of objects(p.value)) walkBody(r, top, p.key, o);
+    else walkValue(r, top, p.value, `${localPrefix}${p.key}`);
   }
+}
+
+/** The policy strings anywhere inside a local's map or list value (`local.policies.read`, `local.list[0]`); bound to no role. */
+function walkValue(r: Reading, top: BlockInfo, n: Node, label: string): void {
+  if (n.type === 'string') stringPolicy(r, n, label, { top, attribute: label });
+  else if (n.type === 'object') for (const p of props(n)) walkValue(r, top, p.value, `${label}.${p.key}`);
+  else if (n.type === 'array') (n.children ?? []).forEach((c, i) => walkValue(r, top, c, `${label}[${i}]`));
 }
 
 /** A JSON policy written as a Terraform string. */
