@@ -15,7 +15,8 @@ let client: LanguageClient | undefined;
 /**
  * The documents the server reads: JSON/JSONC policies and CloudFormation JSON, YAML templates (SAM,
  * Serverless), Terraform. `.tf` files are matched by name too: without a Terraform extension VS Code
- * opens them as plain text.
+ * opens them as plain text. Terraform JSON (`*.tf.json`) opens as `json` (the server reads it as
+ * Terraform by its name).
  */
 const SELECTOR: { scheme: string; language?: string; pattern?: string }[] = [
   ...['json', 'jsonc', 'yaml', 'terraform', 'hcl'].flatMap((language) => [

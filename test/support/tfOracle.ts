@@ -189,13 +189,28 @@ function editZones(r: Rendered, touched: boolean[], removed: boolean[], star: bo
 }
 
 /** Refines a rendered Terraform file with the engine and checks the result against the rule. */
-export async function checkTerraform(catalog: Catalog, r: Rendered, findings: Finding[], opts: { roles?: string[] } = {}): Promise<TfReport> {
+/**
+ * How the check reads a dialect of Terraform: HCL by default (hclsyntax, `main.tf`); Terraform's JSON
+ * syntax brings its own reader, file name, zones and literal decoding (test/support/tfJsonOracle.ts).
+ */
+export interface TfDialect {
+  read(text: string): Promise<TfPolicy[]>;
+  fileName: string;
+  zones(r: Rendered, touched: boolean[], removed: boolean[], star: boolean[]): [number, number][];
+  /** The value a literal's source text (an entry's span) stands for. */
+  literal(source: string): unknown;
+}
+
+const HCL: TfDialect = { read: readTerraform, fileName: 'main.tf', zones: editZones, literal: (s) => JSON.parse(s) };
+
+export async function checkTerraform(catalog: Catalog, r: Rendered, findings: Finding[], opts: { roles?: string[]; dialect?: TfDialect } = {}): Promise<TfReport> {
+  const dialect = opts.dialect ?? HCL;
   const problems: string[] = [];
   const stats = { changed: 0, removed: 0, notAction: 0, written: 0 };
   const report = (outcome: TfReport['outcome'], result?: RefineResult): TfReport => ({ problems, outcome, stats, result });
   let policies: TfPolicy[];
   try {
-    policies = await readTerraform(r.text);
+    policies = await dialect.read(r.text);
   } catch (e) {
     problems.push(`the rendered input is not valid HCL (a renderer bug): ${(e as Error).message}`);
     return report('threw');
@@ -208,7 +223,7 @@ export async function checkTerraform(catalog: Catalog, r: Rendered, findings: Fi
   const ru = new RefUniverse(catalog, [...refFindingNames(findings), ...ost.flatMap((s) => s.values)]);
   const unused = refUnused(findings, ru, opts.roles);
 
-  const doc = parsePolicyDocument(r.text, 'main.tf');
+  const doc = parsePolicyDocument(r.text, dialect.fileName);
   if (doc.problems.some((p) => p.code === 'invalid-syntax')) problems.push(`the engine's parser reports a syntax error in valid HCL: ${JSON.stringify(doc.problems)}`);
   if (doc.policies.length !== 1) {
     problems.push(`the locator found ${doc.policies.length} policies`);
@@ -221,7 +236,7 @@ export async function checkTerraform(catalog: Catalog, r: Rendered, findings: Fi
     if (!o) return;
     if (!o.opaque && (JSON.stringify(s.entries.map((e) => e.value)) !== JSON.stringify(o.values) || s.key !== o.key || s.effect !== o.effect)) problems.push(`statement ${i + 1}: the locator read ${s.effect} ${s.key} ${JSON.stringify(s.entries.map((e) => e.value))}, the oracle ${o.effect} ${o.key} ${JSON.stringify(o.values)}`);
     // every entry's span holds its literal, quotes included
-    for (const e of s.entries) if (JSON.parse(r.text.slice(e.span.offset, e.span.offset + e.span.length)) !== e.value) problems.push(`statement ${i + 1}: span of ${e.value} is ${JSON.stringify(r.text.slice(e.span.offset, e.span.offset + e.span.length))}`);
+    for (const e of s.entries) if (dialect.literal(r.text.slice(e.span.offset, e.span.offset + e.span.length)) !== e.value) problems.push(`statement ${i + 1}: span of ${e.value} is ${JSON.stringify(r.text.slice(e.span.offset, e.span.offset + e.span.length))}`);
   });
   const u = engineUniverse(catalog, doc, findings);
   if (u.size !== ru.size) problems.push(`universe: engine ${u.size}, oracle ${ru.size}`);
@@ -278,7 +293,7 @@ export async function checkTerraform(catalog: Catalog, r: Rendered, findings: Fi
 
   // edits only inside the changed lists and removed statements: byte-identical elsewhere
   const zones: [number, number][] = [];
-  for (const z of editZones(r, before.map((b) => b.touched), before.map((b) => b.removed), before.map((b) => b.star)).sort((a, b) => a[0] - b[0])) {
+  for (const z of dialect.zones(r, before.map((b) => b.touched), before.map((b) => b.removed), before.map((b) => b.star)).sort((a, b) => a[0] - b[0])) {
     const last = zones[zones.length - 1];
     if (last && z[0] <= last[1]) last[1] = Math.max(last[1], z[1]);
     else zones.push([z[0], z[1]]);
@@ -289,7 +304,7 @@ export async function checkTerraform(catalog: Catalog, r: Rendered, findings: Fi
   // the output, read again by hclsyntax
   let after: TfPolicy[];
   try {
-    after = await readTerraform(out);
+    after = await dialect.read(out);
   } catch (e) {
     problems.push(`the output is not valid HCL: ${(e as Error).message}`);
     return report('threw', result);
@@ -358,7 +373,7 @@ export async function checkTerraform(catalog: Catalog, r: Rendered, findings: Fi
 
   // idempotence
   if (problems.length === 0) {
-    const doc2 = parsePolicyDocument(out, 'main.tf');
+    const doc2 = parsePolicyDocument(out, dialect.fileName);
     const u2 = engineUniverse(catalog, doc2, findings);
     try {
       const r2 = refineDocument({ universe: u2, unused: resolveUnused(findings, u2, opts.roles).indexes }, doc2);

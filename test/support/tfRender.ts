@@ -35,7 +35,8 @@ export interface StatementZones {
 
 export interface Rendered {
   text: string;
-  form: TfForm;
+  /** The form (test/support/tfJsonRender.ts adds Terraform JSON's). */
+  form: TfForm | 'json-string' | 'json-document';
   zones: StatementZones[];
   /** Where the statement list is: the tuple of a jsonencode policy, the body of a policy document. */
   list: [number, number];

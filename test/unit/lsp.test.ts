@@ -681,3 +681,23 @@ test('completion: a service\'s actions while typing an Action string, unused one
     assert.deepEqual((await c.completion(uri, c.text(uri).indexOf('"Resource"') + 2)).items, []);
   });
 });
+
+test('Terraform JSON (main.tf.json): diagnostics on the escaped action inside the policy string, a quick fix that edits in place', async () => {
+  const tfjson = JSON.stringify({ resource: { aws_iam_policy: { deployer: { name: 'deployer', policy: examplePolicy() } } } }, null, 2) + '\n';
+  const dir = workspace({ 'main.tf.json': tfjson, 'findings.json': exampleFindings() });
+  await withServer([dir], async (c) => {
+    const uri = c.open(path.join(dir, 'main.tf.json'));
+    const ds = await c.waitForDiagnostics(uri, (d) => d.length > 0);
+    assert.equal(byCode(ds, 'unused-action').length, 8);
+    const w = byCode(ds, 'unused-wildcard')[0];
+    assert.equal(c.text(uri).slice(c.docs.get(uri)!.offsetAt(w.range.start), c.docs.get(uri)!.offsetAt(w.range.end)), '\\"s3:Get*\\"');
+    const fixes = await c.codeActions(uri, [w]);
+    const refine = fixes.find((f) => f.isPreferred)!;
+    assert.equal(refine.title, 'Refine s3:Get* to 9 patterns');
+    c.apply(refine);
+    const policy = JSON.parse(JSON.parse(c.text(uri)).resource.aws_iam_policy.deployer.policy);
+    assert.deepEqual(policy.Statement[1].Action, [...EXPECTED_S3, 's3:List*']);
+    const after = await c.waitForDiagnostics(uri, (d) => byCode(d, 'unused-wildcard').length === 0);
+    assert.equal(byCode(after, 'unused-action').length, 8);
+  });
+});

@@ -134,6 +134,35 @@ test('role bindings: iam-refiner.json, the file name, and an ambiguous file', as
   assert.deepEqual(r.lsp, r.cli);
 });
 
+test('Terraform JSON (*.tf.json): found by the folder search, bound to roles by its own code, the same in the CLI and the editor', async () => {
+  const p = JSON.parse(policy) as { Statement: { Effect: string; Action: string[]; Resource: string }[] };
+  const r = await both({
+    'findings/all.json': JSON.stringify([
+      finding(DEPLOYER, [{ serviceNamespace: 'lambda', actions: ['GetFunction', 'DeleteFunction'] }]),
+      finding(READER, [{ serviceNamespace: 's3', actions: ['GetObjectAcl'] }]),
+    ]),
+    'iam-refiner.json': { findings: ['findings/*.json'] },
+    'infra/main.tf.json': JSON.stringify(
+      {
+        resource: {
+          aws_iam_role: { deployer: { name: 'Deployer', assume_role_policy: '{}' } },
+          aws_iam_role_policy: { deployer: { role: '${aws_iam_role.deployer.name}', policy: policy } },
+          aws_iam_policy: { reader: { policy: '${data.aws_iam_policy_document.reader.json}' } },
+          aws_iam_role_policy_attachment: { reader: { role: 'Reader', policy_arn: '${aws_iam_policy.reader.arn}' } },
+        },
+        data: { aws_iam_policy_document: { reader: { statement: p.Statement.map((s) => ({ actions: s.Action, resources: [s.Resource] })) } } },
+      },
+      null,
+      2,
+    ),
+  });
+  const tf = r.cli.filter((k) => k.startsWith('infra/main.tf.json:'));
+  // the role policy gets the Deployer's findings (two unused lambda actions), the document the Reader's (s3:Get* too wide)
+  assert.equal(tf.filter((k) => k.includes('unused-action')).length, 2, r.cli.join('\n'));
+  assert.equal(tf.filter((k) => k.includes('unused-wildcard')).length, 1, r.cli.join('\n'));
+  assert.deepEqual(r.lsp, r.cli);
+});
+
 test('skipped folders and a file over the size limit', async () => {
   const big = policy.replace('"Version"', `"Padding": "${'x'.repeat(1024 * 1024)}", "Version"`);
   const r = await both({

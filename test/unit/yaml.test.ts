@@ -7,7 +7,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { LineIndex, ParsedDocument, Universe, documentActionNames, findingActionNames, mayContainPolicy, parseFindings, parsePolicyDocument, refineDocument, resolveUnused, formatFor, analyzeDocument } from '../../server/src/core';
 import { defaultCatalog } from '../../server/src/workspace/catalogFile';
 import { EXPECTED_S3, LAMBDA_UNUSED, ROOT } from '../support/example';
@@ -42,7 +42,7 @@ describe('the bundled example in each YAML host', () => {
     const text = fixture('cloudformation.yaml');
     const { doc, r, value } = refine(text);
     assert.equal(formatFor('template.yaml').id, 'yaml');
-    assert.deepEqual(doc.policies.map((p) => p.label), ['Resources.DeployerRole.Policies[0]', 'Resources.ComputedPolicy.PolicyDocument']);
+    assert.deepEqual(doc.policies.map((p) => p.label), ['DeployerRole.Policies[0]', 'ComputedPolicy.PolicyDocument']);
     assert.deepEqual(doc.policies.map((p) => p.attachedRoles), [['deployer'], ['deployer']]);
     const role = value.Resources.DeployerRole.Properties;
     const st = role.Policies[0].PolicyDocument.Statement;
@@ -84,7 +84,7 @@ describe('the bundled example in each YAML host', () => {
     assert.match(notes[0][1], /managed policy AWSLambdaBasicExecutionRole .*SAM resolves it at deploy time/);
     assert.match(notes[1][1], /SAM policy template S3ReadPolicy is expanded by SAM at deploy time/);
     assert.match(notes[3][1], /computed by Fn::If/);
-    assert.deepEqual(doc.policies.map((p) => p.label), ['Resources.DeployFunction.Policies[2]', 'Resources.Workflow.Policies[1]']);
+    assert.deepEqual(doc.policies.map((p) => p.label), ['DeployFunction.Policies[2]', 'Workflow.Policies[1]']);
   });
 
   test('Serverless: provider.iam.role.statements refined in double quotes, a ${self:} action left alone with one note', () => {
@@ -212,7 +212,7 @@ describe('YAML edits in the file\'s style', () => {
       '',
     ].join('\n');
     const { doc, value } = refine(text, 't.yaml', s3Acl);
-    assert.deepEqual(doc.policies.map((p) => p.label), ['Resources.Role.Policies[0].Fn::If[1]']);
+    assert.deepEqual(doc.policies.map((p) => p.label), ['Role.Policies[0].Fn::If[1]']);
     assert.deepEqual(value.Resources.Role.Properties.Policies[0]['Fn::If'][1].PolicyDocument.Statement, [{ Effect: 'Allow', Action: 's3:PutObject', Resource: '*' }]);
     assert.equal(info(doc).length, 1);
     assert.match(info(doc)[0].message, /computed by Fn::Join/);
@@ -228,6 +228,22 @@ describe('YAML edits in the file\'s style', () => {
 });
 
 describe('what YAML files are read', () => {
+  test('labels: a template gives the same policy labels in YAML and in JSON; a Serverless file\'s resources as in its synthesized template', () => {
+    const doc = (k: number) => ({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: [`s3:GetObject${k}`], Resource: '*' }] });
+    const template = {
+      Resources: {
+        AppRole: { Type: 'AWS::IAM::Role', Properties: { RoleName: 'app', Policies: [{ PolicyName: 'a', PolicyDocument: doc(1) }, { PolicyName: 'b', PolicyDocument: doc(2) }] } },
+        Managed: { Type: 'AWS::IAM::ManagedPolicy', Properties: { Roles: [{ Ref: 'AppRole' }], PolicyDocument: doc(3) } },
+      },
+    };
+    const json = parsePolicyDocument(JSON.stringify(template, null, 2), 'template.json');
+    const yaml = parsePolicyDocument(toYaml(template), 'template.yaml');
+    assert.deepEqual(json.policies.map((p) => p.label), ['AppRole.Policies[0]', 'AppRole.Policies[1]', 'Managed.PolicyDocument']);
+    assert.deepEqual(yaml.policies.map((p) => p.label), json.policies.map((p) => p.label));
+    const sls = parsePolicyDocument(toYaml({ service: 's', provider: { name: 'aws' }, resources: template }), 'serverless.yml');
+    assert.deepEqual(sls.policies.map((p) => p.label), json.policies.map((p) => p.label));
+  });
+
   test('other YAML (a Kubernetes manifest, a CI file) costs a substring test and gives nothing', () => {
     const k8s = 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 2\n';
     assert.equal(mayContainPolicy(k8s, 'deploy.yaml'), false);
@@ -258,6 +274,83 @@ describe('what YAML files are read', () => {
     assert.equal(doc.policies[0].statements[0].entries[0].value, 's3:GetObject');
     // a broken template is recognised, so it is reported rather than skipped
     assert.ok(doc.recognised);
+  });
+
+  test('YAML merge keys (<<: *base) in a statement or a document: not refined, one information problem at the key; the rest refined', () => {
+    const text = [
+      'Metadata:',
+      '  Base: &base',
+      '    Effect: Allow',
+      "    Resource: '*'",
+      '  Doc: &doc',
+      '    Statement:',
+      '      - {Effect: Allow, Action: "s3:Get*", Resource: "*"}',
+      'Resources:',
+      '  P:',
+      '    Type: AWS::IAM::ManagedPolicy',
+      '    Properties:',
+      '      PolicyDocument:',
+      '        Statement:',
+      '          - <<: *base',
+      '            Action: s3:Get*',
+      '          - Effect: Allow',
+      '            <<: [*base]',
+      '            Action: lambda:DeleteFunction',
+      '          - Effect: Allow',
+      '            Action: [s3:Get*, lambda:DeleteFunction]',
+      "            Resource: '*'",
+      '  Q:',
+      '    Type: AWS::IAM::ManagedPolicy',
+      '    Properties:',
+      '      PolicyDocument:',
+      '        <<: *doc',
+      '',
+    ].join('\n');
+    const { doc, r, value } = refine(text);
+    // no guessed "no Effect" error: the fields may come from the merged mapping
+    assert.deepEqual(doc.problems.filter((p) => p.code !== 'not-refinable'), []);
+    const notes = info(doc);
+    assert.deepEqual(notes.map((p) => at(doc, p.offset)), ['14:13', '17:13', '26:9']);
+    assert.match(notes[0].message, /YAML merge key \(<<: \*base\).*not refined/);
+    assert.match(notes[1].message, /<<: \[\*base\]/);
+    assert.match(notes[2].message, /^Q\.PolicyDocument: the policy takes its fields from a YAML merge key \(<<: \*doc\)/);
+    assert.deepEqual(doc.policies[0].statements.map((s) => !!s.opaque), [true, true, false]);
+    const st = value.Resources.P.Properties.PolicyDocument.Statement;
+    assert.equal(st[0].Action, 's3:Get*');
+    assert.equal(st[1].Action, 'lambda:DeleteFunction');
+    assert.deepEqual(st[2].Action, EXPECTED_S3);
+    assert.equal(r.text.split('\n').slice(0, 19).join('\n'), text.split('\n').slice(0, 19).join('\n'));
+  });
+
+  test('YAML merge keys in a role\'s Policies item and in SAM Policies: named as merge keys, not as SAM templates, never skipped in silence', () => {
+    const text = [
+      'Transform: AWS::Serverless-2016-10-31',
+      'Metadata:',
+      '  Pol: &pol',
+      '    PolicyName: p',
+      '    PolicyDocument: {Statement: [{Effect: Allow, Action: "s3:Get*", Resource: "*"}]}',
+      '  Doc: &doc',
+      '    Statement: [{Effect: Allow, Action: "s3:Get*", Resource: "*"}]',
+      'Resources:',
+      '  R:',
+      '    Type: AWS::IAM::Role',
+      '    Properties:',
+      '      Policies:',
+      '        - <<: *pol',
+      '  F:',
+      '    Type: AWS::Serverless::Function',
+      '    Properties:',
+      '      Policies:',
+      '        - <<: *doc',
+      '',
+    ].join('\n');
+    const doc = parsePolicyDocument(text, 'template.yaml');
+    assert.equal(doc.policies.length, 0);
+    assert.deepEqual(
+      info(doc).map((p) => [at(doc, p.offset), p.message.slice(0, p.message.indexOf(':', p.message.indexOf(']')))]),
+      [['13:11', 'R.Policies[0]'], ['18:11', 'F.Policies[0]']],
+    );
+    assert.ok(info(doc).every((p) => /YAML merge key \(<<: \*(pol|doc)\)/.test(p.message)), JSON.stringify(info(doc)));
   });
 
   test('a Deny, a Principal, a NOREPO Sid: never refined', () => {

@@ -34,6 +34,12 @@ const ACTION_KEYS = new Set(['Action', 'NotAction']);
 /** Whether a JSON path is an Action/NotAction value (or an element of one) in a policy document or template. */
 export function isActionValuePath(path: JSONPath): boolean {
   let rest = path;
+  // Terraform JSON (*.tf.json): data.aws_iam_policy_document.NAME.statement[.N].actions|not_actions[.K]
+  if (rest[0] === 'data' && rest[1] === 'aws_iam_policy_document' && typeof rest[2] === 'string' && rest[3] === 'statement') {
+    rest = rest.slice(4);
+    if (typeof rest[0] === 'number') rest = rest.slice(1);
+    return rest.length === 2 && (rest[0] === 'actions' || rest[0] === 'not_actions') && typeof rest[1] === 'number';
+  }
   if (rest[0] === 'Resources') {
     if (typeof rest[1] !== 'string' || rest[2] !== 'Properties') return false;
     if (rest[3] === 'PolicyDocument') rest = rest.slice(4);

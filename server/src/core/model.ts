@@ -44,7 +44,7 @@ export interface StatementModel {
 }
 
 export interface PolicyModel {
-  /** A human label: "policy" or the location in its host document (`Resources.Role.Policies[0]`). */
+  /** A human label: "policy" or the location in its host document (`Role.Policies[0]`). */
   label: string;
   span: Span;
   /** Where the policy's Statement key is (for problems about the policy as a whole). */

@@ -4,6 +4,7 @@
  */
 import { HostFormat, ParsedDocument } from '../model';
 import { jsonFormat } from './json';
+import { terraformJsonFormat } from './tfjson';
 import { FormatInfo, terraformInfo, yamlInfo } from './sniff';
 
 /**
@@ -30,7 +31,12 @@ export const yamlFormat = deferred(yamlInfo, () => (require('./yaml') as typeof 
 export const terraformFormat = deferred(terraformInfo, () => (require('./terraform') as typeof import('./terraform')).terraformFormat);
 /* eslint-enable @typescript-eslint/no-require-imports */
 
-export const FORMATS: readonly HostFormat[] = [jsonFormat, yamlFormat, terraformFormat];
+/**
+ * In the order a file name is tried: `main.tf.json` is Terraform JSON, never a plain JSON policy
+ * (the JSON format refuses the name as well). Terraform JSON needs no parser of its own (jsonc-parser,
+ * as JSON), so it is not deferred.
+ */
+export const FORMATS: readonly HostFormat[] = [terraformJsonFormat, jsonFormat, yamlFormat, terraformFormat];
 
 const ready = new Map<HostFormat, Promise<void>>();
 
@@ -71,4 +77,4 @@ export function mayContainPolicy(text: string, fileName?: string): boolean {
   return formatFor(fileName).mayContainPolicy(text);
 }
 
-export { jsonFormat };
+export { jsonFormat, terraformJsonFormat };

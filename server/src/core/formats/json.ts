@@ -9,14 +9,14 @@ import { EntryFate, PolicyPlan, entryFates } from '../plan';
 import { Layout, TextEdit, documentLayout, lineIndent } from '../edits';
 import { parseJsonc, propertyNode, propertyValue, describeParseError } from '../text';
 
-interface JsonStatementHost {
+export interface JsonStatementHost {
   node: Node;
   /** The property node of Action/NotAction (its key is children[0], its value children[1]). */
   property?: Node;
   valueNode?: Node;
 }
 
-interface JsonPolicyHost {
+export interface JsonPolicyHost {
   statementProperty: Node;
 }
 
@@ -217,8 +217,8 @@ function arrayEdits(arr: Node, fates: ('keep' | 'remove' | string[])[], sep: str
 }
 
 /** A new array value written where a single string stood, one entry a line, indented one level below its key. */
-function newArray(text: string, keyOffset: number, items: string[], layout: Layout, inline: boolean): string {
-  if (items.length === 1) return quote(items[0]);
+function newArray(text: string, keyOffset: number, items: string[], layout: Layout, inline: boolean, alwaysList = false): string {
+  if (items.length === 1 && !alwaysList) return quote(items[0]);
   // a statement written on one line gets its array on that line too
   if (inline) return '[' + items.map(quote).join(', ') + ']';
   const indent = lineIndent(text, keyOffset);
@@ -226,8 +226,20 @@ function newArray(text: string, keyOffset: number, items: string[], layout: Layo
   return '[' + layout.eol + inner + items.map(quote).join(',' + layout.eol + inner) + layout.eol + indent + ']';
 }
 
-/** Minimal text edits for a plan: only changed Action/NotAction values and removed statements. */
+/** How a JSON dialect names and writes actions: Terraform JSON's policy documents say `not_actions` and always take a list. */
+export interface JsonEditOptions {
+  notActionKey?: string;
+  alwaysList?: boolean;
+}
+
 function jsonEdits(doc: ParsedDocument, plans: PolicyPlan[]): TextEdit[] {
+  return jsonEditsWith(doc, plans, {});
+}
+
+/** Minimal text edits for a plan: only changed Action/NotAction values and removed statements. */
+export function jsonEditsWith(doc: ParsedDocument, plans: PolicyPlan[], opts: JsonEditOptions): TextEdit[] {
+  const notActionKey = opts.notActionKey ?? 'NotAction';
+  const alwaysList = opts.alwaysList ?? false;
   const text = doc.text;
   const layout = documentLayout(text);
   const edits: TextEdit[] = [];
@@ -253,10 +265,10 @@ function jsonEdits(doc: ParsedDocument, plans: PolicyPlan[]): TextEdit[] {
           edits.push(...arrayEdits(v, entryFates(c.fates), separatorOf(text, v, layout)));
         }
       } else if (c.kind === 'to-not-action') {
-        edits.push({ offset: keyNode!.offset, length: keyNode!.length, newText: quote('NotAction') });
+        edits.push({ offset: keyNode!.offset, length: keyNode!.length, newText: quote(notActionKey) });
         const sep = v.type === 'array' && (v.children?.length ?? 0) > 0 ? separatorOf(text, v, layout) : undefined;
         const value =
-          sep !== undefined && /[\r\n]/.test(sep) ? '[' + sep.slice(1) + c.patterns.map(quote).join(sep) + layout.eol + lineIndent(text, v.offset + v.length - 1) + ']' : newArray(text, keyNode!.offset, c.patterns, layout, inline);
+          sep !== undefined && /[\r\n]/.test(sep) ? '[' + sep.slice(1) + c.patterns.map(quote).join(sep) + layout.eol + lineIndent(text, v.offset + v.length - 1) + ']' : newArray(text, keyNode!.offset, c.patterns, layout, inline, alwaysList);
         edits.push({ offset: v.offset, length: v.length, newText: value });
       } else if (c.kind === 'extend-not-action') {
         if (v.type === 'string') {

@@ -25,3 +25,11 @@ export const terraformInfo: FormatInfo = {
   claims: (fileName) => /\.tf$/i.test(fileName),
   mayContainPolicy: (text) => /statement/i.test(text),
 };
+
+/** Terraform's JSON syntax: policies sit in JSON strings (escaped: `\"Statement\"`) or in `statement` objects. */
+export const terraformJsonInfo: FormatInfo = {
+  id: 'terraform-json',
+  name: 'Terraform JSON',
+  claims: (fileName) => /\.tf\.json$/i.test(fileName),
+  mayContainPolicy: (text) => /statement/i.test(text),
+};

@@ -14,6 +14,7 @@ import { parseJsonPolicies, jsonFormat } from './json';
 import { HNode, child, initHcl, named, parseHcl, syntaxErrors, textOf } from './hcl/tree';
 import { HEntry, HValue, readValue, referencePath, toJson } from './hcl/value';
 import { terraformInfo } from './sniff';
+import { TfBlock, TfSite, TfValues, bindTerraformRoles, referenceKey } from './tfBinding';
 
 // ------------------------------------------------------------------------------------------------
 // hosts: what edits need to find again
@@ -512,122 +513,54 @@ function readHeredoc(r: Reading, h: HNode, label: string): PolicyModel[] {
 // ------------------------------------------------------------------------------------------------
 // role binding: which roles the code attaches each policy to, where their names are literal
 
-/** The literal name a role expression stands for: "name", an ARN's last segment, or aws_iam_role.x.name|id. */
-function roleName(text: string, expr: HNode, roles: Map<string, string | undefined>): string | undefined {
-  const v = readValue(text, expr);
-  if (v.kind === 'string') {
-    const m = /^arn:aws[\w-]*:iam::[^:]*:role\/(?:.*\/)?([^/]+)$/.exec(v.value);
-    return m ? m[1] : v.value.includes(':') ? undefined : v.value;
-  }
-  const ref = referencePath(text, expr);
-  if (ref && ref.length === 3 && ref[0] === 'aws_iam_role' && (ref[2] === 'name' || ref[2] === 'id')) return roles.get(ref[1]);
-  return undefined;
+/** A top-level block as the shared binding reads it (tfBinding.ts), its attributes indexed once. */
+interface HclBindingBlock extends TfBlock<HNode> {
+  info: BlockInfo;
 }
 
 function bindRoles(r: Reading, top: HNode | undefined): void {
   const text = r.text;
-  const all = blocks(top).map((b) => blockInfo(text, b));
-  const resources = all.filter((b) => b.type === 'resource');
-  const roles = new Map<string, string | undefined>();
-  for (const b of resources) {
-    if (b.labels[0] !== 'aws_iam_role') continue;
-    const n = attributes(text, b.body).get('name');
-    const v = n && readValue(text, n.expr);
-    roles.set(b.labels[1], v?.kind === 'string' ? v.value : undefined);
-  }
-  /** Per aws_iam_policy name: the roles it is attached to; undefined once one of them is computed. Built in one pass. */
-  const attached = new Map<string, string[] | undefined>();
-  const attach = (policyName: string, names: (string | undefined)[]) => {
-    const had = attached.has(policyName) ? attached.get(policyName) : [];
-    attached.set(policyName, had === undefined || names.some((n) => n === undefined) ? undefined : [...had, ...(names as string[])]);
+  const all: HclBindingBlock[] = blocks(top).map((b) => {
+    const info = blockInfo(text, b);
+    let attrs: ReturnType<typeof attributes> | undefined;
+    return { info, type: info.type, labels: info.labels, attr: (name) => (attrs ??= attributes(text, info.body)).get(name)?.expr };
+  });
+  const byInfo = new Map(all.map((b) => [b.info.node, b]));
+  const values: TfValues<HNode> = {
+    literal: (v) => {
+      const x = readValue(text, v);
+      return x.kind === 'string' ? x.value : undefined;
+    },
+    reference: (v) => referencePath(text, v),
+    items: (v) => {
+      const x = readValue(text, v);
+      return x.kind === 'tuple' ? x.items.map((i) => i.node) : undefined;
+    },
   };
-  const policyOf = (expr: HNode): string | undefined => {
-    const ref = referencePath(text, expr);
-    return ref && ref.length === 3 && ref[0] === 'aws_iam_policy' && (ref[2] === 'arn' || ref[2] === 'id') ? ref[1] : undefined;
-  };
-  for (const b of resources) {
-    const kind = b.labels[0];
-    if (kind !== 'aws_iam_role_policy_attachment' && kind !== 'aws_iam_policy_attachment' && kind !== 'aws_iam_role') continue;
-    const attrs = attributes(text, b.body);
-    if (kind === 'aws_iam_role') {
-      const m = attrs.get('managed_policy_arns');
-      const v = m && readValue(text, m.expr);
-      if (v?.kind !== 'tuple') continue;
-      for (const x of v.items) {
-        const name = policyOf(x.node);
-        if (name) attach(name, [roles.get(b.labels[1])]);
-      }
-      continue;
-    }
-    const arn = attrs.get('policy_arn');
-    const name = arn && policyOf(arn.expr);
-    if (!name) continue;
-    const single = attrs.get('role');
-    const list = attrs.get('roles');
-    if (single) attach(name, [roleName(text, single.expr, roles)]);
-    if (list) {
-      const v = readValue(text, list.expr);
-      attach(name, v.kind === 'tuple' ? v.items.map((x) => roleName(text, x.node, roles)) : [undefined]);
-    }
-  }
-  const managedAttachments = (policyName: string): string[] | undefined => (attached.has(policyName) ? attached.get(policyName) : []);
-  /** Roles of the policy held by an attribute of a block. */
-  const rolesOfSite = (site: { top: BlockInfo; nested?: BlockInfo; attribute: string }): string[] | undefined => {
-    const t = site.top;
-    if (t.type !== 'resource') return undefined;
-    if (t.labels[0] === 'aws_iam_role_policy' && !site.nested && site.attribute === 'policy') {
-      const role = attributes(text, t.body).get('role');
-      const n = role && roleName(text, role.expr, roles);
-      return n === undefined ? undefined : [n];
-    }
-    if (t.labels[0] === 'aws_iam_role' && site.nested?.type === 'inline_policy' && site.attribute === 'policy') {
-      const n = roles.get(t.labels[1]);
-      return n === undefined ? undefined : [n];
-    }
-    if (t.labels[0] === 'aws_iam_policy' && !site.nested && site.attribute === 'policy') return managedAttachments(t.labels[1]);
-    return undefined;
-  };
+  const siteOf = (s: PolicySite): TfSite<HclBindingBlock> => ({ top: byInfo.get(s.top.node)!, nested: s.nested?.type, attribute: s.attribute, ref: s.ref });
   /** Attributes that use a policy by reference (`data.aws_iam_policy_document.x.json`, `local.p`), indexed in one pass. */
-  type Use = { top: BlockInfo; nested?: BlockInfo; attribute: string };
-  const byRef = new Map<string, Use[]>();
-  const scan = (topBlock: BlockInfo, nested: BlockInfo | undefined, body: HNode | undefined) => {
-    for (const c of body?.children ?? []) {
-      if (c.type === 'attribute') {
-        const expr = child(c, 'expression');
-        const path = expr && referencePath(text, expr);
-        if (!path) continue;
-        const key = path[0] === 'data' && (path.length === 3 || path.length === 4) ? path.slice(0, 3).join('.') : path[0] === 'local' && path.length === 2 ? path.join('.') : undefined;
-        if (!key) continue;
-        if (!byRef.has(key)) byRef.set(key, []);
-        byRef.get(key)!.push({ top: topBlock, nested, attribute: textOf(text, child(c, 'identifier')!) });
-      } else if (c.type === 'block') {
-        const b = blockInfo(text, c);
-        scan(topBlock, b, b.body);
-      }
-    }
-  };
-  if (r.policies.some((p) => r.sites.get(p)?.ref)) for (const b of all) scan(b, undefined, b.body);
-  const uses = (ref: string): Use[] => byRef.get(ref) ?? [];
-  for (const p of r.policies) {
-    const site = r.sites.get(p);
-    if (!site) continue;
-    let names: string[] | undefined;
-    if (site.ref) {
-      const us = uses(site.ref);
-      if (us.length) {
-        names = [];
-        for (const u of us) {
-          const n = rolesOfSite(u);
-          if (n === undefined) {
-            names = undefined;
-            break;
-          }
-          names.push(...n);
+  const uses = () => {
+    const byRef = new Map<string, TfSite<HclBindingBlock>[]>();
+    const scan = (topBlock: HclBindingBlock, nested: BlockInfo | undefined, body: HNode | undefined) => {
+      for (const c of body?.children ?? []) {
+        if (c.type === 'attribute') {
+          const expr = child(c, 'expression');
+          const path = expr && referencePath(text, expr);
+          const key = path && referenceKey(path);
+          if (!key) continue;
+          if (!byRef.has(key)) byRef.set(key, []);
+          byRef.get(key)!.push({ top: topBlock, nested: nested?.type, attribute: textOf(text, child(c, 'identifier')!) });
+        } else if (c.type === 'block') {
+          const b = blockInfo(text, c);
+          scan(topBlock, b, b.body);
         }
       }
-    } else names = rolesOfSite(site);
-    if (names && names.length) p.attachedRoles = [...new Set(names)];
-  }
+    };
+    for (const b of all) scan(b, undefined, b.info.body);
+    return byRef;
+  };
+  const policies = r.policies.filter((p) => r.sites.has(p)).map((p): [PolicyModel, TfSite<HclBindingBlock>] => [p, siteOf(r.sites.get(p)!)]);
+  bindTerraformRoles(all, values, policies, uses);
 }
 
 // ------------------------------------------------------------------------------------------------

@@ -56,6 +56,24 @@ export function contentEnd(n: unknown): number {
 
 const isString = (n: unknown): n is Scalar<string> => isScalar(n) && typeof n.value === 'string';
 
+/**
+ * A YAML merge key (`<<: *base`, YAML 1.1's, which some readers apply and others read as a plain
+ * key): the mapping's fields then depend on the reader, so nothing is guessed from it.
+ */
+export function mergePair(map: unknown): Pair<Scalar, unknown> | undefined {
+  if (!isMap(map)) return undefined;
+  for (const p of map.items) if (isScalar(p.key) && p.key.value === '<<' && p.key.type === 'PLAIN') return p as Pair<Scalar, unknown>;
+  return undefined;
+}
+
+/** How a merge key's value reads in a message: `*base`, or "a mapping". */
+function mergeSource(p: Pair<Scalar, unknown>): string {
+  const v = p.value;
+  if (isAlias(v)) return `<<: *${v.source}`;
+  if (isSeq(v) && v.items.every(isAlias)) return `<<: [${v.items.map((a) => `*${(a as { source: string }).source}`).join(', ')}]`;
+  return '<<';
+}
+
 export function pairOf(map: unknown, key: string): Pair<Scalar, unknown> | undefined {
   if (!isMap(map)) return undefined;
   for (const p of map.items) if (isScalar(p.key) && p.key.value === key) return p as Pair<Scalar, unknown>;
@@ -120,6 +138,12 @@ export class Reader {
     }
     if (isString(n)) return this.jsonPolicy(n, label, roles, sub);
     if (isMap(n) && pairOf(n, 'Statement')) this.readPolicy(n, label, roles, inFlow || !!n.flow);
+    else if (mergePair(n)) this.mergedPolicy(mergePair(n)!, label);
+  }
+
+  /** A policy (or a Policies item) whose fields come from a YAML merge key: named, never read. */
+  mergedPolicy(m: Pair<Scalar, unknown>, label: string): void {
+    this.info(m.key, `${label}: the policy takes its fields from a YAML merge key (${mergeSource(m)}): what it grants depends on the YAML reader, so it is not refined`);
   }
 
   jsonPolicy(n: Scalar<string>, label: string, roles: string[], sub: boolean): void {
@@ -180,6 +204,13 @@ export class Reader {
       host,
     };
     const bad = (at: unknown, message: string, severity: ProblemSeverity = 'error') => this.problem(at as Node, 'invalid-policy', message, severity);
+    const merge = mergePair(map);
+    if (merge) {
+      // its Effect, Action or Condition may come from the merged mapping: neither read nor refined, never a wrong "no Effect"
+      st.opaque = 'a YAML merge key';
+      this.info(merge.key, `this statement takes fields from a YAML merge key (${mergeSource(merge)}): what it grants depends on the YAML reader, so it is not refined`);
+      return st;
+    }
     const effect = valueOf(map, 'Effect');
     if (isString(effect) && !effect.tag) st.effect = effect.value;
     const effectWhy = effect ? this.computed(effect) : undefined;
@@ -263,8 +294,12 @@ export class Reader {
   // ----------------------------------------------------------------------------------------------
   // hosts
 
-  /** CloudFormation (and SAM) resources. */
-  template(root: YAMLMap, resources: unknown, prefix: string): void {
+  /**
+   * CloudFormation (and SAM) resources. Labels name the resource as CloudFormation JSON templates do
+   * (json.ts: `Role.Policies[0]`, `P.PolicyDocument`), so a template gives the same labels in YAML
+   * and JSON (and a Serverless file's resources the same as its synthesized template).
+   */
+  template(root: YAMLMap, resources: unknown): void {
     if (!isMap(resources)) return;
     const transform = valueOf(root, 'Transform');
     const sam = (isString(transform) && transform.value === SAM_TRANSFORM) || (isSeq(transform) && transform.items.some((t) => isString(t) && t.value === SAM_TRANSFORM));
@@ -290,7 +325,7 @@ export class Reader {
       const type = stringOf(p.value, 'Type');
       const props = valueOf(p.value, 'Properties');
       if (!type || !isMap(props)) continue;
-      const label = `${prefix}.${name}`;
+      const label = name;
       if (IAM_TYPES_WITH_DOCUMENT.has(type)) {
         this.recognised = true;
         const roles: string[] = [];
@@ -314,7 +349,8 @@ export class Reader {
             if (intrinsicName(item) === 'Fn::If') {
               const arg = isMap(item) && !item.tag ? item.items[0].value : item;
               if (isSeq(arg)) arg.items.slice(1, 3).forEach((b, k) => isMap(b) && this.policyDocument(valueOf(b, 'PolicyDocument'), `${at}.Fn::If[${k + 1}]`, roles, !!arg.flow || !!b.flow));
-            } else if (isMap(item)) this.policyDocument(valueOf(item, 'PolicyDocument'), at, roles, !!list.flow || !!item.flow);
+            } else if (isMap(item) && !pairOf(item, 'PolicyDocument') && mergePair(item)) this.mergedPolicy(mergePair(item)!, at);
+            else if (isMap(item)) this.policyDocument(valueOf(item, 'PolicyDocument'), at, roles, !!list.flow || !!item.flow);
           });
       } else if (sam && SAM_TYPES_WITH_POLICIES.has(type)) {
         this.recognised = true;
@@ -345,6 +381,8 @@ export class Reader {
         if (!(isScalar(n) && n.value === 'AWS::NoValue')) this.info(n as Node, `${at}: a managed policy computed by ${intrinsicName(n)} is attached as it is (SAM resolves it at deploy time): not refined`);
       } else if (isMap(n) && pairOf(n, 'Statement')) {
         this.readPolicy(n, at, [], inFlow || !!n.flow);
+      } else if (mergePair(n)) {
+        this.mergedPolicy(mergePair(n)!, at);
       } else if (isMap(n) && n.items.length > 0 && isScalar(n.items[0].key)) {
         this.info(n.items[0].key, `${at}: the SAM policy template ${String(n.items[0].key.value)} is expanded by SAM at deploy time: not refined`);
       }
@@ -382,7 +420,7 @@ export class Reader {
     if (isMap(functions))
       for (const f of functions.items) if (isScalar(f.key)) list(pairOf(f.value, 'iamRoleStatements'), `functions.${String(f.key.value)}.iamRoleStatements`, []);
     const resources = valueOf(valueOf(root, 'resources'), 'Resources');
-    if (resources) this.template(root, resources, 'resources.Resources');
+    if (resources) this.template(root, resources);
   }
 
   read(): void {
@@ -394,7 +432,7 @@ export class Reader {
     } else if (pairOf(root, 'provider') && !pairOf(root, 'Resources')) {
       this.serverlessFile(root);
     } else if (pairOf(root, 'Resources')) {
-      this.template(root, valueOf(root, 'Resources'), 'Resources');
+      this.template(root, valueOf(root, 'Resources'));
     }
   }
 }

@@ -1,0 +1,106 @@
+/**
+ * Property tests of Terraform's JSON syntax (`*.tf.json`) over the real catalog: generated policies
+ * (generators.ts) rendered as a policy string (its JSON escaped inside a Terraform JSON string, with
+ * random extra escapes) and as an aws_iam_policy_document's statement objects
+ * (test/support/tfJsonOracle.ts), refined by the engine, and judged by tfOracle.ts's check with an
+ * independent reading of the output (JSON.parse, the RefUniverse expansion of oracle.ts): exact,
+ * least-general, edits only inside the changed lists, still JSON, idempotent.
+ * PROPERTY_RUNS=<factor> and FC_SEED=<n> as in engine.property.test.ts.
+ */
+import { test, describe, before } from 'node:test';
+import fc from 'fast-check';
+import { initFormats, parseFindings } from '../../server/src/core';
+import { defaultCatalog } from '../../server/src/workspace/catalogFile';
+import { RefUniverse } from '../support/oracle';
+import { CatalogPools, detailJson, genDetails, genLayout, genPolicy } from '../support/generators';
+import { checkTerraform, TfReport } from '../support/tfOracle';
+import { TF_JSON, TfJsonForm, TfJsonLayout, renderTerraformJson } from '../support/tfJsonOracle';
+
+const catalog = defaultCatalog();
+const pools = new CatalogPools(catalog);
+const factor = Number(process.env.PROPERTY_RUNS ?? '1');
+const runs = (n: number) => Math.max(1, Math.round(n * factor));
+const seed = process.env.FC_SEED ? Number(process.env.FC_SEED) : undefined;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const params = (numRuns: number): fc.Parameters<any> => ({ numRuns: runs(numRuns), seed, includeErrorInReport: true, endOnFailure: process.env.FC_SHRINK !== '1' });
+
+const seen: Record<string, number> = {};
+const count = (k: string, n = 1) => (seen[k] = (seen[k] ?? 0) + n);
+
+function genTfJsonLayout(g: fc.GeneratorValue): TfJsonLayout {
+  return {
+    indent: g(fc.constantFrom, '  ', '  ', '    ', '\t'),
+    eol: g(fc.constantFrom, '\n', '\n', '\r\n'),
+    extraEscapes: g(fc.constantFrom, 0, 0, 0.05, 0.3),
+    decoys: g(fc.boolean),
+    seed: g(fc.nat),
+  };
+}
+
+interface Case {
+  text: string;
+  findingsText: string;
+  report: TfReport;
+}
+
+async function runCase(g: fc.GeneratorValue, form: TfJsonForm): Promise<Case> {
+  const spec = genPolicy(g, pools);
+  const layout = genTfJsonLayout(g);
+  const rendered = renderTerraformJson(spec, form, layout, genLayout(g));
+  const ru = new RefUniverse(catalog, spec.statements.flatMap((s) => s.values));
+  const details = genDetails(g, pools, ru, spec);
+  const findingsText = JSON.stringify(details.map(detailJson));
+  const findings = parseFindings('findings.json', findingsText).findings;
+  const report = await checkTerraform(catalog, rendered, findings, { dialect: TF_JSON });
+  count(`${form}: ${report.outcome}`);
+  count('statements changed', report.stats.changed);
+  count('statements removed', report.stats.removed);
+  count('NotAction outputs', report.stats.notAction);
+  count('patterns written', report.stats.written);
+  if (rendered.text.includes('\r\n') || rendered.text.includes('\\r\\n')) count('CRLF texts');
+  if (/\\\\u|\\u00/.test(rendered.text)) count('texts with \\u escapes');
+  return { text: rendered.text, findingsText, report };
+}
+
+const explain = (c: Case) => `${c.report.problems.join('\n')}\n--- main.tf.json ---\n${c.text}\n--- findings ---\n${c.findingsText}\n--- output ---\n${c.report.result?.text ?? ''}`;
+
+describe('Terraform JSON refinement (over the real catalog, read back with JSON.parse)', () => {
+  before(async () => {
+    await initFormats();
+  });
+
+  for (const form of ['json-string', 'json-document'] as const) {
+    test(`property (${form}): exact, least-general, edits only in the changed lists, valid JSON, idempotent`, async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.gen(), async (g) => {
+          const c = await runCase(g, form);
+          if (c.report.problems.length) throw new Error(explain(c));
+        }),
+        params(150),
+      );
+    });
+  }
+
+  test('property: a policy whose every statement is unused is refused (NothingLeftError), in both forms', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.gen(), fc.constantFrom<TfJsonForm>('json-string', 'json-document'), async (g, form) => {
+        const spec = genPolicy(g, pools, { effects: ['Allow'], maxStatements: 3, principal: false, notAction: false, star: false });
+        const ru = new RefUniverse(catalog, spec.statements.flatMap((s) => s.values));
+        fc.pre(spec.statements.every((s) => s.values.every((v) => ru.expand(v).length > 0)));
+        const svcs = new Set(spec.statements.flatMap((s) => s.values.flatMap((v) => ru.expand(v).map((n) => n.slice(0, n.indexOf(':'))))));
+        const findings = parseFindings('f.json', JSON.stringify([...svcs].map((serviceNamespace) => ({ serviceNamespace })))).findings;
+        const rendered = renderTerraformJson(spec, form, genTfJsonLayout(g), genLayout(g));
+        const report = await checkTerraform(catalog, rendered, findings, { dialect: TF_JSON });
+        if (report.problems.length || report.outcome !== 'nothing-left') throw new Error(`${report.outcome}\n${report.problems.join('\n')}\n${rendered.text}`);
+        count('nothing-left cases');
+      }),
+      params(40),
+    );
+  });
+
+  test('coverage of the generated cases', () => {
+    console.log(Object.entries(seen).map(([k, v]) => `${k}: ${v}`).join('; '));
+    for (const k of ['json-string: refined', 'json-document: refined', 'statements changed', 'statements removed', 'NotAction outputs', 'CRLF texts', 'texts with \\u escapes', 'nothing-left cases'])
+      if (!((seen[k] ?? 0) > 0)) throw new Error(`no case exercised: ${k}`);
+  });
+});
