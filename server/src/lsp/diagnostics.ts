@@ -39,10 +39,10 @@ export function rangeOf(lines: LineIndex, offset: number, length: number): Range
 const RELATED_LIMIT = 30;
 /**
  * Related entries per document: a document with many diagnostics lists fewer unused actions under
- * each (at least one), so a keystroke in a large policy does not send megabytes; the hover always
- * lists them all.
+ * each, and one with more than this many listing diagnostics none (a keystroke in a large policy
+ * does not send megabytes of them); the hover always lists them all.
  */
-const RELATED_BUDGET = 2000;
+const RELATED_BUDGET = 500;
 
 /** Where each string of a findings file is first written, exact and lower-cased: built once per file text. */
 interface SourceIndex {
@@ -147,7 +147,7 @@ export function documentDiagnostics(a: Analysis, snap: ProjectSnapshot | undefin
   const lines = linesOf(a);
   const out: Diagnostic[] = [];
   const listing = a.problems.filter((p) => p.unused?.length).length;
-  const limit = Math.max(1, Math.min(RELATED_LIMIT, Math.floor(RELATED_BUDGET / Math.max(1, listing))));
+  const limit = Math.min(RELATED_LIMIT, Math.floor(RELATED_BUDGET / Math.max(1, listing)));
   for (const p of a.problems) {
     // the editor's JSON language support reports syntax errors; duplicate keys and nesting too deep to read it does not
     if (p.code === 'invalid-json' && p.message.startsWith('invalid JSON')) continue;
@@ -166,7 +166,7 @@ export function documentDiagnostics(a: Analysis, snap: ProjectSnapshot | undefin
     const cd = codeDescription(code);
     if (cd) d.codeDescription = cd;
     if (p.unnecessary) d.tags = [DiagnosticTag.Unnecessary];
-    const rel = related(a, p, range, snap, limit);
+    const rel = limit > 0 ? related(a, p, range, snap, limit) : undefined;
     if (rel?.length) d.relatedInformation = rel;
     out.push(d);
   }
