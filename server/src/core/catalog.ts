@@ -1,3 +1,5 @@
+import { lowerBound } from './sorted';
+
 export type AccessLevel = 'List' | 'Read' | 'Write' | 'Tagging' | 'Permissions management';
 const LEVELS: Record<string, AccessLevel> = { L: 'List', R: 'Read', W: 'Write', T: 'Tagging', P: 'Permissions management' };
 
@@ -142,13 +144,7 @@ export class Catalog {
       this.index = new Map(a.map((l, i) => [l, i]));
       return this.index.get(lowerName) ?? -1;
     }
-    let lo = 0;
-    let hi = a.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (a[mid] < lowerName) lo = mid + 1;
-      else hi = mid;
-    }
+    const lo = lowerBound(a, lowerName);
     return lo < a.length && a[lo] === lowerName ? lo : -1;
   }
 

@@ -1,5 +1,6 @@
 import { Catalog } from './catalog';
 import { isWildcard, literalPrefix, patternMatcher } from './pattern';
+import { lowerBound } from './sorted';
 
 /**
  * The set patterns are expanded over: the catalog plus every action named in the findings or
@@ -56,7 +57,7 @@ export class Universe {
   /** Whether the action at `i` is the catalog's (not a name only the findings or the policy give). */
   inCatalog(i: number): boolean {
     if (this.extraAt.length === 0) return true;
-    const k = lowerBoundNumber(this.extraAt, i);
+    const k = lowerBound(this.extraAt, i);
     return !(k < this.extraAt.length && this.extraAt[k] === i);
   }
 
@@ -152,26 +153,3 @@ export class Universe {
 
 /** Indexes (plus a little per pattern) the expansion memo keeps before it starts again: a few MB at most. */
 const EXPANSION_BUDGET = 250_000;
-
-/** The first index in [from, a.length) whose value is not below `x` (a sorted by code unit). */
-function lowerBound(a: string[], x: string, from = 0): number {
-  let lo = from;
-  let hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (a[mid] < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-function lowerBoundNumber(a: number[], x: number): number {
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (a[mid] < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
