@@ -34,7 +34,7 @@ let language: TsLanguage | undefined;
 const typeNames: string[] = [];
 const typeNamed: boolean[] = [];
 /** The last parse, kept so that the next parse of an edited text is incremental. */
-let last: { text: string; tree: TsTree } | undefined;
+let last: { text: string; tree: TsTree; root?: HNode } | undefined;
 let loading: Promise<void> | undefined;
 
 /** Where a shipped WASM file is: next to this bundle (dist/), in the repository's dist/, or in its package. */
@@ -122,9 +122,64 @@ export function parseHcl(text: string): HNode {
   } else if (last) old = last.tree;
   const tree: TsTree | null = old && last?.text === text ? old : parser.parse(text, old ?? null);
   if (!tree) throw new Error('tree-sitter returned no tree');
+  // the top-level blocks outside the edit are the previous copy's, shifted: only the edited ones are read from WASM
+  const reuse = old && last && last.root && last.text !== text ? { before: last.text, root: last.root, ...editOf(last.text, text) } : undefined;
   if (last && last.tree !== tree) last.tree.delete();
-  last = { text, tree };
-  return copyTree(tree, text);
+  const root = copyTree(tree, text, reuse);
+  last = { text, tree, root };
+  return root;
+}
+
+/** A parse that neither uses nor keeps the previous one (what the incremental copy must always equal). */
+export function parseHclFresh(text: string): HNode {
+  if (!parser) throw new Error('the Terraform parser is not loaded: await initFormats() before parsing .tf files');
+  const tree = parser.parse(text);
+  if (!tree) throw new Error('tree-sitter returned no tree');
+  try {
+    return copyTree(tree, text);
+  } finally {
+    tree.delete();
+  }
+}
+
+/** The one contiguous change from `a` to `b`: [pre, a.length - suf) became [pre, b.length - suf). */
+function editOf(a: string, b: string): { pre: number; oldEnd: number; newEnd: number } {
+  let pre = 0;
+  const max = Math.min(a.length, b.length);
+  while (pre < max && a.charCodeAt(pre) === b.charCodeAt(pre)) pre++;
+  let suf = 0;
+  while (suf < max - pre && a.charCodeAt(a.length - 1 - suf) === b.charCodeAt(b.length - 1 - suf)) suf++;
+  return { pre, oldEnd: a.length - suf, newEnd: b.length - suf };
+}
+
+interface Reuse {
+  before: string;
+  root: HNode;
+  pre: number;
+  oldEnd: number;
+  newEnd: number;
+}
+
+/** A copy of `n` with its offsets moved by `delta` (plain objects: no WASM read). */
+function shifted(n: HNode, delta: number, parent: HNode | undefined): HNode {
+  const m: HNode = { ...n, start: n.start + delta, end: n.end + delta, children: [], parent };
+  for (const c of n.children) m.children.push(shifted(c, delta, m));
+  return m;
+}
+
+/**
+ * The previous copy's top-level node standing for the new one at [start, end): the same text, wholly
+ * before the edit (same offsets) or wholly after it (offsets moved), in trees without errors.
+ */
+function reusable(r: Reuse | undefined, byStart: Map<number, HNode> | undefined, type: string, start: number, end: number, parent: HNode): HNode | undefined {
+  if (!r || !byStart) return undefined;
+  const delta = r.newEnd - r.oldEnd;
+  // a node touching the edit (or ending where it starts: its last token may have grown) is read again
+  const oldStart = end < r.pre ? start : start > r.newEnd ? start - delta : undefined;
+  if (oldStart === undefined) return undefined;
+  const o = byStart.get(oldStart);
+  if (!o || o.type !== type || o.end - o.start !== end - start) return undefined;
+  return shifted(o, start - oldStart, parent);
 }
 
 /**
@@ -134,9 +189,12 @@ export function parseHcl(text: string): HNode {
  */
 const LEAVES = new Set(['string_lit', 'tuple_start', 'tuple_end', 'object_start', 'object_end', 'block_start', 'block_end', 'template_interpolation_start', 'template_interpolation_end', 'quoted_template_start', 'quoted_template_end', 'identifier', 'numeric_lit', 'bool_lit', 'null_lit', 'comment']);
 
-function copyTree(tree: TsTree, text: string): HNode {
+function copyTree(tree: TsTree, text: string, reuse?: Reuse): HNode {
   const c = tree.walk();
   const full = tree.rootNode.hasError;
+  // the previous copy's top-level nodes (children of its body) by start, when neither tree has an error
+  const oldBody = reuse && reuse.root.hasError === false && !full ? reuse.root.children.find((k) => k.type === 'body') : undefined;
+  const byStart = oldBody ? new Map(oldBody.children.map((k) => [k.start, k])) : undefined;
   try {
     const node = (parent?: HNode): HNode => {
       const id = c.nodeTypeId;
@@ -155,8 +213,17 @@ function copyTree(tree: TsTree, text: string): HNode {
     if (!c.gotoFirstChild()) return root;
     for (;;) {
       const parent = stack[stack.length - 1];
-      const n = node(parent);
+      const again = parent.type === 'body' && stack.length === 2 ? reusable(reuse, byStart, typeNames[c.nodeTypeId] ?? 'ERROR', c.startIndex, c.endIndex, parent) : undefined;
+      const n = again ?? node(parent);
       parent.children.push(n);
+      if (again) {
+        while (!c.gotoNextSibling()) {
+          if (!c.gotoParent()) return root;
+          stack.pop();
+          if (stack.length === 0) return root;
+        }
+        continue;
+      }
       if (n.type === 'string_lit') n.leaf = !full && text.charCodeAt(n.start) === 34 && text.charCodeAt(n.end - 1) === 34 && n.end - n.start >= 2;
       if ((full || !LEAVES.has(n.type) || (n.type === 'string_lit' && !n.leaf)) && c.gotoFirstChild()) {
         stack.push(n);

@@ -1,0 +1,55 @@
+/**
+ * The Terraform parser's incremental copy (server/src/core/formats/hcl/tree.ts): after any edit, the
+ * plain tree built from the previous copy's untouched top-level blocks equals a fresh parse of the
+ * new text, node for node (types, offsets, fields, leaves, errors).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { initFormats } from '../../server/src/core';
+import { HNode, parseHcl, parseHclFresh } from '../../server/src/core/formats/hcl/tree';
+import { terraformText } from '../bench/formatsBench';
+
+const factor = Number(process.env.PROPERTY_RUNS ?? '1');
+
+/** The tree as data, without parent links. */
+function plain(n: HNode): unknown {
+  return [n.type, n.start, n.end, n.named, n.missing, n.field ?? null, n.leaf ?? null, n.hasError ?? null, n.children.map(plain)];
+}
+
+test('property: after random edits, the incremental tree equals a fresh parse', async () => {
+  await initFormats();
+  const base = terraformText(3 * 1024);
+  const edit = fc.record({
+    at: fc.nat(),
+    del: fc.nat({ max: 12 }),
+    ins: fc.oneof(fc.constantFrom('', 'X', '0', '"', '{', '}', '\n', ' ', '"s3:Put*", ', '#', '[', ']', ',', '='), fc.string({ maxLength: 6 })),
+  });
+  fc.assert(
+    fc.property(fc.array(edit, { minLength: 1, maxLength: 8 }), (edits) => {
+      let text = base;
+      parseHcl(text);
+      for (const e of edits) {
+        const at = e.at % (text.length + 1);
+        text = text.slice(0, at) + e.ins + text.slice(Math.min(text.length, at + e.del));
+        assert.deepEqual(plain(parseHcl(text)), plain(parseHclFresh(text)), `after editing at ${at}`);
+      }
+    }),
+    { numRuns: Math.round(150 * factor) },
+  );
+});
+
+test('a one-character edit inside the last block reuses every block before it', async () => {
+  await initFormats();
+  const text = terraformText(3 * 1024);
+  const first = parseHcl(text);
+  const at = text.lastIndexOf('Stmt') + 4;
+  const next = parseHcl(text.slice(0, at) + 'X' + text.slice(at + 1));
+  const body = (r: HNode) => r.children.find((c) => c.type === 'body')!.children;
+  const [a, b] = [body(first), body(next)];
+  assert.equal(a.length, b.length);
+  // copies, not the same objects, but equal; the edited (last) block was read again
+  assert.deepEqual(plain(b[0]), plain(a[0]));
+  assert.notEqual(b[0], a[0]);
+  assert.deepEqual(plain(next), plain(parseHclFresh(text.slice(0, at) + 'X' + text.slice(at + 1))));
+});
