@@ -8,6 +8,8 @@ export class DiagnosticsPublisher {
   /** The diagnostics of each open document, as last validated. */
   readonly documents = new Map<string, Diagnostic[]>();
   private readonly projects = new Map<Project, Map<string, Diagnostic[]>>();
+  /** What was last sent per published uri: a version's diagnostics go out once (a revalidation that finds the same is not sent again). */
+  private readonly sent = new Map<string, { version: number | undefined; json: string }>();
 
   constructor(private readonly connection: Connection, private readonly openUri: (absPath: string) => string | undefined, private readonly onError: (e: unknown) => void) {}
 
@@ -19,6 +21,7 @@ export class DiagnosticsPublisher {
   clearDocument(uri: string): void {
     this.documents.delete(uri);
     this.publish(uri);
+    this.sent.delete(uri);
   }
 
   /** The diagnostics on a project's broken findings and config files, after a reload. */
@@ -42,6 +45,11 @@ export class DiagnosticsPublisher {
     // a project file open in the editor is published under the editor's uri
     const p = uriToPath(uri);
     const target = (p && this.openUri(p)) || uri;
-    void this.connection.sendDiagnostics({ uri: target, version, diagnostics: [...(this.documents.get(uri) ?? []), ...fromProjects] }).catch(this.onError);
+    const diagnostics = [...(this.documents.get(uri) ?? []), ...fromProjects];
+    const json = JSON.stringify(diagnostics);
+    const last = this.sent.get(target);
+    if (version !== undefined && last?.version === version && last.json === json) return;
+    this.sent.set(target, { version, json });
+    void this.connection.sendDiagnostics({ uri: target, version, diagnostics }).catch(this.onError);
   }
 }

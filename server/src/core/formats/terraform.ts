@@ -126,6 +126,11 @@ interface PolicySite {
 
 export function parseTerraform(text: string): ParsedDocument {
   const root = parseHcl(text);
+  if (root.tooDeep !== undefined) {
+    // every reading of the tree recurses: a file nested this deep is an error at the place, not a stack overflow
+    const problems: PolicyProblem[] = [{ code: 'invalid-syntax', message: 'invalid Terraform: nested too deeply: not read', offset: root.tooDeep, length: 1, severity: 'error' }];
+    return { format: terraformFormat, text, policies: [], problems, hasSyntaxErrors: true, recognised: false, host: { root } satisfies TfDocHost };
+  }
   const r: Reading = { text, problems: [], policies: [], sites: new Map() };
   for (const e of syntaxErrors(root)) {
     const lineEnd = text.slice(e.start).search(/[\r\n]/);
