@@ -206,9 +206,12 @@ test(`language server fuzz: ${CASES} hostile documents over stdio, every version
   const expectEvery = new Map<string, number[]>(); // uris whose every version must be published once
   const lastVersion = new Map<string, number>();
   let history: string[] = [];
+  let texts: string[] & { name?: string } = [];
   const failed = (what: string): never => {
     const file = path.join(tmpdir(), `iam-lsp-fuzz-failure-${SEED}-${counts.cases}.txt`);
     writeFileSync(file, history.join('\n\n=====\n\n'));
+    // every version's whole text, to replay the case
+    texts.forEach((x, j) => writeFileSync(`${file}.v${j + 1}.${texts.name}`, x));
     assert.fail(`case ${counts.cases} (LSP_FUZZ_SEED=${SEED}): ${what}\nthe case's versions: ${file}\nserver stderr: ${c.stderr.slice(-2000)}\nerror logs: ${c.errorLogs.slice(-5).join('\n')}`);
   };
   const ask = async <T>(what: string, p: Promise<T>): Promise<T | undefined> => {
@@ -236,6 +239,7 @@ test(`language server fuzz: ${CASES} hostile documents over stdio, every version
       const file = path.join(sub, base.name);
       let text = r() < 0.3 ? base.text : mutate(r, base.text, base.lang);
       history = [`${base.lang} ${base.name} v1 (open):\n${JSON.stringify(text.length > 5000 ? text.slice(0, 5000) + `… (${text.length} chars)` : text)}`];
+      texts = Object.assign([text], { name: base.name });
       const uri = c.open(file, text, base.lang);
       counts.byLang[base.lang] = (counts.byLang[base.lang] ?? 0) + 1;
       counts.versions++;
@@ -265,6 +269,7 @@ test(`language server fuzz: ${CASES} hostile documents over stdio, every version
           history.push(`v${v} (full):\n${JSON.stringify(c.text(uri).slice(0, 5000))}`);
         }
         text = c.text(uri);
+        texts.push(text);
         versions.push(v);
         counts.versions++;
         if (sequential) await ask(`diagnostics of v${v}`, c.waitForDiagnostics(uri, () => true, HANG_MS).then(() => undefined));

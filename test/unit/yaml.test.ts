@@ -228,6 +228,18 @@ describe('YAML edits in the file\'s style', () => {
 });
 
 describe('what YAML files are read', () => {
+  test('nesting far too deep (found by the language server fuzz): one error in words at its place, the policy still read', () => {
+    const base = 'Resources:\n  R:\n    Type: AWS::IAM::Policy\n    Properties:\n      PolicyDocument:\n        Statement:\n          - Effect: Allow\n            Action: s3:GetObject\n            Resource: "*"\n';
+    for (const deep of ['{a: '.repeat(20_000) + '1' + '}'.repeat(20_000), '['.repeat(20_000) + ']'.repeat(20_000), '['.repeat(5_000)]) {
+      const d = parsePolicyDocument(`${base}x: ${deep}\n`, 'template.yaml');
+      // was "invalid YAML: Maximum call stack size exceeded", twice
+      assert.ok(d.problems.every((p) => !/call stack/.test(p.message)), d.problems.map((p) => p.message).join('; '));
+      const too = d.problems.filter((p) => /nested too deeply/.test(p.message));
+      assert.equal(too.length, 1);
+      assert.ok(too[0].offset > base.length, `at ${too[0].offset}`);
+      assert.equal(d.policies.length, 1);
+    }
+  });
   test('other YAML (a Kubernetes manifest, a CI file) costs a substring test and gives nothing', () => {
     const k8s = 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 2\n';
     assert.equal(mayContainPolicy(k8s, 'deploy.yaml'), false);

@@ -399,6 +399,8 @@ export class Reader {
   }
 }
 
+const YAML_TOO_DEEP = 'invalid YAML: nested too deeply: not read';
+
 const PARSE_OPTIONS = { keepSourceTokens: true, customTags: cfnCustomTags, prettyErrors: false, uniqueKeys: true, strict: false } as const;
 
 /** Finds the IAM policies in a YAML document (every document of a multi-document stream). */
@@ -413,7 +415,12 @@ export function parseYamlPolicies(text: string): ParsedDocument {
   let recognised = false;
   let readable = false;
   for (const [i, d] of list.entries()) {
-    for (const e of d.errors) syntax.push({ code: 'invalid-syntax', message: `invalid YAML: ${e.message}`, offset: e.pos[0], length: Math.max(1, e.pos[1] - e.pos[0]), severity: 'error' });
+    for (const e of d.errors) {
+      // the yaml library reads nesting recursively and reports where the stack ran out: said once, in words
+      const tooDeep = /Maximum call stack size exceeded/.test(e.message);
+      if (tooDeep && syntax.some((x) => x.message === YAML_TOO_DEEP)) continue;
+      syntax.push({ code: 'invalid-syntax', message: tooDeep ? YAML_TOO_DEEP : `invalid YAML: ${e.message}`, offset: e.pos[0], length: Math.max(1, e.pos[1] - e.pos[0]), severity: 'error' });
+    }
     const r = new Reader(text, d);
     r.read();
     if (isMap(d.contents)) readable = true;
