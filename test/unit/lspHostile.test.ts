@@ -59,3 +59,25 @@ test('hostile patterns, deep nesting and duplicate keys: diagnostics at once, th
     await c.stop();
   }
 });
+
+test("each version's diagnostics are published once (found by the language server fuzz), also when the findings load after the document opened", async () => {
+  const good = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: '*' }] };
+  const dir = workspace({ 'policy.json': good, 'findings.json': FINDINGS });
+  const { client: c } = await LspClient.start({ folders: [dir], initializationOptions: { debounceMs: 0 } });
+  try {
+    // opened at once: its validation waits for the project, whose first load then validates every open document again
+    const uri = c.open(path.join(dir, 'policy.json'));
+    await c.waitForDiagnostics(uri, (d) => d.some((x) => x.code === 'unused-action')).catch((e) => { throw new Error(`${JSON.stringify(c.publishedVersions.get(uri))} ${JSON.stringify(c.diagnostics.get(uri))}: ${e.message}`); });
+    await c.request('iamRefiner/serverStats');
+    await new Promise((r) => setTimeout(r, 300));
+    c.change(uri, JSON.stringify({ ...good, Id: 'x' }, null, 2));
+    await c.waitForDiagnostics(uri, (d) => d.some((x) => x.code === 'unused-action')).catch((e) => { throw new Error(`${JSON.stringify(c.publishedVersions.get(uri))} ${JSON.stringify(c.diagnostics.get(uri))}: ${e.message}`); });
+    c.change(uri, '{"Statement": [');
+    await c.waitForDiagnostics(uri);
+    await new Promise((r) => setTimeout(r, 300));
+    await c.request('iamRefiner/serverStats');
+    assert.deepEqual(c.publishedVersions.get(uri), [1, 2, 3]);
+  } finally {
+    await c.stop();
+  }
+});
