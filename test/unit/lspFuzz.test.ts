@@ -301,7 +301,9 @@ test(`language server fuzz: ${CASES} hostile documents over stdio, every version
       for (let j = 1; j < seen.length; j++) if (seen[j] <= seen[j - 1]) failed(`diagnostics of ${path.basename(file)} published for versions ${seen.join(', ')}`);
       if (r() < 0.9) c.close(uri); // some stay open to the end
       counts.cases++;
-      counts.slowestMs = Math.max(counts.slowestMs, Date.now() - caseStart);
+      const ms = Date.now() - caseStart;
+      if (process.env.FUZZ_TRACE && ms > 1000) t.diagnostic(`slow case ${i}: ${ms} ms, ${base.lang} ${base.name}, ${versions.length} versions, ${text.length} chars; ${history.map((h) => h.slice(0, 60).replace(/\s+/g, ' ')).join(' | ')}`);
+      counts.slowestMs = Math.max(counts.slowestMs, ms);
     }
     // a moment for late publications, then every document's whole record
     await new Promise((res) => setTimeout(res, 300));
