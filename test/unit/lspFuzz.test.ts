@@ -16,7 +16,8 @@
  * exactly once. Nothing is logged as an error (window/logMessage type Error: a handler that threw)
  * and nothing reaches stderr.
  *
- * LSP_FUZZ_CASES sets the number of cases (default 300), LSP_FUZZ_SEED replays a run, HANG_MS the
+ * LSP_FUZZ_CASES (or FUZZ_CASES) sets the number of cases (default 800, about 30 s; `npm run fuzz`: 10,000), and a 25th of
+ * that (LSP_FUZZ_DEBOUNCED_CASES) runs again with the editor's debounce; LSP_FUZZ_SEED replays a run, HANG_MS the
  * time bound (default 5 s). A failing case is written to a file named in the failure.
  */
 import { test, after } from 'node:test';
@@ -32,7 +33,7 @@ import { CatalogPools, genLayout, genPolicy, prng, writeJsonc } from '../support
 import { LspClient, serverPath } from '../support/lspClient';
 
 const ROOT = path.resolve(__dirname, '../../..');
-const CASES = Number(process.env.LSP_FUZZ_CASES ?? process.env.FUZZ_CASES ?? 300);
+const CASES = Number(process.env.LSP_FUZZ_CASES ?? process.env.FUZZ_CASES ?? 800);
 const SEED = process.env.LSP_FUZZ_SEED ? Number(process.env.LSP_FUZZ_SEED) : Date.now() % 1_000_000;
 const HANG_MS = Number(process.env.HANG_MS ?? 5000);
 const SERVER = process.env.IAM_REFINER_SERVER ?? (existsSync(path.join(ROOT, 'dist/server.js')) ? path.join(ROOT, 'dist/server.js') : serverPath());
@@ -194,13 +195,19 @@ function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   return Promise.race([p, new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(`hang: ${what} not answered in ${ms} ms`)), ms)))]).finally(() => clearTimeout(timer));
 }
 
-test(`language server fuzz: ${CASES} hostile documents over stdio, every version's diagnostics once, no crash, no hang`, { timeout: 30 * 60_000 }, async (t) => {
-  const r = prng(SEED);
+/**
+ * One server, `cases` cases. With debounceMs 0, half the cases wait for each version's diagnostics
+ * (each version published exactly once); with the editor's debounce (`debounceMs` undefined: the
+ * default 150 ms), edits come at random gaps around it, so some versions are superseded before
+ * they are validated: only the last must be published, once, and nothing stale after a newer one.
+ */
+async function fuzz(t: { diagnostic(m: string): void }, cases: number, seed: number, debounceMs: number | undefined): Promise<void> {
+  const r = prng(seed);
   const all = seeds();
   const dir = mkdtempSync(path.join(tmpdir(), 'iam-lsp-fuzz-'));
   dirs.push(dir);
   writeFileSync(path.join(dir, 'findings.json'), fixture('test/fixtures/yaml/findings.json'));
-  const { client: c } = await LspClient.start({ folders: [dir], initializationOptions: { debounceMs: 0 }, command: { exe: process.execPath, args: [SERVER, '--stdio'] } });
+  const { client: c } = await LspClient.start({ folders: [dir], initializationOptions: debounceMs === undefined ? {} : { debounceMs }, command: { exe: process.execPath, args: [SERVER, '--stdio'] } });
   const published = c.publishedVersions; // every publication, in order of arrival
   const counts: Counts = { cases: 0, versions: 0, incremental: 0, full: 0, requests: 0, lspErrors: 0, crashes: 0, hangs: 0, slowestMs: 0, byLang: {} };
   const expectEvery = new Map<string, number[]>(); // uris whose every version must be published once
@@ -208,11 +215,11 @@ test(`language server fuzz: ${CASES} hostile documents over stdio, every version
   let history: string[] = [];
   let texts: string[] & { name?: string } = [];
   const failed = (what: string): never => {
-    const file = path.join(tmpdir(), `iam-lsp-fuzz-failure-${SEED}-${counts.cases}.txt`);
+    const file = path.join(tmpdir(), `iam-lsp-fuzz-failure-${seed}-${counts.cases}.txt`);
     writeFileSync(file, history.join('\n\n=====\n\n'));
     // every version's whole text, to replay the case
     texts.forEach((x, j) => writeFileSync(`${file}.v${j + 1}.${texts.name}`, x));
-    assert.fail(`case ${counts.cases} (LSP_FUZZ_SEED=${SEED}): ${what}\nthe case's versions: ${file}\nserver stderr: ${c.stderr.slice(-2000)}\nerror logs: ${c.errorLogs.slice(-5).join('\n')}`);
+    assert.fail(`case ${counts.cases} (LSP_FUZZ_SEED=${SEED}${debounceMs === undefined ? ', the debounced run' : ''}): ${what}\nthe case's versions: ${file}\nserver stderr: ${c.stderr.slice(-2000)}\nerror logs: ${c.errorLogs.slice(-5).join('\n')}`);
   };
   const ask = async <T>(what: string, p: Promise<T>): Promise<T | undefined> => {
     counts.requests++;
@@ -230,7 +237,7 @@ test(`language server fuzz: ${CASES} hostile documents over stdio, every version
   };
   const t0 = Date.now();
   try {
-    for (let i = 0; i < CASES; i++) {
+    for (let i = 0; i < cases; i++) {
       const caseStart = Date.now();
       const lang = pick(r, ['json', 'jsonc', 'yaml', 'yaml', 'terraform', 'terraform'] as const);
       const base = pick(r, all.filter((s) => s.lang === lang));
@@ -243,7 +250,8 @@ test(`language server fuzz: ${CASES} hostile documents over stdio, every version
       const uri = c.open(file, text, base.lang);
       counts.byLang[base.lang] = (counts.byLang[base.lang] ?? 0) + 1;
       counts.versions++;
-      const sequential = r() < 0.5;
+      const sequential = debounceMs === 0 && r() < 0.5;
+      const gap = () => (debounceMs === undefined ? new Promise((res) => setTimeout(res, int(r, 0, 250))) : undefined);
       const versions = [1];
       if (sequential) await ask(`diagnostics of v1`, c.waitForDiagnostics(uri, () => true, HANG_MS).then(() => undefined));
       const changes = int(r, 1, 6);
@@ -273,6 +281,7 @@ test(`language server fuzz: ${CASES} hostile documents over stdio, every version
         versions.push(v);
         counts.versions++;
         if (sequential) await ask(`diagnostics of v${v}`, c.waitForDiagnostics(uri, () => true, HANG_MS).then(() => undefined));
+        else await gap();
       }
       if (sequential) expectEvery.set(uri, versions);
       lastVersion.set(uri, versions[versions.length - 1]);
@@ -314,6 +323,8 @@ test(`language server fuzz: ${CASES} hostile documents over stdio, every version
       const numbered = versions.filter((x) => x !== undefined) as number[];
       // a closed document's diagnostics are cleared without a version; an open one's always carry one
       if (open && numbered.length !== versions.length) failed(`${uri}: diagnostics without a version: ${versions.join(', ')}`);
+      // and a closed one's last word is that clearing: nothing stale after it
+      if (!open && versions[versions.length - 1] !== undefined) failed(`${uri}: diagnostics of version ${versions[versions.length - 1]} published after the document closed`);
       for (let j = 1; j < numbered.length; j++) if (numbered[j] <= numbered[j - 1]) failed(`${uri}: versions published ${numbered.join(', ')}`);
       if (numbered.filter((x) => x === last).length !== 1) failed(`${uri}: the last version ${last} published ${numbered.filter((x) => x === last).length} times (${numbered.join(', ')})`);
       const every = expectEvery.get(uri);
@@ -324,7 +335,13 @@ test(`language server fuzz: ${CASES} hostile documents over stdio, every version
     await c.stop();
   }
   const secs = ((Date.now() - t0) / 1000).toFixed(1);
-  const line = `lsp fuzz: ${counts.cases} cases (${JSON.stringify(counts.byLang)}), ${counts.versions} versions (${counts.incremental} incremental, ${counts.full} full changes), ${counts.requests} requests (${counts.lspErrors} LSP errors), crashes ${counts.crashes}, hangs ${counts.hangs}, slowest case ${counts.slowestMs} ms, ${secs} s, seed ${SEED}`;
+  const line = `lsp fuzz (${debounceMs === undefined ? 'default debounce' : `debounceMs ${debounceMs}`}): ${counts.cases} cases (${JSON.stringify(counts.byLang)}), ${counts.versions} versions (${counts.incremental} incremental, ${counts.full} full changes), ${counts.requests} requests (${counts.lspErrors} LSP errors), crashes ${counts.crashes}, hangs ${counts.hangs}, slowest case ${counts.slowestMs} ms, ${secs} s, seed ${seed}`;
   t.diagnostic(line);
   assert.equal(counts.crashes + counts.hangs, 0);
-});
+}
+
+const DEBOUNCED = Number(process.env.LSP_FUZZ_DEBOUNCED_CASES ?? Math.ceil(CASES / 25));
+
+test(`language server fuzz: ${CASES} hostile documents over stdio, every version's diagnostics once, no crash, no hang`, { timeout: 60 * 60_000 }, (t) => fuzz(t, CASES, SEED, 0));
+
+test(`language server fuzz with the editor's debounce: ${DEBOUNCED} cases, edits at random gaps, the last version's diagnostics once, none stale`, { timeout: 60 * 60_000 }, (t) => fuzz(t, DEBOUNCED, SEED + 1, undefined));
