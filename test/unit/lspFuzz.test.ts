@@ -187,6 +187,7 @@ interface Counts {
   crashes: number;
   hangs: number;
   slowestMs: number;
+  peakRssMb: number;
   byLang: Record<string, number>;
 }
 
@@ -209,7 +210,7 @@ async function fuzz(t: { diagnostic(m: string): void }, cases: number, seed: num
   writeFileSync(path.join(dir, 'findings.json'), fixture('test/fixtures/yaml/findings.json'));
   const { client: c } = await LspClient.start({ folders: [dir], initializationOptions: debounceMs === undefined ? {} : { debounceMs }, command: { exe: process.execPath, args: [SERVER, '--stdio'] } });
   const published = c.publishedVersions; // every publication, in order of arrival
-  const counts: Counts = { cases: 0, versions: 0, incremental: 0, full: 0, requests: 0, lspErrors: 0, crashes: 0, hangs: 0, slowestMs: 0, byLang: {} };
+  const counts: Counts = { cases: 0, versions: 0, incremental: 0, full: 0, requests: 0, lspErrors: 0, crashes: 0, hangs: 0, slowestMs: 0, peakRssMb: 0, byLang: {} };
   const expectEvery = new Map<string, number[]>(); // uris whose every version must be published once
   const lastVersion = new Map<string, number>();
   let history: string[] = [];
@@ -298,7 +299,8 @@ async function fuzz(t: { diagnostic(m: string): void }, cases: number, seed: num
       await ask('codeAction', c.codeActions(uri, ds.filter(() => r() < 0.7), undefined, range));
       await ask('codeAction fixAll', c.codeActions(uri, [], ['source.fixAll']));
       if (ds[0]) await ask('codeAction on a diagnostic', c.codeActions(uri, [ds[0]]));
-      await ask('serverStats', c.request('iamRefiner/serverStats'));
+      const stats = await ask('serverStats', c.request<{ rssBytes: number }>('iamRefiner/serverStats'));
+      counts.peakRssMb = Math.max(counts.peakRssMb, Math.round((stats?.rssBytes ?? 0) / 1024 / 1024));
       if (c.proc.exitCode !== null) {
         counts.crashes++;
         failed(`the server exited (code ${c.proc.exitCode})`);
@@ -335,7 +337,7 @@ async function fuzz(t: { diagnostic(m: string): void }, cases: number, seed: num
     await c.stop();
   }
   const secs = ((Date.now() - t0) / 1000).toFixed(1);
-  const line = `lsp fuzz (${debounceMs === undefined ? 'default debounce' : `debounceMs ${debounceMs}`}): ${counts.cases} cases (${JSON.stringify(counts.byLang)}), ${counts.versions} versions (${counts.incremental} incremental, ${counts.full} full changes), ${counts.requests} requests (${counts.lspErrors} LSP errors), crashes ${counts.crashes}, hangs ${counts.hangs}, slowest case ${counts.slowestMs} ms, ${secs} s, seed ${seed}`;
+  const line = `lsp fuzz (${debounceMs === undefined ? 'default debounce' : `debounceMs ${debounceMs}`}): ${counts.cases} cases (${JSON.stringify(counts.byLang)}), ${counts.versions} versions (${counts.incremental} incremental, ${counts.full} full changes), ${counts.requests} requests (${counts.lspErrors} LSP errors), crashes ${counts.crashes}, hangs ${counts.hangs}, slowest case ${counts.slowestMs} ms, server RSS up to ${counts.peakRssMb} MB, ${secs} s, seed ${seed}`;
   t.diagnostic(line);
   assert.equal(counts.crashes + counts.hangs, 0);
 }
