@@ -81,3 +81,28 @@ test("each version's diagnostics are published once (found by the language serve
     await c.stop();
   }
 });
+
+test('a findings file open in the editor: its diagnostics always carry its version, never the same twice (seen while checking the fuzz rule on project files)', async () => {
+  const dir = workspace({ 'policy.json': { Statement: [{ Effect: 'Allow', Action: ['s3:GetObject'], Resource: '*' }] }, 'findings.json': FINDINGS });
+  const { client: c } = await LspClient.start({ folders: [dir], initializationOptions: { debounceMs: 0 } });
+  try {
+    const p = c.open(path.join(dir, 'policy.json'));
+    await c.waitForDiagnostics(p, (d) => d.length > 0);
+    const f = c.open(path.join(dir, 'findings.json'));
+    await c.waitForDiagnostics(f);
+    c.change(f, '[{"serviceNamespace": "s3", "actions": ["GetObject"]');
+    await c.waitForDiagnostics(f, (d) => d.length > 0);
+    c.change(f, '[{"serviceNamespace": "s3", "actions": ["GetObject", "PutObject"]}]');
+    await c.waitForDiagnostics(p, (d) => d.length === 0 || d.every((x) => x.code !== 'invalid-findings'));
+    await c.waitForDiagnostics(f, (d) => d.length === 0);
+    await new Promise((r) => setTimeout(r, 300));
+    await c.request('iamRefiner/serverStats');
+    // was [1, 2, undefined, 2, 3, undefined, 3]: the project's reload published the open file without a version, then its validation the same again
+    const versions = c.publishedVersions.get(f)!;
+    assert.ok(versions.every((v) => v !== undefined), JSON.stringify(versions));
+    for (let i = 1; i < versions.length; i++) assert.ok(versions[i]! >= versions[i - 1]!, JSON.stringify(versions));
+    for (const v of new Set(versions)) assert.ok(versions.filter((x) => x === v).length <= 2, JSON.stringify(versions));
+  } finally {
+    await c.stop();
+  }
+});

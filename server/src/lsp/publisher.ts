@@ -13,13 +13,18 @@ export class DiagnosticsPublisher {
 
   constructor(private readonly connection: Connection, private readonly openUri: (absPath: string) => string | undefined, private readonly onError: (e: unknown) => void) {}
 
+  /** The version of each open document last validated: a findings or config file open in the editor keeps it when its project's diagnostics change. */
+  private readonly versions = new Map<string, number | undefined>();
+
   setDocument(uri: string, diagnostics: Diagnostic[], version?: number): void {
     this.documents.set(uri, diagnostics);
+    this.versions.set(uri, version);
     this.publish(uri, version);
   }
 
   clearDocument(uri: string): void {
     this.documents.delete(uri);
+    this.versions.delete(uri);
     this.publish(uri);
     this.sent.delete(uri);
   }
@@ -38,13 +43,14 @@ export class DiagnosticsPublisher {
     for (const uri of before?.keys() ?? []) this.publish(uri);
   }
 
-  private publish(uri: string, version?: number): void {
+  private publish(uri: string, given?: number): void {
     const key = uriKey(uri);
     const fromProjects: Diagnostic[] = [];
     for (const m of this.projects.values()) for (const [u, ds] of m) if (uriKey(u) === key) fromProjects.push(...ds);
     // a project file open in the editor is published under the editor's uri
     const p = uriToPath(uri);
     const target = (p && this.openUri(p)) || uri;
+    const version = given ?? this.versions.get(target);
     const diagnostics = [...(this.documents.get(uri) ?? []), ...fromProjects];
     const json = JSON.stringify(diagnostics);
     const last = this.sent.get(target);
