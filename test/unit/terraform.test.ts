@@ -307,6 +307,13 @@ describe('Terraform', () => {
     });
   });
 
+  test('thousands of syntax errors (found by the language server fuzz): the first 100, then how many more', () => {
+    const d = parsePolicyDocument(`${EXAMPLE_JSONENCODE}\n${'locals {\n  a = 1 +\n}\n'.repeat(3000)}`, 'main.tf');
+    assert.equal(d.problems.length, 101);
+    assert.equal(d.problems[100].message, 'invalid Terraform syntax: 2900 more errors from here on (not shown)');
+    assert.equal(d.policies.length, 1);
+  });
+
   test('nesting far too deep (found by the language server fuzz): an error at its place, no stack overflow', () => {
     // these used to end in "Maximum call stack size exceeded" (every reading of the tree recurses), and no diagnostics at all in the editor
     for (const [what, make] of [

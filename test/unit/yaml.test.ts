@@ -228,6 +228,15 @@ describe('YAML edits in the file\'s style', () => {
 });
 
 describe('what YAML files are read', () => {
+  test('thousands of syntax errors (found by the language server fuzz: 135,000 in 500 KB stalled the editor): the first 100, then how many more', () => {
+    const base = 'Resources:\n  R:\n    Type: AWS::IAM::Policy\n    Properties:\n      PolicyDocument:\n        Statement:\n          - Effect: Allow\n            Action: s3:GetObject\n            Resource: "*"\n';
+    const d = parsePolicyDocument(base + ']: }\n'.repeat(3000), 'template.yaml');
+    assert.equal(d.problems.length, 101);
+    assert.match(d.problems[100].message, /^invalid YAML: \d+ more syntax errors from here on \(not shown\)$/);
+    assert.ok(d.problems[100].offset >= d.problems[99].offset);
+    assert.equal(d.policies.length, 1);
+  });
+
   test('nesting far too deep (found by the language server fuzz): one error in words at its place, the policy still read', () => {
     const base = 'Resources:\n  R:\n    Type: AWS::IAM::Policy\n    Properties:\n      PolicyDocument:\n        Statement:\n          - Effect: Allow\n            Action: s3:GetObject\n            Resource: "*"\n';
     for (const deep of ['{a: '.repeat(20_000) + '1' + '}'.repeat(20_000), '['.repeat(20_000) + ']'.repeat(20_000), '['.repeat(5_000)]) {

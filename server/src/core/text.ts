@@ -60,6 +60,9 @@ export interface ParsedJson {
   errors: JsonError[];
 }
 
+/** Syntax errors reported per document (YAML, Terraform); past it one more says how many were left out (a 500 KB file of garbage gave 135,000). */
+export const MAX_SYNTAX_ERRORS = 100;
+
 /** Deeper than this is refused with its place (the parser recurses; no policy, findings or template comes near it). */
 export const MAX_JSON_DEPTH = 512;
 

@@ -11,6 +11,7 @@ import { cfnCustomTags, intrinsicName, toValue } from './yamlTags';
 import { readJsonStringPolicy } from './yamlJson';
 import { yamlEdits } from './yamlEdits';
 import { yamlInfo, yamlMayContainPolicy } from './sniff';
+import { MAX_SYNTAX_ERRORS } from '../text';
 
 export interface YamlStatementHost {
   kind: 'yaml';
@@ -414,11 +415,13 @@ export function parseYamlPolicies(text: string): ParsedDocument {
   const syntax: PolicyProblem[] = [];
   let recognised = false;
   let readable = false;
+  let saidTooDeep = false;
   for (const [i, d] of list.entries()) {
     for (const e of d.errors) {
       // the yaml library reads nesting recursively and reports where the stack ran out: said once, in words
       const tooDeep = /Maximum call stack size exceeded/.test(e.message);
-      if (tooDeep && syntax.some((x) => x.message === YAML_TOO_DEEP)) continue;
+      if (tooDeep && saidTooDeep) continue;
+      saidTooDeep ||= tooDeep;
       syntax.push({ code: 'invalid-syntax', message: tooDeep ? YAML_TOO_DEEP : `invalid YAML: ${e.message}`, offset: e.pos[0], length: Math.max(1, e.pos[1] - e.pos[0]), severity: 'error' });
     }
     const r = new Reader(text, d);
@@ -431,6 +434,10 @@ export function parseYamlPolicies(text: string): ParsedDocument {
   }
   // syntax errors matter in a file that holds policies, or one that could not be read at all; a
   // broken YAML file of another kind (that merely mentions a statement) is not this tool's business
+  if (syntax.length > MAX_SYNTAX_ERRORS) {
+    const first = syntax[MAX_SYNTAX_ERRORS];
+    syntax.splice(MAX_SYNTAX_ERRORS, Infinity, { ...first, message: `invalid YAML: ${syntax.length - MAX_SYNTAX_ERRORS} more syntax errors from here on (not shown)` });
+  }
   const reportSyntax = syntax.length > 0 && (recognised || !readable);
   if (!recognised && !reportSyntax) return { ...empty, host: list };
   return {
