@@ -432,12 +432,12 @@ export function parseYamlPolicies(text: string): ParsedDocument {
     problems.push(...r.problems);
     recognised ||= r.recognised;
   }
+  if (syntax.length > MAX_SYNTAX_ERRORS) {
+    const rest = syntax[MAX_SYNTAX_ERRORS];
+    syntax.splice(MAX_SYNTAX_ERRORS, Infinity, { ...rest, message: `invalid YAML: ${syntax.length - MAX_SYNTAX_ERRORS} more syntax errors from here on (not shown)` });
+  }
   // syntax errors matter in a file that holds policies, or one that could not be read at all; a
   // broken YAML file of another kind (that merely mentions a statement) is not this tool's business
-  if (syntax.length > MAX_SYNTAX_ERRORS) {
-    const first = syntax[MAX_SYNTAX_ERRORS];
-    syntax.splice(MAX_SYNTAX_ERRORS, Infinity, { ...first, message: `invalid YAML: ${syntax.length - MAX_SYNTAX_ERRORS} more syntax errors from here on (not shown)` });
-  }
   const reportSyntax = syntax.length > 0 && (recognised || !readable);
   if (!recognised && !reportSyntax) return { ...empty, host: list };
   return {
