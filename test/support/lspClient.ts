@@ -84,8 +84,12 @@ export interface StartOptions {
 export class LspClient {
   readonly connection: MessageConnection;
   readonly diagnostics = new Map<string, PublishDiagnosticsParams>();
+  /** Every publishDiagnostics so far, in order of arrival: the versions published per uri. */
+  readonly publishedVersions = new Map<string, (number | undefined)[]>();
   readonly messages: ShowMessageParams[] = [];
   readonly logs: string[] = [];
+  /** window/logMessage entries of type Error (what the server's handlers caught and logged). */
+  readonly errorLogs: string[] = [];
   readonly appliedEdits: ApplyWorkspaceEditParams[] = [];
   readonly docs = new Map<string, TextDocument>();
   readonly registrations = new Map<string, { method: string; registerOptions?: any }>();
@@ -105,6 +109,9 @@ export class LspClient {
     const c = this.connection;
     c.onNotification('textDocument/publishDiagnostics', (p: PublishDiagnosticsParams) => {
       this.diagnostics.set(p.uri, p);
+      const list = this.publishedVersions.get(p.uri) ?? [];
+      list.push(p.version);
+      this.publishedVersions.set(p.uri, list);
       this.fire(this.diagWaiters, p);
     });
     c.onNotification('iamRefiner/status', (p: StatusParams) => {
@@ -115,8 +122,9 @@ export class LspClient {
       this.messages.push(p);
       this.fire(this.messageWaiters, p);
     });
-    c.onNotification('window/logMessage', (p: { message: string }) => {
+    c.onNotification('window/logMessage', (p: { type?: number; message: string }) => {
       this.logs.push(p.message);
+      if (p.type === 1) this.errorLogs.push(p.message);
     });
     c.onRequest('workspace/configuration', (p: { items: { scopeUri?: string; section?: string }[] }) =>
       p.items.map((it) => {

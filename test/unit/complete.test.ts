@@ -150,3 +150,11 @@ test('unused actions (from the findings) are marked and sorted after the used on
   // without findings nothing is marked
   assert.ok(at('{"Statement": [{"Effect": "Allow", "Action": ["s3:GetObj|"]}]}').items.every((i) => !i.unused));
 });
+
+test('nesting far too deep before the cursor (found by the language server fuzz): nothing, no stack overflow; after the cursor: completions as usual', () => {
+  const deep = '['.repeat(20_000) + ']'.repeat(20_000);
+  // was RangeError: Maximum call stack size exceeded (jsonc-parser's getLocation recurses), logged by the server's completion
+  assert.deepEqual(at(`{"Condition": ${deep}, "Statement": [{"Effect": "Allow", "Action": ["s3:GetObj|"]}]}`).items, []);
+  const after = at(`{"Statement": [{"Effect": "Allow", "Action": ["s3:GetObj|"]}], "Condition": ${deep}}`).items;
+  assert.ok(after.some((i) => i.label === 'GetObject'));
+});

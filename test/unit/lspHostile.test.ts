@@ -59,3 +59,50 @@ test('hostile patterns, deep nesting and duplicate keys: diagnostics at once, th
     await c.stop();
   }
 });
+
+test("each version's diagnostics are published once (found by the language server fuzz), also when the findings load after the document opened", async () => {
+  const good = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: '*' }] };
+  const dir = workspace({ 'policy.json': good, 'findings.json': FINDINGS });
+  const { client: c } = await LspClient.start({ folders: [dir], initializationOptions: { debounceMs: 0 } });
+  try {
+    // opened at once: its validation waits for the project, whose first load then validates every open document again
+    const uri = c.open(path.join(dir, 'policy.json'));
+    await c.waitForDiagnostics(uri, (d) => d.some((x) => x.code === 'unused-action')).catch((e) => { throw new Error(`${JSON.stringify(c.publishedVersions.get(uri))} ${JSON.stringify(c.diagnostics.get(uri))}: ${e.message}`); });
+    await c.request('iamRefiner/serverStats');
+    await new Promise((r) => setTimeout(r, 300));
+    c.change(uri, JSON.stringify({ ...good, Id: 'x' }, null, 2));
+    await c.waitForDiagnostics(uri, (d) => d.some((x) => x.code === 'unused-action')).catch((e) => { throw new Error(`${JSON.stringify(c.publishedVersions.get(uri))} ${JSON.stringify(c.diagnostics.get(uri))}: ${e.message}`); });
+    c.change(uri, '{"Statement": [');
+    await c.waitForDiagnostics(uri);
+    await new Promise((r) => setTimeout(r, 300));
+    await c.request('iamRefiner/serverStats');
+    assert.deepEqual(c.publishedVersions.get(uri), [1, 2, 3]);
+  } finally {
+    await c.stop();
+  }
+});
+
+test('a findings file open in the editor: its diagnostics always carry its version, never the same twice (seen while checking the fuzz rule on project files)', async () => {
+  const dir = workspace({ 'policy.json': { Statement: [{ Effect: 'Allow', Action: ['s3:GetObject'], Resource: '*' }] }, 'findings.json': FINDINGS });
+  const { client: c } = await LspClient.start({ folders: [dir], initializationOptions: { debounceMs: 0 } });
+  try {
+    const p = c.open(path.join(dir, 'policy.json'));
+    await c.waitForDiagnostics(p, (d) => d.length > 0);
+    const f = c.open(path.join(dir, 'findings.json'));
+    await c.waitForDiagnostics(f);
+    c.change(f, '[{"serviceNamespace": "s3", "actions": ["GetObject"]');
+    await c.waitForDiagnostics(f, (d) => d.length > 0);
+    c.change(f, '[{"serviceNamespace": "s3", "actions": ["GetObject", "PutObject"]}]');
+    await c.waitForDiagnostics(p, (d) => d.length === 0 || d.every((x) => x.code !== 'invalid-findings'));
+    await c.waitForDiagnostics(f, (d) => d.length === 0);
+    await new Promise((r) => setTimeout(r, 300));
+    await c.request('iamRefiner/serverStats');
+    // was [1, 2, undefined, 2, 3, undefined, 3]: the project's reload published the open file without a version, then its validation the same again
+    const versions = c.publishedVersions.get(f)!;
+    assert.ok(versions.every((v) => v !== undefined), JSON.stringify(versions));
+    for (let i = 1; i < versions.length; i++) assert.ok(versions[i]! >= versions[i - 1]!, JSON.stringify(versions));
+    for (const v of new Set(versions)) assert.ok(versions.filter((x) => x === v).length <= 2, JSON.stringify(versions));
+  } finally {
+    await c.stop();
+  }
+});

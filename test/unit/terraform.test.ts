@@ -307,6 +307,37 @@ describe('Terraform', () => {
     });
   });
 
+  test('thousands of syntax errors (found by the language server fuzz): the first 100, then how many more', () => {
+    const d = parsePolicyDocument(`${EXAMPLE_JSONENCODE}\n${'locals {\n  a = 1 +\n}\n'.repeat(3000)}`, 'main.tf');
+    assert.equal(d.problems.length, 101);
+    assert.equal(d.problems[100].message, 'invalid Terraform syntax: 2900 more errors from here on (not shown)');
+    assert.equal(d.policies.length, 1);
+  });
+
+  test('nesting far too deep (found by the language server fuzz): an error at its place, no stack overflow', () => {
+    // these used to end in "Maximum call stack size exceeded" (every reading of the tree recurses), and no diagnostics at all in the editor
+    for (const [what, make] of [
+      ['lists', (n: number) => 'x = jsonencode(' + '['.repeat(n) + ']'.repeat(n) + ')'],
+      ['objects', (n: number) => 'a = ' + '{ b = '.repeat(n) + '1' + ' }'.repeat(n)],
+      ['parentheses', (n: number) => 'x = ' + '('.repeat(n) + '1' + ')'.repeat(n)],
+      ['blocks', (n: number) => 'a {\n'.repeat(n) + '}\n'.repeat(n)],
+      ['unclosed', (n: number) => 'x = jsonencode(' + '['.repeat(n)],
+    ] as const) {
+      const text = `${EXAMPLE_JSONENCODE}\n${make(20_000)}\n`;
+      const doc = parsePolicyDocument(text, 'main.tf');
+      assert.equal(doc.hasSyntaxErrors, true, what);
+      // an unclosed run is an error tree of its own (flat, not deep): an error where the file ends
+      if (what !== 'unclosed') assert.equal(doc.policies.length, 0, what);
+      const p = doc.problems.find((x) => (what === 'unclosed' ? /unclosed/ : /nested too deeply/).test(x.message));
+      assert.ok(p, `${what}: ${doc.problems.map((x) => x.message).join('; ')}`);
+      assert.ok(p.offset > EXAMPLE_JSONENCODE.length && p.offset < EXAMPLE_JSONENCODE.length + 20_000 * 6, `${what}: at ${p.offset}`);
+    }
+    // nesting as deep as real code goes is read as before
+    const ok = parsePolicyDocument(`${EXAMPLE_JSONENCODE}\nlocals {\n  x = ${'{ b = '.repeat(100)}1${' }'.repeat(100)}\n}\n`, 'main.tf');
+    assert.equal(ok.hasSyntaxErrors, false);
+    assert.equal(ok.policies.length, 1);
+  });
+
   test('the fixtures: every file is read (the broken one with its error), with the expected policies', () => {
     const dir = join(ROOT, 'test', 'fixtures', 'terraform');
     const files: string[] = [];

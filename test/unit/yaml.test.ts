@@ -244,6 +244,27 @@ describe('what YAML files are read', () => {
     assert.deepEqual(sls.policies.map((p) => p.label), json.policies.map((p) => p.label));
   });
 
+  test('thousands of syntax errors (found by the language server fuzz: 135,000 in 500 KB stalled the editor): the first 100, then how many more', () => {
+    const base = 'Resources:\n  R:\n    Type: AWS::IAM::Policy\n    Properties:\n      PolicyDocument:\n        Statement:\n          - Effect: Allow\n            Action: s3:GetObject\n            Resource: "*"\n';
+    const d = parsePolicyDocument(base + ']: }\n'.repeat(3000), 'template.yaml');
+    assert.equal(d.problems.length, 101);
+    assert.match(d.problems[100].message, /^invalid YAML: \d+ more syntax errors from here on \(not shown\)$/);
+    assert.ok(d.problems[100].offset >= d.problems[99].offset);
+    assert.equal(d.policies.length, 1);
+  });
+
+  test('nesting far too deep (found by the language server fuzz): one error in words at its place, the policy still read', () => {
+    const base = 'Resources:\n  R:\n    Type: AWS::IAM::Policy\n    Properties:\n      PolicyDocument:\n        Statement:\n          - Effect: Allow\n            Action: s3:GetObject\n            Resource: "*"\n';
+    for (const deep of ['{a: '.repeat(20_000) + '1' + '}'.repeat(20_000), '['.repeat(20_000) + ']'.repeat(20_000), '['.repeat(5_000)]) {
+      const d = parsePolicyDocument(`${base}x: ${deep}\n`, 'template.yaml');
+      // was "invalid YAML: Maximum call stack size exceeded", twice
+      assert.ok(d.problems.every((p) => !/call stack/.test(p.message)), d.problems.map((p) => p.message).join('; '));
+      const too = d.problems.filter((p) => /nested too deeply/.test(p.message));
+      assert.equal(too.length, 1);
+      assert.ok(too[0].offset > base.length, `at ${too[0].offset}`);
+      assert.equal(d.policies.length, 1);
+    }
+  });
   test('other YAML (a Kubernetes manifest, a CI file) costs a substring test and gives nothing', () => {
     const k8s = 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 2\n';
     assert.equal(mayContainPolicy(k8s, 'deploy.yaml'), false);

@@ -1,6 +1,7 @@
 import { JSONPath, getLocation } from 'jsonc-parser';
 import { Catalog } from './catalog';
 import { Universe } from './universe';
+import { jsonTooDeep } from './text';
 
 /** One completion of an action string (offsets into the text; the LSP layer turns them into a range). */
 export interface CompletionEntry {
@@ -63,6 +64,9 @@ const WORD = /[A-Za-z0-9_\-*?]/;
 export function completeActions(input: CompletionInput): CompletionEntry[] {
   const { text, offset, catalog } = input;
   if (offset < 0 || offset > text.length) return [];
+  // getLocation reads recursively up to the cursor: nesting too deep before it is not read (as in parseJsonc)
+  const deep = jsonTooDeep(text);
+  if (deep !== undefined && deep < offset) return [];
   const loc = getLocation(text, offset);
   const node = loc.previousNode;
   if (!node || node.type !== 'string' || loc.isAtPropertyKey || !isActionValuePath(loc.path)) return [];

@@ -60,6 +60,9 @@ export interface ParsedJson {
   errors: JsonError[];
 }
 
+/** Syntax errors reported per document (YAML, Terraform); past it one more says how many were left out (a 500 KB file of garbage gave 135,000). */
+export const MAX_SYNTAX_ERRORS = 100;
+
 /** Deeper than this is refused with its place (the parser recurses; no policy, findings or template comes near it). */
 export const MAX_JSON_DEPTH = 512;
 
@@ -75,7 +78,7 @@ export const BOM = '\ufeff';
  */
 export function parseJsonc(text: string): ParsedJson {
   const source = text.startsWith(BOM) ? ' ' + text.slice(1) : text;
-  const deep = tooDeep(source);
+  const deep = jsonTooDeep(source);
   if (deep !== undefined) {
     return { root: undefined, errors: [{ error: ParseErrorCode.InvalidSymbol, offset: deep, length: 1, message: `nested deeper than ${MAX_JSON_DEPTH} levels: not read` }] };
   }
@@ -87,7 +90,7 @@ export function parseJsonc(text: string): ParsedJson {
 }
 
 /** The offset of the first `[` or `{` nested deeper than MAX_JSON_DEPTH, outside strings and comments; one pass, no recursion. */
-function tooDeep(text: string): number | undefined {
+export function jsonTooDeep(text: string): number | undefined {
   let opens = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);

@@ -8,17 +8,25 @@ export class DiagnosticsPublisher {
   /** The diagnostics of each open document, as last validated. */
   readonly documents = new Map<string, Diagnostic[]>();
   private readonly projects = new Map<Project, Map<string, Diagnostic[]>>();
+  /** What was last sent per published uri: a version's diagnostics go out once (a revalidation that finds the same is not sent again). */
+  private readonly sent = new Map<string, { version: number | undefined; json: string }>();
 
   constructor(private readonly connection: Connection, private readonly openUri: (absPath: string) => string | undefined, private readonly onError: (e: unknown) => void) {}
 
+  /** The version of each open document last validated: a findings or config file open in the editor keeps it when its project's diagnostics change. */
+  private readonly versions = new Map<string, number | undefined>();
+
   setDocument(uri: string, diagnostics: Diagnostic[], version?: number): void {
     this.documents.set(uri, diagnostics);
+    this.versions.set(uri, version);
     this.publish(uri, version);
   }
 
   clearDocument(uri: string): void {
     this.documents.delete(uri);
+    this.versions.delete(uri);
     this.publish(uri);
+    this.sent.delete(uri);
   }
 
   /** The diagnostics on a project's broken findings and config files, after a reload. */
@@ -35,13 +43,19 @@ export class DiagnosticsPublisher {
     for (const uri of before?.keys() ?? []) this.publish(uri);
   }
 
-  private publish(uri: string, version?: number): void {
+  private publish(uri: string, given?: number): void {
     const key = uriKey(uri);
     const fromProjects: Diagnostic[] = [];
     for (const m of this.projects.values()) for (const [u, ds] of m) if (uriKey(u) === key) fromProjects.push(...ds);
     // a project file open in the editor is published under the editor's uri
     const p = uriToPath(uri);
     const target = (p && this.openUri(p)) || uri;
-    void this.connection.sendDiagnostics({ uri: target, version, diagnostics: [...(this.documents.get(uri) ?? []), ...fromProjects] }).catch(this.onError);
+    const version = given ?? this.versions.get(target);
+    const diagnostics = [...(this.documents.get(uri) ?? []), ...fromProjects];
+    const json = JSON.stringify(diagnostics);
+    const last = this.sent.get(target);
+    if (version !== undefined && last?.version === version && last.json === json) return;
+    this.sent.set(target, { version, json });
+    void this.connection.sendDiagnostics({ uri: target, version, diagnostics }).catch(this.onError);
   }
 }

@@ -15,6 +15,7 @@ import { HNode, child, initHcl, named, parseHcl, syntaxErrors, textOf } from './
 import { HEntry, HValue, readValue, referencePath, toJson } from './hcl/value';
 import { terraformInfo } from './sniff';
 import { TfBlock, TfSite, TfValues, bindTerraformRoles, referenceKey } from './tfBinding';
+import { MAX_SYNTAX_ERRORS } from '../text';
 
 // ------------------------------------------------------------------------------------------------
 // hosts: what edits need to find again
@@ -127,8 +128,14 @@ interface PolicySite {
 
 export function parseTerraform(text: string): ParsedDocument {
   const root = parseHcl(text);
+  if (root.tooDeep !== undefined) {
+    // every reading of the tree recurses: a file nested this deep is an error at the place, not a stack overflow
+    const problems: PolicyProblem[] = [{ code: 'invalid-syntax', message: 'invalid Terraform: nested too deeply: not read', offset: root.tooDeep, length: 1, severity: 'error' }];
+    return { format: terraformFormat, text, policies: [], problems, hasSyntaxErrors: true, recognised: false, host: { root } satisfies TfDocHost };
+  }
   const r: Reading = { text, problems: [], policies: [], sites: new Map() };
-  for (const e of syntaxErrors(root)) {
+  const allErrors = syntaxErrors(root);
+  for (const e of allErrors.slice(0, MAX_SYNTAX_ERRORS)) {
     const lineEnd = text.slice(e.start).search(/[\r\n]/);
     const length = e.missing ? 1 : Math.max(1, lineEnd < 0 ? e.end - e.start : Math.min(e.end - e.start, lineEnd));
     if (!e.missing && e.end >= text.trimEnd().length) {
@@ -140,6 +147,10 @@ export function parseTerraform(text: string): ParsedDocument {
     const what = e.missing ? `missing ${JSON.stringify(e.type)}` : 'unexpected text';
     r.problems.push({ code: 'invalid-syntax', message: `invalid Terraform syntax: ${what}`, offset: Math.min(e.start, Math.max(0, text.length - 1)), length, severity: 'error' });
   }
+  if (allErrors.length > MAX_SYNTAX_ERRORS) {
+    const rest = allErrors[MAX_SYNTAX_ERRORS];
+    r.problems.push({ code: 'invalid-syntax', message: `invalid Terraform syntax: ${allErrors.length - MAX_SYNTAX_ERRORS} more errors from here on (not shown)`, offset: Math.min(rest.start, Math.max(0, text.length - 1)), length: 1, severity: 'error' });
+  }
   const hasSyntaxErrors = r.problems.length > 0;
   const top = root.children.find((c) => c.type === 'body');
   for (const b of blocks(top)) {
@@ -149,7 +160,7 @@ export function parseTerraform(text: string): ParsedDocument {
   }
   bindRoles(r, top);
   // a statement with a syntax error inside is read for diagnostics but never edited
-  const errors = syntaxErrors(root);
+  const errors = allErrors;
   if (errors.length)
     for (const p of r.policies)
       for (const st of p.statements) {

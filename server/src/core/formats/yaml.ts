@@ -11,6 +11,7 @@ import { cfnCustomTags, intrinsicName, toValue } from './yamlTags';
 import { readJsonStringPolicy } from './yamlJson';
 import { yamlEdits } from './yamlEdits';
 import { yamlInfo, yamlMayContainPolicy } from './sniff';
+import { MAX_SYNTAX_ERRORS } from '../text';
 
 export interface YamlStatementHost {
   kind: 'yaml';
@@ -437,6 +438,8 @@ export class Reader {
   }
 }
 
+const YAML_TOO_DEEP = 'invalid YAML: nested too deeply: not read';
+
 const PARSE_OPTIONS = { keepSourceTokens: true, customTags: cfnCustomTags, prettyErrors: false, uniqueKeys: true, strict: false } as const;
 
 /** Finds the IAM policies in a YAML document (every document of a multi-document stream). */
@@ -450,8 +453,15 @@ export function parseYamlPolicies(text: string): ParsedDocument {
   const syntax: PolicyProblem[] = [];
   let recognised = false;
   let readable = false;
+  let saidTooDeep = false;
   for (const [i, d] of list.entries()) {
-    for (const e of d.errors) syntax.push({ code: 'invalid-syntax', message: `invalid YAML: ${e.message}`, offset: e.pos[0], length: Math.max(1, e.pos[1] - e.pos[0]), severity: 'error' });
+    for (const e of d.errors) {
+      // the yaml library reads nesting recursively and reports where the stack ran out: said once, in words
+      const tooDeep = /Maximum call stack size exceeded/.test(e.message);
+      if (tooDeep && saidTooDeep) continue;
+      saidTooDeep ||= tooDeep;
+      syntax.push({ code: 'invalid-syntax', message: tooDeep ? YAML_TOO_DEEP : `invalid YAML: ${e.message}`, offset: e.pos[0], length: Math.max(1, e.pos[1] - e.pos[0]), severity: 'error' });
+    }
     const r = new Reader(text, d);
     r.read();
     if (isMap(d.contents)) readable = true;
@@ -459,6 +469,10 @@ export function parseYamlPolicies(text: string): ParsedDocument {
     policies.push(...r.policies);
     problems.push(...r.problems);
     recognised ||= r.recognised;
+  }
+  if (syntax.length > MAX_SYNTAX_ERRORS) {
+    const rest = syntax[MAX_SYNTAX_ERRORS];
+    syntax.splice(MAX_SYNTAX_ERRORS, Infinity, { ...rest, message: `invalid YAML: ${syntax.length - MAX_SYNTAX_ERRORS} more syntax errors from here on (not shown)` });
   }
   // syntax errors matter in a file that holds policies, or one that could not be read at all; a
   // broken YAML file of another kind (that merely mentions a statement) is not this tool's business

@@ -23,7 +23,12 @@ export interface HNode {
   leaf?: boolean;
   /** On the root: whether the tree has any ERROR or MISSING node. */
   hasError?: boolean;
+  /** On the root: where the tree goes deeper than MAX_HCL_DEPTH (nothing below that is copied). */
+  tooDeep?: number;
 }
+
+/** The deepest syntax tree copied (every walk over it recurses): about 250 levels of nested objects, 340 of lists. */
+export const MAX_HCL_DEPTH = 1024;
 
 const GRAMMAR_FILE = 'tree-sitter-terraform.wasm';
 const RUNTIME_FILE = 'tree-sitter.wasm';
@@ -225,7 +230,9 @@ function copyTree(tree: TsTree, text: string, reuse?: Reuse): HNode {
         continue;
       }
       if (n.type === 'string_lit') n.leaf = !full && text.charCodeAt(n.start) === 34 && text.charCodeAt(n.end - 1) === 34 && n.end - n.start >= 2;
-      if ((full || !LEAVES.has(n.type) || (n.type === 'string_lit' && !n.leaf)) && c.gotoFirstChild()) {
+      const deeper = full || !LEAVES.has(n.type) || (n.type === 'string_lit' && !n.leaf);
+      if (deeper && stack.length >= MAX_HCL_DEPTH) root.tooDeep ??= n.start;
+      else if (deeper && c.gotoFirstChild()) {
         stack.push(n);
         continue;
       }
