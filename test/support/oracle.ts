@@ -236,8 +236,8 @@ export function refFindingNames(findings: Finding[]): string[] {
 
 /**
  * For each member, its shortest safe word-boundary prefix longer than `root`, written as the action
- * when it covers one action and as `prefix*` otherwise; a member with none is written in full.
- * Lower-case results.
+ * when it covers one action and as `prefix*` otherwise; a member with none is written in full; an
+ * entry that another entry's `prefix*` matches is left out. Lower-case results.
  */
 export function refCover(ru: RefUniverse, members: Iterable<string>, good: (n: string) => boolean, root: string): Set<string> {
   const memo = new Map<string, string | null>();
@@ -259,6 +259,14 @@ export function refCover(ru: RefUniverse, members: Iterable<string>, good: (n: s
       }
     }
     out.add(emitted ?? m);
+  }
+  // an entry another entry's `prefix*` already matches (a sibling word spelled with the same letters:
+  // `listflowexecution*` matches `listflowexecutions`) adds nothing and is not written
+  for (const e of [...out]) {
+    for (const p of out) if (p !== e && p.endsWith('*') && e.startsWith(p.slice(0, -1))) {
+      out.delete(e);
+      break;
+    }
   }
   return out;
 }

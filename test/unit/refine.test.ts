@@ -55,3 +55,19 @@ test('a one-line statement gets its new array on the same line', () => {
   const line = r.text.split('\n')[2];
   assert.match(line, /^ {4}\{"Effect": "Allow", "Action": \["s3:GetObject", "s3:GetObjectAnnotation", .*"s3:GetObjectVersion\*"\], "Resource": "\*"\}$/);
 });
+
+test('a pattern another written pattern already matches is not written (a sibling word with the same letters)', () => {
+  // cloud9:Describe* minus DescribeEC2Remote: the word trie has the nodes DescribeEnvironment
+  // (Memberships, Status) and DescribeEnvironments, both shortest safe prefixes; the first's
+  // `DescribeEnvironment*` already matches the second
+  const doc = parsePolicyDocument('{"Statement": [{"Effect": "Allow", "Action": "cloud9:Describe*", "Resource": "*"}]}');
+  const names = (p: string) => u.expand(p).map((i) => u.names[i]);
+  const under = names('cloud9:DescribeEnvironment*');
+  assert.ok(under.length >= 3 && under.some((n) => /DescribeEnvironments$/.test(n)), 'the catalog still has the sibling words');
+  const r = refineDocument({ universe: u, unused: unusedOf('cloud9:DescribeEC2Remote') }, doc);
+  const action: string[] = JSON.parse(r.text).Statement[0].Action;
+  assert.ok(action.includes('cloud9:DescribeEnvironment*'), action.join(', '));
+  for (const p of action) for (const q of action) if (p !== q && p.endsWith('*')) assert.ok(!q.toLowerCase().startsWith(p.slice(0, -1).toLowerCase()), `${p} already matches ${q}`);
+  const allowed = new Set(action.flatMap(names));
+  assert.deepEqual([...allowed].sort(), names('cloud9:Describe*').filter((n) => n !== 'cloud9:DescribeEC2Remote').sort());
+});

@@ -96,7 +96,33 @@ export function cover(universe: Universe, members: Iterable<number>, good: (i: n
     }
     out.add(emitted ?? name);
   }
-  return sortPatterns([...out]);
+  return sortPatterns(dropCovered([...out]));
+}
+
+/**
+ * The patterns of `list` that no other `prefix*` of it already covers. A word trie can hold a node
+ * and a sibling word that starts with the same letters (`ListFlowExecution…` and
+ * `ListFlowExecutions`): both can be shortest safe prefixes, and the first's `prefix*` then matches
+ * the second. Dropping the second allows exactly the same actions in fewer patterns. `list` holds
+ * action names and `prefix*` patterns (no other wildcard); comparison is case-insensitive.
+ */
+export function dropCovered(list: string[]): string[] {
+  if (list.length < 2) return list;
+  const items = list.map((p) => {
+    const wild = p.endsWith('*');
+    const l = p.toLowerCase();
+    return { p, wild, key: wild ? l.slice(0, -1) : l };
+  });
+  // a stem sorts before every key it prefixes, and those keys follow it in one run
+  items.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.wild === b.wild ? 0 : a.wild ? -1 : 1));
+  const out: string[] = [];
+  let stem: string | undefined;
+  for (const it of items) {
+    if (stem !== undefined && it.key.startsWith(stem)) continue;
+    out.push(it.p);
+    stem = it.wild ? it.key : undefined;
+  }
+  return out.length === list.length ? list : out;
 }
 
 export function sortPatterns(list: string[]): string[] {

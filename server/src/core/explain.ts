@@ -15,7 +15,7 @@ import type { ExplainMode, ExplainNode, ExplainOutcome, Explanation, LeafKind, U
 import { Finding, UnusedSet, isUnusedPermission } from './findings';
 import { StatementModel } from './model';
 import { StatementPlan } from './plan';
-import { nodeSafety } from './cover';
+import { dropCovered, nodeSafety } from './cover';
 import { literalPrefix } from './pattern';
 import { allowsEverything } from './refine';
 import { Universe } from './universe';
@@ -181,14 +181,20 @@ export function explainStatement(input: ExplainInput): Explanation {
   tree.word = rootSpelled;
 
   // the frontier: safe nodes holding members under unsafe parents, and members written by their full name
-  const frontier: { node: ExplainNode; pattern: string }[] = [];
-  const walk = (n: ExplainNode, isRoot: boolean) => {
+  // (a node whose pattern a sibling's `prefix*` already matches is not part of it: see dropCovered)
+  let frontier: { node: ExplainNode; pattern: string }[] = [];
+  const visit = (n: ExplainNode, isRoot: boolean) => {
     if (!isRoot && n.safe && n.counts[memberKind] > 0) {
       frontier.push({ node: n, pattern: n.pattern! });
       return;
     }
     if (n.action?.kind === memberKind) frontier.push({ node: n, pattern: n.action.name });
-    for (const c of n.children) walk(c, false);
+    for (const c of n.children) visit(c, false);
+  };
+  const walk = (n: ExplainNode, isRoot: boolean) => {
+    visit(n, isRoot);
+    const kept = new Set(dropCovered(frontier.map((f) => f.pattern)));
+    if (kept.size < frontier.length) frontier = frontier.filter((f) => kept.has(f.pattern));
   };
   const listed: string[] = [];
   let unmatched: string[] = [];
