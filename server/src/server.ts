@@ -4,33 +4,31 @@
  * (problems → Diagnostics, outcomes → CodeActions, hovers, completion). Validation is debounced,
  * superseded versions are dropped, and every handler logs and degrades instead of throwing.
  */
-import { ClientCapabilities, CodeAction, CompletionList, Connection, Diagnostic, DidChangeConfigurationNotification, Disposable, InitializeParams, InitializeResult, MessageType, ShowMessageNotification, TextDocuments, createConnection } from 'vscode-languageserver/node';
+import { ClientCapabilities, Connection, Diagnostic, DidChangeConfigurationNotification, Disposable, InitializeParams, InitializeResult, MessageType, ShowMessageNotification, TextDocuments, createConnection } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { Catalog, mayContainPolicy } from './core';
-import { chooseCatalog } from './workspace/catalogFile';
+import { Catalog } from './core';
+import { InitializationOptions, LiveClientOptions, RefinementResult, ServerStatsRequest, StatusNotification } from '../../shared/protocol';
+import { LazyCatalog } from './workspace/catalogFile';
+import { FileFindingsProvider, FindingsProvider, FindingsProviders } from './workspace/findingsProvider';
+import { GitHistory, runGit } from './workspace/gitHistory';
+import { uriToPath } from './workspace/paths';
+import { Project } from './workspace/project';
+import { SettingsCache } from './workspace/settings';
+import { Workspace } from './workspace/workspace';
+import { BindingHost, bindRole, bindingAction } from './lsp/bindRole';
+import { initialFolders, initializeResult, liveClientOptions } from './lsp/capabilities';
 import { registerCatalogRequests } from './lsp/catalogRequests';
-import { BindRoleArgs, Commands, ExplainRequest, ExplainResponse, InitializationOptions, LiveClientOptions, RefinementRequest, RefinementResult, ServerStatsRequest, StatusNotification } from '../../shared/protocol';
-import { Analysis } from './workspace/analysis';
+import { EditCapabilities, refinementResult } from './lsp/codeActions';
+import { Debouncer } from './lsp/debounce';
+import { documentDiagnostics } from './lsp/diagnostics';
+import { registerFeatures } from './lsp/features';
 import { LiveFindingsProvider, LiveHost } from './lsp/liveFindings';
 import { registerLiveRequests } from './lsp/liveRequests';
-import { EditCapabilities, codeActions, refinementResult } from './lsp/codeActions';
-import { documentDiagnostics } from './lsp/diagnostics';
-import { DiagnosticsPublisher } from './lsp/publisher';
-import { FileFindingsProvider, FindingsProvider } from './workspace/findingsProvider';
-import { hover } from './lsp/hover';
-import { explainRequest, withExplanation } from './lsp/explain';
-import { completion } from './lsp/completion';
 import { startProgress } from './lsp/progress';
+import { DiagnosticsPublisher } from './lsp/publisher';
 import { applyRefinement } from './lsp/refineCommand';
 import { statusParams } from './lsp/status';
 import { FileWatchers } from './lsp/watchers';
-import { BindingHost, bindRole, bindingAction } from './lsp/bindRole';
-import { initialFolders, initializeResult, liveClientOptions } from './lsp/capabilities';
-import { pathToUri, uriToPath } from './workspace/paths';
-import { Project } from './workspace/project';
-import { SettingsCache } from './workspace/settings';
-import { GitHistory, runGit } from './workspace/gitHistory';
-import { Workspace } from './workspace/workspace';
 
 export interface ServerOptions {
   /** A connection to serve (tests, embedding); default: from the process arguments (--stdio, --node-ipc, --socket=…). */
@@ -50,8 +48,6 @@ export interface ServerHandle {
 }
 
 const DEFAULT_DEBOUNCE_MS = 150;
-/** How long completion waits for a first analysis of the document (for its unused actions) before answering without. */
-const COMPLETION_WAIT_MS = 300;
 
 /** Starts the IAM Policy Refiner language server (the VS Code extension, `iam-refine lsp --stdio`). */
 export function startServer(options: ServerOptions = {}): ServerHandle {
@@ -65,16 +61,15 @@ export function startServer(options: ServerOptions = {}): ServerHandle {
 
 class IamRefinerServer {
   private readonly documents = new TextDocuments(TextDocument);
-  private readonly timers = new Map<string, NodeJS.Timeout>();
-  private readonly providerList: FindingsProvider[] = [];
-  private readonly providerSubscriptions = new Map<FindingsProvider, { dispose(): void } | undefined>();
+  private readonly timers = new Debouncer();
+  private readonly providers = new FindingsProviders((folderUri) => this.reloadProjects(folderUri));
+  private readonly catalog: () => Catalog;
+  private readonly catalogs: LazyCatalog;
   private readonly diagnostics: DiagnosticsPublisher;
   private readonly ws: Workspace;
   private readonly live: LiveFindingsProvider;
   private caps: ClientCapabilities = {};
   private settings!: SettingsCache;
-  private catalogInstance: Catalog | undefined;
-  private catalogLoadMs: number | undefined;
   private debounceMs = DEFAULT_DEBOUNCE_MS;
   private initialized!: Promise<void>;
   private markInitialized!: () => void;
@@ -90,12 +85,14 @@ class IamRefinerServer {
 
   constructor(private readonly connection: Connection, private readonly options: ServerOptions) {
     this.initialized = new Promise((resolve) => (this.markInitialized = resolve));
+    this.catalogs = new LazyCatalog(() => options.catalog?.(), (m) => this.log(m));
+    this.catalog = this.catalogs.get;
     this.watchers = new FileWatchers(connection, (e) => this.error('registering file watchers', e));
     this.diagnostics = new DiagnosticsPublisher(connection, (p) => this.ws.openUri(p), (e) => this.error('publishDiagnostics', e));
     this.ws = new Workspace({
       settings: (scopeUri) => this.settings.get(scopeUri),
       documents: this.documents,
-      providers: () => this.providerList,
+      providers: () => this.providers.list,
       catalog: () => this.catalog(),
       log: (m) => this.log(m),
       projectReloaded: (p) => this.projectReloaded(p),
@@ -107,23 +104,14 @@ class IamRefinerServer {
       progress: (title, onCancel) => (this.shuttingDown ? Promise.resolve({ report: () => undefined, done: () => undefined }) : startProgress(this.connection, this.caps, title, onCancel, (e) => this.error('workDoneProgress', e))),
       ...options.live,
     });
-    for (const p of [new FileFindingsProvider(), this.live, ...(options.providers ?? [])]) this.subscribe(p);
-  }
-
-  private subscribe(p: FindingsProvider): void {
-    this.providerList.push(p);
-    this.providerSubscriptions.set(p, p.onDidChange?.((folderUri) => this.reloadProjects(folderUri)));
+    for (const p of [new FileFindingsProvider(), this.live, ...(options.providers ?? [])]) this.providers.add(p);
   }
 
   addProvider(p: FindingsProvider): Disposable {
-    this.subscribe(p);
+    this.providers.add(p);
     this.reloadProjects();
     return Disposable.create(() => {
-      const i = this.providerList.indexOf(p);
-      if (i >= 0) this.providerList.splice(i, 1);
-      this.providerSubscriptions.get(p)?.dispose();
-      this.providerSubscriptions.delete(p);
-      p.dispose?.();
+      this.providers.remove(p);
       this.reloadProjects();
     });
   }
@@ -151,23 +139,6 @@ class IamRefinerServer {
     }
   }
 
-  private catalog = (): Catalog => {
-    if (!this.catalogInstance) {
-      const t0 = performance.now();
-      // the newest catalog there is: the one Update Action Catalog fetched, else the bundled one
-      this.catalogInstance = this.options.catalog?.() ?? this.chosenCatalog();
-      this.catalogLoadMs = performance.now() - t0;
-      this.log(`catalog: ${this.catalogInstance.describe()} loaded in ${this.catalogLoadMs.toFixed(0)} ms`);
-    }
-    return this.catalogInstance;
-  };
-
-  private chosenCatalog(): Catalog {
-    const c = chooseCatalog(process.env);
-    if (c.note) this.log(`catalog: ${c.note}`);
-    return c.catalog;
-  }
-
   private get editCaps(): EditCapabilities {
     const we = this.caps.workspace?.workspaceEdit;
     return {
@@ -177,11 +148,6 @@ class IamRefinerServer {
     };
   }
 
-  /** The analysis of a document's current version, once the format parsers are loaded. */
-  private analysisOf(doc: TextDocument): Promise<Analysis | undefined> {
-    return this.ws.analysisOf(doc);
-  }
-
   listen(): void {
     const c = this.connection;
     const docs = this.documents;
@@ -189,14 +155,10 @@ class IamRefinerServer {
     c.onInitialized(() => void this.safe('initialized', undefined, () => this.onInitialized()));
     c.onShutdown(() => {
       this.shuttingDown = true;
-      for (const t of this.timers.values()) clearTimeout(t);
-      this.timers.clear();
+      this.timers.dispose();
       if (this.statusTimer) clearTimeout(this.statusTimer);
       this.ws.dispose();
-      for (const p of this.providerList) {
-        this.providerSubscriptions.get(p)?.dispose();
-        p.dispose?.();
-      }
+      this.providers.dispose();
     });
     docs.onDidOpen((e) => this.ws.documentOpened(e.document.uri));
     docs.onDidChangeContent((e) => this.safe('didChange', undefined, () => this.documentChanged(e.document)));
@@ -218,65 +180,21 @@ class IamRefinerServer {
         for (const p of touched) void p.reload();
       }),
     );
-    c.onHover((params, token) =>
-      this.safe('hover', null, async () => {
-        const doc = docs.get(params.textDocument.uri);
-        const a = doc && (await this.analysisOf(doc));
-        if (!doc || !a || token.isCancellationRequested || a.version !== doc.version) return null;
-        const offset = doc.offsetAt(params.position);
-        return withExplanation(hover(a, offset, this.catalog()), a, this.findingsOf(doc.uri), offset, this.explainView, (m) => this.log(m));
-      }),
-    );
-    c.onCompletion((params, token) =>
-      this.safe('completion', null as CompletionList | null, async () => {
-        const doc = docs.get(params.textDocument.uri);
-        if (!doc) return null;
-        const text = doc.getText();
-        if (!mayContainPolicy(text, uriToPath(doc.uri) ?? doc.uri)) return null;
-        const a = await this.completionAnalysis(doc);
-        if (token.isCancellationRequested) return null;
-        return completion(text, doc.offsetAt(params.position), this.catalog(), a, (o) => doc.positionAt(o));
-      }),
-    );
-    c.onCodeAction((params, token) =>
-      this.safe('codeAction', [] as CodeAction[], async () => {
-        const doc = docs.get(params.textDocument.uri);
-        // the analysis the diagnostics came from; a newer version gets no fixes until it is analysed
-        const a = doc && (await this.analysisOf(doc));
-        if (!doc || !a || a.version !== doc.version || token.isCancellationRequested) return [];
-        return codeActions({ analysis: a, diagnostics: params.context.diagnostics, only: params.context.only, caps: this.editCaps, log: (m) => this.log(m), bindingAction: (args) => this.bindingAction(args), explain: this.explainView });
-      }),
-    );
-    c.onExecuteCommand((params) =>
-      this.safe(`command ${params.command}`, null as unknown, async () => {
-        const args = params.arguments ?? [];
-        switch (params.command) {
-          case Commands.refineFile: {
-            const uri = typeof args[0] === 'string' ? args[0] : (args[0] as { uri?: string } | undefined)?.uri;
-            if (!uri) {
-              this.notify(MessageType.Error, `${Commands.refineFile} needs the document URI as its argument.`);
-              return null;
-            }
-            return this.applyRefinement([uri], 'Refine IAM policy file');
-          }
-          case Commands.refineAll:
-            return this.applyRefinement(undefined, 'Refine all IAM policy files');
-          case Commands.bindRole:
-            return this.bindRole(args[0] as BindRoleArgs);
-          default:
-            this.log(`unknown command ${params.command}`);
-            return null;
-        }
-      }),
-    );
-    c.onRequest(ExplainRequest, (params) =>
-      this.safe('explain', { kind: 'error', message: 'internal error: see the log' } as ExplainResponse, async () => {
-        const doc = this.documents.get(params.uri);
-        const a = doc ? await this.analysisOf(doc) : await this.ws.analysisOfUri(params.uri);
-        return explainRequest(a, this.findingsOf(params.uri), params, (m) => this.log(m));
-      }),
-    );
-    c.onRequest(RefinementRequest, (params) => this.safe('refinement', { edit: {}, files: [] } as RefinementResult, () => this.computeRefinement(params.uris)));
+    registerFeatures(c, {
+      documents: docs,
+      ws: this.ws,
+      catalog: this.catalog,
+      explainView: () => this.explainView,
+      editCaps: () => this.editCaps,
+      log: (m) => this.log(m),
+      error: (ctx, e) => this.error(ctx, e),
+      notify: (t, m) => this.notify(t, m),
+      safe: (ctx, fallback, fn) => this.safe(ctx, fallback, fn),
+      computeRefinement: (uris) => this.computeRefinement(uris),
+      applyRefinement: (uris, label) => this.applyRefinement(uris, label),
+      bindingAction: (args) => bindingAction(this.bindingHost(), args),
+      bindRole: (args) => bindRole(this.bindingHost(), args),
+    });
     registerLiveRequests(c, {
       live: this.live,
       ws: this.ws,
@@ -288,8 +206,7 @@ class IamRefinerServer {
     registerCatalogRequests(c, {
       catalog: () => this.catalog(),
       useCatalog: (cat) => {
-        this.catalogInstance = cat;
-        this.log(`catalog: now ${cat.describe()}`);
+        this.catalogs.use(cat);
         this.ws.reload(); // every folder and open document is analysed again over the new catalog
         this.statusChanged();
       },
@@ -300,7 +217,7 @@ class IamRefinerServer {
     });
     c.onRequest(ServerStatsRequest, () => {
       const m = process.memoryUsage();
-      return { rssBytes: m.rss, heapUsedBytes: m.heapUsed, documents: this.documents.all().length, analyses: this.ws.analysisCount, catalogLoadMs: this.catalogLoadMs, validations: this.validations };
+      return { rssBytes: m.rss, heapUsedBytes: m.heapUsed, documents: this.documents.all().length, analyses: this.ws.analysisCount, catalogLoadMs: this.catalogs.loadMs, validations: this.validations };
     });
     c.listen();
   }
@@ -371,15 +288,13 @@ class IamRefinerServer {
   private documentChanged(doc: TextDocument): void {
     this.ws.documentOpened(doc.uri);
     const p = uriToPath(doc.uri);
-    if (p) for (const proj of this.ws.projectsWatching(p)) this.debounce(`project:${proj.folder.uri}`, this.debounceMs, () => void proj.reload());
+    if (p) for (const proj of this.ws.projectsWatching(p)) this.timers.run(`project:${proj.folder.uri}`, this.debounceMs, () => void proj.reload());
     // the first version is analysed at once; typing is debounced
     this.schedule(doc.uri, this.ws.cached(doc.uri) ? this.debounceMs : 0);
   }
 
   private documentClosed(doc: TextDocument): void {
-    const t = this.timers.get(doc.uri);
-    if (t) clearTimeout(t);
-    this.timers.delete(doc.uri);
+    this.timers.cancel(doc.uri);
     this.ws.documentClosed(doc.uri);
     const p = uriToPath(doc.uri);
     // the disk's version counts again
@@ -388,41 +303,16 @@ class IamRefinerServer {
     this.statusChanged();
   }
 
-  private debounce(key: string, delay: number, fn: () => void): void {
-    const t = this.timers.get(key);
-    if (t) clearTimeout(t);
-    this.timers.set(
-      key,
-      setTimeout(() => {
-        this.timers.delete(key);
-        fn();
-      }, delay),
-    );
-  }
-
   /** Validates a document after `delay` ms; a newer change restarts the wait. */
   private schedule(uri: string, delay: number): void {
-    this.debounce(uri, delay, () => void this.safe(`validate ${uri}`, undefined, () => this.validate(uri)));
-  }
-
-  /** An analysis for completion's unused set: the cached one, else the current one if it comes quickly. */
-  private async completionAnalysis(doc: TextDocument): Promise<Analysis | undefined> {
-    const cached = this.ws.cached(doc.uri);
-    if (cached?.context) return cached;
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), COMPLETION_WAIT_MS)));
-    try {
-      return await Promise.race([this.analysisOf(doc).catch((e) => void this.error('completion analysis', e)), late]);
-    } finally {
-      clearTimeout(timer);
-    }
+    this.timers.run(uri, delay, () => void this.safe(`validate ${uri}`, undefined, () => this.validate(uri)));
   }
 
   private async validate(uri: string): Promise<void> {
     const doc = this.documents.get(uri);
     if (!doc) return;
     this.validations++;
-    const a = await this.analysisOf(doc);
+    const a = await this.ws.analysisOf(doc);
     const current = this.documents.get(uri);
     if (!a || !current || current.version !== a.version) return; // a newer version is on its way
     let diagnostics: Diagnostic[] = [];
@@ -462,20 +352,7 @@ class IamRefinerServer {
     return applyRefinement({ connection: this.connection, caps: this.caps, notify: (t, m) => this.notify(t, m), log: (m) => this.log(m) }, await this.computeRefinement(uris), uris, label);
   }
 
-  /** The findings of the project a document belongs to (for the provenance of unused actions). */
-  private findingsOf(uri: string) {
-    return this.ws.projectFor(uri, false)?.snapshot?.findings ?? [];
-  }
-
   private bindingHost(): BindingHost {
     return { ws: this.ws, connection: this.connection, caps: this.caps, editCaps: this.editCaps, versionOf: (uri) => this.documents.get(uri)?.version ?? null };
-  }
-
-  private bindingAction(args: BindRoleArgs): Promise<CodeAction | undefined> {
-    return bindingAction(this.bindingHost(), args);
-  }
-
-  private bindRole(args: BindRoleArgs | undefined): Promise<boolean> {
-    return bindRole(this.bindingHost(), args);
   }
 }

@@ -111,3 +111,33 @@ function safePath(f: () => string): string {
 export function currentCatalog(env: Env = process.env): Catalog {
   return chooseCatalog(env).catalog;
 }
+
+/** The catalog a long-running host uses: loaded on first use (timed, logged), replaced by an update. */
+export class LazyCatalog {
+  private instance: Catalog | undefined;
+  loadMs: number | undefined;
+
+  constructor(private readonly load: () => Catalog | undefined, private readonly log: (m: string) => void, private readonly env: Env = process.env) {}
+
+  readonly get = (): Catalog => {
+    if (!this.instance) {
+      const t0 = performance.now();
+      // the newest catalog there is: the one Update Action Catalog fetched, else the bundled one
+      this.instance = this.load() ?? this.chosen();
+      this.loadMs = performance.now() - t0;
+      this.log(`catalog: ${this.instance.describe()} loaded in ${this.loadMs.toFixed(0)} ms`);
+    }
+    return this.instance;
+  };
+
+  use(c: Catalog): void {
+    this.instance = c;
+    this.log(`catalog: now ${c.describe()}`);
+  }
+
+  private chosen(): Catalog {
+    const c = chooseCatalog(this.env);
+    if (c.note) this.log(`catalog: ${c.note}`);
+    return c.catalog;
+  }
+}

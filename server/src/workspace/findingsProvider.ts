@@ -117,3 +117,28 @@ export class FileFindingsProvider implements FindingsProvider {
     return out;
   }
 }
+
+/** The findings sources in use, in order; each one's changes reach `changed` until it is removed. */
+export class FindingsProviders {
+  readonly list: FindingsProvider[] = [];
+  private readonly subscriptions = new Map<FindingsProvider, { dispose(): void } | undefined>();
+
+  constructor(private readonly changed: (folderUri?: string) => void) {}
+
+  add(p: FindingsProvider): void {
+    this.list.push(p);
+    this.subscriptions.set(p, p.onDidChange?.((folderUri) => this.changed(folderUri)));
+  }
+
+  remove(p: FindingsProvider): void {
+    const i = this.list.indexOf(p);
+    if (i >= 0) this.list.splice(i, 1);
+    this.subscriptions.get(p)?.dispose();
+    this.subscriptions.delete(p);
+    p.dispose?.();
+  }
+
+  dispose(): void {
+    for (const p of [...this.list]) this.remove(p);
+  }
+}
