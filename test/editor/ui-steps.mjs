@@ -12,6 +12,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { repoRoot } from './lib/workspace.mjs';
+import { textRect } from './lib/ui-helpers.mjs';
 
 /**
  * What the example must give (the same list the unit tests and the editor suites check): the
@@ -29,42 +30,17 @@ const EDITOR = '.editor-instance .monaco-editor';
  * active editor; null when the text is not on screen.
  */
 async function squiggled(page, needles) {
-  return page.evaluate(
-    ([needles, editorSel]) => {
-      const editor = document.querySelector(editorSel);
-      if (!editor) return needles.map(() => null);
-      const squiggles = [...editor.querySelectorAll('.squiggly-warning')].map((e) => e.getBoundingClientRect());
-      const norm = (s) => s.replace(/\u00a0/g, ' ');
-      const rectOf = (needle) => {
-        for (const line of editor.querySelectorAll('.view-lines .view-line')) {
-          const walker = document.createTreeWalker(line, NodeFilter.SHOW_TEXT);
-          let full = '';
-          const nodes = [];
-          for (let n = walker.nextNode(); n; n = walker.nextNode()) {
-            nodes.push([n, full.length]);
-            full += norm(n.data);
-          }
-          const idx = full.indexOf(needle);
-          if (idx < 0) continue;
-          const at = (i) => nodes.find(([n, start]) => i >= start && i < start + n.data.length);
-          const [sn, ss] = at(idx);
-          const [en, es] = at(idx + needle.length - 1);
-          const r = document.createRange();
-          r.setStart(sn, idx - ss);
-          r.setEnd(en, idx + needle.length - es);
-          return r.getBoundingClientRect();
-        }
-        return null;
-      };
-      return needles.map((needle) => {
-        const r = rectOf(needle);
-        if (!r) return null;
-        // the squiggle covers the diagnostic's range (the string with its quotes), on that line
-        return squiggles.some((s) => s.left <= r.left + 3 && s.right >= r.right - 3 && s.top < r.bottom && s.bottom > r.top);
-      });
-    },
-    [needles, EDITOR],
-  );
+  const squiggles = await page.evaluate((editorSel) => [...(document.querySelector(editorSel)?.querySelectorAll('.squiggly-warning') ?? [])].map((e) => {
+    const b = e.getBoundingClientRect();
+    return { left: b.left, right: b.right, top: b.top, bottom: b.bottom };
+  }), EDITOR);
+  const out = [];
+  for (const needle of needles) {
+    const r = await textRect(page, needle, { editor: EDITOR });
+    // the squiggle covers the diagnostic's range (the string with its quotes), on that line
+    out.push(r && squiggles.some((s) => s.left <= r.left + 3 && s.right >= r.right - 3 && s.top < r.bottom && s.bottom > r.top));
+  }
+  return out;
 }
 
 async function squiggleCount(page) {

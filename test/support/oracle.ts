@@ -19,6 +19,7 @@ import {
   ParsedDocument,
   RefineResult,
   Scope,
+  StatementChange,
   TextEdit,
   Universe,
   documentActionNames,
@@ -334,7 +335,7 @@ export function policyLiterals(statements: OStatement[]): string[] {
 }
 
 /** What a statement allows (lower-case names); empty for Deny and opaque statements. */
-export function allowsOf(ru: RefUniverse, st: OStatement): Set<string> {
+export function allowsOf(ru: RefUniverse, st: { key?: 'Action' | 'NotAction'; values: string[] }): Set<string> {
   const named = new Set<string>();
   for (const v of st.values) for (const n of ru.expand(v)) named.add(n);
   if (st.key === 'Action') return named;
@@ -381,6 +382,198 @@ function diff(ru: RefUniverse, got: Set<string>, want: Set<string>): string {
   const missing = [...want].filter((x) => !got.has(x));
   const show = (l: string[]) => `${l.length}${l.length ? ` [${l.slice(0, 4).map((x) => ru.canonical.get(x) ?? x).join(', ')}${l.length > 4 ? ', …' : ''}]` : ''}`;
   return `extra ${show(extra)}, missing ${show(missing)}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// What every host format's oracle checks the same way (JSON here, YAML, Terraform and Terraform
+// JSON in their own modules read their own text and hand the statements in)
+
+/** A statement as an oracle read it, whatever the host format. */
+export interface RefStatement {
+  effect?: string;
+  key?: 'Action' | 'NotAction';
+  values: string[];
+  opaque: boolean;
+  principal: boolean;
+}
+
+/** What must happen to one statement. */
+export interface Expectation<S extends RefStatement> {
+  st: S;
+  allowed: Set<string>;
+  /** What it must allow afterwards. */
+  after: Set<string>;
+  touched: boolean;
+  removed: boolean;
+  /** `"Action": "*"`, which becomes NotAction. */
+  star: boolean;
+  /** Whether entry k is refined (a quick fix's scope). */
+  inScope: (k: number) => boolean;
+}
+
+export interface OracleStats {
+  changed: number;
+  removed: number;
+  notAction: number;
+  written: number;
+}
+
+/** What must happen, statement by statement: only Allow statements of identity policies change. */
+export function expectations<S extends RefStatement>(ru: RefUniverse, ost: S[], unused: Set<string>, scope: Scope = { kind: 'document' }): Expectation<S>[] {
+  return ost.map((st, s) => {
+    const changeable = !st.opaque && !st.principal && st.effect === 'Allow';
+    const allowed = changeable ? allowsOf(ru, st) : new Set<string>();
+    const star = st.key === 'Action' && st.values.includes('*');
+    // which entries are refined: all (document or statement scope, a NotAction statement, or the
+    // "*" of an Action statement, which stands for the statement), one, or none
+    let inScope: (k: number) => boolean = () => true;
+    if (scope.kind !== 'document' && scope.statement !== s) inScope = () => false;
+    else if (scope.kind === 'entry' && st.key === 'Action' && st.values[scope.entry] !== '*') inScope = (k) => k === scope.entry;
+    let after: Set<string>;
+    let touched: boolean;
+    if (st.key === 'Action' && !star) {
+      after = new Set<string>();
+      // an entry in scope that allows an unused action is rewritten, even where another entry still allows it
+      touched = false;
+      st.values.forEach((v, k) => {
+        for (const n of ru.expand(v)) {
+          if (!inScope(k) || !unused.has(n)) after.add(n);
+          else touched = true;
+        }
+      });
+      if (!changeable) {
+        after.clear();
+        touched = false;
+      }
+    } else {
+      after = inScope(Math.max(0, st.values.indexOf('*'))) ? new Set([...allowed].filter((n) => !unused.has(n))) : allowed;
+      touched = after.size !== allowed.size;
+    }
+    // "a statement left with no action is removed"; an entry that allows no action of the universe
+    // (a wildcard matching nothing known) has nothing unused, so it is kept and keeps its statement,
+    // as does an entry outside the scope
+    const kept = st.key === 'Action' && !star && st.values.some((v, k) => !inScope(k) || ru.expand(v).length === 0);
+    const removed = touched && after.size === 0 && !kept;
+    return { st, allowed, after, touched, removed, star, inScope };
+  });
+}
+
+/** Every edit lies inside one of the zones (changed action lists, removed statements), merged where they touch. */
+export function checkEditZones(edits: TextEdit[], zones: [number, number][], problems: string[]): void {
+  const merged: [number, number][] = [];
+  for (const z of [...zones].sort((a, b) => a[0] - b[0])) {
+    const last = merged[merged.length - 1];
+    if (last && z[0] <= last[1]) last[1] = Math.max(last[1], z[1]);
+    else merged.push([z[0], z[1]]);
+  }
+  for (const e of edits) if (!merged.some(([a, z]) => e.offset >= a && e.offset + e.length <= z)) problems.push(`an edit at ${e.offset}+${e.length} (${JSON.stringify(e.newText.slice(0, 40))}) lies outside every changed action list and removed statement`);
+}
+
+/** A changed statement read back from the output: its key, well-formed, exactly what it must allow, no new repeats. */
+export function checkRefinedStatement(ru: RefUniverse, n: RefStatement, b: Expectation<RefStatement>, where: string, problems: string[], stats: OracleStats): void {
+  const wantKey = b.star ? 'NotAction' : b.st.key;
+  if (n.key !== wantKey) problems.push(`${where}: key ${n.key}, expected ${wantKey}`);
+  if (n.opaque) problems.push(`${where}: the output statement is not a well-formed statement`);
+  if (n.key === 'NotAction') stats.notAction++;
+  const got = allowsOf(ru, n);
+  if (!same(got, b.after)) problems.push(`${where}: allows ${diff(ru, got, b.after)}`);
+  // no action string is repeated unless the original repeated it
+  const dupes = (l: string[]) => {
+    const seen = new Set<string>();
+    const d = new Set<string>();
+    for (const x of l.map((v) => v.toLowerCase())) (seen.has(x) ? d : seen).add(x);
+    return d;
+  };
+  const origDupes = dupes(b.st.values);
+  const newDupes = [...dupes(n.values)].filter((x) => !origDupes.has(x));
+  if (newDupes.length) problems.push(`${where}: the output repeats ${newDupes.slice(0, 3).join(', ')}`);
+}
+
+/** Leastness: the plan of one statement against the least-general cover the oracle computes for each refined entry. */
+export function checkPlan(ru: RefUniverse, unused: Set<string>, c: StatementChange, b: Expectation<RefStatement>, where: string, problems: string[], stats: OracleStats): void {
+  const lower = (l: string[]) => new Set(l.map((x) => x.toLowerCase()));
+  if (c.kind === 'none' && b.touched) problems.push(`${where}: planned no change`);
+  if (c.kind === 'remove' && !b.removed) problems.push(`${where}: planned a removal`);
+  if (c.kind !== 'none' && !b.touched) problems.push(`${where}: planned ${c.kind} for a statement with nothing unused`);
+  if (c.kind === 'entries') {
+    const written = new Set(b.st.values.map((v) => v.toLowerCase()));
+    c.fates.forEach((f, k) => {
+      const value = b.st.values[k];
+      const allowed = ru.expand(value);
+      const allowedSet = new Set(allowed);
+      const members = allowed.filter((n) => !unused.has(n));
+      const w = `${where}, "${value}"`;
+      if (!b.inScope(k)) {
+        if (f.kind !== 'keep') problems.push(`${w}: ${f.kind}, but the entry is outside the scope`);
+        return;
+      }
+      if (members.length === allowed.length) {
+        if (f.kind !== 'keep') problems.push(`${w}: ${f.kind}, expected keep`);
+        return;
+      }
+      if (members.length === 0) {
+        if (f.kind !== 'remove') problems.push(`${w}: ${f.kind}, expected remove`);
+        return;
+      }
+      const want = refCover(ru, members, (n) => allowedSet.has(n) && !unused.has(n), refLiteralPrefix(value));
+      for (const x of written) want.delete(x);
+      for (const x of want) written.add(x); // an array says each pattern once
+      const got = f.kind === 'replace' ? f.patterns : [];
+      if (f.kind === 'replace') stats.written += got.length;
+      if (want.size === 0 ? f.kind !== 'remove' : f.kind !== 'replace' || !same(lower(got), want))
+        problems.push(`${w}: wrote [${got.join(', ')}], the least-general cover is [${[...want].join(', ')}]`);
+      if (lower(got).size !== got.length) problems.push(`${w}: patterns repeated up to case: [${got.join(', ')}]`);
+    });
+  } else if (c.kind === 'to-not-action' || c.kind === 'extend-not-action') {
+    const excluded = c.kind === 'to-not-action' ? new Set<string>() : new Set(b.st.values.flatMap((v) => ru.expand(v)));
+    const members = [...unused].filter((n) => !excluded.has(n));
+    const want = refCover(ru, members, (n) => unused.has(n) || excluded.has(n), '');
+    stats.written += c.patterns.length;
+    if (!same(lower(c.patterns), want)) problems.push(`${where}: NotAction gained [${c.patterns.slice(0, 8).join(', ')}${c.patterns.length > 8 ? ', …' : ''}] (${c.patterns.length}), the least-general cover has ${want.size}`);
+  }
+}
+
+export type EngineRun<S extends RefStatement> =
+  | { outcome: 'threw' | 'nothing-left'; error?: unknown }
+  | { outcome: 'refined'; before: Expectation<S>[]; survivors: Expectation<S>[]; result: RefineResult };
+
+/**
+ * The engine's universe and unused set against the oracle's, what must happen to each statement,
+ * then the engine's refinement: refused exactly when no statement survives.
+ */
+export function runEngine<S extends RefStatement>(catalog: Catalog, doc: ParsedDocument, findings: Finding[], ru: RefUniverse, ost: S[], unused: Set<string>, opts: { roles?: string[]; scope?: Scope }, problems: string[], stats: OracleStats): EngineRun<S> {
+  const u = engineUniverse(catalog, doc, findings);
+  if (u.size !== ru.size) problems.push(`universe: engine has ${u.size} actions, the oracle ${ru.size}`);
+  const engineUnused = resolveUnused(findings, u, opts.roles).indexes;
+  const engineUnusedNames = new Set([...engineUnused].map((i) => u.lower[i]));
+  if (!same(engineUnusedNames, unused)) problems.push(`unused set: ${diff(ru, engineUnusedNames, unused)}`);
+  if (problems.length) return { outcome: 'threw' };
+  const before = expectations(ru, ost, unused, opts.scope);
+  const survivors = before.filter((b) => !b.removed);
+  stats.changed = before.filter((b) => b.touched && !b.removed).length;
+  stats.removed = before.length - survivors.length;
+  let result: RefineResult;
+  try {
+    result = refineDocument({ universe: u, unused: engineUnused }, doc, opts.scope);
+  } catch (e) {
+    if (e instanceof NothingLeftError && ost.length > 0 && survivors.length === 0) return { outcome: 'nothing-left', error: e };
+    problems.push(`the engine threw: ${(e as Error).message}`);
+    return { outcome: 'threw', error: e };
+  }
+  if (survivors.length === 0 && ost.length > 0) problems.push('every statement is unused but the engine did not throw NothingLeftError');
+  return { outcome: 'refined', before, survivors, result };
+}
+
+/** Idempotence: the output refined again makes no edit. */
+export function checkIdempotent(catalog: Catalog, out: string, fileName: string | undefined, findings: Finding[], roles: string[] | undefined, problems: string[]): void {
+  const doc2 = parsePolicyDocument(out, fileName);
+  const u2 = engineUniverse(catalog, doc2, findings);
+  try {
+    const r2 = refineDocument({ universe: u2, unused: resolveUnused(findings, u2, roles).indexes }, doc2);
+    if (r2.edits.length) problems.push(`not idempotent: refining the output again makes ${r2.edits.length} edits (${r2.edits.map((e) => JSON.stringify(e.newText.slice(0, 30))).join(', ')})`);
+  } catch (e) {
+    problems.push(`not idempotent: refining the output again threw ${(e as Error).message}`);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -444,7 +637,6 @@ export function refineAndCheck(catalog: Catalog, text: string, findings: Finding
   // --- the engine's view
   const doc = parsePolicyDocument(text);
   const u = engineUniverse(catalog, doc, findings);
-  if (u.size !== ru.size) problems.push(`universe: engine has ${u.size} actions, the oracle ${ru.size}`);
   for (const x of ru.extras) {
     const i = u.indexOf(x);
     if (i === undefined) problems.push(`universe: ${x} missing`);
@@ -452,61 +644,9 @@ export function refineAndCheck(catalog: Catalog, text: string, findings: Finding
   }
   const cached = universeFor(catalog, [...findingActionNames(findings), ...documentActionNames(doc)]);
   if (cached.size !== u.size || cached.lower.some((l, i) => l !== u.lower[i])) problems.push('universeFor gives other actions than a fresh universe');
-  const engineUnused = resolveUnused(findings, u, opts.roles).indexes;
-  const engineUnusedNames = new Set([...engineUnused].map((i) => u.lower[i]));
-  if (!same(engineUnusedNames, unused)) problems.push(`unused set: ${diff(ru, engineUnusedNames, unused)}`);
-  if (problems.length) return report('threw');
-
-  // --- what must happen, statement by statement
-  const scope = opts.scope ?? { kind: 'document' };
-  const before = ost.map((st, s) => {
-    const changeable = !st.opaque && !st.principal && st.effect === 'Allow';
-    const allowed = changeable ? allowsOf(ru, st) : new Set<string>();
-    // which entries are refined: all (document or statement scope, a NotAction statement, or the
-    // "*" of an Action statement, which stands for the statement), one, or none
-    let inScope: (k: number) => boolean = () => true;
-    if (scope.kind !== 'document' && scope.statement !== s) inScope = () => false;
-    else if (scope.kind === 'entry' && st.key === 'Action' && st.values[scope.entry] !== '*') inScope = (k) => k === scope.entry;
-    let after: Set<string>;
-    let touched: boolean;
-    if (st.key === 'Action' && !st.values.includes('*')) {
-      after = new Set<string>();
-      // an entry in scope that allows an unused action is rewritten, even where another entry still allows it
-      touched = false;
-      st.values.forEach((v, k) => {
-        for (const n of ru.expand(v)) {
-          if (!inScope(k) || !unused.has(n)) after.add(n);
-          else touched = true;
-        }
-      });
-      if (!changeable) {
-        after.clear();
-        touched = false;
-      }
-    } else {
-      after = inScope(Math.max(0, st.values.indexOf('*'))) ? new Set([...allowed].filter((n) => !unused.has(n))) : allowed;
-      touched = after.size !== allowed.size;
-    }
-    // "a statement left with no action is removed"; an entry that allows no action of the universe
-    // (a wildcard matching nothing known) has nothing unused, so it is kept and keeps its statement,
-    // as does an entry outside the scope
-    const kept = st.key === 'Action' && !st.values.includes('*') && st.values.some((v, k) => !inScope(k) || ru.expand(v).length === 0);
-    const removed = touched && after.size === 0 && !kept;
-    return { st, allowed, after, touched, removed, inScope };
-  });
-  const survivors = before.filter((b) => !b.removed);
-  stats.changed = before.filter((b) => b.touched && !b.removed).length;
-  stats.removed = before.length - survivors.length;
-
-  let result: RefineResult;
-  try {
-    result = refineDocument({ universe: u, unused: engineUnused }, doc, opts.scope);
-  } catch (e) {
-    if (e instanceof NothingLeftError && ost.length > 0 && survivors.length === 0) return report('nothing-left', { error: e });
-    problems.push(`the engine threw: ${(e as Error).message}`);
-    return report('threw', { error: e });
-  }
-  if (survivors.length === 0 && ost.length > 0) problems.push('every statement is unused but the engine did not throw NothingLeftError');
+  const run = runEngine(catalog, doc, findings, ru, ost, unused, opts, problems, stats);
+  if (run.outcome !== 'refined') return report(run.outcome, { error: run.error });
+  const { before, survivors, result } = run;
 
   // --- the edits and the text
   let applied: string | undefined;
@@ -535,16 +675,7 @@ export function refineAndCheck(catalog: Catalog, text: string, findings: Finding
       if (b.st.key === 'Action' && b.st.values.includes('*')) zones.push([k.offset, k.offset + k.length]);
     }
   });
-  zones.sort((a, b) => a[0] - b[0]);
-  const merged: [number, number][] = [];
-  for (const z of zones) {
-    const last = merged[merged.length - 1];
-    if (last && z[0] <= last[1]) last[1] = Math.max(last[1], z[1]);
-    else merged.push([z[0], z[1]]);
-  }
-  for (const e of result.edits) {
-    if (!merged.some(([a, z]) => e.offset >= a && e.offset + e.length <= z)) problems.push(`an edit at ${e.offset}+${e.length} (${JSON.stringify(e.newText.slice(0, 40))}) lies outside every changed action list and removed statement`);
-  }
+  checkEditZones(result.edits, zones, problems);
 
   // comments outside the edits survive, in order; none is invented
   const inEdit = (c: { offset: number; text: string }) => result.edits.some((e) => c.offset < e.offset + e.length && e.offset < c.offset + c.text.length);
@@ -565,22 +696,7 @@ export function refineAndCheck(catalog: Catalog, text: string, findings: Finding
         return;
       }
       if (restOf(n.node) !== restOf(b.st.node)) problems.push(`${where}: a field other than its actions changed`);
-      const wantKey = b.st.key === 'Action' && b.st.values.includes('*') ? 'NotAction' : b.st.key;
-      if (n.key !== wantKey) problems.push(`${where}: key ${n.key}, expected ${wantKey}`);
-      if (n.opaque) problems.push(`${where}: the output statement is not a well-formed statement`);
-      if (n.key === 'NotAction') stats.notAction++;
-      const got = allowsOf(ru, n);
-      if (!same(got, b.after)) problems.push(`${where}: allows ${diff(ru, got, b.after)}`);
-      // no action string is repeated unless the original repeated it
-      const dupes = (l: string[]) => {
-        const seen = new Set<string>();
-        const d = new Set<string>();
-        for (const x of l.map((v) => v.toLowerCase())) (seen.has(x) ? d : seen).add(x);
-        return d;
-      };
-      const origDupes = dupes(b.st.values);
-      const newDupes = [...dupes(n.values)].filter((x) => !origDupes.has(x));
-      if (newDupes.length) problems.push(`${where}: the output repeats ${newDupes.slice(0, 3).join(', ')}`);
+      checkRefinedStatement(ru, n, b, where, problems, stats);
     });
 
   // --- leastness: recompute each refined entry's cover
@@ -592,62 +708,12 @@ export function refineAndCheck(catalog: Catalog, text: string, findings: Finding
         problems.push(`plan for a statement at ${sp.model.span.offset} the oracle does not know`);
         continue;
       }
-      const where = `statement ${before.indexOf(b) + 1}`;
-      const c = sp.change;
-      const lower = (l: string[]) => new Set(l.map((x) => x.toLowerCase()));
-      if (c.kind === 'none' && b.touched) problems.push(`${where}: planned no change`);
-      if (c.kind === 'remove' && !b.removed) problems.push(`${where}: planned a removal`);
-      if (c.kind !== 'none' && !b.touched) problems.push(`${where}: planned ${c.kind} for a statement with nothing unused`);
-      if (c.kind === 'entries') {
-        const written = new Set(b.st.values.map((v) => v.toLowerCase()));
-        c.fates.forEach((f, k) => {
-          const value = b.st.values[k];
-          const allowed = ru.expand(value);
-          const allowedSet = new Set(allowed);
-          const members = allowed.filter((n) => !unused.has(n));
-          const w = `${where}, "${value}"`;
-          if (!b.inScope(k)) {
-            if (f.kind !== 'keep') problems.push(`${w}: ${f.kind}, but the entry is outside the scope`);
-            return;
-          }
-          if (members.length === allowed.length) {
-            if (f.kind !== 'keep') problems.push(`${w}: ${f.kind}, expected keep`);
-            return;
-          }
-          if (members.length === 0) {
-            if (f.kind !== 'remove') problems.push(`${w}: ${f.kind}, expected remove`);
-            return;
-          }
-          const want = refCover(ru, members, (n) => allowedSet.has(n) && !unused.has(n), refLiteralPrefix(value));
-          for (const x of written) want.delete(x);
-          for (const x of want) written.add(x); // an array says each pattern once
-          const got = f.kind === 'replace' ? f.patterns : [];
-          if (f.kind === 'replace') stats.written += got.length;
-          if (want.size === 0 ? f.kind !== 'remove' : f.kind !== 'replace' || !same(lower(got), want))
-            problems.push(`${w}: wrote [${got.join(', ')}], the least-general cover is [${[...want].join(', ')}]`);
-          if (lower(got).size !== got.length) problems.push(`${w}: patterns repeated up to case: [${got.join(', ')}]`);
-        });
-      } else if (c.kind === 'to-not-action' || c.kind === 'extend-not-action') {
-        const excluded = c.kind === 'to-not-action' ? new Set<string>() : new Set(b.st.values.flatMap((v) => ru.expand(v)));
-        const members = [...unused].filter((n) => !excluded.has(n));
-        const want = refCover(ru, members, (n) => unused.has(n) || excluded.has(n), '');
-        stats.written += c.patterns.length;
-        if (!same(lower(c.patterns), want)) problems.push(`${where}: NotAction gained [${c.patterns.slice(0, 8).join(', ')}${c.patterns.length > 8 ? ', …' : ''}] (${c.patterns.length}), the least-general cover has ${want.size}`);
-      }
+      checkPlan(ru, unused, sp.change, b, `statement ${before.indexOf(b) + 1}`, problems, stats);
     }
   }
 
   // --- idempotence: the output refined again changes nothing
-  if (opts.idempotence !== false && !opts.scope && problems.length === 0) {
-    const doc2 = parsePolicyDocument(out);
-    const u2 = engineUniverse(catalog, doc2, findings);
-    try {
-      const r2 = refineDocument({ universe: u2, unused: resolveUnused(findings, u2, opts.roles).indexes }, doc2);
-      if (r2.edits.length) problems.push(`not idempotent: refining the output again makes ${r2.edits.length} edits (${r2.edits.map((e) => JSON.stringify(e.newText.slice(0, 30))).join(', ')})`);
-    } catch (e) {
-      problems.push(`not idempotent: refining the output again threw ${(e as Error).message}`);
-    }
-  }
+  if (opts.idempotence !== false && !opts.scope && problems.length === 0) checkIdempotent(catalog, out, undefined, findings, opts.roles, problems);
   return report('refined', { result });
 }
 

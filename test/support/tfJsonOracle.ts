@@ -13,7 +13,7 @@
 import { parseTree, Node } from 'jsonc-parser';
 import { PolicySpec, prng, writeJsonc, Layout as JsonLayout } from './generators';
 import { Rendered } from './tfRender';
-import { TfDialect, TfPolicy, TfStatement } from './tfOracle';
+import { DOCUMENT_BLOCK, POLICY_JSON, TfDialect, TfPolicy, TfStatement, readStatementObject } from './tfOracle';
 
 export type TfJsonForm = 'json-string' | 'json-document';
 
@@ -127,40 +127,14 @@ export function renderTerraformJson(spec: PolicySpec, form: TfJsonForm, layout: 
 
 const computed = (x: unknown) => typeof x === 'string' && /[$%]\{/.test(x);
 
+const present = (r: Record<string, unknown>, k: string) => k in r;
+
 function fromPolicyStatement(o: unknown): TfStatement {
-  if (!o || typeof o !== 'object' || Array.isArray(o)) return { values: [], principal: false, opaque: true, rest: JSON.stringify(o ?? null) };
-  const r = o as Record<string, unknown>;
-  const st: TfStatement = { values: [], principal: 'Principal' in r || 'NotPrincipal' in r, opaque: false, rest: '' };
-  st.effect = typeof r.Effect === 'string' ? r.Effect : undefined;
-  if (st.effect !== 'Allow' && st.effect !== 'Deny') st.opaque = true;
-  if (('Action' in r) === ('NotAction' in r)) st.opaque = true;
-  st.key = 'Action' in r ? 'Action' : 'NotAction';
-  const v = r[st.key];
-  if (typeof v === 'string') st.values = [v];
-  else if (Array.isArray(v) && v.length && v.every((x) => typeof x === 'string')) st.values = v as string[];
-  else st.opaque = true;
-  if (st.values.some(computed)) st.opaque = true;
-  const rest = { ...r };
-  delete rest.Action;
-  delete rest.NotAction;
-  st.rest = JSON.stringify(rest);
-  return st;
+  return readStatementObject(o, { ...POLICY_JSON, has: present, reject: () => false, opaqueIf: computed });
 }
 
 function fromDocumentStatement(b: Record<string, unknown>): TfStatement {
-  const st: TfStatement = { values: [], principal: 'principals' in b || 'not_principals' in b, opaque: false, rest: '' };
-  st.effect = b.effect === undefined ? 'Allow' : typeof b.effect === 'string' ? b.effect : undefined;
-  if (st.effect !== 'Allow' && st.effect !== 'Deny') st.opaque = true;
-  if (('actions' in b) === ('not_actions' in b)) st.opaque = true;
-  st.key = 'actions' in b ? 'Action' : 'NotAction';
-  const v = b.actions ?? b.not_actions;
-  if (Array.isArray(v) && v.length && v.every((x) => typeof x === 'string' && !computed(x))) st.values = v as string[];
-  else st.opaque = true;
-  const rest = { ...b };
-  delete rest.actions;
-  delete rest.not_actions;
-  st.rest = JSON.stringify(rest);
-  return st;
+  return readStatementObject(b, { ...DOCUMENT_BLOCK, has: present, reject: computed, opaqueIf: () => false });
 }
 
 type Blocks = Record<string, Record<string, Record<string, unknown>>>;

@@ -12,8 +12,8 @@
  */
 import { parse as hclParse, getExpressionAst } from '@cdktf/hcl2json';
 import { parseTree, Node } from 'jsonc-parser';
-import { Catalog, Finding, NothingLeftError, RefineResult, parsePolicyDocument, refineDocument, resolveUnused } from '../../server/src/core';
-import { RefUniverse, engineUniverse, refApplyEdits, refCover, refFindingNames, refLiteralPrefix, refUnused } from './oracle';
+import { Catalog, Finding, RefineResult, parsePolicyDocument } from '../../server/src/core';
+import { RefUniverse, checkEditZones, checkIdempotent, checkPlan, checkRefinedStatement, refApplyEdits, refFindingNames, refUnused, runEngine } from './oracle';
 import { Rendered } from './tfRender';
 
 export interface TfStatement {
@@ -71,25 +71,55 @@ function evalAst(src: string, n: Ast): unknown {
   }
 }
 
-function statementOf(o: unknown): TfStatement {
+/** How a statement object is spelled: policy JSON (`Effect`, `Action`, …) or a policy document block (`effect`, `actions`, …). */
+export interface StatementSpelling {
+  effect: string;
+  action: string;
+  notAction: string;
+  principals: string[];
+  /** The effect when none is given (a policy document block: Allow). */
+  defaultEffect?: string;
+  /** A single string is a list of one (policy JSON). */
+  single: boolean;
+  /** Whether the key is given (hcl2json: not undefined; JSON.parse: present). */
+  has(r: Record<string, unknown>, key: string): boolean;
+  /** An entry that makes the list unreadable (values not kept). */
+  reject(x: string): boolean;
+  /** An entry that makes the statement opaque (values kept). */
+  opaqueIf(x: string): boolean;
+}
+
+export const POLICY_JSON: Omit<StatementSpelling, 'has' | 'reject' | 'opaqueIf'> = { effect: 'Effect', action: 'Action', notAction: 'NotAction', principals: ['Principal', 'NotPrincipal'], single: true };
+export const DOCUMENT_BLOCK: Omit<StatementSpelling, 'has' | 'reject' | 'opaqueIf'> = { effect: 'effect', action: 'actions', notAction: 'not_actions', principals: ['principals', 'not_principals'], defaultEffect: 'Allow', single: false };
+
+/** A statement object read by the rules of IAM (and of aws_iam_policy_document), whatever the reader that produced it. */
+export function readStatementObject(o: unknown, sp: StatementSpelling): TfStatement {
   if (!o || typeof o !== 'object' || Array.isArray(o)) return { values: [], principal: false, opaque: true, rest: JSON.stringify(o ?? null) };
   const r = o as Record<string, unknown>;
-  const st: TfStatement = { values: [], principal: 'Principal' in r || 'NotPrincipal' in r, opaque: false, rest: '' };
-  st.effect = typeof r.Effect === 'string' ? r.Effect : undefined;
+  const st: TfStatement = { values: [], principal: sp.principals.some((k) => k in r), opaque: false, rest: '' };
+  const eff = r[sp.effect];
+  st.effect = eff === undefined && sp.defaultEffect ? sp.defaultEffect : typeof eff === 'string' ? eff : undefined;
   if (st.effect !== 'Allow' && st.effect !== 'Deny') st.opaque = true;
-  const a = r.Action;
-  const na = r.NotAction;
-  if ((a === undefined) === (na === undefined)) st.opaque = true;
-  st.key = a !== undefined ? 'Action' : 'NotAction';
-  const v = a ?? na;
-  if (typeof v === 'string') st.values = [v];
-  else if (Array.isArray(v) && v.length && v.every((x) => typeof x === 'string')) st.values = v as string[];
+  const hasA = sp.has(r, sp.action);
+  if (hasA === sp.has(r, sp.notAction)) st.opaque = true;
+  st.key = hasA ? 'Action' : 'NotAction';
+  const v = r[hasA ? sp.action : sp.notAction];
+  if (sp.single && typeof v === 'string') st.values = [v];
+  else if (Array.isArray(v) && v.length && v.every((x) => typeof x === 'string' && !sp.reject(x))) st.values = v as string[];
   else st.opaque = true;
+  if (st.values.some(sp.opaqueIf)) st.opaque = true;
   const rest = { ...r };
-  delete rest.Action;
-  delete rest.NotAction;
+  delete rest[sp.action];
+  delete rest[sp.notAction];
   st.rest = JSON.stringify(rest);
   return st;
+}
+
+const given = (r: Record<string, unknown>, k: string) => r[k] !== undefined;
+const never = () => false;
+
+function statementOf(o: unknown): TfStatement {
+  return readStatementObject(o, { ...POLICY_JSON, has: given, reject: never, opaqueIf: never });
 }
 
 function statementsOf(policy: unknown): TfStatement[] {
@@ -99,23 +129,7 @@ function statementsOf(policy: unknown): TfStatement[] {
 
 /** A policy document's statement blocks, as hcl2json converts them. */
 function documentStatements(blocks: Record<string, unknown>[]): TfStatement[] {
-  return blocks.map((b) => {
-    const st: TfStatement = { values: [], principal: 'principals' in b || 'not_principals' in b, opaque: false, rest: '' };
-    st.effect = b.effect === undefined ? 'Allow' : typeof b.effect === 'string' ? b.effect : undefined;
-    if (st.effect !== 'Allow' && st.effect !== 'Deny') st.opaque = true;
-    const a = b.actions;
-    const na = b.not_actions;
-    if ((a === undefined) === (na === undefined)) st.opaque = true;
-    st.key = a !== undefined ? 'Action' : 'NotAction';
-    const v = a ?? na;
-    if (Array.isArray(v) && v.length && v.every((x) => typeof x === 'string' && !x.includes('${'))) st.values = v as string[];
-    else st.opaque = true;
-    const rest = { ...b };
-    delete rest.actions;
-    delete rest.not_actions;
-    st.rest = JSON.stringify(rest);
-    return st;
-  });
+  return blocks.map((b) => readStatementObject(b, { ...DOCUMENT_BLOCK, has: given, reject: (x) => x.includes('${'), opaqueIf: never }));
 }
 
 /** The identity policies of a .tf file, read by hclsyntax. Throws when the file is not valid HCL. */
@@ -149,15 +163,6 @@ export interface TfReport {
   outcome: 'refined' | 'nothing-left' | 'threw';
   result?: RefineResult;
   stats: { changed: number; removed: number; notAction: number; written: number };
-}
-
-const same = (a: Set<string>, b: Set<string>) => a.size === b.size && [...a].every((x) => b.has(x));
-
-function allowsOf(ru: RefUniverse, st: TfStatement): Set<string> {
-  const named = new Set<string>();
-  for (const v of st.values) for (const n of ru.expand(v)) named.add(n);
-  if (st.key === 'Action') return named;
-  return new Set(ru.all.filter((n) => !named.has(n)));
 }
 
 /** Zones an edit may touch: the action lists of touched statements, the regions of removed ones. */
@@ -238,52 +243,9 @@ export async function checkTerraform(catalog: Catalog, r: Rendered, findings: Fi
     // every entry's span holds its literal, quotes included
     for (const e of s.entries) if (dialect.literal(r.text.slice(e.span.offset, e.span.offset + e.span.length)) !== e.value) problems.push(`statement ${i + 1}: span of ${e.value} is ${JSON.stringify(r.text.slice(e.span.offset, e.span.offset + e.span.length))}`);
   });
-  const u = engineUniverse(catalog, doc, findings);
-  if (u.size !== ru.size) problems.push(`universe: engine ${u.size}, oracle ${ru.size}`);
-  const engineUnused = resolveUnused(findings, u, opts.roles).indexes;
-  if (!same(new Set([...engineUnused].map((i) => u.lower[i])), unused)) problems.push('unused sets differ');
-  if (problems.length) return report('threw');
-
-  // what must happen, statement by statement
-  const before = ost.map((st) => {
-    const changeable = !st.opaque && !st.principal && st.effect === 'Allow';
-    const allowed = changeable ? allowsOf(ru, st) : new Set<string>();
-    const star = st.key === 'Action' && st.values.includes('*');
-    let after: Set<string>;
-    let touched: boolean;
-    if (st.key === 'Action' && !star) {
-      after = new Set<string>();
-      touched = false;
-      for (const v of st.values)
-        for (const n of ru.expand(v)) {
-          if (!unused.has(n)) after.add(n);
-          else touched = true;
-        }
-      if (!changeable) {
-        after.clear();
-        touched = false;
-      }
-    } else {
-      after = new Set([...allowed].filter((n) => !unused.has(n)));
-      touched = after.size !== allowed.size;
-    }
-    const kept = st.key === 'Action' && !star && st.values.some((v) => ru.expand(v).length === 0);
-    const removed = touched && after.size === 0 && !kept;
-    return { st, allowed, after, touched, removed, star };
-  });
-  const survivors = before.filter((b) => !b.removed);
-  stats.changed = before.filter((b) => b.touched && !b.removed).length;
-  stats.removed = before.length - survivors.length;
-
-  let result: RefineResult;
-  try {
-    result = refineDocument({ universe: u, unused: engineUnused }, doc);
-  } catch (e) {
-    if (e instanceof NothingLeftError && ost.length > 0 && survivors.length === 0) return report('nothing-left');
-    problems.push(`the engine threw: ${(e as Error).message}`);
-    return report('threw');
-  }
-  if (survivors.length === 0 && ost.length > 0) problems.push('every statement is unused but the engine did not throw NothingLeftError');
+  const run = runEngine(catalog, doc, findings, ru, ost, unused, opts, problems, stats);
+  if (run.outcome !== 'refined') return report(run.outcome);
+  const { before, survivors, result } = run;
   const out = result.text;
   try {
     if (refApplyEdits(r.text, result.edits) !== out) problems.push('result.text is not the input with result.edits applied');
@@ -292,13 +254,7 @@ export async function checkTerraform(catalog: Catalog, r: Rendered, findings: Fi
   }
 
   // edits only inside the changed lists and removed statements: byte-identical elsewhere
-  const zones: [number, number][] = [];
-  for (const z of dialect.zones(r, before.map((b) => b.touched), before.map((b) => b.removed), before.map((b) => b.star)).sort((a, b) => a[0] - b[0])) {
-    const last = zones[zones.length - 1];
-    if (last && z[0] <= last[1]) last[1] = Math.max(last[1], z[1]);
-    else zones.push([z[0], z[1]]);
-  }
-  for (const e of result.edits) if (!zones.some(([a, z]) => e.offset >= a && e.offset + e.length <= z)) problems.push(`an edit at ${e.offset}+${e.length} (${JSON.stringify(e.newText.slice(0, 40))}) lies outside every changed action list and removed statement`);
+  checkEditZones(result.edits, dialect.zones(r, before.map((b) => b.touched), before.map((b) => b.removed), before.map((b) => b.star)), problems);
   if (out.includes('\r\n') !== r.text.includes('\r\n') || (r.text.includes('\r\n') && /[^\r]\n/.test(out))) problems.push('line endings changed');
 
   // the output, read again by hclsyntax
@@ -320,67 +276,13 @@ export async function checkTerraform(catalog: Catalog, r: Rendered, findings: Fi
         if (JSON.stringify(n.values) !== JSON.stringify(b.st.values) || n.key !== b.st.key) problems.push(`${where}: untouched statement changed`);
         return;
       }
-      const wantKey = b.star ? 'NotAction' : b.st.key;
-      if (n.key !== wantKey) problems.push(`${where}: key ${n.key}, expected ${wantKey}`);
-      if (n.opaque) problems.push(`${where}: the output statement is not well-formed`);
-      if (n.key === 'NotAction') stats.notAction++;
-      const got = allowsOf(ru, n);
-      if (!same(got, b.after)) {
-        const extra = [...got].filter((x) => !b.after.has(x));
-        const missing = [...b.after].filter((x) => !got.has(x));
-        problems.push(`${where}: allows ${extra.length} extra [${extra.slice(0, 3)}], misses ${missing.length} [${missing.slice(0, 3)}]`);
-      }
+      checkRefinedStatement(ru, n, b, where, problems, stats);
     });
 
   // leastness: every refined entry's patterns are its least-general cover
-  const lower = (l: string[]) => new Set(l.map((x) => x.toLowerCase()));
-  (result.plans[0]?.statements ?? []).forEach((sp, s) => {
-    const b = before[s];
-    const where = `statement ${s + 1}`;
-    const c = sp.change;
-    if (c.kind === 'none' && b.touched) problems.push(`${where}: planned no change`);
-    if (c.kind === 'remove' && !b.removed) problems.push(`${where}: planned a removal`);
-    if (c.kind !== 'none' && !b.touched) problems.push(`${where}: planned ${c.kind} with nothing unused`);
-    if (c.kind === 'entries') {
-      const written = new Set(b.st.values.map((v) => v.toLowerCase()));
-      c.fates.forEach((f, k) => {
-        const value = b.st.values[k];
-        const allowed = ru.expand(value);
-        const allowedSet = new Set(allowed);
-        const members = allowed.filter((n) => !unused.has(n));
-        if (members.length === allowed.length) {
-          if (f.kind !== 'keep') problems.push(`${where}, "${value}": ${f.kind}, expected keep`);
-          return;
-        }
-        if (members.length === 0) {
-          if (f.kind !== 'remove') problems.push(`${where}, "${value}": ${f.kind}, expected remove`);
-          return;
-        }
-        const want = refCover(ru, members, (n) => allowedSet.has(n) && !unused.has(n), refLiteralPrefix(value));
-        for (const x of written) want.delete(x);
-        for (const x of want) written.add(x);
-        const got = f.kind === 'replace' ? f.patterns : [];
-        stats.written += got.length;
-        if (want.size === 0 ? f.kind !== 'remove' : f.kind !== 'replace' || !same(lower(got), want)) problems.push(`${where}, "${value}": wrote [${got.join(', ')}], the least-general cover is [${[...want].join(', ')}]`);
-      });
-    } else if (c.kind === 'to-not-action' || c.kind === 'extend-not-action') {
-      const excluded = c.kind === 'to-not-action' ? new Set<string>() : new Set(b.st.values.flatMap((v) => ru.expand(v)));
-      const want = refCover(ru, [...unused].filter((n) => !excluded.has(n)), (n) => unused.has(n) || excluded.has(n), '');
-      stats.written += c.patterns.length;
-      if (!same(lower(c.patterns), want)) problems.push(`${where}: NotAction gained ${c.patterns.length} patterns, the least-general cover has ${want.size}`);
-    }
-  });
+  (result.plans[0]?.statements ?? []).forEach((sp, s) => checkPlan(ru, unused, sp.change, before[s], `statement ${s + 1}`, problems, stats));
 
   // idempotence
-  if (problems.length === 0) {
-    const doc2 = parsePolicyDocument(out, dialect.fileName);
-    const u2 = engineUniverse(catalog, doc2, findings);
-    try {
-      const r2 = refineDocument({ universe: u2, unused: resolveUnused(findings, u2, opts.roles).indexes }, doc2);
-      if (r2.edits.length) problems.push(`not idempotent: ${r2.edits.length} more edits (${r2.edits.map((e) => JSON.stringify(e.newText.slice(0, 30))).join(', ')})`);
-    } catch (e) {
-      problems.push(`not idempotent: refining the output again threw ${(e as Error).message}`);
-    }
-  }
+  if (problems.length === 0) checkIdempotent(catalog, out, dialect.fileName, findings, opts.roles, problems);
   return report('refined', result);
 }

@@ -21,20 +21,8 @@ export const longFormTags: (ScalarTag | CollectionTag)[] = SHORT.flatMap((n) => 
 import fc from 'fast-check';
 import { Node as YNode, Scalar as YScalar, YAMLMap as YMap, YAMLSeq as YSeq, isMap as yIsMap, isScalar as yIsScalar, isSeq as yIsSeq, parse as parseYaml, parseDocument } from 'yaml';
 import { prng } from './generators';
-import {
-  Catalog,
-  Finding,
-  NothingLeftError,
-  RefineResult,
-  TextEdit,
-  Universe,
-  documentActionNames,
-  findingActionNames,
-  parsePolicyDocument,
-  refineDocument,
-  resolveUnused,
-} from '../../server/src/core';
-import { RefUniverse, allowsOf, OStatement, refApplyEdits, refCover, refFindingNames, refLiteralPrefix, refUnused } from './oracle';
+import { Catalog, Finding, RefineResult, TextEdit, parsePolicyDocument } from '../../server/src/core';
+import { RefUniverse, OStatement, checkEditZones, checkIdempotent, checkPlan, checkRefinedStatement, refApplyEdits, refFindingNames, refUnused, runEngine } from './oracle';
 
 export type YamlHost = 'cloudformation' | 'managed-policy' | 'json-block' | 'sam' | 'serverless' | 'serverless-legacy' | 'serverless-function' | 'policy';
 export const YAML_HOSTS: YamlHost[] = ['cloudformation', 'managed-policy', 'json-block', 'sam', 'serverless', 'serverless-legacy', 'serverless-function', 'policy'];
@@ -254,6 +242,14 @@ export function renderYaml(policy: Record<string, unknown>, host: YamlHost, styl
     w.line(col, w.scalar(k, false, true) + ':');
     w.value(v, col, k);
   };
+  /** A template resource's header: its logical id, Type and `Properties:`. */
+  const resource = (id: string, type: string) => {
+    key(I, id);
+    w.out += style.eol;
+    kv(2 * I, 'Type', type);
+    key(2 * I, 'Properties');
+    w.out += style.eol;
+  };
   /** The policy document as a mapping at `col` (after `PolicyDocument:` or at the top level). */
   const doc = (col: number) => {
     let single = false;
@@ -281,19 +277,11 @@ export function renderYaml(policy: Record<string, unknown>, host: YamlHost, styl
     key(I, 'Bucket');
     w.out += style.eol;
     kv(2 * I, 'Type', 'AWS::S3::Bucket');
-    key(I, 'BucketPolicy');
-    w.out += style.eol;
-    kv(2 * I, 'Type', 'AWS::S3::BucketPolicy');
-    key(2 * I, 'Properties');
-    w.out += style.eol;
+    resource('BucketPolicy', 'AWS::S3::BucketPolicy');
     kv(3 * I, 'Bucket', 'site');
     kv(3 * I, 'PolicyDocument', bucket);
     if (host === 'sam') {
-      key(I, 'Fn');
-      w.out += style.eol;
-      kv(2 * I, 'Type', 'AWS::Serverless::Function');
-      key(2 * I, 'Properties');
-      w.out += style.eol;
+      resource('Fn', 'AWS::Serverless::Function');
       kv(3 * I, 'Handler', 'app.handler');
       key(3 * I, 'Policies');
       w.out += style.eol;
@@ -314,11 +302,7 @@ export function renderYaml(policy: Record<string, unknown>, host: YamlHost, styl
         single = docInline(c + 2);
       }
     } else if (host === 'cloudformation') {
-      key(I, 'AppRole');
-      w.out += style.eol;
-      kv(2 * I, 'Type', 'AWS::IAM::Role');
-      key(2 * I, 'Properties');
-      w.out += style.eol;
+      resource('AppRole', 'AWS::IAM::Role');
       kv(3 * I, 'RoleName', 'app-role');
       kv(3 * I, 'AssumeRolePolicyDocument', trust);
       key(3 * I, 'Policies');
@@ -332,11 +316,7 @@ export function renderYaml(policy: Record<string, unknown>, host: YamlHost, styl
       single = doc(c + 2 + I);
     } else if (host === 'json-block') {
       // PolicyDocument as a JSON string in a literal block (`|` or `!Sub |`)
-      key(I, 'AppPolicy');
-      w.out += style.eol;
-      kv(2 * I, 'Type', 'AWS::IAM::Policy');
-      key(2 * I, 'Properties');
-      w.out += style.eol;
+      resource('AppPolicy', 'AWS::IAM::Policy');
       kv(3 * I, 'PolicyName', 'app');
       w.line(3 * I, `PolicyDocument: ${w.chance(0.5) ? '!Sub ' : ''}|`);
       w.out += style.eol;
@@ -348,11 +328,7 @@ export function renderYaml(policy: Record<string, unknown>, host: YamlHost, styl
       single = !Array.isArray(policy.Statement);
       kv(3 * I, 'Roles', ['app-role']);
     } else {
-      key(I, 'AppPolicy');
-      w.out += style.eol;
-      kv(2 * I, 'Type', 'AWS::IAM::ManagedPolicy');
-      key(2 * I, 'Properties');
-      w.out += style.eol;
+      resource('AppPolicy', 'AWS::IAM::ManagedPolicy');
       kv(3 * I, 'Roles', [{ Ref: 'Bucket' }]);
       key(3 * I, 'PolicyDocument');
       w.out += style.eol;
@@ -540,8 +516,6 @@ function styleProblems(r: Rendered, out: string, pairs: { inNode: YNode; outNode
   return problems;
 }
 
-const same = (a: Set<string>, b: Set<string>) => a.size === b.size && [...a].every((x) => b.has(x));
-
 export interface YamlCheckReport {
   problems: string[];
   outcome: 'refined' | 'nothing-left' | 'threw';
@@ -586,51 +560,9 @@ export function refineAndCheckYaml(catalog: Catalog, r: Rendered, findings: Find
       }
       if (back !== e.value) problems.push(`the span of ${JSON.stringify(e.value)} holds ${JSON.stringify(lit)}`);
     }
-  const u = new Universe(catalog, [...findingActionNames(findings), ...documentActionNames(doc)]);
-  if (u.size !== ru.size) problems.push(`universe: engine has ${u.size} actions, the oracle ${ru.size}`);
-  const engineUnused = resolveUnused(findings, u).indexes;
-  if (!same(new Set([...engineUnused].map((i) => u.lower[i])), unused)) problems.push('the unused sets differ');
-  if (problems.length) return report('threw');
-
-  // what must happen, statement by statement
-  const before = ost.map((st) => {
-    const changeable = !st.opaque && !st.principal && st.effect === 'Allow';
-    const allowed = changeable ? allowsOf(ru, st) : new Set<string>();
-    let after: Set<string>;
-    let touched: boolean;
-    if (st.key === 'Action' && !st.values.includes('*')) {
-      after = new Set<string>();
-      touched = false;
-      for (const v of st.values)
-        for (const n of ru.expand(v)) {
-          if (!unused.has(n)) after.add(n);
-          else touched = true;
-        }
-      if (!changeable) {
-        after.clear();
-        touched = false;
-      }
-    } else {
-      after = new Set([...allowed].filter((n) => !unused.has(n)));
-      touched = after.size !== allowed.size;
-    }
-    const kept = st.key === 'Action' && !st.values.includes('*') && st.values.some((v) => ru.expand(v).length === 0);
-    const removed = touched && after.size === 0 && !kept;
-    return { st, allowed, after, touched, removed };
-  });
-  const survivors = before.filter((b) => !b.removed);
-  stats.changed = before.filter((b) => b.touched && !b.removed).length;
-  stats.removed = before.length - survivors.length;
-
-  let result: RefineResult;
-  try {
-    result = refineDocument({ universe: u, unused: engineUnused }, doc);
-  } catch (e) {
-    if (e instanceof NothingLeftError && survivors.length === 0) return report('nothing-left');
-    problems.push(`the engine threw: ${(e as Error).message}`);
-    return report('threw');
-  }
-  if (survivors.length === 0) problems.push('every statement is unused but the engine did not throw NothingLeftError');
+  const run = runEngine(catalog, doc, findings, ru, ost, unused, {}, problems, stats);
+  if (run.outcome !== 'refined') return report(run.outcome);
+  const { before, survivors, result } = run;
   const out = result.text;
   if (refApplyEdits(text, result.edits) !== out) problems.push('result.text is not the original with result.edits applied');
 
@@ -640,14 +572,7 @@ export function refineAndCheckYaml(catalog: Catalog, r: Rendered, findings: Find
     if (b.removed) zones.push(r.zones[i].item);
     else if (b.touched) zones.push(r.zones[i].action);
   });
-  zones.sort((a, b) => a[0] - b[0]);
-  const merged: [number, number][] = [];
-  for (const z of zones) {
-    const last = merged[merged.length - 1];
-    if (last && z[0] <= last[1]) last[1] = Math.max(last[1], z[1]);
-    else merged.push([z[0], z[1]]);
-  }
-  for (const e of result.edits) if (!merged.some(([a, z]) => e.offset >= a && e.offset + e.length <= z)) problems.push(`an edit at ${e.offset}+${e.length} (${JSON.stringify(e.newText.slice(0, 40))}) lies outside every changed action list and removed statement`);
+  checkEditZones(result.edits, zones, problems);
 
   // untouched statements byte-identical (shifted by the edits before them)
   const shift = (o: number) => result.edits.filter((e) => e.offset + e.length <= o).reduce((d, e) => d + e.newText.length - e.length, 0);
@@ -680,15 +605,7 @@ export function refineAndCheckYaml(catalog: Catalog, r: Rendered, findings: Find
         if (JSON.stringify(n.raw) !== JSON.stringify(b.st.raw)) problems.push(`${where}: untouched statement changed`);
         return;
       }
-      const wantKey = b.st.key === 'Action' && b.st.values.includes('*') ? 'NotAction' : b.st.key;
-      if (n.key !== wantKey) problems.push(`${where}: key ${n.key}, expected ${wantKey}`);
-      if (n.opaque) problems.push(`${where}: the output statement is not well-formed`);
-      if (n.key === 'NotAction') stats.notAction++;
-      const got = allowsOf(ru, n);
-      if (!same(got, b.after)) problems.push(`${where}: allows other actions than it must (${got.size} vs ${b.after.size})`);
-      const lower = n.values.map((x) => x.toLowerCase());
-      const origDupes = b.st.values.length - new Set(b.st.values.map((x) => x.toLowerCase())).size;
-      if (lower.length - new Set(lower).size > origDupes) problems.push(`${where}: the output repeats a pattern`);
+      checkRefinedStatement(ru, n, b, where, problems, stats);
     });
 
   // the style of the changed lists
@@ -702,50 +619,10 @@ export function refineAndCheckYaml(catalog: Catalog, r: Rendered, findings: Find
   // leastness: each refined entry's cover recomputed
   if (opts.leastness !== false) {
     const plans = result.plans[0]?.statements ?? [];
-    plans.forEach((sp, k) => {
-      const b = before[k];
-      const where = `statement ${k + 1}`;
-      const c = sp.change;
-      const lower = (l: string[]) => new Set(l.map((x) => x.toLowerCase()));
-      if (c.kind === 'none' && b.touched) problems.push(`${where}: planned no change`);
-      if (c.kind === 'remove' && !b.removed) problems.push(`${where}: planned a removal`);
-      if (c.kind !== 'none' && !b.touched) problems.push(`${where}: planned ${c.kind} for a statement with nothing unused`);
-      if (c.kind === 'entries') {
-        const written = new Set(b.st.values.map((v) => v.toLowerCase()));
-        c.fates.forEach((f, i) => {
-          const value = b.st.values[i];
-          const allowed = ru.expand(value);
-          const allowedSet = new Set(allowed);
-          const members = allowed.filter((n) => !unused.has(n));
-          if (members.length === allowed.length) return void (f.kind !== 'keep' && problems.push(`${where}, "${value}": ${f.kind}, expected keep`));
-          if (members.length === 0) return void (f.kind !== 'remove' && problems.push(`${where}, "${value}": ${f.kind}, expected remove`));
-          const want = refCover(ru, members, (n) => allowedSet.has(n) && !unused.has(n), refLiteralPrefix(value));
-          for (const x of written) want.delete(x);
-          for (const x of want) written.add(x);
-          const got = f.kind === 'replace' ? f.patterns : [];
-          stats.written += got.length;
-          if (want.size === 0 ? f.kind !== 'remove' : f.kind !== 'replace' || !same(lower(got), want)) problems.push(`${where}, "${value}": wrote [${got.join(', ')}], the least-general cover is [${[...want].join(', ')}]`);
-        });
-      } else if (c.kind === 'to-not-action' || c.kind === 'extend-not-action') {
-        const excluded = c.kind === 'to-not-action' ? new Set<string>() : new Set(b.st.values.flatMap((v) => ru.expand(v)));
-        const members = [...unused].filter((n) => !excluded.has(n));
-        const want = refCover(ru, members, (n) => unused.has(n) || excluded.has(n), '');
-        stats.written += c.patterns.length;
-        if (!same(lower(c.patterns), want)) problems.push(`${where}: NotAction gained ${c.patterns.length} patterns, the least-general cover has ${want.size}`);
-      }
-    });
+    plans.forEach((sp, k) => checkPlan(ru, unused, sp.change, before[k], `statement ${k + 1}`, problems, stats));
   }
 
   // idempotence
-  if (opts.idempotence !== false && problems.length === 0) {
-    const doc2 = parsePolicyDocument(out, r.fileName);
-    const u2 = new Universe(catalog, [...findingActionNames(findings), ...documentActionNames(doc2)]);
-    try {
-      const r2 = refineDocument({ universe: u2, unused: resolveUnused(findings, u2).indexes }, doc2);
-      if (r2.edits.length) problems.push(`not idempotent: ${r2.edits.length} more edits`);
-    } catch (e) {
-      problems.push(`not idempotent: refining the output again threw ${(e as Error).message}`);
-    }
-  }
+  if (opts.idempotence !== false && problems.length === 0) checkIdempotent(catalog, out, r.fileName, findings, undefined, problems);
   return report('refined', result);
 }

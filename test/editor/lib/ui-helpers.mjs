@@ -118,11 +118,14 @@ export async function problems(page) {
   return (await page.locator('.markers-panel .monaco-list-row').allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
 }
 
-/** Screen coordinates of the first occurrence of `text` in the active editor's visible lines. */
-export async function textPosition(page, text, { occurrence = 0 } = {}) {
-  const pos = await page.evaluate(
-    ([needle, nth]) => {
-      const lines = document.querySelector('.editor-instance .monaco-editor .view-lines');
+/**
+ * The screen rectangle of occurrence `occurrence` of `text` in the active editor's visible lines
+ * (`editor`: the editor's selector), or null when it is not on screen.
+ */
+export async function textRect(page, text, { occurrence = 0, editor = '.editor-instance .monaco-editor' } = {}) {
+  return page.evaluate(
+    ([needle, nth, editorSel]) => {
+      const lines = document.querySelector(`${editorSel} .view-lines`);
       if (!lines) return null;
       // Monaco renders spaces as U+00A0.
       const norm = (s) => s.replace(/\u00a0/g, ' ');
@@ -138,24 +141,27 @@ export async function textPosition(page, text, { occurrence = 0 } = {}) {
         let idx = -1;
         while ((idx = full.indexOf(needle, idx + 1)) >= 0) {
           if (seen++ < nth) continue;
-          const mid = idx + Math.floor(needle.length / 2);
-          for (const [n, start] of nodes) {
-            if (mid >= start && mid < start + n.data.length) {
-              const r = document.createRange();
-              r.setStart(n, mid - start);
-              r.setEnd(n, mid - start + 1);
-              const b = r.getBoundingClientRect();
-              return { x: b.left + b.width / 2, y: b.top + b.height / 2 };
-            }
-          }
+          const at = (i) => nodes.find(([n, start]) => i >= start && i < start + n.data.length);
+          const [sn, ss] = at(idx);
+          const [en, es] = at(idx + needle.length - 1);
+          const r = document.createRange();
+          r.setStart(sn, idx - ss);
+          r.setEnd(en, idx + needle.length - es);
+          const b = r.getBoundingClientRect();
+          return { left: b.left, right: b.right, top: b.top, bottom: b.bottom };
         }
       }
       return null;
     },
-    [text, occurrence],
+    [text, occurrence, editor],
   );
-  if (!pos) throw new Error(`text "${text}" not visible in the active editor`);
-  return pos;
+}
+
+/** Screen coordinates of the middle of the first occurrence of `text` in the active editor's visible lines. */
+export async function textPosition(page, text, opts = {}) {
+  const r = await textRect(page, text, opts);
+  if (!r) throw new Error(`text "${text}" not visible in the active editor`);
+  return { x: (r.left + r.right) / 2, y: (r.top + r.bottom) / 2 };
 }
 
 /** Puts the cursor in the middle of `text` (a click). */
