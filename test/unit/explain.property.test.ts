@@ -9,6 +9,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { Coverage, params } from '../support/property';
 import { ExplainError, explainNodes } from '../../server/src/core';
 import type { Explanation } from '../../shared/protocol';
 import { CatalogPools, genPattern, prng } from '../support/generators';
@@ -16,16 +17,11 @@ import { RefUniverse } from '../support/oracle';
 import { catalog, coreExplain, coreExplainList, emitted, findingsOf, oracleCheck, sortLower, total, unusedLeaves } from '../support/explainOracle';
 
 const pools = new CatalogPools(catalog);
-const factor = Number(process.env.PROPERTY_RUNS ?? '1');
-const runs = (n: number) => Math.max(1, Math.round(n * factor));
-const seed = process.env.FC_SEED ? Number(process.env.FC_SEED) : undefined;
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-const params = (numRuns: number): fc.Parameters<any> => ({ numRuns: runs(numRuns), seed, includeErrorInReport: true });
 
 type G = fc.GeneratorValue;
 const pick = <T>(g: G, list: readonly T[]): T => list[g(fc.nat, { max: list.length - 1 })];
-const seen: Record<string, number> = {};
-const count = (k: string) => (seen[k] = (seen[k] ?? 0) + 1);
+const cov = new Coverage();
+const count = cov.count;
 
 /** A service and one of its actions, popular services more often. */
 function genName(g: G): string {
@@ -135,6 +131,6 @@ describe('Explain Refinement (property)', () => {
       }),
       params(100),
     );
-    console.log(`# explain property coverage: ${Object.entries(seen).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    console.log(`# explain property coverage: ${Object.entries(cov.seen).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   });
 });

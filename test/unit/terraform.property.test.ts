@@ -7,6 +7,7 @@
  */
 import { test, describe, before } from 'node:test';
 import fc from 'fast-check';
+import { Coverage, params } from '../support/property';
 import { initFormats, parseFindings } from '../../server/src/core';
 import { defaultCatalog } from '../../server/src/workspace/catalogFile';
 import { RefUniverse } from '../support/oracle';
@@ -16,14 +17,9 @@ import { checkTerraform, TfReport } from '../support/tfOracle';
 
 const catalog = defaultCatalog();
 const pools = new CatalogPools(catalog);
-const factor = Number(process.env.PROPERTY_RUNS ?? '1');
-const runs = (n: number) => Math.max(1, Math.round(n * factor));
-const seed = process.env.FC_SEED ? Number(process.env.FC_SEED) : undefined;
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-const params = (numRuns: number): fc.Parameters<any> => ({ numRuns: runs(numRuns), seed, includeErrorInReport: true, endOnFailure: process.env.FC_SHRINK !== "1" });
 
-const seen: Record<string, number> = {};
-const count = (k: string, n = 1) => (seen[k] = (seen[k] ?? 0) + n);
+const cov = new Coverage();
+const count = cov.count;
 
 function genTfLayout(g: fc.GeneratorValue): TfLayout {
   return {
@@ -56,10 +52,7 @@ async function runCase(g: fc.GeneratorValue, form: TfForm, opts: PolicyOptions =
   const findings = parseFindings('findings.json', findingsText).findings;
   const report = await checkTerraform(catalog, rendered, findings);
   count(`${form}: ${report.outcome}`);
-  count('statements changed', report.stats.changed);
-  count('statements removed', report.stats.removed);
-  count('NotAction outputs', report.stats.notAction);
-  count('patterns written', report.stats.written);
+  cov.stats(report.stats);
   if (rendered.text.includes('\r\n')) count('CRLF texts');
   if (rendered.text.includes('\t')) count('tab-indented texts');
   if (/#|\/\/|\/\*/.test(rendered.text)) count('texts with comments');
@@ -80,7 +73,7 @@ describe('Terraform refinement (over the real catalog, read back by HashiCorp\'s
           const c = await runCase(g, form);
           if (c.report.problems.length) throw new Error(explain(c));
         }),
-        params(form === 'heredoc' ? 80 : 150),
+        params(form === 'heredoc' ? 80 : 150, { stopAtFirst: true }),
       );
     });
   }
@@ -98,13 +91,11 @@ describe('Terraform refinement (over the real catalog, read back by HashiCorp\'s
         if (report.problems.length || report.outcome !== 'nothing-left') throw new Error(`${report.outcome}\n${report.problems.join('\n')}\n${rendered.text}`);
         count('nothing-left cases');
       }),
-      params(60),
+      params(60, { stopAtFirst: true }),
     );
   });
 
   test('coverage of the generated cases', () => {
-    console.log(Object.entries(seen).map(([k, v]) => `${k}: ${v}`).join('; '));
-    for (const k of ['jsonencode: refined', 'document: refined', 'heredoc: refined', 'statements changed', 'statements removed', 'NotAction outputs', 'CRLF texts', 'texts with comments', 'nothing-left cases'])
-      if (!((seen[k] ?? 0) > 0)) throw new Error(`no case exercised: ${k}`);
+    cov.report(['jsonencode: refined', 'document: refined', 'heredoc: refined', 'statements changed', 'statements removed', 'NotAction outputs', 'CRLF texts', 'texts with comments', 'nothing-left cases']);
   });
 });

@@ -9,6 +9,7 @@
  */
 import { test, describe, before } from 'node:test';
 import fc from 'fast-check';
+import { Coverage, params } from '../support/property';
 import { initFormats, parseFindings } from '../../server/src/core';
 import { defaultCatalog } from '../../server/src/workspace/catalogFile';
 import { RefUniverse } from '../support/oracle';
@@ -18,14 +19,9 @@ import { TF_JSON, TfJsonForm, TfJsonLayout, renderTerraformJson } from '../suppo
 
 const catalog = defaultCatalog();
 const pools = new CatalogPools(catalog);
-const factor = Number(process.env.PROPERTY_RUNS ?? '1');
-const runs = (n: number) => Math.max(1, Math.round(n * factor));
-const seed = process.env.FC_SEED ? Number(process.env.FC_SEED) : undefined;
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-const params = (numRuns: number): fc.Parameters<any> => ({ numRuns: runs(numRuns), seed, includeErrorInReport: true, endOnFailure: process.env.FC_SHRINK !== '1' });
 
-const seen: Record<string, number> = {};
-const count = (k: string, n = 1) => (seen[k] = (seen[k] ?? 0) + n);
+const cov = new Coverage();
+const count = cov.count;
 
 function genTfJsonLayout(g: fc.GeneratorValue): TfJsonLayout {
   return {
@@ -53,10 +49,7 @@ async function runCase(g: fc.GeneratorValue, form: TfJsonForm): Promise<Case> {
   const findings = parseFindings('findings.json', findingsText).findings;
   const report = await checkTerraform(catalog, rendered, findings, { dialect: TF_JSON });
   count(`${form}: ${report.outcome}`);
-  count('statements changed', report.stats.changed);
-  count('statements removed', report.stats.removed);
-  count('NotAction outputs', report.stats.notAction);
-  count('patterns written', report.stats.written);
+  cov.stats(report.stats);
   if (rendered.text.includes('\r\n') || rendered.text.includes('\\r\\n')) count('CRLF texts');
   if (/\\\\u|\\u00/.test(rendered.text)) count('texts with \\u escapes');
   return { text: rendered.text, findingsText, report };
@@ -76,7 +69,7 @@ describe('Terraform JSON refinement (over the real catalog, read back with JSON.
           const c = await runCase(g, form);
           if (c.report.problems.length) throw new Error(explain(c));
         }),
-        params(150),
+        params(150, { stopAtFirst: true }),
       );
     });
   }
@@ -94,13 +87,11 @@ describe('Terraform JSON refinement (over the real catalog, read back with JSON.
         if (report.problems.length || report.outcome !== 'nothing-left') throw new Error(`${report.outcome}\n${report.problems.join('\n')}\n${rendered.text}`);
         count('nothing-left cases');
       }),
-      params(40),
+      params(40, { stopAtFirst: true }),
     );
   });
 
   test('coverage of the generated cases', () => {
-    console.log(Object.entries(seen).map(([k, v]) => `${k}: ${v}`).join('; '));
-    for (const k of ['json-string: refined', 'json-document: refined', 'statements changed', 'statements removed', 'NotAction outputs', 'CRLF texts', 'texts with \\u escapes', 'nothing-left cases'])
-      if (!((seen[k] ?? 0) > 0)) throw new Error(`no case exercised: ${k}`);
+    cov.report(['json-string: refined', 'json-document: refined', 'statements changed', 'statements removed', 'NotAction outputs', 'CRLF texts', 'texts with \\u escapes', 'nothing-left cases']);
   });
 });

@@ -10,6 +10,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { Coverage, params } from '../support/property';
 import { parseFindings } from '../../server/src/core';
 import { defaultCatalog } from '../../server/src/workspace/catalogFile';
 import { RefUniverse } from '../support/oracle';
@@ -18,14 +19,9 @@ import { YAML_HOSTS, YamlCheckReport, genYamlStyle, refineAndCheckYaml, renderYa
 
 const catalog = defaultCatalog();
 const pools = new CatalogPools(catalog);
-const factor = Number(process.env.PROPERTY_RUNS ?? '1');
-const runs = (n: number) => Math.max(1, Math.round(n * factor));
-const seed = process.env.FC_SEED ? Number(process.env.FC_SEED) : undefined;
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-const params = (numRuns: number): fc.Parameters<any> => ({ numRuns: runs(numRuns), seed, includeErrorInReport: true, endOnFailure: process.env.FC_SHRINK ? false : true });
 
-const seen: Record<string, number> = {};
-const count = (k: string, n = 1) => (seen[k] = (seen[k] ?? 0) + n);
+const cov = new Coverage();
+const count = cov.count;
 
 function explain(r: Rendered, findingsText: string, report: YamlCheckReport): string {
   return `${report.problems.join('\n')}\n--- ${r.host} ---\n${r.text}\n--- findings ---\n${findingsText}\n--- output ---\n${report.result?.text ?? ''}`;
@@ -35,10 +31,7 @@ function tally(report: YamlCheckReport, r: Rendered): void {
   count(report.outcome);
   count(`host ${r.host}`);
   count('statements', report.stats.statements);
-  count('statements changed', report.stats.changed);
-  count('statements removed', report.stats.removed);
-  count('NotAction outputs', report.stats.notAction);
-  count('patterns written', report.stats.written);
+  cov.stats(report.stats);
   if (r.text.includes('\r\n')) count('CRLF texts');
   if (r.text.includes('# c')) count('texts with comments');
   if (/: \[|- \{|: \{/.test(r.text)) count('texts with flow collections');
@@ -60,7 +53,7 @@ describe('YAML hosts (over the real catalog)', () => {
         tally(report, r);
         if (report.problems.length) assert.fail(explain(r, findingsText, report));
       }),
-      params(500),
+      params(500, { stopAtFirst: true }),
     );
   });
 
@@ -78,13 +71,11 @@ describe('YAML hosts (over the real catalog)', () => {
         assert.equal(report.outcome, 'nothing-left', r.text);
         count('nothing-left cases');
       }),
-      params(60),
+      params(60, { stopAtFirst: true }),
     );
   });
 
   test('coverage of the generated YAML cases', () => {
-    console.log(Object.entries(seen).map(([k, v]) => `${k}: ${v}`).join('; '));
-    for (const k of ['refined', 'statements changed', 'statements removed', 'NotAction outputs', 'CRLF texts', 'texts with comments', 'texts with flow collections', 'texts with single quotes', 'texts with !Sub', 'nothing-left cases', ...YAML_HOSTS.map((h) => `host ${h}`)])
-      assert.ok((seen[k] ?? 0) > 0, `no case exercised: ${k}`);
+    cov.report(['refined', 'statements changed', 'statements removed', 'NotAction outputs', 'CRLF texts', 'texts with comments', 'texts with flow collections', 'texts with single quotes', 'texts with !Sub', 'nothing-left cases', ...YAML_HOSTS.map((h) => `host ${h}`)]);
   });
 });

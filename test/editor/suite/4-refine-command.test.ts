@@ -6,69 +6,53 @@
  */
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import {
-  EXPECTED_S3,
-  actions,
-  applyRefactorPreview,
-  discardRefactorPreview,
-  fileUri,
-  originalText,
-  openFreshExample,
-  restoreAll,
-  waitForDiagnostics,
-  waitForExampleDiagnostics,
-} from './helpers';
+import { EXPECTED_S3, actions, applyRefactorPreview, discardRefactorPreview, fileUri, originalText, freshExampleEach, waitForDiagnostics, waitForExampleDiagnostics } from './helpers';
 
 describe('Refine Whole File command (refactor preview)', () => {
-  let doc: vscode.TextDocument;
-
-  beforeEach(async () => {
-    ({ doc } = await openFreshExample());
-  });
-  after(restoreAll);
+  const ex = freshExampleEach();
 
   it('shows a preview: discarding it leaves the file untouched', async () => {
-    const version = doc.version;
-    await discardRefactorPreview(() => vscode.commands.executeCommand('iamRefiner.refineFile', doc.uri));
-    assert.equal(doc.version, version, 'the document changed although the preview was discarded');
-    assert.equal(doc.getText(), originalText('policy.json'));
-    assert.equal(doc.isDirty, false);
+    const version = ex.doc.version;
+    await discardRefactorPreview(() => vscode.commands.executeCommand('iamRefiner.refineFile', ex.doc.uri));
+    assert.equal(ex.doc.version, version, 'the document changed although the preview was discarded');
+    assert.equal(ex.doc.getText(), originalText('policy.json'));
+    assert.equal(ex.doc.isDirty, false);
   });
 
   it('ticking the change and applying the preview refines the whole file; no iam-refiner diagnostic remains', async () => {
-    await applyRefactorPreview(doc, () => vscode.commands.executeCommand('iamRefiner.refineFile', doc.uri));
-    assert.deepEqual(actions(doc), [['lambda:Invoke*'], [...EXPECTED_S3, 's3:List*']]);
-    const policy = JSON.parse(doc.getText());
+    await applyRefactorPreview(ex.doc, () => vscode.commands.executeCommand('iamRefiner.refineFile', ex.doc.uri));
+    assert.deepEqual(actions(ex.doc), [['lambda:Invoke*'], [...EXPECTED_S3, 's3:List*']]);
+    const policy = JSON.parse(ex.doc.getText());
     assert.equal(policy.Statement[0].Resource, 'arn:aws:lambda:us-east-1:123456789012:function:my-lambda');
     assert.equal(policy.Statement[1].Resource, '*');
-    await waitForDiagnostics(doc.uri, (ds) => ds.length === 0, { doc, what: 'no iam-refiner diagnostic' });
+    await waitForDiagnostics(ex.doc.uri, (ds) => ds.length === 0, { doc: ex.doc, what: 'no iam-refiner diagnostic' });
     // one undo step brings the example back
-    await vscode.window.showTextDocument(doc);
+    await vscode.window.showTextDocument(ex.doc);
     await vscode.commands.executeCommand('undo');
-    assert.equal(doc.getText(), originalText('policy.json'));
-    await waitForExampleDiagnostics(doc);
+    assert.equal(ex.doc.getText(), originalText('policy.json'));
+    await waitForExampleDiagnostics(ex.doc);
   });
 
   it('works on the active editor without an argument (as from the command palette)', async () => {
-    assert.equal(vscode.window.activeTextEditor?.document, doc);
-    await applyRefactorPreview(doc, () => vscode.commands.executeCommand('iamRefiner.refineFile'));
-    assert.deepEqual(actions(doc), [['lambda:Invoke*'], [...EXPECTED_S3, 's3:List*']]);
-    await waitForDiagnostics(doc.uri, (ds) => ds.length === 0, { doc, what: 'no iam-refiner diagnostic' });
+    assert.equal(vscode.window.activeTextEditor?.document, ex.doc);
+    await applyRefactorPreview(ex.doc, () => vscode.commands.executeCommand('iamRefiner.refineFile'));
+    assert.deepEqual(actions(ex.doc), [['lambda:Invoke*'], [...EXPECTED_S3, 's3:List*']]);
+    await waitForDiagnostics(ex.doc.uri, (ds) => ds.length === 0, { doc: ex.doc, what: 'no iam-refiner diagnostic' });
   });
 
   it('on an already refined file: nothing to change, no preview, the document is not touched', async () => {
-    await applyRefactorPreview(doc, () => vscode.commands.executeCommand('iamRefiner.refineFile', doc.uri));
-    await waitForDiagnostics(doc.uri, (ds) => ds.length === 0, { doc, what: 'no iam-refiner diagnostic' });
-    const version = doc.version;
+    await applyRefactorPreview(ex.doc, () => vscode.commands.executeCommand('iamRefiner.refineFile', ex.doc.uri));
+    await waitForDiagnostics(ex.doc.uri, (ds) => ds.length === 0, { doc: ex.doc, what: 'no iam-refiner diagnostic' });
+    const version = ex.doc.version;
     // resolves by itself (an information message is shown): nothing waits for a preview
-    await vscode.commands.executeCommand('iamRefiner.refineFile', doc.uri);
-    assert.equal(doc.version, version);
+    await vscode.commands.executeCommand('iamRefiner.refineFile', ex.doc.uri);
+    assert.equal(ex.doc.version, version);
   });
 
   it('Refine All Policy Files previews every policy file; discarding it changes nothing', async () => {
     const other = await vscode.workspace.openTextDocument(fileUri('roles/app-policy.json'));
-    const before = [doc.getText(), other.getText()];
+    const before = [ex.doc.getText(), other.getText()];
     await discardRefactorPreview(() => vscode.commands.executeCommand('iamRefiner.refineAll'));
-    assert.deepEqual([doc.getText(), other.getText()], before);
+    assert.deepEqual([ex.doc.getText(), other.getText()], before);
   });
 });

@@ -13,6 +13,7 @@ export const SOURCE = 'iam-refiner';
 
 /** The example's expected results (test/fixtures/example-expected.json, shared with the unit tests and ui-steps.mjs). */
 export { EXPECTED_S3, LAMBDA_UNUSED } from '../../support/example';
+import { LAMBDA_UNUSED } from '../../support/example';
 
 export const ROLE_DEPLOYER = 'arn:aws:iam::123456789012:role/Deployer';
 export const ROLE_READER = 'arn:aws:iam::123456789012:role/Reader';
@@ -189,6 +190,39 @@ export async function openFreshExample(): Promise<{ doc: vscode.TextDocument; di
   await restoreAll();
   const doc = await openFile('policy.json');
   return { doc, diagnostics: await waitForExampleDiagnostics(doc) };
+}
+
+/**
+ * The example's problems in another host file (`quote`: how the file writes an action): the eight
+ * unused lambda actions and s3:Get* at their exact places, nothing on the trust policy.
+ */
+export async function assertExampleProblems(doc: vscode.TextDocument, quote: (action: string) => string): Promise<void> {
+  const ds = await waitForDiagnostics(doc.uri, (d) => byCode(d, 'unused-action').length === 8 && byCode(d, 'unused-wildcard').length === 1);
+  const unused = byCode(ds, 'unused-action').sort((a, b) => a.range.start.compareTo(b.range.start));
+  assert.deepEqual(unused.map((d) => textOf(doc, d.range)), LAMBDA_UNUSED.map(quote));
+  const [w] = byCode(ds, 'unused-wildcard');
+  assert.ok(w.range.isEqual(rangeOfText(doc, quote('s3:Get*'))));
+  assert.match(w.message, /s3:Get\* allows 22 unused actions \(of 63\)/);
+  assert.ok(!ds.some((d) => d.range.intersection(rangeOfText(doc, quote('sts:AssumeRole')))), 'the trust policy is not a permission of the role');
+}
+
+/** Applies the quick fix "Refine s3:Get* to 9 patterns" at `needle` and waits for the patterns. */
+export async function applyS3Refinement(doc: vscode.TextDocument, needle: string): Promise<void> {
+  const fixes = await codeActions(doc.uri, rangeOfText(doc, needle), vscode.CodeActionKind.QuickFix.value);
+  const fix = fixes.find((f) => f.title === 'Refine s3:Get* to 9 patterns');
+  assert.ok(fix, `offered: ${JSON.stringify(titles(fixes))}`);
+  await applyAction(doc, fix);
+  await waitForDocument(doc, (d) => d.getText().includes('s3:GetStorage*'));
+}
+
+/** A suite whose every test starts from a fresh copy of the example policy (`ex.doc`), restored after the suite. */
+export function freshExampleEach(): { doc: vscode.TextDocument } {
+  const ex = {} as { doc: vscode.TextDocument };
+  beforeEach(async () => {
+    ex.doc = (await openFreshExample()).doc;
+  });
+  after(restoreAll);
+  return ex;
 }
 
 /** Range of the n-th occurrence of `needle` (e.g. `"s3:Get*"` with its quotes) in a document. */
