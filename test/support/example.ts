@@ -28,3 +28,7 @@ export const EXPECTED_S3: readonly string[] = expected.s3GetRefinement;
 
 /** The eight explicitly listed (and all unused) lambda actions of the example, in file order. */
 export const LAMBDA_UNUSED: readonly string[] = expected.lambdaUnused;
+
+/** The example's texts, as a test writes them into a workspace. */
+export const examplePolicy = (): string => readFileSync(join(EXAMPLE, 'policy.json'), 'utf8');
+export const exampleFindings = (): string => readFileSync(join(EXAMPLE, 'findings.json'), 'utf8');

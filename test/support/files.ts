@@ -1,5 +1,7 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { after } from 'node:test';
 
 /**
  * Writes `files` into `dir` (which exists), making the folders on the way: each key a path
@@ -13,4 +15,17 @@ export function writeFiles(dir: string, files: Record<string, string | object>):
     writeFileSync(file, typeof content === 'string' ? content : JSON.stringify(content, null, 2) + '\n');
   }
   return dir;
+}
+
+/** `workspace(files)`: a new temporary folder holding `files`, removed after the test file (node:test's `after`). */
+export function tempWorkspaces(prefix: string): (files: Record<string, string | object>) => string {
+  const dirs: string[] = [];
+  after(() => {
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+  return (files) => {
+    const dir = mkdtempSync(path.join(tmpdir(), prefix));
+    dirs.push(dir);
+    return writeFiles(dir, files);
+  };
 }

@@ -4,7 +4,7 @@
  * failure shrinks to a small policy.
  */
 import fc from 'fast-check';
-import { Catalog } from '../../server/src/core';
+import { Catalog, Finding, parseFindings } from '../../server/src/core';
 import { RefUniverse, refBoundaries, refSplitWords } from './oracle';
 
 type G = fc.GeneratorValue;
@@ -351,4 +351,16 @@ export function detailJson(d: DetailSpec): Record<string, unknown> {
   const o: Record<string, unknown> = { serviceNamespace: d.serviceNamespace };
   if (d.actions) o.actions = d.objects ? d.actions.map((a) => ({ action: a, lastAccessed: '2026-01-02T03:04:05Z' })) : d.actions;
   return o;
+}
+
+/** Findings generated for a policy spec (over the catalog plus the spec's names), as a findings file's text and read by the engine's reader. */
+export function genFindingsFor(g: G, pools: CatalogPools, spec: PolicySpec): { findingsText: string; findings: Finding[] } {
+  const ru = new RefUniverse(pools.catalog, spec.statements.flatMap((s) => s.values));
+  const findingsText = JSON.stringify(genDetails(g, pools, ru, spec).map(detailJson));
+  return { findingsText, findings: parseFindings('findings.json', findingsText).findings };
+}
+
+/** A text's indentation and line ending. */
+export function genIndentEol(g: G): { indent: string; eol: string } {
+  return { indent: g(fc.constantFrom, '  ', '  ', '    ', '\t'), eol: g(fc.constantFrom, '\n', '\n', '\r\n') };
 }

@@ -4,15 +4,13 @@
  * and for each kind of statement (`?`, a wildcard in the middle, NotAction, "Action": "*") against
  * the independent oracle's cover (test/support/oracle.ts).
  */
-import { test, after, describe } from 'node:test';
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { CodeAction, MarkupContent } from 'vscode-languageserver-protocol';
 import { LspClient, byCode } from '../support/lspClient';
-import { EXAMPLE, EXPECTED_S3 } from '../support/example';
-import { writeFiles } from '../support/files';
+import { EXAMPLE, EXPECTED_S3, exampleFindings, examplePolicy } from '../support/example';
+import { tempWorkspaces } from '../support/files';
 import { cli } from '../support/cli';
 import { runCli } from '../../server/src/cli/cli';
 import { coreExplain, emitted, findingsOf, oracleCheck, sortLower, unusedLeaves } from '../support/explainOracle';
@@ -20,19 +18,7 @@ import type { ExplainNode, ExplainParams, ExplainResponse, Explanation } from '.
 import { explainNodes, parseFindings } from '../../server/src/core';
 import { explainHtml } from '../../client/src/explainHtml';
 
-const dirs: string[] = [];
-after(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-
-function workspace(files: Record<string, string | object>): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'iam-explain-'));
-  dirs.push(dir);
-  return writeFiles(dir, files);
-}
-
-const examplePolicy = () => readFileSync(path.join(EXAMPLE, 'policy.json'), 'utf8');
-const exampleFindings = () => readFileSync(path.join(EXAMPLE, 'findings.json'), 'utf8');
+const workspace = tempWorkspaces('iam-explain-');
 
 async function withServer<T>(folders: string[], fn: (c: LspClient) => Promise<T>, explainView = true): Promise<T> {
   const { client } = await LspClient.start({ folders, initializationOptions: { debounceMs: 20, ...(explainView ? { explainView: true } : {}) } });

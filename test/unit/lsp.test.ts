@@ -2,30 +2,17 @@
  * The language server driven over stdio as an editor drives it: initialize → didOpen →
  * publishDiagnostics → codeAction → applyEdit → diagnostics clear, on the shared example and edge cases.
  */
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, existsSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, existsSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { CodeAction, Diagnostic, DiagnosticSeverity, DiagnosticTag, MarkupContent, TextEdit } from 'vscode-languageserver-protocol';
 import { LspClient, byCode, msg, uriOf } from '../support/lspClient';
-import { EXAMPLE, EXPECTED_S3 } from '../support/example';
-import { writeFiles } from '../support/files';
+import { EXAMPLE, EXPECTED_S3, exampleFindings, examplePolicy } from '../support/example';
+import { tempWorkspaces } from '../support/files';
 import type { DiagnosticData, RefinementResult, ServerStats } from '../../shared/protocol';
 
-const dirs: string[] = [];
-after(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-
-function workspace(files: Record<string, string | object>): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'iam-lsp-'));
-  dirs.push(dir);
-  return writeFiles(dir, files);
-}
-
-const examplePolicy = () => readFileSync(path.join(EXAMPLE, 'policy.json'), 'utf8');
-const exampleFindings = () => readFileSync(path.join(EXAMPLE, 'findings.json'), 'utf8');
+const workspace = tempWorkspaces('iam-lsp-');
 
 async function withServer<T>(folders: string[], fn: (c: LspClient) => Promise<T>, opts: { settings?: Record<string, unknown>; initializationOptions?: object } = {}): Promise<T> {
   const { client } = await LspClient.start({ folders, settings: opts.settings, initializationOptions: { debounceMs: 20, ...opts.initializationOptions } });
@@ -72,6 +59,16 @@ test('initialize declares the features and commands', async () => {
     await vs.stop();
   }
 });
+
+/** The example in a new workspace, its policy open with its nine diagnostics. */
+async function withExample<T>(fn: (x: { c: LspClient; uri: string; dir: string; ds: Diagnostic[] }) => Promise<T>): Promise<T> {
+  const dir = workspace({ 'policy.json': examplePolicy(), 'findings.json': exampleFindings() });
+  return withServer([dir], async (c) => {
+    const uri = c.open(path.join(dir, 'policy.json'));
+    const ds = await c.waitForDiagnostics(uri, (d) => d.length === 9);
+    return fn({ c, uri, dir, ds });
+  });
+}
 
 test('the shared example: diagnostics, quick fix titles, fix-all, diagnostics clear', async () => {
   const dir = workspace({ 'policy.json': examplePolicy(), 'findings.json': exampleFindings() });
@@ -138,10 +135,7 @@ test('a single quick fix refines exactly its wildcard and the diagnostic goes aw
 });
 
 test('iamRefiner.refineFile applies its edit with workspace/applyEdit, then diagnostics clear', async () => {
-  const dir = workspace({ 'policy.json': examplePolicy(), 'findings.json': exampleFindings() });
-  await withServer([dir], async (c) => {
-    const uri = c.open(path.join(dir, 'policy.json'));
-    await c.waitForDiagnostics(uri, (d) => d.length === 9);
+  await withExample(async ({ c, uri, dir }) => {
     const r = (await c.executeCommand('iamRefiner.refineFile', [uri])) as { applied: boolean };
     assert.equal(r.applied, true);
     assert.equal(c.appliedEdits.length, 1);
@@ -171,10 +165,7 @@ test('refineAll refines policy files that are not open (on disk) and skips other
 });
 
 test('no stale fixes: diagnostics of an older version get no code action, a refused edit is reported', async () => {
-  const dir = workspace({ 'policy.json': examplePolicy(), 'findings.json': exampleFindings() });
-  await withServer([dir], async (c) => {
-    const uri = c.open(path.join(dir, 'policy.json'));
-    const ds = await c.waitForDiagnostics(uri, (d) => d.length === 9);
+  await withExample(async ({ c, uri, dir, ds }) => {
     // the document moves on; the old diagnostics must not yield edits for the new text
     c.change(uri, c.text(uri).replace('"s3:List*"', '"s3:List*", "s3:PutObject"'));
     assert.deepEqual(await c.codeActions(uri, ds), []);
@@ -391,10 +382,7 @@ test('findings files are watched: adding one adds its diagnostics, deleting it r
 });
 
 test('editing an open findings file updates the diagnostics of the policies', async () => {
-  const dir = workspace({ 'policy.json': examplePolicy(), 'findings.json': exampleFindings() });
-  await withServer([dir], async (c) => {
-    const uri = c.open(path.join(dir, 'policy.json'));
-    await c.waitForDiagnostics(uri, (x) => x.length === 9);
+  await withExample(async ({ c, uri, dir }) => {
     const f = c.open(path.join(dir, 'findings.json'));
     c.change(f, JSON.stringify([{ serviceNamespace: 'lambda', actions: ['GetFunction'] }]));
     const ds = await c.waitForDiagnostics(uri, (x) => x.length === 1);
@@ -411,10 +399,7 @@ test('editing an open findings file updates the diagnostics of the policies', as
 });
 
 test('broken JSON while typing: no crash, partial analysis, no fixes until it parses', async () => {
-  const dir = workspace({ 'policy.json': examplePolicy(), 'findings.json': exampleFindings() });
-  await withServer([dir], async (c) => {
-    const uri = c.open(path.join(dir, 'policy.json'));
-    await c.waitForDiagnostics(uri, (x) => x.length === 9);
+  await withExample(async ({ c, uri, dir }) => {
     const text = c.text(uri);
     const cut = text.indexOf('"s3:List*"');
     c.change(uri, text.slice(0, cut) + '"s3:List*", "s3:Ge');
@@ -466,10 +451,7 @@ test('every permission unused: no edit, a disabled fix with the reason, a messag
 });
 
 test('hover: what a pattern expands to, what is unused, the docs link and access levels', async () => {
-  const dir = workspace({ 'policy.json': examplePolicy(), 'findings.json': exampleFindings() });
-  await withServer([dir], async (c) => {
-    const uri = c.open(path.join(dir, 'policy.json'));
-    await c.waitForDiagnostics(uri, (x) => x.length === 9);
+  await withExample(async ({ c, uri, dir }) => {
     const h = await c.hover(uri, c.text(uri).indexOf('s3:Get*') + 2);
     const md = (h!.contents as MarkupContent).value as string;
     assert.match(md, /\*\*`s3:Get\*`\*\* allows \d+ actions of Amazon S3/);
@@ -557,10 +539,7 @@ test('CloudFormation template: every policy in it is analysed and refined', asyn
 });
 
 test('1,000 rapid edits: the server stays responsive, publishes for the last version, memory stays flat', async () => {
-  const dir = workspace({ 'policy.json': examplePolicy(), 'findings.json': exampleFindings() });
-  await withServer([dir], async (c) => {
-    const uri = c.open(path.join(dir, 'policy.json'));
-    await c.waitForDiagnostics(uri, (x) => x.length === 9);
+  await withExample(async ({ c, uri, dir }) => {
     const before = await c.request<ServerStats>('iamRefiner/serverStats');
     const at = c.text(uri).indexOf('"s3:List*"');
     for (let i = 0; i < 1000; i++) {
@@ -648,10 +627,7 @@ test('iam-refine lsp --stdio (the CLI) serves the same language server', async (
 });
 
 test('completion: a service\'s actions while typing an Action string, unused ones marked, the typed text replaced', async () => {
-  const dir = workspace({ 'policy.json': examplePolicy(), 'findings.json': exampleFindings() });
-  await withServer([dir], async (c) => {
-    const uri = c.open(path.join(dir, 'policy.json'));
-    await c.waitForDiagnostics(uri, (x) => x.length === 9);
+  await withExample(async ({ c, uri, dir }) => {
     // the user types `"s3:GetObj` over `"s3:Get*"`
     c.change(uri, c.text(uri).replace('"s3:Get*"', '"s3:GetObj"'));
     const at = c.text(uri).indexOf('s3:GetObj') + 's3:GetObj'.length;

@@ -11,7 +11,7 @@ import { Coverage, params } from '../support/property';
 import { initFormats, parseFindings } from '../../server/src/core';
 import { defaultCatalog } from '../../server/src/workspace/catalogFile';
 import { RefUniverse } from '../support/oracle';
-import { CatalogPools, detailJson, genDetails, genLayout, genPolicy, PolicyOptions } from '../support/generators';
+import { CatalogPools, genFindingsFor, genIndentEol, genLayout, genPolicy, PolicyOptions } from '../support/generators';
 import { renderTerraform, TfForm, TfLayout } from '../support/tfRender';
 import { checkTerraform, TfReport } from '../support/tfOracle';
 
@@ -23,8 +23,7 @@ const count = cov.count;
 
 function genTfLayout(g: fc.GeneratorValue): TfLayout {
   return {
-    indent: g(fc.constantFrom, '  ', '  ', '    ', '\t'),
-    eol: g(fc.constantFrom, '\n', '\n', '\r\n'),
+    ...genIndentEol(g),
     inlineLists: g(fc.constantFrom, 0, 0.3, 1),
     trailingCommas: g(fc.constantFrom, 0, 0.5, 1),
     comments: g(fc.constantFrom, 0, 0.2, 0.5),
@@ -46,10 +45,7 @@ async function runCase(g: fc.GeneratorValue, form: TfForm, opts: PolicyOptions =
   const spec = genPolicy(g, pools, form === 'document' ? { ...opts } : opts);
   const layout = genTfLayout(g);
   const rendered = renderTerraform(spec, form, layout, genLayout(g));
-  const ru = new RefUniverse(catalog, spec.statements.flatMap((s) => s.values));
-  const details = genDetails(g, pools, ru, spec);
-  const findingsText = JSON.stringify(details.map(detailJson));
-  const findings = parseFindings('findings.json', findingsText).findings;
+  const { findingsText, findings } = genFindingsFor(g, pools, spec);
   const report = await checkTerraform(catalog, rendered, findings);
   count(`${form}: ${report.outcome}`);
   cov.stats(report.stats);

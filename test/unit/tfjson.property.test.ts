@@ -13,7 +13,7 @@ import { Coverage, params } from '../support/property';
 import { initFormats, parseFindings } from '../../server/src/core';
 import { defaultCatalog } from '../../server/src/workspace/catalogFile';
 import { RefUniverse } from '../support/oracle';
-import { CatalogPools, detailJson, genDetails, genLayout, genPolicy } from '../support/generators';
+import { CatalogPools, genFindingsFor, genIndentEol, genLayout, genPolicy } from '../support/generators';
 import { checkTerraform, TfReport } from '../support/tfOracle';
 import { TF_JSON, TfJsonForm, TfJsonLayout, renderTerraformJson } from '../support/tfJsonOracle';
 
@@ -25,8 +25,7 @@ const count = cov.count;
 
 function genTfJsonLayout(g: fc.GeneratorValue): TfJsonLayout {
   return {
-    indent: g(fc.constantFrom, '  ', '  ', '    ', '\t'),
-    eol: g(fc.constantFrom, '\n', '\n', '\r\n'),
+    ...genIndentEol(g),
     extraEscapes: g(fc.constantFrom, 0, 0, 0.05, 0.3),
     decoys: g(fc.boolean),
     seed: g(fc.nat),
@@ -43,10 +42,7 @@ async function runCase(g: fc.GeneratorValue, form: TfJsonForm): Promise<Case> {
   const spec = genPolicy(g, pools);
   const layout = genTfJsonLayout(g);
   const rendered = renderTerraformJson(spec, form, layout, genLayout(g));
-  const ru = new RefUniverse(catalog, spec.statements.flatMap((s) => s.values));
-  const details = genDetails(g, pools, ru, spec);
-  const findingsText = JSON.stringify(details.map(detailJson));
-  const findings = parseFindings('findings.json', findingsText).findings;
+  const { findingsText, findings } = genFindingsFor(g, pools, spec);
   const report = await checkTerraform(catalog, rendered, findings, { dialect: TF_JSON });
   count(`${form}: ${report.outcome}`);
   cov.stats(report.stats);

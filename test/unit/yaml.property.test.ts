@@ -14,7 +14,7 @@ import { Coverage, params } from '../support/property';
 import { parseFindings } from '../../server/src/core';
 import { defaultCatalog } from '../../server/src/workspace/catalogFile';
 import { RefUniverse } from '../support/oracle';
-import { CatalogPools, detailJson, genDetails, genPolicy } from '../support/generators';
+import { CatalogPools, genFindingsFor, genPolicy } from '../support/generators';
 import { YAML_HOSTS, YamlCheckReport, genYamlStyle, refineAndCheckYaml, renderYaml, Rendered } from '../support/yamlOracle';
 
 const catalog = defaultCatalog();
@@ -46,10 +46,8 @@ describe('YAML hosts (over the real catalog)', () => {
         const spec = genPolicy(g, pools);
         const host = g(fc.constantFrom, ...YAML_HOSTS);
         const r = renderYaml(spec.value, host, genYamlStyle(g));
-        const ru = new RefUniverse(catalog, spec.statements.flatMap((s) => s.values));
-        const details = genDetails(g, pools, ru, spec);
-        const findingsText = JSON.stringify(details.map(detailJson));
-        const report = refineAndCheckYaml(catalog, r, parseFindings('findings.json', findingsText).findings);
+        const { findingsText, findings } = genFindingsFor(g, pools, spec);
+        const report = refineAndCheckYaml(catalog, r, findings);
         tally(report, r);
         if (report.problems.length) assert.fail(explain(r, findingsText, report));
       }),

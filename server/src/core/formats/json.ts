@@ -98,20 +98,20 @@ function readPolicy(node: Node, label: string, problems: PolicyProblem[]): Polic
   return { label, span: span(node), statementKeySpan: span(statementProperty.children![0]), statements, statementCount, value: () => getNodeValue(node), host };
 }
 
-function readStatement(node: Node, index: number, problems: PolicyProblem[]): StatementModel {
+/** A statement object's model before its fields are read: its span, and everything but its action keys as the rest. */
+export function objectStatement(node: Node, index: number, actionKeys: readonly [string, string]): StatementModel {
   const host: JsonStatementHost = { node };
-  const st: StatementModel = {
-    span: span(node),
-    index,
-    entries: [],
-    rest: () => {
-      const rest = { ...(getNodeValue(node) as Record<string, unknown>) };
-      delete rest.Action;
-      delete rest.NotAction;
-      return rest;
-    },
-    host,
+  const rest = () => {
+    const o = { ...(getNodeValue(node) as Record<string, unknown>) };
+    for (const k of actionKeys) delete o[k];
+    return o;
   };
+  return { span: span(node), index, entries: [], rest, host };
+}
+
+function readStatement(node: Node, index: number, problems: PolicyProblem[]): StatementModel {
+  const st = objectStatement(node, index, ['Action', 'NotAction']);
+  const host = st.host as JsonStatementHost;
   const effect = propertyValue(node, 'Effect');
   if (effect?.type === 'string') st.effect = effect.value;
   if (effect && (effect.type !== 'string' || (effect.value !== 'Allow' && effect.value !== 'Deny'))) {

@@ -13,7 +13,7 @@ import { HostFormat, ParsedDocument, PolicyModel, PolicyProblem, ProblemSeverity
 import { PolicyPlan } from '../plan';
 import { TextEdit, documentLayout } from '../edits';
 import { describeParseError, parseJsonc, propertyNode } from '../text';
-import { JsonPolicyHost as JsonDocumentHost, JsonStatementHost as JsonObjectStatementHost, jsonEditsWith } from './json';
+import { JsonPolicyHost as JsonDocumentHost, JsonStatementHost as JsonObjectStatementHost, jsonEditsWith, objectStatement } from './json';
 import { EmbeddedSink, JsonPolicyHost as EmbeddedHost, ValueMap, embeddedJsonEdits, readEmbeddedJson } from './embeddedJson';
 import { terraformJsonInfo } from './sniff';
 import { TfBlock, TfSite, TfValues, bindTerraformRoles, referenceKey } from './tfBinding';
@@ -276,19 +276,8 @@ function readPolicyDocument(r: Reading, b: BlockInfo): void {
 }
 
 function readDocumentStatement(r: Reading, node: Node, index: number): StatementModel {
-  const host: JsonObjectStatementHost = { node };
-  const st: StatementModel = {
-    span: span(node),
-    index,
-    entries: [],
-    rest: () => {
-      const o = { ...(getNodeValue(node) as Record<string, unknown>) };
-      delete o.actions;
-      delete o.not_actions;
-      return o;
-    },
-    host,
-  };
+  const st = objectStatement(node, index, ['actions', 'not_actions']);
+  const host = st.host as JsonObjectStatementHost;
   const dynamic = get(node, 'dynamic');
   if (get(node, 'principals') || get(node, 'not_principals') || objects(dynamic?.value).some((o) => get(o, 'principals') || get(o, 'not_principals'))) st.principal = true;
   const sid = get(node, 'sid');
