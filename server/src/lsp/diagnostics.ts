@@ -50,7 +50,8 @@ const RELATED_BUDGET = 500;
 /**
  * A document with more diagnostics than this says in each wildcard diagnostic that the catalog may be
  * stale in a few words, the hover saying why and what to do (the whole sentence, 400 characters, a
- * thousand times over, was a fifth of what a keystroke in a broad policy sent).
+ * thousand times over, was a fifth of what a keystroke in a broad policy sent). In plain ASCII: the
+ * message as a whole then is too, which makes the JSON of a publish half the memory and quicker to encode.
  */
 const COMPACT_AFTER = 500;
 
@@ -65,7 +66,7 @@ function compactMessages(stale: CatalogStaleness): (message: string) => string {
   return (message) => {
     let out = byMessage.get(message);
     if (out === undefined) {
-      out = message.endsWith(long) ? `${message.slice(0, -long.length)} — ⚠ the action ${stale.short} (the hover says why)` : message;
+      out = message.endsWith(long) ? `${message.slice(0, -long.length)}; the action ${stale.short} (the hover says why)` : message;
       if (byMessage.size >= 50_000) byMessage.clear();
       byMessage.set(message, out);
     }
