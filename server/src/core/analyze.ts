@@ -65,6 +65,76 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
+/** What an entry's problems are, but for where it is written (offset, length, target): the same for every entry of that text in a context. */
+interface EntryTemplate {
+  code: ProblemCode;
+  message: string;
+  severity: ProblemSeverity;
+  /** The problem's other fields, in their order. */
+  rest: Partial<Problem>;
+}
+
+/**
+ * Per universe and unused set (a findings snapshot's), the problems of each entry text: a keystroke in
+ * a large policy leaves most entries as they were, so their problems (expansion, unused filter,
+ * message) are computed once, not per version. Bounded; the arrays in them are shared, never modified.
+ */
+const templateCache = new WeakMap<Universe, WeakMap<UnusedSet | Universe, Map<string, readonly EntryTemplate[]>>>();
+const TEMPLATES_KEPT = 50_000;
+
+function entryTemplates(u: Universe, unused: UnusedSet | undefined): Map<string, readonly EntryTemplate[]> {
+  let byUnused = templateCache.get(u);
+  if (!byUnused) templateCache.set(u, (byUnused = new WeakMap()));
+  const key = unused ?? u;
+  let m = byUnused.get(key);
+  if (!m) byUnused.set(key, (m = new Map()));
+  return m;
+}
+
+const NONE: readonly EntryTemplate[] = [];
+
+/** The problems of one Action/NotAction entry; `unused` only where its statement allows and lists actions (an Allow `Action`). */
+function entryProblems(catalog: Catalog, u: Universe, unused: UnusedSet | undefined, value: string): readonly EntryTemplate[] {
+  // an interpolation (`${var.service}:Get*`, `!Sub`, `${self:…}`) is computed by its tool: reported as not refinable by the format, never as an unknown action
+  if (value.includes('${')) return NONE;
+  const shape = patternShapeError(value);
+  // IAM rejects the whole policy for an empty or blank action: an error, as `iam-refine refine` says
+  if (shape && value.trim() === '') return [{ code: 'invalid-policy', message: `${shape}: IAM rejects it`, severity: 'error', rest: {} }];
+  if (shape) return [{ code: 'unknown-action', message: `${shape}`, severity: 'warning', rest: { suggestions: [] } }];
+  const out: EntryTemplate[] = [];
+  const allowed = u.expand(value);
+  if (!allowed.some((i) => u.inCatalog(i))) {
+    const suggestions = suggest(catalog, value);
+    const known = isWildcard(value) ? 'matches no action' : 'is not an action';
+    out.push({
+      code: 'unknown-action',
+      message: `${value} ${known} in the catalog (${catalog.source} ${catalog.version})${suggestions.length ? `; did you mean ${suggestions.join(', ')}?` : ''}`,
+      severity: 'warning',
+      rest: { suggestions },
+    });
+  }
+  if (!unused) return out.length ? out : NONE;
+  const unusedHere = allowed.filter((i) => unused.indexes.has(i));
+  if (unusedHere.length === 0) return out.length ? out : NONE;
+  const names = unusedHere.map((i) => u.names[i]);
+  if (value.trim() === '*') {
+    out.push({ code: 'unused-wildcard', message: `"*" allows ${plural(unusedHere.length, 'unused action')}${evidenceNote(unused)}`, severity: 'warning', rest: { unused: names, allows: allowed.length } });
+  } else if (unusedHere.length === allowed.length) {
+    const message = isWildcard(value)
+      ? `${value} allows only unused actions (${unusedHere.length})${evidenceNote(unused)}`
+      : `${u.names[allowed[0]]} is unused (${usageNote(unused, allowed[0])})${evidenceNote(unused)}`;
+    out.push({ code: 'unused-action', message, severity: 'warning', rest: { unnecessary: true, unused: names, allows: allowed.length } });
+  } else {
+    out.push({
+      code: 'unused-wildcard',
+      message: `${value} allows ${plural(unusedHere.length, 'unused action')} (of ${allowed.length})${evidenceNote(unused)}`,
+      severity: 'warning',
+      rest: { unused: names, allows: allowed.length },
+    });
+  }
+  return out;
+}
+
 /** Everything the editor and `iam-refine check` report for a document. */
 export function analyzeDocument(doc: ParsedDocument, ctx: AnalyzeContext): Problem[] {
   const problems: Problem[] = doc.problems.map((p) => ({ ...p }));
@@ -74,61 +144,15 @@ export function analyzeDocument(doc: ParsedDocument, ctx: AnalyzeContext): Probl
     policy.statements.forEach((st, s) => {
       const unused = ctx.unusedByStatement?.get(`${p}.${s}`) ?? policyUnused;
       const allowStatement = st.effect === 'Allow' && !st.opaque && !st.suppressed && !st.principal;
+      const active = allowStatement && st.key === 'Action' ? unused : undefined;
+      const templates = entryTemplates(u, active);
       st.entries.forEach((e, k) => {
-        const target: ProblemTarget = { policy: p, statement: s, entry: k };
-        const where = { offset: e.span.offset, length: e.span.length, pattern: e.value, target };
-        // an interpolation (`${var.service}:Get*`, `!Sub`, `${self:…}`) is computed by its tool: reported as not refinable by the format, never as an unknown action
-        if (e.value.includes('${')) return;
-        const shape = patternShapeError(e.value);
-        if (shape && e.value.trim() === '') {
-          // IAM rejects the whole policy for an empty or blank action: an error, as `iam-refine refine` says
-          problems.push({ code: 'invalid-policy', message: `${shape}: IAM rejects it`, severity: 'error', ...where });
-          return;
+        let tpl = templates.get(e.value);
+        if (tpl === undefined) {
+          if (templates.size >= TEMPLATES_KEPT) templates.clear();
+          templates.set(e.value, (tpl = entryProblems(ctx.catalog, u, active, e.value)));
         }
-        if (shape) {
-          problems.push({ code: 'unknown-action', message: `${shape}`, severity: 'warning', ...where, suggestions: [] });
-          return;
-        }
-        const allowed = u.expand(e.value);
-        if (!allowed.some((i) => u.inCatalog(i))) {
-          const suggestions = suggest(ctx.catalog, e.value);
-          const known = isWildcard(e.value) ? 'matches no action' : 'is not an action';
-          problems.push({
-            code: 'unknown-action',
-            message: `${e.value} ${known} in the catalog (${ctx.catalog.source} ${ctx.catalog.version})${suggestions.length ? `; did you mean ${suggestions.join(', ')}?` : ''}`,
-            severity: 'warning',
-            ...where,
-            suggestions,
-          });
-        }
-        if (!allowStatement || st.key !== 'Action' || !unused) return;
-        const unusedHere = allowed.filter((i) => unused.indexes.has(i));
-        if (unusedHere.length === 0) return;
-        const names = unusedHere.map((i) => u.names[i]);
-        if (e.value.trim() === '*') {
-          problems.push({
-            code: 'unused-wildcard',
-            message: `"*" allows ${plural(unusedHere.length, 'unused action')}${evidenceNote(unused)}`,
-            severity: 'warning',
-            ...where,
-            unused: names,
-            allows: allowed.length,
-          });
-        } else if (unusedHere.length === allowed.length) {
-          const message = isWildcard(e.value)
-            ? `${e.value} allows only unused actions (${unusedHere.length})${evidenceNote(unused)}`
-            : `${u.names[allowed[0]]} is unused (${usageNote(unused, allowed[0])})${evidenceNote(unused)}`;
-          problems.push({ code: 'unused-action', message, severity: 'warning', ...where, unnecessary: true, unused: names, allows: allowed.length });
-        } else {
-          problems.push({
-            code: 'unused-wildcard',
-            message: `${e.value} allows ${plural(unusedHere.length, 'unused action')} (of ${allowed.length})${evidenceNote(unused)}`,
-            severity: 'warning',
-            ...where,
-            unused: names,
-            allows: allowed.length,
-          });
-        }
+        for (const t of tpl) problems.push(Object.assign({ code: t.code, message: t.message, severity: t.severity, offset: e.span.offset, length: e.span.length, pattern: e.value, target: { policy: p, statement: s, entry: k } }, t.rest));
       });
       if (allowStatement && st.key === 'NotAction' && unused && st.keySpan) {
         const excluded = new Set(st.entries.flatMap((e) => u.expand(e.value)));

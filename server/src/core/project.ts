@@ -121,6 +121,8 @@ interface FindingsFacts {
   relevant: Finding[];
   roles: string[];
   unused: WeakMap<Universe, Map<string, UnusedSet>>;
+  /** Each document entry text seen -> its lower-cased name when it is a full name neither the catalog nor the findings have, else null (a keystroke asks again for every entry). */
+  entryExtras: Map<string, string | null>;
 }
 
 const factsCache = new WeakMap<Catalog, WeakMap<Finding[], FindingsFacts>>();
@@ -133,7 +135,7 @@ function findingsFacts(catalog: Catalog, findings: Finding[]): FindingsFacts {
     const extras = new Map<string, string>();
     addExtras(catalog, extras, findingActionNames(findings));
     const relevant = findings.filter(isUnusedPermission);
-    f = { extras, relevant, roles: findingRoles(relevant), unused: new WeakMap() };
+    f = { extras, relevant, roles: findingRoles(relevant), unused: new WeakMap(), entryExtras: new Map() };
     byFindings.set(findings, f);
   }
   return f;
@@ -184,14 +186,25 @@ export function universeFor(catalog: Catalog, names: string[]): Universe {
 /** The universe of a document under a findings snapshot: the snapshot's, unless the document names actions neither knows. */
 function documentUniverse(catalog: Catalog, facts: FindingsFacts, doc: ParsedDocument): Universe {
   let extras = facts.extras;
-  for (const n of documentActionNames(doc)) {
-    const l = n.toLowerCase();
-    if (extras.has(l) || !l.includes(':') || /[*?]/.test(l) || catalog.has(l)) continue;
-    if (extras === facts.extras) extras = new Map(facts.extras);
-    extras.set(l, n);
-  }
+  const memo = facts.entryExtras;
+  for (const p of doc.policies)
+    for (const st of p.statements)
+      for (const e of st.entries) {
+        const n = e.value;
+        let l = memo.get(n);
+        if (l === undefined) {
+          const lower = n.toLowerCase();
+          l = facts.extras.has(lower) || !lower.includes(':') || /[*?]/.test(lower) || catalog.has(lower) ? null : lower;
+          if (memo.size >= ENTRY_EXTRAS_KEPT) memo.clear();
+          memo.set(n, l);
+        }
+        if (l === null || extras.has(l)) continue;
+        if (extras === facts.extras) extras = new Map(facts.extras);
+        extras.set(l, n);
+      }
   return cachedUniverse(catalog, extras);
 }
+const ENTRY_EXTRAS_KEPT = 50_000;
 
 export interface DocumentContext {
   universe: Universe;

@@ -1,5 +1,5 @@
 import { CodeDescription, Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, DiagnosticTag, Range } from 'vscode-languageserver';
-import { InputError, LineIndex, Problem, README_URL, isWildcard, roleName } from '../core';
+import { CatalogStaleness, InputError, LineIndex, Problem, README_URL, isWildcard, roleName } from '../core';
 import { DIAGNOSTIC_SOURCE, DiagnosticCode, DiagnosticData, SeveritySetting, Settings } from '../../../shared/protocol';
 import { Analysis, MAX_POLICY_BYTES, linesOf } from '../workspace/analysis';
 import { FindingsSource } from '../workspace/findingsProvider';
@@ -9,8 +9,11 @@ const README = README_URL.replace(/#.*$/, '');
 
 /** The README section explaining a code (`#unused-action`, …). */
 export function codeDescription(code: DiagnosticCode): CodeDescription | undefined {
-  return code === 'unused-action' || code === 'unused-wildcard' || code === 'unknown-action' ? { href: `${README}#${code}` } : undefined;
+  return CODE_DESCRIPTIONS.get(code);
 }
+
+/** One object per code, shared by every diagnostic (never modified). */
+const CODE_DESCRIPTIONS = new Map<DiagnosticCode, CodeDescription>((['unused-action', 'unused-wildcard', 'unknown-action'] as const).map((c) => [c, { href: `${README}#${c}` }]));
 
 const SEVERITY: Record<Exclude<SeveritySetting, 'off'>, DiagnosticSeverity> = {
   error: DiagnosticSeverity.Error,
@@ -43,6 +46,33 @@ const RELATED_LIMIT = 30;
  * does not send megabytes of them); the hover always lists them all.
  */
 const RELATED_BUDGET = 500;
+
+/**
+ * A document with more diagnostics than this says in each wildcard diagnostic that the catalog may be
+ * stale in a few words, the hover saying why and what to do (the whole sentence, 400 characters, a
+ * thousand times over, was a fifth of what a keystroke in a broad policy sent). In plain ASCII: the
+ * message as a whole then is too, which makes the JSON of a publish half the memory and quicker to encode.
+ */
+const COMPACT_AFTER = 500;
+
+const compacted = new WeakMap<CatalogStaleness, Map<string, string>>();
+
+/** The message with the staleness sentence (core/staleness.ts `markStale`) replaced by its short form; the same string for the same message. */
+function compactMessages(stale: CatalogStaleness): (message: string) => string {
+  let m = compacted.get(stale);
+  if (!m) compacted.set(stale, (m = new Map()));
+  const byMessage = m;
+  const long = ` — ${stale.message}`;
+  return (message) => {
+    let out = byMessage.get(message);
+    if (out === undefined) {
+      out = message.endsWith(long) ? `${message.slice(0, -long.length)}; the action ${stale.short} (the hover says why)` : message;
+      if (byMessage.size >= 50_000) byMessage.clear();
+      byMessage.set(message, out);
+    }
+    return out;
+  };
+}
 
 /** Where each string of a findings file is first written, exact and lower-cased: built once per file text. */
 interface SourceIndex {
@@ -148,6 +178,9 @@ export function documentDiagnostics(a: Analysis, snap: ProjectSnapshot | undefin
   const out: Diagnostic[] = [];
   const listing = a.problems.filter((p) => p.unused?.length).length;
   const limit = Math.min(RELATED_LIMIT, Math.floor(RELATED_BUDGET / Math.max(1, listing)));
+  const stale = a.catalogStaleness;
+  const compact = stale && a.problems.length > COMPACT_AFTER ? compactMessages(stale) : undefined;
+  const unnecessary = [DiagnosticTag.Unnecessary];
   for (const p of a.problems) {
     // the editor's JSON language support reports syntax errors; duplicate keys and nesting too deep to read it does not
     if (p.code === 'invalid-json' && p.message.startsWith('invalid JSON')) continue;
@@ -155,17 +188,12 @@ export function documentDiagnostics(a: Analysis, snap: ProjectSnapshot | undefin
     if (severity === undefined) continue;
     const range = rangeOf(lines, p.offset, p.length);
     const code = p.code as DiagnosticCode;
-    const d: Diagnostic = {
-      range,
-      severity,
-      source: DIAGNOSTIC_SOURCE,
-      code,
-      message: p.message,
-      data: { version: a.version, target: p.target, pattern: p.pattern, suggestions: p.suggestions, ...(p.catalogStale ? { catalogStale: p.catalogStale } : {}) } satisfies DiagnosticData,
-    };
-    const cd = codeDescription(code);
+    const data: DiagnosticData = { version: a.version, target: p.target, pattern: p.pattern, suggestions: p.suggestions };
+    if (p.catalogStale) data.catalogStale = p.catalogStale;
+    const d: Diagnostic = { range, severity, source: DIAGNOSTIC_SOURCE, code, message: compact && p.catalogStale ? compact(p.message) : p.message, data };
+    const cd = CODE_DESCRIPTIONS.get(code);
     if (cd) d.codeDescription = cd;
-    if (p.unnecessary) d.tags = [DiagnosticTag.Unnecessary];
+    if (p.unnecessary) d.tags = unnecessary;
     const rel = limit > 0 ? related(a, p, range, snap, limit) : undefined;
     if (rel?.length) d.relatedInformation = rel;
     out.push(d);

@@ -9,7 +9,7 @@ export class DiagnosticsPublisher {
   readonly documents = new Map<string, Diagnostic[]>();
   private readonly projects = new Map<Project, Map<string, Diagnostic[]>>();
   /** What was last sent per published uri: a version's diagnostics go out once (a revalidation that finds the same is not sent again). */
-  private readonly sent = new Map<string, { version: number | undefined; json: string }>();
+  private readonly sent = new Map<string, { version: number | undefined; diagnostics: Diagnostic[] }>();
 
   constructor(private readonly connection: Connection, private readonly openUri: (absPath: string) => string | undefined, private readonly onError: (e: unknown) => void) {}
 
@@ -51,11 +51,12 @@ export class DiagnosticsPublisher {
     const p = uriToPath(uri);
     const target = (p && this.openUri(p)) || uri;
     const version = given ?? this.versions.get(target);
-    const diagnostics = [...(this.documents.get(uri) ?? []), ...fromProjects];
-    const json = JSON.stringify(diagnostics);
+    const own = this.documents.get(uri) ?? [];
+    const diagnostics = fromProjects.length ? [...own, ...fromProjects] : own;
     const last = this.sent.get(target);
-    if (version !== undefined && last?.version === version && last.json === json) return;
-    this.sent.set(target, { version, json });
+    // the same version again is sent only if its diagnostics differ (compared as JSON: a new version, every keystroke, needs no comparison)
+    if (version !== undefined && last?.version === version && (last.diagnostics === diagnostics || JSON.stringify(last.diagnostics) === JSON.stringify(diagnostics))) return;
+    this.sent.set(target, { version, diagnostics });
     void this.connection.sendDiagnostics({ uri: target, version, diagnostics }).catch(this.onError);
   }
 }
