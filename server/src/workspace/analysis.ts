@@ -21,7 +21,9 @@ import {
   spareUnjudged,
   catalogStaleness,
   markStale,
+  withCodeBinding,
 } from '../core';
+import type { ModuleBinding } from './tfModules';
 import type { History } from './gitHistory';
 import { ProjectSnapshot, isAnalysed } from './project';
 
@@ -61,6 +63,10 @@ export interface Analysis {
   lineIndex?: LineIndex;
   /** The findings show the catalog to be stale: every wildcard refinement says so. */
   catalogStaleness?: CatalogStaleness;
+  /** The document as parsed, before its Terraform module's binding was laid over it (`parsed`). */
+  sourceParsed?: ParsedDocument;
+  /** What the other files of its Terraform module said (workspace/tfModules.ts): analysed again when it changes. */
+  moduleKey?: string;
 }
 
 /** Offsets ↔ positions for the analysed text (built on first use). */
@@ -90,6 +96,8 @@ export interface AnalyzeInput {
   tooLarge?: boolean;
   /** When each line last changed (git blame): entries newer than the findings are spared. */
   history?: History;
+  /** The binding the other files of its Terraform module give it (roles, templatefile()). */
+  module?: ModuleBinding;
 }
 
 export function analyze(input: AnalyzeInput): Analysis {
@@ -109,7 +117,8 @@ export function analyze(input: AnalyzeInput): Analysis {
   if (snapshot && !snapshot.settings.enable) return { ...base, note: 'disabled by iamRefiner.enable' };
   if (snapshot && !isAnalysed(relPath, snapshot)) return { ...base, note: 'excluded by include/exclude' };
   if (overSizeLimit(text)) return { ...base, kind: 'too-large', note: `larger than ${MAX_POLICY_BYTES / 1024 / 1024} MB` };
-  const parsed = input.parsed ?? parsePolicyDocument(text, input.fileName);
+  const sourceParsed = input.parsed ?? parsePolicyDocument(text, input.fileName);
+  const parsed = input.module?.code ? withCodeBinding(sourceParsed, input.module.code) : sourceParsed;
   // nothing of a policy in it: costs nothing; a file that looks like one but cannot be read is reported
   if (parsed.policies.length === 0 && !parsed.hasSyntaxErrors && parsed.problems.length === 0) return base;
   const catalog = input.catalog();
@@ -127,7 +136,9 @@ export function analyze(input: AnalyzeInput): Analysis {
   // a wildcard refined over a catalog older than the findings may lose an action AWS added since
   const staleness = context.unused ? catalogStaleness(catalog, findings) : undefined;
   problems = markStale(problems, staleness);
-  return { ...base, kind: 'policy', parsed, binding, context, problems, history: input.history, ...(staleness ? { catalogStaleness: staleness } : {}) };
+  const module = input.module ? { sourceParsed, moduleKey: input.module.key } : {};
+  // every policy bound by its code (Terraform, CloudFormation): that is the file's binding, not the ambiguity of the findings' roles
+  return { ...base, kind: 'policy', parsed, binding: context.binding.kind === 'roles' && context.binding.via === 'code' ? context.binding : binding, context, problems, history: input.history, ...module, ...(staleness ? { catalogStaleness: staleness } : {}) };
 }
 
 function scopeKey(scope: Scope): string {

@@ -11,7 +11,7 @@ import { EntryFate, PolicyPlan, entryFates } from '../plan';
 import { TextEdit, documentLayout, lineIndent, lineStart } from '../edits';
 import type { Node as JsonNode } from 'jsonc-parser';
 import { parseJsonPolicies, jsonFormat } from './json';
-import { HNode, child, initHcl, named, parseHcl, syntaxErrors, textOf, unescapeHcl } from './hcl/tree';
+import { HNode, child, initHcl, named, parseHcl, parseHclFresh, syntaxErrors, textOf, unescapeHcl } from './hcl/tree';
 import { HEntry, HValue, readValue, referencePath, toJson } from './hcl/value';
 import { terraformInfo } from './sniff';
 import { TfBindingPart, TfBlock, TfFileUse, TfSite, TfValues, bindTerraformRoles, referenceKey, siteAttach } from './tfBinding';
@@ -128,8 +128,9 @@ interface PolicySite {
   ref?: string;
 }
 
-export function parseTerraform(text: string): ParsedDocument {
-  const root = parseHcl(text);
+/** `fresh`: a parse that neither uses nor replaces the kept previous tree (another file of the module, read for its facts). */
+export function parseTerraform(text: string, opts?: { fresh?: boolean }): ParsedDocument {
+  const root = opts?.fresh ? parseHclFresh(text) : parseHcl(text);
   if (root.tooDeep !== undefined) {
     // every reading of the tree recurses: a file nested this deep is an error at the place, not a stack overflow
     const problems: PolicyProblem[] = [{ code: 'invalid-syntax', message: 'invalid Terraform: nested too deeply: not read', offset: root.tooDeep, length: 1, severity: 'error' }];

@@ -15,7 +15,7 @@
  * and, per policy, where it is attached (`TfAttach`, naming labels not yet resolved); `resolveRoles`
  * then resolves a policy against the facts of one file or of every file of its directory.
  */
-import { PolicyModel } from '../model';
+import type { ParsedDocument, PolicyModel, PolicyProblem } from '../model';
 
 /** A top-level block of either syntax. */
 export interface TfBlock<V> {
@@ -267,4 +267,53 @@ export function bindTerraformRoles<V, B extends TfBlock<V>>(
     });
   }
   return part;
+}
+
+/** What the other files of a Terraform module say about a document (workspace/tfModules.ts reads them). */
+export interface CodeBinding {
+  /** Per policy (by index): the role names its module attaches it to; undefined: none that is literal. */
+  roles: (string[] | undefined)[];
+  /** The document is a template of `templatefile()`: where the call is (`main.tf:12`), for messages. */
+  template?: string;
+  /** The files it was read from, for the hover (`main.tf`, `roles.tf`). */
+  from: string[];
+}
+
+/** An action Terraform's template engine fills in (`${svc}:Get*`, `%{ if … }`). */
+const templated = (v: string) => v.includes('${') || v.includes('%{');
+
+/**
+ * The document as its module binds it: each policy's `attachedRoles` replaced by the module's, and
+ * for a templatefile() template, every statement whose actions hold a template variable left alone
+ * with one information problem (never guessed at); a template that is not JSON until Terraform
+ * renders it (a `%{…}` directive outside strings) is one information problem, not a syntax error.
+ * Pure: the parsed document is not changed.
+ */
+export function withCodeBinding(doc: ParsedDocument, code: CodeBinding): ParsedDocument {
+  const problems: PolicyProblem[] = [...doc.problems];
+  if (code.template && doc.hasSyntaxErrors) {
+    const at = doc.text.indexOf('%{');
+    if (at >= 0) {
+      const message = `not read: this file is a template of templatefile() (${code.template}) with a \`%{…}\` directive; it is JSON only once Terraform renders it, so nothing in it is refined`;
+      return { ...doc, policies: [], problems: [{ code: 'not-refinable', message, offset: at, length: 2, severity: 'information' }], hasSyntaxErrors: false, recognised: true };
+    }
+  }
+  const policies = doc.policies.map((p, i) => {
+    const roles = code.roles[i];
+    let statements = p.statements;
+    if (code.template)
+      statements = p.statements.map((st) => {
+        const e = st.entries.find((x) => templated(x.value));
+        if (!e || st.opaque) return st;
+        if (!(st.effect === 'Deny' || st.principal || st.suppressed))
+          problems.push({ code: 'not-refinable', message: `not refined: the action ${JSON.stringify(e.value)} has a template variable that templatefile() (${code.template}) fills in; this statement is left as it is`, offset: e.span.offset, length: Math.max(1, e.span.length), severity: 'information' });
+        return { ...st, opaque: 'a template variable of templatefile()' };
+      });
+    const q: PolicyModel = { ...p, statements };
+    if (roles && roles.length) q.attachedRoles = [...new Set(roles)];
+    else delete q.attachedRoles;
+    return q;
+  });
+  problems.sort((a, b) => a.offset - b.offset);
+  return { ...doc, policies, problems };
 }
