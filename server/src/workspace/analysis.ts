@@ -67,6 +67,8 @@ export interface Analysis {
   sourceParsed?: ParsedDocument;
   /** What the other files of its Terraform module said (workspace/tfModules.ts): analysed again when it changes. */
   moduleKey?: string;
+  /** The other files that bound it, for the hover ("with roles.tf", "of infra/main.tf"). */
+  moduleNote?: string;
 }
 
 /** Offsets ↔ positions for the analysed text (built on first use). */
@@ -136,7 +138,9 @@ export function analyze(input: AnalyzeInput): Analysis {
   // a wildcard refined over a catalog older than the findings may lose an action AWS added since
   const staleness = context.unused ? catalogStaleness(catalog, findings) : undefined;
   problems = markStale(problems, staleness);
-  const module = input.module ? { sourceParsed, moduleKey: input.module.key } : {};
+  // a Terraform file is bound with the other files of its module, a JSON file by the .tf files that read it
+  const from = input.module?.code?.from ?? [];
+  const module = input.module ? { sourceParsed, moduleKey: input.module.key, ...(from.length ? { moduleNote: `${sourceParsed.terraform ? 'with' : 'of'} ${from.join(', ')}` } : {}) } : {};
   // every policy bound by its code (Terraform, CloudFormation): that is the file's binding, not the ambiguity of the findings' roles
   return { ...base, kind: 'policy', parsed, binding: context.binding.kind === 'roles' && context.binding.via === 'code' ? context.binding : binding, context, problems, history: input.history, ...module, ...(staleness ? { catalogStaleness: staleness } : {}) };
 }
@@ -187,7 +191,7 @@ export function describeBinding(a: Analysis): string {
   if (!b || b.kind === 'no-findings') return 'no findings';
   if (b.kind === 'ambiguous') return `ambiguous: ${b.candidates.map(roleName).join(', ')}`;
   if (b.kind === 'all') return b.roles.length ? `role ${roleName(b.roles[0])}` : 'all findings';
-  return `${b.roles.length === 1 ? 'role' : 'roles'} ${b.roles.map(roleName).join(', ')} (${b.via === 'config' ? 'iam-refiner.json' : b.via === 'code' ? 'attached in the code' : b.via === 'flag' ? '--role' : 'file name'})`;
+  return `${b.roles.length === 1 ? 'role' : 'roles'} ${b.roles.map(roleName).join(', ')} (${b.via === 'config' ? 'iam-refiner.json' : b.via === 'code' ? `attached in the code${a.moduleNote ? ` ${a.moduleNote}` : ''}` : b.via === 'flag' ? '--role' : 'file name'})`;
 }
 
 /**
