@@ -35,7 +35,7 @@ type Attach =
   | { kind: 'inline'; role: number }
   | { kind: 'managed'; roles: number[]; via: 'attachment' | 'policy-attachment' | 'arns' }
   | { kind: 'document'; roles: number[] }
-  | { kind: 'file'; role: number; literalPath: boolean }
+  | { kind: 'file'; role: number; literalPath: boolean; template: boolean }
   | { kind: 'computed' };
 
 interface Model {
@@ -62,7 +62,7 @@ const genModel = fc
       fc.record({ kind: fc.constant('inline' as const), role }),
       fc.record({ kind: fc.constant('managed' as const), roles: some, via: fc.constantFrom('attachment' as const, 'policy-attachment' as const, 'arns' as const) }),
       fc.record({ kind: fc.constant('document' as const), roles: some }),
-      fc.record({ kind: fc.constant('file' as const), role, literalPath: fc.boolean() }),
+      fc.record({ kind: fc.constant('file' as const), role, literalPath: fc.boolean(), template: fc.boolean() }),
       fc.constant({ kind: 'computed' as const }),
     );
     const policy = fc.record({ actions: fc.subarray(ACTIONS, { minLength: 1 }), attach });
@@ -154,8 +154,11 @@ function blocksOf(m: Model): { blocks: Block[]; jsonFiles: Record<string, string
       }
       case 'file': {
         const where = a.literalPath ? `"policies/p${i}.json"` : `"\${path.module}/policies/p${i}.json"`;
-        blocks.push({ hcl: `resource "aws_iam_role_policy" "p${i}" {\n  role   = aws_iam_role.r${a.role}.id\n  policy = file(${where})\n}\n` });
-        jsonFiles[`policies/p${i}.json`] = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: p.actions, Resource: '*' }] }, null, 2) + '\n';
+        const call = a.template ? `templatefile(${where}, { svc = "s3" })` : `file(${where})`;
+        blocks.push({ hcl: `resource "aws_iam_role_policy" "p${i}" {\n  role   = aws_iam_role.r${a.role}.id\n  policy = ${call}\n}\n` });
+        // a template: a first statement with a templated action (left alone: never flagged), then the literal one
+        const templated = a.template ? [{ Effect: 'Allow', Action: ['${svc}:Get*', ...p.actions], Resource: '*' }] : [];
+        jsonFiles[`policies/p${i}.json`] = JSON.stringify({ Version: '2012-10-17', Statement: [...templated, { Effect: 'Allow', Action: p.actions, Resource: '*' }] }, null, 2) + '\n';
         break;
       }
     }
@@ -226,7 +229,15 @@ test('policies bound across a module\'s files flag exactly what every attached r
       try {
         const r = await cli(['check', '.', '--format', 'json'], dir);
         assert.ok(r.code === 0 || r.code === 1, r.err);
-        const items = (JSON.parse(r.out) as Item[]).filter((i) => i.code === 'unused-action');
+        const all = JSON.parse(r.out) as Item[];
+        const items = all.filter((i) => i.code === 'unused-action');
+        // each template: exactly one information diagnostic, at its templated action
+        m.policies.forEach((p, i) => {
+          const a = p.attach;
+          const info = all.filter((x) => x.file === `policies/p${i}.json` && x.code === 'not-refinable');
+          assert.equal(info.length, a.kind === 'file' && a.template ? 1 : 0, `policy ${i}: ${JSON.stringify(info)}`);
+          if (info.length) assert.equal(files[info[0].file].split('\n')[info[0].line - 1].slice(info[0].column - 1).startsWith('"${svc}:Get*"'), true);
+        });
         const flaggedIn = (i: number): string[] => {
           if (m.policies[i].attach.kind === 'file') return items.filter((x) => x.file === `policies/p${i}.json`).map((x) => x.message.split(' ')[0]);
           const ranges = where.get(i) ?? [];
