@@ -25,6 +25,16 @@ const MAX_LEVELS_UP = 8;
 /** A directory with more Terraform files than this is not read as one module (generated code, a benchmark). */
 const MAX_MODULE_FILES = 200;
 
+/**
+ * A cheap test before parsing another file of a module (most files of a large module hold only
+ * policies): whether it can declare a role (`resource "aws_iam_role"`), an attachment, a reference
+ * to a document or a local, or a file() call. A substring test, never a reading of HCL: a file it
+ * passes is parsed, and one it wrongly skipped could only leave a policy unbound, never bound wrong.
+ */
+export function mayHaveFacts(text: string): boolean {
+  return /["\s]aws_iam_role["\s{]|_attachment|managed_policy_arns|data\.|local\.|file\(/.test(text);
+}
+
 export interface ModuleSources {
   /** The text of an open document at this path, with a key that changes with its version; undefined when not open. */
   open(absPath: string): { key: string; text: string } | undefined;
@@ -175,7 +185,7 @@ export class TerraformModules {
     if (had && had.key === key) return had;
     const text = open ? open.text : await this.textOf(file);
     let facts: TfFacts | undefined;
-    if (text !== undefined && (!mustInclude || text.includes(mustInclude)) && /statement|aws_iam|file\(/i.test(text)) {
+    if (text !== undefined && (!mustInclude || text.includes(mustInclude)) && mayHaveFacts(text)) {
       await ensureFormat(file);
       try {
         facts = terraformFactsOf(text, file);
