@@ -84,11 +84,9 @@ export class TerraformModules {
     if (!part.attach.some((a) => dependsOnModule(a, ownIx))) return undefined;
     const dir = path.dirname(absPath);
     const others = (await this.terraformFiles(dir)).filter((f) => pathKey(f) !== pathKey(absPath));
-    const read: { file: string; facts: TfFacts }[] = [];
-    for (const f of others) {
-      const e = await this.factsOf(f);
-      if (e.facts) read.push({ file: f, facts: e.facts });
-    }
+    // read side by side: a module's first file waits for the others' texts once
+    const entries = await Promise.all(others.map((f) => this.factsOf(f)));
+    const read = others.flatMap((file, i) => (entries[i].facts ? [{ file, facts: entries[i].facts! }] : []));
     const ix = indexFacts([own, ...read.map((r) => r.facts)]);
     const roles = doc.policies.map((_, i) => resolveRoles(part.attach[i], ix));
     const from = read.filter((r) => r.facts.roles.length || r.facts.attachments.length || r.facts.uses.length).map((r) => path.basename(r.file));
@@ -102,10 +100,10 @@ export class TerraformModules {
     const found: { tf: string; line: number; fn: 'file' | 'templatefile'; attach: TfAttach; dir: string }[] = [];
     let dir = path.dirname(absPath);
     for (let level = 0; level <= MAX_LEVELS_UP; level++) {
-      const files = await this.terraformFiles(dir);
-      for (const f of files) {
-        if (!/\.tf$/i.test(f)) continue; // .tf.json calls file() inside `${...}` strings: not read
-        const e = await this.factsOf(f, 'file(');
+      const files = (await this.terraformFiles(dir)).filter((f) => /\.tf$/i.test(f)); // .tf.json calls file() inside `${...}` strings: not read
+      const read = await Promise.all(files.map((f) => this.factsOf(f, 'file(')));
+      for (const [j, f] of files.entries()) {
+        const e = read[j];
         for (const u of e.facts?.fileUses ?? []) {
           if (pathKey(path.resolve(dir, u.path)) !== me) continue;
           const text = e.text ?? (await this.textOf(f)) ?? '';
@@ -121,11 +119,7 @@ export class TerraformModules {
     if (!found.length) return { key: 'none' };
     let names: string[] | undefined = [];
     for (const use of found) {
-      const facts: TfFacts[] = [];
-      for (const f of await this.terraformFiles(use.dir)) {
-        const e = await this.factsOf(f);
-        if (e.facts) facts.push(e.facts);
-      }
+      const facts = (await Promise.all((await this.terraformFiles(use.dir)).map((f) => this.factsOf(f)))).flatMap((e) => (e.facts ? [e.facts] : []));
       const n = resolveRoles(use.attach, indexFacts(facts));
       if (n === undefined) {
         names = undefined;
