@@ -291,6 +291,7 @@ class IamRefinerServer {
     if (p) for (const proj of this.ws.projectsWatching(p)) this.timers.run(`project:${proj.folder.uri}`, this.debounceMs, () => void proj.reload());
     // the first version is analysed at once; typing is debounced
     this.schedule(doc.uri, this.ws.cached(doc.uri) ? this.debounceMs : 0);
+    for (const u of this.ws.moduleDependents(doc.uri)) this.schedule(u, this.debounceMs); // a Terraform module's other open files
   }
 
   private documentClosed(doc: TextDocument): void {

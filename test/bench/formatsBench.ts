@@ -36,14 +36,17 @@ export interface CheckRun {
 }
 
 /** `iam-refine check DIR` over `n` Terraform files of a few KB each, wall clock of the whole process. */
-export function checkTerraform(n: number, runs: number): CheckRun {
+export function checkTerraform(n: number, runs: number, opts: { moduleBound?: boolean } = {}): CheckRun {
   const dir = mkdtempSync(path.join(tmpdir(), 'iam-tf-bench-'));
   try {
     for (let i = 0; i < n; i++) {
       const sub = path.join(dir, `module-${Math.floor(i / 50)}`);
       mkdirSync(sub, { recursive: true });
-      writeFileSync(path.join(sub, `policy-${i}.tf`), terraformText(2 * 1024));
+      // moduleBound: every policy names a role declared in another file of its directory (roles.tf)
+      const text = terraformText(2 * 1024);
+      writeFileSync(path.join(sub, `policy-${i}.tf`), opts.moduleBound ? text.replace(/role = "app-\d+"/g, 'role = aws_iam_role.app.id') : text);
     }
+    if (opts.moduleBound) for (let m = 0; m * 50 < n; m++) writeFileSync(path.join(dir, `module-${m}`, 'roles.tf'), 'resource "aws_iam_role" "app" {\n  name = "Deployer"\n}\n');
     writeFileSync(path.join(dir, 'findings.json'), readFileSync(path.join(ROOT, 'examples', 'findings.json'), 'utf8'));
     const args = [path.join(ROOT, 'bin', 'iam-refine.js'), 'check', '.', '--format', 'json'];
     const samples: number[] = [];

@@ -48,8 +48,18 @@ test('a one-character edit inside the last block reuses every block before it', 
   const body = (r: HNode) => r.children.find((c) => c.type === 'body')!.children;
   const [a, b] = [body(first), body(next)];
   assert.equal(a.length, b.length);
-  // copies, not the same objects, but equal; the edited (last) block was read again
-  assert.deepEqual(plain(b[0]), plain(a[0]));
-  assert.notEqual(b[0], a[0]);
+  // unmoved blocks are the previous parse's own nodes (shared, never changed); the edited (last) block was read again
+  assert.equal(b[0], a[0]);
+  assert.notEqual(b[b.length - 1], a[a.length - 1]);
   assert.deepEqual(plain(next), plain(parseHclFresh(text.slice(0, at) + 'X' + text.slice(at + 1))));
+  // a character typed into the first block moves every later one: copies with the new offsets, the old tree unchanged
+  const before = plain(next);
+  const first0 = text.indexOf('Stmt') + 4;
+  const typed = text.slice(0, first0) + 'XY' + text.slice(first0 + 1);
+  const moved = parseHcl(typed);
+  const c = body(moved);
+  assert.notEqual(c[c.length - 1], b[b.length - 1]);
+  assert.equal(c[c.length - 1].start, b[b.length - 1].start + 1);
+  assert.deepEqual(plain(moved), plain(parseHclFresh(typed)));
+  assert.deepEqual(plain(next), before);
 });

@@ -71,7 +71,7 @@ async function both(files: Record<string, string | object>): Promise<{ cli: stri
   const editorOnly: string[] = [];
   try {
     for (const rel of filesOf(dir)) {
-      if (!/\.(jsonc?|ya?ml|tf)$/.test(rel)) continue;
+      if (!/\.(jsonc?|ya?ml|tf)$/.test(rel)) continue; // .tf.json too (ends in .json)
       const text = readFileSync(path.join(dir, rel), 'utf8');
       const uri = client.open(path.join(dir, rel), text);
       const ds = await client.waitForDiagnostics(uri);
@@ -160,6 +160,38 @@ test('Terraform JSON (*.tf.json): found by the folder search, bound to roles by 
   // the role policy gets the Deployer's findings (two unused lambda actions), the document the Reader's (s3:Get* too wide)
   assert.equal(tf.filter((k) => k.includes('unused-action')).length, 2, r.cli.join('\n'));
   assert.equal(tf.filter((k) => k.includes('unused-wildcard')).length, 1, r.cli.join('\n'));
+  assert.deepEqual(r.lsp, r.cli);
+});
+
+test('a Terraform module across files (.tf and .tf.json), a file() JSON policy and a templatefile() template: bound and reported the same in the CLI and the editor', async () => {
+  const p = JSON.parse(policy) as { Statement: { Effect: string; Action: string[]; Resource: string }[] };
+  const tpl = policy.replace('"lambda:Invoke*"', '"${svc}:Invoke*"');
+  const r = await both({
+    'findings/all.json': JSON.stringify([
+      finding(DEPLOYER, [{ serviceNamespace: 'lambda', actions: ['GetFunction', 'DeleteFunction'] }]),
+      finding(READER, [{ serviceNamespace: 's3', actions: ['GetObjectAcl'] }]),
+    ]),
+    'iam-refiner.json': { findings: ['findings/*.json'] },
+    'infra/roles.tf': 'resource "aws_iam_role" "deployer" {\n  name = "Deployer"\n}\n',
+    'infra/reader.tf.json': JSON.stringify({ resource: { aws_iam_role: { reader: { name: 'Reader' } } } }, null, 2),
+    'infra/policies.tf':
+      'resource "aws_iam_role_policy" "file" {\n  role   = aws_iam_role.deployer.id\n  policy = file("${path.module}/policies/deployer.json")\n}\n\n' +
+      'resource "aws_iam_role_policy" "tpl" {\n  role   = aws_iam_role.reader.name\n  policy = templatefile("${path.module}/policies/reader.json", { svc = "lambda" })\n}\n\n' +
+      'resource "aws_iam_policy" "doc" {\n  policy = data.aws_iam_policy_document.doc.json\n}\n',
+    'infra/attach.tf.json': JSON.stringify({ resource: { aws_iam_role_policy_attachment: { doc: { role: '${aws_iam_role.reader.name}', policy_arn: '${aws_iam_policy.doc.arn}' } } } }, null, 2),
+    'infra/documents.tf': `data "aws_iam_policy_document" "doc" {\n${p.Statement.map((s) => `  statement {\n    actions   = [${s.Action.map((a) => JSON.stringify(a)).join(', ')}]\n    resources = [${JSON.stringify(s.Resource)}]\n  }\n`).join('')}}\n`,
+    'infra/policies/deployer.json': policy,
+    'infra/policies/reader.json': tpl,
+  });
+  const of = (f: string, code: string) => r.cli.filter((k) => k.startsWith(f + ':') && k.includes(code)).length;
+  // deployer.json: the Deployer's findings (two unused lambda actions); reader.json and the document: the Reader's (s3:Get* too wide), the templated statement left alone
+  assert.equal(of('infra/policies/deployer.json', 'unused-action'), 2, r.cli.join('\n'));
+  assert.equal(of('infra/policies/deployer.json', 'unused-wildcard'), 0, r.cli.join('\n'));
+  assert.equal(of('infra/policies/reader.json', 'unused-wildcard'), 1, r.cli.join('\n'));
+  assert.equal(of('infra/policies/reader.json', 'not-refinable'), 1, r.cli.join('\n'));
+  assert.equal(of('infra/documents.tf', 'unused-wildcard'), 1, r.cli.join('\n'));
+  assert.equal(of('infra/documents.tf', 'unused-action'), 0, r.cli.join('\n'));
+  assert.deepEqual(r.editorOnly, []);
   assert.deepEqual(r.lsp, r.cli);
 });
 

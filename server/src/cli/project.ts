@@ -52,7 +52,7 @@ export async function openProject(args: ParsedArgs, io: CliIO, catalog: Catalog,
   const root = configFile ? dirname(configFile) : io.cwd;
   const listed = values(args, '--findings').map((f) => ({ abs: resolve(io.cwd, f), name: displayPath(io.cwd, resolve(io.cwd, f)) }));
   const provider = listed.length ? new ListedFindingsProvider(listed) : new FileFindingsProvider();
-  const ws = new Workspace({ settings: async () => DEFAULT_SETTINGS, documents: { get: () => undefined, all: () => [] }, providers: () => [provider], catalog: () => catalog, log: () => undefined });
+  const ws = new Workspace({ settings: async () => DEFAULT_SETTINGS, documents: { get: () => undefined, all: () => [] }, providers: () => [provider], catalog: () => catalog, log: () => undefined, stableDisk: true });
   const roles = values(args, '--role');
   const project = ws.addFolder({ uri: pathToUri(root), name: basename(root) || root });
   Object.assign(project.folder, { configFile, roles: roles.length ? roles : undefined });
@@ -123,7 +123,7 @@ export async function analyseTarget(cp: CliProject, t: Target, notes: string[]):
   const { text, bom } = readInput(t.file, t.name, t.named ? 'the policy' : undefined);
   await ensureFormat(t.file);
   const uri = pathToUri(t.file);
-  const analysis = cp.ws.analyzeFile(uri, null, text, cp.project, cp.snap, undefined, false, await cp.ws.historyOf(uri, text, cp.snap));
+  const analysis = await cp.ws.analyzeFileInModule(uri, text, cp.project, cp.snap);
   if (analysis.kind !== 'policy' || !analysis.parsed) {
     const recognised = analysis.parsed?.hasSyntaxErrors || analysis.parsed?.recognised;
     if (t.named && !recognised) throw new CliError(`${t.name}: no IAM policy found (${isPolicyFileName(t.file) ? 'expected a "Statement" at the top level, or a template with IAM policies' : 'not a file type this tool reads'})`);

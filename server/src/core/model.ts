@@ -81,6 +81,8 @@ export interface ParsedDocument {
   /** The document looks like it holds policies (the format recognised it), even if none could be read. */
   recognised: boolean;
   host?: unknown;
+  /** Terraform (.tf, .tf.json): where each policy is attached and the file's facts, for binding across the files of a module. */
+  terraform?: import('./formats/tfBinding').TfBindingPart;
 }
 
 /**

@@ -21,7 +21,9 @@ import {
   spareUnjudged,
   catalogStaleness,
   markStale,
+  withCodeBinding,
 } from '../core';
+import type { ModuleBinding } from './tfModules';
 import type { History } from './gitHistory';
 import { ProjectSnapshot, isAnalysed } from './project';
 
@@ -61,6 +63,12 @@ export interface Analysis {
   lineIndex?: LineIndex;
   /** The findings show the catalog to be stale: every wildcard refinement says so. */
   catalogStaleness?: CatalogStaleness;
+  /** The document as parsed, before its Terraform module's binding was laid over it (`parsed`). */
+  sourceParsed?: ParsedDocument;
+  /** What the other files of its Terraform module said (workspace/tfModules.ts): analysed again when it changes. */
+  moduleKey?: string;
+  /** The other files that bound it, for the hover ("with roles.tf", "of infra/main.tf"). */
+  moduleNote?: string;
 }
 
 /** Offsets ↔ positions for the analysed text (built on first use). */
@@ -90,6 +98,8 @@ export interface AnalyzeInput {
   tooLarge?: boolean;
   /** When each line last changed (git blame): entries newer than the findings are spared. */
   history?: History;
+  /** The binding the other files of its Terraform module give it (roles, templatefile()). */
+  module?: ModuleBinding;
 }
 
 export function analyze(input: AnalyzeInput): Analysis {
@@ -109,7 +119,8 @@ export function analyze(input: AnalyzeInput): Analysis {
   if (snapshot && !snapshot.settings.enable) return { ...base, note: 'disabled by iamRefiner.enable' };
   if (snapshot && !isAnalysed(relPath, snapshot)) return { ...base, note: 'excluded by include/exclude' };
   if (overSizeLimit(text)) return { ...base, kind: 'too-large', note: `larger than ${MAX_POLICY_BYTES / 1024 / 1024} MB` };
-  const parsed = input.parsed ?? parsePolicyDocument(text, input.fileName);
+  const sourceParsed = input.parsed ?? parsePolicyDocument(text, input.fileName);
+  const parsed = input.module?.code ? withCodeBinding(sourceParsed, input.module.code) : sourceParsed;
   // nothing of a policy in it: costs nothing; a file that looks like one but cannot be read is reported
   if (parsed.policies.length === 0 && !parsed.hasSyntaxErrors && parsed.problems.length === 0) return base;
   const catalog = input.catalog();
@@ -127,7 +138,11 @@ export function analyze(input: AnalyzeInput): Analysis {
   // a wildcard refined over a catalog older than the findings may lose an action AWS added since
   const staleness = context.unused ? catalogStaleness(catalog, findings) : undefined;
   problems = markStale(problems, staleness);
-  return { ...base, kind: 'policy', parsed, binding, context, problems, history: input.history, ...(staleness ? { catalogStaleness: staleness } : {}) };
+  // a Terraform file is bound with the other files of its module, a JSON file by the .tf files that read it
+  const from = input.module?.code?.from ?? [];
+  const module = input.module ? { sourceParsed, moduleKey: input.module.key, ...(from.length ? { moduleNote: `${sourceParsed.terraform ? 'with' : 'of'} ${from.join(', ')}` } : {}) } : {};
+  // every policy bound by its code (Terraform, CloudFormation): that is the file's binding, not the ambiguity of the findings' roles
+  return { ...base, kind: 'policy', parsed, binding: context.binding.kind === 'roles' && context.binding.via === 'code' ? context.binding : binding, context, problems, history: input.history, ...module, ...(staleness ? { catalogStaleness: staleness } : {}) };
 }
 
 function scopeKey(scope: Scope): string {
@@ -176,7 +191,7 @@ export function describeBinding(a: Analysis): string {
   if (!b || b.kind === 'no-findings') return 'no findings';
   if (b.kind === 'ambiguous') return `ambiguous: ${b.candidates.map(roleName).join(', ')}`;
   if (b.kind === 'all') return b.roles.length ? `role ${roleName(b.roles[0])}` : 'all findings';
-  return `${b.roles.length === 1 ? 'role' : 'roles'} ${b.roles.map(roleName).join(', ')} (${b.via === 'config' ? 'iam-refiner.json' : b.via === 'code' ? 'attached in the code' : b.via === 'flag' ? '--role' : 'file name'})`;
+  return `${b.roles.length === 1 ? 'role' : 'roles'} ${b.roles.map(roleName).join(', ')} (${b.via === 'config' ? 'iam-refiner.json' : b.via === 'code' ? `attached in the code${a.moduleNote ? ` ${a.moduleNote}` : ''}` : b.via === 'flag' ? '--role' : 'file name'})`;
 }
 
 /**

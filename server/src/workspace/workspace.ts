@@ -6,9 +6,13 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { CONFIG_FILE, Catalog, ParsedDocument, RefineResult, TextEdit, applyEdits, ensureFormat, isPolicyFileName, mayContainPolicy } from '../core';
+import { CONFIG_FILE, Catalog, ParsedDocument, RefineResult, TextEdit, applyEdits, ensureFormat, formatFor, isPolicyFileName, mayContainPolicy } from '../core';
+
+/** The formats whose documents a Terraform module can bind: its own files, and JSON files read by file(). */
+const MODULE_FORMATS = new Set(['terraform', 'terraform-json', 'json']);
 import type { Settings } from '../../../shared/protocol';
-import { Analysis, MAX_POLICY_BYTES, analyze, refinement, staleNote } from './analysis';
+import { Analysis, MAX_POLICY_BYTES, analyze, overSizeLimit, refinement, staleNote } from './analysis';
+import { ModuleBinding, TerraformModules } from './tfModules';
 import { bindingEdits } from './configEdit';
 import { FindingsProvider, FolderInfo } from './findingsProvider';
 import { baseName, pathKey, pathToUri, uriKey, uriToPath } from './paths';
@@ -37,6 +41,8 @@ export interface WorkspaceHost {
   projectReloaded?(project: Project): void;
   /** The git history reader (tests pass their own). */
   history?: GitHistory;
+  /** The disk does not change while this workspace lives (the CLI): other files of a Terraform module are read once. */
+  stableDisk?: boolean;
 }
 
 /** What refining one file came to; a change is verified and whole, never partial. */
@@ -67,9 +73,58 @@ export class Workspace {
   private readonly analyses = new Map<string, Analysis>();
   /** git blame of policy files, cached by content. */
   readonly history: GitHistory;
+  /** The other files of Terraform modules, for role binding across files. */
+  private readonly modules: TerraformModules;
 
   constructor(private readonly host: WorkspaceHost) {
     this.history = host.history ?? new GitHistory();
+    this.modules = new TerraformModules(
+      {
+        open: (abs) => {
+          const uri = this.openByPath.get(pathKey(abs));
+          const doc = uri ? this.host.documents.get(uri) : undefined;
+          return doc ? { key: `open:${doc.uri}:${doc.version}`, text: doc.getText() } : undefined;
+        },
+        openPaths: () => [...this.openByPath.values()].map((u) => uriToPath(u)).filter((p): p is string => !!p),
+      },
+      !!host.stableDisk,
+      (m) => this.host.log(m),
+    );
+  }
+
+  /**
+   * What the other files of a document's Terraform module say about it (roles across files, a
+   * JSON file read by file() / templatefile()), with the document parsed for it; nothing for other
+   * documents.
+   */
+  async moduleOf(uri: string, text: string, project: Project | undefined, parsed?: ParsedDocument): Promise<{ parsed?: ParsedDocument; module?: ModuleBinding }> {
+    const abs = uriToPath(uri);
+    if (!abs || !MODULE_FORMATS.has(formatFor(abs).id) || overSizeLimit(text) || !mayContainPolicy(text, abs) || project?.isProjectFile(abs)) return { parsed };
+    await ensureFormat(abs);
+    parsed ??= parsePolicyDocument(text, abs);
+    return { parsed, module: await this.modules.bindingOf(abs, parsed, project?.folder.path) };
+  }
+
+  /** Analyses a file's text as `check` does: its git history and its Terraform module read first. */
+  async analyzeFileInModule(uri: string, text: string, project: Project | undefined, snap: ProjectSnapshot | undefined): Promise<Analysis> {
+    const history = await this.historyOf(uri, text, snap);
+    const m = await this.moduleOf(uri, text, project);
+    return this.analyzeFile(uri, null, text, project, snap, m.parsed, false, history, m.module);
+  }
+
+  /** The open documents whose analysis read other files of their module, in the directory of a file just changed (or below it). */
+  moduleDependents(uri: string): string[] {
+    const abs = uriToPath(uri);
+    if (!abs || !/\.tf(\.json)?$/i.test(abs)) return [];
+    const dir = pathKey(path.dirname(abs));
+    const out: string[] = [];
+    for (const [u, a] of this.analyses) {
+      const p = a.moduleKey !== undefined && u !== uri ? uriToPath(u) : undefined;
+      if (!p) continue;
+      // a file of the same module, or a JSON policy at or below it (read by file())
+      if (/\.tf(\.json)?$/i.test(p) ? pathKey(path.dirname(p)) === dir : (pathKey(p) + path.sep).startsWith(dir + path.sep)) out.push(u);
+    }
+    return out;
   }
 
   /**
@@ -254,17 +309,21 @@ export class Workspace {
     const snap = project ? await project.ready() : undefined;
     // read after the wait: a request that waited alongside (validation, hover, code action) may have analysed this version
     const cached = this.analyses.get(doc.uri);
-    if (cached && cached.version === version && cached.generation === (snap?.generation ?? -1)) return cached;
+    const fresh = (c: Analysis | undefined): c is Analysis => !!c && c.version === version && c.generation === (snap?.generation ?? -1);
+    // the same version against newer findings or settings: parsed once, analysed again
+    const known = cached?.version === version && cached.text === text ? cached.sourceParsed ?? cached.parsed : undefined;
+    if (fresh(cached) && cached.moduleKey === undefined) return cached;
     const current = this.host.documents.get(doc.uri);
     if (!current || current.version !== version) return undefined; // superseded while waiting
-    // the same version against newer findings or settings: parsed once, analysed again
-    const parsed = cached?.version === version && cached.text === text ? cached.parsed : undefined;
+    // the other files of its Terraform module (their facts kept per file): the cached analysis stands while they say the same
+    const m = await this.moduleOf(doc.uri, text, project, known);
+    if (fresh(cached) && cached.moduleKey === m.module?.key) return cached;
     const history = await this.historyOf(doc.uri, text, snap);
     const again = this.analyses.get(doc.uri);
-    if (again && again.version === version && again.generation === (snap?.generation ?? -1)) return again;
+    if (fresh(again) && again.moduleKey === m.module?.key) return again;
     const still = this.host.documents.get(doc.uri);
-    if (history && (!still || still.version !== version)) return undefined; // superseded while git ran
-    const a = this.analyzeFile(doc.uri, version, text, project, snap, parsed, false, history);
+    if (!still || still.version !== version) return undefined; // superseded while git ran or the module was read
+    const a = this.analyzeFile(doc.uri, version, text, project, snap, m.parsed, false, history, m.module);
     this.analyses.set(doc.uri, a);
     return a;
   }
@@ -286,15 +345,15 @@ export class Workspace {
     const project = this.projectFor(uri);
     const snap = project ? await project.ready() : undefined;
     await ensureFormat(abs);
-    return this.analyzeFile(uri, null, text, project, snap, undefined, false, await this.historyOf(uri, text, snap));
+    return this.analyzeFileInModule(uri, text, project, snap);
   }
 
   /** Analyses a file's text against its project (its findings and config files are never analysed as policies). */
-  analyzeFile(uri: string, version: number | null, text: string, project: Project | undefined, snap: ProjectSnapshot | undefined, parsed?: ParsedDocument, tooLarge = false, history?: History): Analysis {
+  analyzeFile(uri: string, version: number | null, text: string, project: Project | undefined, snap: ProjectSnapshot | undefined, parsed?: ParsedDocument, tooLarge = false, history?: History, module?: ModuleBinding): Analysis {
     const abs = uriToPath(uri);
     const special = !!abs && !!project?.isProjectFile(abs);
     const relPath = (abs && project?.relPath(abs)) || undefined;
-    return analyze({ uri, fileName: abs ?? uri, version, text, relPath, special, snapshot: snap, catalog: this.host.catalog, parsed, tooLarge, history });
+    return analyze({ uri, fileName: abs ?? uri, version, text, relPath, special, snapshot: snap, catalog: this.host.catalog, parsed, tooLarge, history, module });
   }
 
   // ------------------------------------------------------------------------------------------

@@ -32,7 +32,7 @@ export function fileUri(rel: string): vscode.Uri {
 // The workspace as it was at the start (read once, before any test changes it)
 
 const originals = new Map<string, Uint8Array | null>();
-const TRACKED = ['policy.json', 'findings.json', 'roles/app-policy.json', 'roles/access-analyzer-export.json', 'iam-refiner.json', '.vscode/settings.json'];
+const TRACKED = ['policy.json', 'findings.json', 'roles/app-policy.json', 'roles/access-analyzer-export.json', 'iam-refiner.json', '.vscode/settings.json', 'infra-json/main.tf.json'];
 
 export async function snapshotWorkspace(): Promise<void> {
   if (originals.size) return;

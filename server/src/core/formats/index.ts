@@ -6,6 +6,7 @@ import { HostFormat, ParsedDocument } from '../model';
 import { jsonFormat } from './json';
 import { terraformJsonFormat } from './tfjson';
 import { FormatInfo, terraformInfo, yamlInfo } from './sniff';
+import type { TfFacts } from './tfBinding';
 
 /**
  * A format known by its name and cheap test, whose parser (and library) is required on first use:
@@ -77,4 +78,18 @@ export function mayContainPolicy(text: string, fileName?: string): boolean {
   return formatFor(fileName).mayContainPolicy(text);
 }
 
+/**
+ * The role-binding facts of a Terraform file (`.tf` or `.tf.json`) of a module, read for another
+ * file's binding: parsed afresh, so that the kept tree of the document being edited stays the
+ * previous parse (the format must be ready: ensureFormat). Undefined for other files.
+ */
+export function terraformFactsOf(text: string, fileName: string): TfFacts | undefined {
+  if (terraformJsonFormat.claims(fileName)) return terraformJsonFormat.parse(text).terraform?.facts();
+  if (!terraformInfo.claims(fileName)) return undefined;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('./terraform') as typeof import('./terraform')).parseTerraform(text, { fresh: true }).terraform?.facts();
+}
+
 export { jsonFormat, terraformJsonFormat };
+export { indexFacts, resolveRoles, dependsOnModule, withCodeBinding } from './tfBinding';
+export type { CodeBinding, TfFacts, TfFileUse, TfAttach } from './tfBinding';

@@ -11,10 +11,10 @@ import { EntryFate, PolicyPlan, entryFates } from '../plan';
 import { TextEdit, documentLayout, lineIndent, lineStart } from '../edits';
 import type { Node as JsonNode } from 'jsonc-parser';
 import { parseJsonPolicies, jsonFormat } from './json';
-import { HNode, child, initHcl, named, parseHcl, syntaxErrors, textOf } from './hcl/tree';
+import { HNode, child, initHcl, named, parseHcl, parseHclFresh, syntaxErrors, textOf, unescapeHcl } from './hcl/tree';
 import { HEntry, HValue, readValue, referencePath, toJson } from './hcl/value';
 import { terraformInfo } from './sniff';
-import { TfBlock, TfSite, TfValues, bindTerraformRoles, referenceKey } from './tfBinding';
+import { TfBindingPart, TfBlock, TfFileUse, TfSite, TfValues, bindTerraformRoles, referenceKey, siteAttach } from './tfBinding';
 import { MAX_SYNTAX_ERRORS } from '../text';
 
 // ------------------------------------------------------------------------------------------------
@@ -114,6 +114,8 @@ interface Reading {
   policies: PolicyModel[];
   /** Where each policy is used: the attribute holding it (for role binding). */
   sites: Map<PolicyModel, PolicySite>;
+  /** `file(...)` / `templatefile(...)` policies: the file is the policy (role binding only). */
+  fileCalls: { fn: 'file' | 'templatefile'; path: string; site: PolicySite; offset: number }[];
 }
 
 interface PolicySite {
@@ -126,14 +128,15 @@ interface PolicySite {
   ref?: string;
 }
 
-export function parseTerraform(text: string): ParsedDocument {
-  const root = parseHcl(text);
+/** `fresh`: a parse that neither uses nor replaces the kept previous tree (another file of the module, read for its facts). */
+export function parseTerraform(text: string, opts?: { fresh?: boolean }): ParsedDocument {
+  const root = opts?.fresh ? parseHclFresh(text) : parseHcl(text);
   if (root.tooDeep !== undefined) {
     // every reading of the tree recurses: a file nested this deep is an error at the place, not a stack overflow
     const problems: PolicyProblem[] = [{ code: 'invalid-syntax', message: 'invalid Terraform: nested too deeply: not read', offset: root.tooDeep, length: 1, severity: 'error' }];
     return { format: terraformFormat, text, policies: [], problems, hasSyntaxErrors: true, recognised: false, host: { root } satisfies TfDocHost };
   }
-  const r: Reading = { text, problems: [], policies: [], sites: new Map() };
+  const r: Reading = { text, problems: [], policies: [], sites: new Map(), fileCalls: [] };
   const allErrors = syntaxErrors(root);
   for (const e of allErrors.slice(0, MAX_SYNTAX_ERRORS)) {
     const lineEnd = text.slice(e.start).search(/[\r\n]/);
@@ -158,7 +161,7 @@ export function parseTerraform(text: string): ParsedDocument {
     if (info.type === 'data' && info.labels[0] === 'aws_iam_policy_document') readPolicyDocument(r, info);
     else walkBody(r, info, undefined, info.body, info.type === 'locals' ? 'local.' : undefined);
   }
-  bindRoles(r, top);
+  const binding = bindRoles(r, top);
   // a statement with a syntax error inside is read for diagnostics but never edited
   const errors = allErrors;
   if (errors.length)
@@ -167,7 +170,7 @@ export function parseTerraform(text: string): ParsedDocument {
         const end = st.span.offset + st.span.length;
         if (errors.some((e) => e.start < end && e.end >= st.span.offset)) st.opaque ??= 'a syntax error inside';
       }
-  return { format: terraformFormat, text, policies: r.policies, problems: r.problems, hasSyntaxErrors, recognised: r.policies.length > 0, host: { root } satisfies TfDocHost };
+  return { format: terraformFormat, text, policies: r.policies, problems: r.problems, hasSyntaxErrors, recognised: r.policies.length > 0, host: { root } satisfies TfDocHost, terraform: binding };
 }
 
 /** Looks through a block's attributes (and nested blocks) for jsonencode policies and heredoc JSON. */
@@ -224,6 +227,40 @@ function findInExpression(r: Reading, expr: HNode, label: string, site: PolicySi
     for (const c of n.children) visit(c);
   };
   visit(expr);
+  if (!found) {
+    const call = fileCall(text, expr);
+    if (call) r.fileCalls.push({ ...call, site });
+  }
+}
+
+/**
+ * `file(P)` or `templatefile(P, {...})` as the whole expression, P a literal path or
+ * `"${path.module}/rest"`: the path relative to the .tf file's directory; undefined for others.
+ */
+export function fileCall(text: string, expr: HNode): { fn: 'file' | 'templatefile'; path: string; offset: number } | undefined {
+  const parts = named(expr);
+  if (parts.length !== 1 || parts[0].type !== 'function_call') return undefined;
+  const call = parts[0];
+  const id = child(call, 'identifier');
+  const fn = id && textOf(text, id);
+  if (fn !== 'file' && fn !== 'templatefile') return undefined;
+  const arg = named(child(call, 'function_arguments') ?? call).find((c) => c.type === 'expression');
+  if (!arg) return undefined;
+  const v = readValue(text, arg);
+  if (v.kind === 'string') return { fn, path: v.value, offset: call.start };
+  // "${path.module}/policy.json": one interpolation of path.module, then literal text
+  const q = named(arg)[0]?.type === 'template_expr' ? named(named(arg)[0])[0] : undefined;
+  if (!q || q.type !== 'quoted_template') return undefined;
+  const inner = q.children.slice(1, -1);
+  if (q.children[0]?.type !== 'quoted_template_start' || q.children[q.children.length - 1]?.type !== 'quoted_template_end') return undefined;
+  const [interp, ...rest] = inner;
+  if (interp?.type !== 'template_interpolation' || rest.some((c) => c.type !== 'template_literal')) return undefined;
+  const e = named(interp).find((c) => c.type === 'expression');
+  const ref = e && referencePath(text, e);
+  if (!ref || ref.length !== 2 || ref[0] !== 'path' || ref[1] !== 'module') return undefined;
+  const after = unescapeHcl(text.slice(interp.end, q.children[q.children.length - 1].start));
+  if (!after.startsWith('/')) return undefined;
+  return { fn, path: after.slice(1), offset: call.start };
 }
 
 /** Marks a statement opaque with one information problem (only the first reason is reported). */
@@ -529,7 +566,7 @@ interface HclBindingBlock extends TfBlock<HNode> {
   info: BlockInfo;
 }
 
-function bindRoles(r: Reading, top: HNode | undefined): void {
+function bindRoles(r: Reading, top: HNode | undefined): TfBindingPart {
   const text = r.text;
   const all: HclBindingBlock[] = blocks(top).map((b) => {
     const info = blockInfo(text, b);
@@ -549,29 +586,27 @@ function bindRoles(r: Reading, top: HNode | undefined): void {
     },
   };
   const siteOf = (s: PolicySite): TfSite<HclBindingBlock> => ({ top: byInfo.get(s.top.node)!, nested: s.nested?.type, attribute: s.attribute, ref: s.ref });
-  /** Attributes that use a policy by reference (`data.aws_iam_policy_document.x.json`, `local.p`), indexed in one pass. */
-  const uses = () => {
-    const byRef = new Map<string, TfSite<HclBindingBlock>[]>();
-    const scan = (topBlock: HclBindingBlock, nested: BlockInfo | undefined, body: HNode | undefined) => {
+  /** Attributes that use a policy by reference (`data.aws_iam_policy_document.x.json`, `local.p`), in one pass; the file() policies. */
+  const scan = () => {
+    const uses: [string, TfSite<HclBindingBlock>][] = [];
+    const visit = (topBlock: HclBindingBlock, nested: BlockInfo | undefined, body: HNode | undefined) => {
       for (const c of body?.children ?? []) {
         if (c.type === 'attribute') {
           const expr = child(c, 'expression');
           const path = expr && referencePath(text, expr);
           const key = path && referenceKey(path);
-          if (!key) continue;
-          if (!byRef.has(key)) byRef.set(key, []);
-          byRef.get(key)!.push({ top: topBlock, nested: nested?.type, attribute: textOf(text, child(c, 'identifier')!) });
+          if (key) uses.push([key, { top: topBlock, nested: nested?.type, attribute: textOf(text, child(c, 'identifier')!) }]);
         } else if (c.type === 'block') {
           const b = blockInfo(text, c);
-          scan(topBlock, b, b.body);
+          visit(topBlock, b, b.body);
         }
       }
     };
-    for (const b of all) scan(b, undefined, b.info.body);
-    return byRef;
+    for (const b of all) visit(b, undefined, b.info.body);
+    const fileUses: TfFileUse[] = r.fileCalls.map((f) => ({ fn: f.fn, path: f.path, offset: f.offset, attach: siteAttach(values, siteOf(f.site)) }));
+    return { uses, fileUses };
   };
-  const policies = r.policies.filter((p) => r.sites.has(p)).map((p): [PolicyModel, TfSite<HclBindingBlock>] => [p, siteOf(r.sites.get(p)!)]);
-  bindTerraformRoles(all, values, policies, uses);
+  return bindTerraformRoles(all, values, r.policies, r.policies.map((p) => (r.sites.has(p) ? siteOf(r.sites.get(p)!) : undefined)), scan);
 }
 
 // ------------------------------------------------------------------------------------------------

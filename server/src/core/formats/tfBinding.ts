@@ -8,8 +8,14 @@
  * `aws_iam_policy_attachment { roles, policy_arn }`; a policy used by reference (a document's
  * `.json`, a local) gets the roles of every attribute that uses it. A computed name anywhere binds
  * nothing (the caller falls back to iam-refiner.json).
+ *
+ * In two steps, so that a module's files can be bound together (a role declared in `roles.tf`, its
+ * policy in `policies.tf`): each file yields its syntax-neutral facts (`TfFacts`: its roles, its
+ * attachments, the attributes that use a policy by reference, the `file()` / `templatefile()` policies)
+ * and, per policy, where it is attached (`TfAttach`, naming labels not yet resolved); `resolveRoles`
+ * then resolves a policy against the facts of one file or of every file of its directory.
  */
-import { PolicyModel } from '../model';
+import type { ParsedDocument, PolicyModel, PolicyProblem } from '../model';
 
 /** A top-level block of either syntax. */
 export interface TfBlock<V> {
@@ -38,6 +44,50 @@ export interface TfSite<B> {
   ref?: string;
 }
 
+/** A role as an attribute names it, before the module's roles are known. */
+export type TfRole =
+  /** a literal name (or the last segment of a literal role ARN) */
+  | { name: string }
+  /** `aws_iam_role.<label>.name|id`, or the role a nested block or managed_policy_arns sits in */
+  | { role: string }
+  /** the roles an `aws_iam_policy.<label>` is attached to, wherever in the module */
+  | { policy: string }
+  /** a name only Terraform knows */
+  | { computed: true };
+
+/** Where one policy is attached: the roles its attribute names, or the reference others use it by; undefined: nowhere a role is named. */
+export type TfAttach = { roles: TfRole[] } | { ref: string } | undefined;
+
+/** A policy read from another file: `policy = file("${path.module}/p.json")` or `templatefile(...)`. */
+export interface TfFileUse {
+  fn: 'file' | 'templatefile';
+  /** The path as written, `${path.module}/` dropped: relative to the .tf file's directory. */
+  path: string;
+  attach: TfAttach;
+  /** Where the call is, for messages (offset into the .tf text). */
+  offset: number;
+}
+
+/** What one Terraform file says about roles and attachments, in no syntax (a module's files are merged). */
+export interface TfFacts {
+  /** aws_iam_role label → its literal name (undefined: computed or none). */
+  roles: [string, string | undefined][];
+  /** aws_iam_policy label → the roles one attachment (or a role's managed_policy_arns) names. */
+  attachments: [string, TfRole[]][];
+  /** Reference key (`local.p`, `data.aws_iam_policy_document.x`) → where each attribute using it is attached. */
+  uses: [string, TfAttach][];
+  /** Policies that live in files of their own. */
+  fileUses: TfFileUse[];
+}
+
+/** What a parsed Terraform document keeps for binding across its module (ParsedDocument.terraform). */
+export interface TfBindingPart {
+  /** Per policy of the document (by index): where it is attached. */
+  attach: TfAttach[];
+  /** This file's facts (computed on first use). */
+  facts(): TfFacts;
+}
+
 /** The key a reference is indexed by: a document's address (its `.json` dropped) or a local's name; undefined for others. */
 export function referenceKey(path: string[]): string | undefined {
   if (path[0] === 'data' && (path.length === 3 || path.length === 4)) return path.slice(0, 3).join('.');
@@ -45,90 +95,225 @@ export function referenceKey(path: string[]): string | undefined {
   return undefined;
 }
 
-/**
- * Sets `attachedRoles` on each policy whose roles the code names literally. `uses` indexes, by
- * referenceKey, the attributes that use a policy by reference (called only when some policy has a ref).
- */
-export function bindTerraformRoles<V, B extends TfBlock<V>>(blocks: B[], ops: TfValues<V>, policies: [PolicyModel, TfSite<B>][], uses: () => Map<string, TfSite<B>[]>): void {
-  const resources = blocks.filter((b) => b.type === 'resource');
-  const roles = new Map<string, string | undefined>();
-  for (const b of resources) {
-    if (b.labels[0] !== 'aws_iam_role') continue;
-    const n = b.attr('name');
-    roles.set(b.labels[1], n === undefined ? undefined : ops.literal(n));
+/** The roles an attribute value names: a literal name, an ARN's last segment, or aws_iam_role.x.name|id. */
+function roleOf<V>(ops: TfValues<V>, v: V | undefined): TfRole {
+  if (v === undefined) return { computed: true };
+  const s = ops.literal(v);
+  if (s !== undefined) {
+    const m = /^arn:aws[\w-]*:iam::[^:]*:role\/(?:.*\/)?([^/]+)$/.exec(s);
+    return m ? { name: m[1] } : s.includes(':') ? { computed: true } : { name: s };
   }
-  /** The literal name a role value stands for: "name", an ARN's last segment, or aws_iam_role.x.name|id. */
-  const roleName = (v: V | undefined): string | undefined => {
-    if (v === undefined) return undefined;
-    const s = ops.literal(v);
-    if (s !== undefined) {
-      const m = /^arn:aws[\w-]*:iam::[^:]*:role\/(?:.*\/)?([^/]+)$/.exec(s);
-      return m ? m[1] : s.includes(':') ? undefined : s;
-    }
-    const ref = ops.reference(v);
-    if (ref && ref.length === 3 && ref[0] === 'aws_iam_role' && (ref[2] === 'name' || ref[2] === 'id')) return roles.get(ref[1]);
-    return undefined;
-  };
-  const policyOf = (v: V | undefined): string | undefined => {
-    const ref = v === undefined ? undefined : ops.reference(v);
-    return ref && ref.length === 3 && ref[0] === 'aws_iam_policy' && (ref[2] === 'arn' || ref[2] === 'id') ? ref[1] : undefined;
-  };
-  /** Per aws_iam_policy name: the roles it is attached to; undefined once one of them is computed. */
-  const attached = new Map<string, string[] | undefined>();
-  const attach = (policyName: string, names: (string | undefined)[]) => {
-    const had = attached.has(policyName) ? attached.get(policyName) : [];
-    attached.set(policyName, had === undefined || names.some((n) => n === undefined) ? undefined : [...had, ...(names as string[])]);
-  };
-  for (const b of resources) {
+  const ref = ops.reference(v);
+  if (ref && ref.length === 3 && ref[0] === 'aws_iam_role' && (ref[2] === 'name' || ref[2] === 'id')) return { role: ref[1] };
+  return { computed: true };
+}
+
+function policyOf<V>(ops: TfValues<V>, v: V | undefined): string | undefined {
+  const ref = v === undefined ? undefined : ops.reference(v);
+  return ref && ref.length === 3 && ref[0] === 'aws_iam_policy' && (ref[2] === 'arn' || ref[2] === 'id') ? ref[1] : undefined;
+}
+
+/** Where the attribute of a site attaches what it holds (before any reference is followed). */
+export function siteRoles<V, B extends TfBlock<V>>(ops: TfValues<V>, site: Omit<TfSite<B>, 'ref'>): TfRole[] | undefined {
+  const t = site.top;
+  if (t.type !== 'resource' || site.attribute !== 'policy') return undefined;
+  if (t.labels[0] === 'aws_iam_role_policy' && !site.nested) return [roleOf(ops, t.attr('role'))];
+  if (t.labels[0] === 'aws_iam_role' && site.nested === 'inline_policy') return [{ role: t.labels[1] }];
+  if (t.labels[0] === 'aws_iam_policy' && !site.nested) return [{ policy: t.labels[1] }];
+  return undefined;
+}
+
+/** Where a policy written at a site is attached. */
+export function siteAttach<V, B extends TfBlock<V>>(ops: TfValues<V>, site: TfSite<B>): TfAttach {
+  if (site.ref) return { ref: site.ref };
+  const roles = siteRoles(ops, site);
+  return roles && { roles };
+}
+
+/** A file's facts from its top-level blocks; `uses` lists the attributes that use a policy by reference, `fileUses` the file() policies. */
+export function terraformFacts<V, B extends TfBlock<V>>(blocks: B[], ops: TfValues<V>, uses: [string, TfSite<B>][], fileUses: TfFileUse[]): TfFacts {
+  const roles: [string, string | undefined][] = [];
+  const attachments: [string, TfRole[]][] = [];
+  for (const b of blocks) {
+    if (b.type !== 'resource') continue;
     const kind = b.labels[0];
     if (kind === 'aws_iam_role') {
+      const n = b.attr('name');
+      roles.push([b.labels[1], n === undefined ? undefined : ops.literal(n)]);
       const m = b.attr('managed_policy_arns');
-      const items = m === undefined ? undefined : ops.items(m);
-      for (const x of items ?? []) {
-        const name = policyOf(x);
-        if (name) attach(name, [roles.get(b.labels[1])]);
+      for (const x of (m === undefined ? undefined : ops.items(m)) ?? []) {
+        const name = policyOf(ops, x);
+        if (name) attachments.push([name, [{ role: b.labels[1] }]]);
       }
       continue;
     }
     if (kind !== 'aws_iam_role_policy_attachment' && kind !== 'aws_iam_policy_attachment') continue;
-    const name = policyOf(b.attr('policy_arn'));
+    const name = policyOf(ops, b.attr('policy_arn'));
     if (!name) continue;
     const single = b.attr('role');
     const list = b.attr('roles');
-    if (single !== undefined) attach(name, [roleName(single)]);
-    if (list !== undefined) attach(name, ops.items(list)?.map(roleName) ?? [undefined]);
+    if (single !== undefined) attachments.push([name, [roleOf(ops, single)]]);
+    if (list !== undefined) attachments.push([name, ops.items(list)?.map((x) => roleOf(ops, x)) ?? [{ computed: true }]]);
   }
-  const rolesOfSite = (site: TfSite<B>): string[] | undefined => {
-    const t = site.top;
-    if (t.type !== 'resource' || site.attribute !== 'policy') return undefined;
-    if (t.labels[0] === 'aws_iam_role_policy' && !site.nested) {
-      const n = roleName(t.attr('role'));
-      return n === undefined ? undefined : [n];
+  return { roles, attachments, uses: uses.map(([k, s]) => [k, siteAttach(ops, s)]), fileUses };
+}
+
+/** The facts of several files (a module) as one index. */
+export interface TfIndex {
+  roles: Map<string, string | undefined>;
+  attachments: Map<string, TfRole[][]>;
+  uses: Map<string, TfAttach[]>;
+}
+
+export function indexFacts(all: TfFacts[]): TfIndex {
+  const ix: TfIndex = { roles: new Map(), attachments: new Map(), uses: new Map() };
+  for (const f of all) {
+    for (const [label, name] of f.roles) if (!ix.roles.has(label)) ix.roles.set(label, name);
+    for (const [p, rs] of f.attachments) {
+      if (!ix.attachments.has(p)) ix.attachments.set(p, []);
+      ix.attachments.get(p)!.push(rs);
     }
-    if (t.labels[0] === 'aws_iam_role' && site.nested === 'inline_policy') {
-      const n = roles.get(t.labels[1]);
-      return n === undefined ? undefined : [n];
+    for (const [k, a] of f.uses) {
+      if (!ix.uses.has(k)) ix.uses.set(k, []);
+      ix.uses.get(k)!.push(a);
     }
-    if (t.labels[0] === 'aws_iam_policy' && !site.nested) return attached.has(t.labels[1]) ? attached.get(t.labels[1]) : [];
-    return undefined;
-  };
-  const byRef = policies.some(([, s]) => s.ref) ? uses() : new Map<string, TfSite<B>[]>();
-  for (const [p, site] of policies) {
-    let names: string[] | undefined;
-    if (site.ref) {
-      const us = byRef.get(site.ref) ?? [];
-      if (us.length) {
-        names = [];
-        for (const u of us) {
-          const n = rolesOfSite(u);
-          if (n === undefined) {
-            names = undefined;
-            break;
-          }
-          names.push(...n);
+  }
+  return ix;
+}
+
+/**
+ * The literal role names a policy attached at `attach` is bound to, over the facts of its file or
+ * module: undefined when a name is computed, a role is not declared there, or nothing attaches it
+ * (the caller falls back to iam-refiner.json); [] for an aws_iam_policy nothing attaches.
+ */
+export function resolveRoles(attach: TfAttach, ix: TfIndex): string[] | undefined {
+  const one = (r: TfRole): string[] | undefined => {
+    if ('name' in r) return [r.name];
+    if ('role' in r) return ix.roles.get(r.role) === undefined ? undefined : [ix.roles.get(r.role)!];
+    if ('policy' in r) {
+      const out: string[] = [];
+      for (const rs of ix.attachments.get(r.policy) ?? []) {
+        for (const x of rs) {
+          if ('policy' in x) return undefined;
+          const n = one(x);
+          if (n === undefined) return undefined;
+          out.push(...n);
         }
       }
-    } else names = rolesOfSite(site);
-    if (names && names.length) p.attachedRoles = [...new Set(names)];
+      return out;
+    }
+    return undefined;
+  };
+  const ofRoles = (rs: TfRole[]): string[] | undefined => {
+    const out: string[] = [];
+    for (const r of rs) {
+      const n = one(r);
+      if (n === undefined) return undefined;
+      out.push(...n);
+    }
+    return out;
+  };
+  if (!attach) return undefined;
+  if ('roles' in attach) return ofRoles(attach.roles);
+  const us = ix.uses.get(attach.ref) ?? [];
+  if (!us.length) return undefined;
+  const out: string[] = [];
+  for (const u of us) {
+    // a reference used where no role is named (an output, a module argument) binds nothing
+    if (!u || !('roles' in u)) return undefined;
+    const n = ofRoles(u.roles);
+    if (n === undefined) return undefined;
+    out.push(...n);
   }
+  return out;
+}
+
+/** Whether the facts of other files could change how `attach` resolves (a label this file does not declare, a reference, a managed policy). */
+export function dependsOnModule(attach: TfAttach, own: TfIndex): boolean {
+  if (!attach) return false;
+  if ('ref' in attach) return true;
+  return attach.roles.some((r) => 'policy' in r || ('role' in r && !own.roles.has(r.role)));
+}
+
+/**
+ * Sets `attachedRoles` on each policy whose roles the code of its own file names literally, and
+ * returns what a module-wide binding needs (`ParsedDocument.terraform`).
+ */
+export function bindTerraformRoles<V, B extends TfBlock<V>>(
+  blocks: B[],
+  ops: TfValues<V>,
+  policies: PolicyModel[],
+  sites: (TfSite<B> | undefined)[],
+  scan: () => { uses: [string, TfSite<B>][]; fileUses: TfFileUse[] },
+): TfBindingPart {
+  let facts: TfFacts | undefined;
+  const part: TfBindingPart = {
+    attach: sites.map((s) => (s ? siteAttach(ops, s) : undefined)),
+    facts: () => {
+      if (!facts) {
+        const s = scan();
+        facts = terraformFacts(blocks, ops, s.uses, s.fileUses);
+      }
+      return facts;
+    },
+  };
+  if (part.attach.some((a) => a)) {
+    // the attributes using a policy by reference are scanned only when some policy is used so
+    const ix = indexFacts([part.attach.some((a) => a && 'ref' in a) ? part.facts() : terraformFacts(blocks, ops, [], [])]);
+    policies.forEach((p, i) => {
+      const a = part.attach[i];
+      const names = a && 'roles' in a && a.roles.every((x) => 'name' in x) ? a.roles.map((x) => (x as { name: string }).name) : resolveRoles(a, ix);
+      if (names && names.length) p.attachedRoles = [...new Set(names)];
+    });
+  }
+  return part;
+}
+
+/** What the other files of a Terraform module say about a document (workspace/tfModules.ts reads them). */
+export interface CodeBinding {
+  /** Per policy (by index): the role names its module attaches it to; undefined: none that is literal. */
+  roles: (string[] | undefined)[];
+  /** The document is a template of `templatefile()`: where the call is (`main.tf:12`), for messages. */
+  template?: string;
+  /** The files it was read from, for the hover (`main.tf`, `roles.tf`). */
+  from: string[];
+}
+
+/** An action Terraform's template engine fills in (`${svc}:Get*`, `%{ if … }`). */
+const templated = (v: string) => v.includes('${') || v.includes('%{');
+
+/**
+ * The document as its module binds it: each policy's `attachedRoles` replaced by the module's, and
+ * for a templatefile() template, every statement whose actions hold a template variable left alone
+ * with one information problem (never guessed at); a template that is not JSON until Terraform
+ * renders it (a `%{…}` directive outside strings) is one information problem, not a syntax error.
+ * Pure: the parsed document is not changed.
+ */
+export function withCodeBinding(doc: ParsedDocument, code: CodeBinding): ParsedDocument {
+  const problems: PolicyProblem[] = [...doc.problems];
+  if (code.template && doc.hasSyntaxErrors) {
+    const at = doc.text.indexOf('%{');
+    if (at >= 0) {
+      const message = `not read: this file is a template of templatefile() (${code.template}) with a \`%{…}\` directive; it is JSON only once Terraform renders it, so nothing in it is refined`;
+      return { ...doc, policies: [], problems: [{ code: 'not-refinable', message, offset: at, length: 2, severity: 'information' }], hasSyntaxErrors: false, recognised: true };
+    }
+  }
+  const policies = doc.policies.map((p, i) => {
+    const roles = code.roles[i];
+    let statements = p.statements;
+    if (code.template)
+      statements = p.statements.map((st) => {
+        const e = st.entries.find((x) => templated(x.value));
+        if (!e || st.opaque) return st;
+        if (!(st.effect === 'Deny' || st.principal || st.suppressed))
+          problems.push({ code: 'not-refinable', message: `not refined: the action ${JSON.stringify(e.value)} has a template variable that templatefile() (${code.template}) fills in; this statement is left as it is`, offset: e.span.offset, length: Math.max(1, e.span.length), severity: 'information' });
+        return { ...st, opaque: 'a template variable of templatefile()' };
+      });
+    const q: PolicyModel = { ...p, statements };
+    if (roles && roles.length) q.attachedRoles = [...new Set(roles)];
+    else delete q.attachedRoles;
+    return q;
+  });
+  problems.sort((a, b) => a.offset - b.offset);
+  return { ...doc, policies, problems };
 }

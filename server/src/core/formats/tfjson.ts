@@ -16,7 +16,7 @@ import { describeParseError, parseJsonc, propertyNode } from '../text';
 import { JsonPolicyHost as JsonDocumentHost, JsonStatementHost as JsonObjectStatementHost, jsonEditsWith, objectStatement } from './json';
 import { EmbeddedSink, JsonPolicyHost as EmbeddedHost, ValueMap, embeddedJsonEdits, readEmbeddedJson } from './embeddedJson';
 import { terraformJsonInfo } from './sniff';
-import { TfBlock, TfSite, TfValues, bindTerraformRoles, referenceKey } from './tfBinding';
+import { TfBindingPart, TfBlock, TfSite, TfValues, bindTerraformRoles, referenceKey } from './tfBinding';
 
 interface DocumentHost extends JsonDocumentHost {
   kind: 'document';
@@ -167,10 +167,10 @@ export function parseTerraformJson(text: string): ParsedDocument {
     if (b.type === 'data' && b.labels[0] === 'aws_iam_policy_document') readPolicyDocument(r, b);
     else walkBody(r, b, undefined, b.body, b.type === 'locals' ? 'local.' : undefined);
   }
-  bindRoles(r, all);
+  const binding = bindRoles(r, all);
   // a syntax error of the file, or of the JSON inside a policy string: nothing in the file is refined until it is fixed
   const hasSyntaxErrors = problems.some((p) => p.code === 'invalid-json');
-  return { format: terraformJsonFormat, text, policies: r.policies, problems, hasSyntaxErrors, recognised: r.policies.length > 0 || hasSyntaxErrors, host: root };
+  return { format: terraformJsonFormat, text, policies: r.policies, problems, hasSyntaxErrors, recognised: r.policies.length > 0 || hasSyntaxErrors, host: root, terraform: binding };
 }
 
 /** A block's attributes: a string holding a JSON policy is read; objects (nested blocks, `inline_policy`) are walked. */
@@ -337,7 +337,7 @@ function readDocumentStatement(r: Reading, node: Node, index: number): Statement
 // ------------------------------------------------------------------------------------------------
 // role binding: tfBinding.ts's, as for .tf, over the JSON tree
 
-function bindRoles(r: Reading, all: BlockInfo[]): void {
+function bindRoles(r: Reading, all: BlockInfo[]): TfBindingPart {
   const blocks = all.map((b): TfBlock<Node> & { info: BlockInfo } => ({ info: b, type: b.type, labels: b.labels, attr: (name) => get(b.body, name)?.value }));
   const byInfo = new Map(all.map((b, i) => [b, blocks[i]]));
   const values: TfValues<Node> = {
@@ -346,26 +346,25 @@ function bindRoles(r: Reading, all: BlockInfo[]): void {
     items: (v) => (v.type === 'array' ? v.children ?? [] : undefined),
   };
   type B = (typeof blocks)[number];
-  const uses = () => {
-    const byRef = new Map<string, TfSite<B>[]>();
-    const scan = (top: B, nested: string | undefined, body: Node) => {
+  // file() and templatefile() are not read here: in this syntax they are HCL inside a `${...}` string
+  const scan = () => {
+    const uses: [string, TfSite<B>][] = [];
+    const visit = (top: B, nested: string | undefined, body: Node) => {
       for (const p of props(body)) {
         const path = referencePath(p.value);
         const key = path && referenceKey(path);
-        if (key) {
-          if (!byRef.has(key)) byRef.set(key, []);
-          byRef.get(key)!.push({ top, nested, attribute: p.key });
-        } else if (p.value.type !== 'string') for (const o of objects(p.value)) scan(top, p.key, o);
+        if (key) uses.push([key, { top, nested, attribute: p.key }]);
+        else if (p.value.type !== 'string') for (const o of objects(p.value)) visit(top, p.key, o);
       }
     };
-    for (const b of blocks) scan(b, undefined, b.info.body);
-    return byRef;
+    for (const b of blocks) visit(b, undefined, b.info.body);
+    return { uses, fileUses: [] };
   };
-  const policies = r.policies.map((p): [PolicyModel, TfSite<B>] => {
+  const sites = r.policies.map((p): TfSite<B> => {
     const s = r.sites.get(p)!;
-    return [p, { top: byInfo.get(s.top)!, nested: s.nested, attribute: s.attribute, ref: s.ref }];
+    return { top: byInfo.get(s.top)!, nested: s.nested, attribute: s.attribute, ref: s.ref };
   });
-  bindTerraformRoles(blocks, values, policies, uses);
+  return bindTerraformRoles(blocks, values, r.policies, sites, scan);
 }
 
 // ------------------------------------------------------------------------------------------------

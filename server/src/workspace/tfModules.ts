@@ -1,0 +1,195 @@
+/**
+ * Terraform modules read across their files, for role binding (shared by the CLI and the editor):
+ *
+ * - a `.tf` / `.tf.json` file whose policies name a role, a managed policy or a reference its own
+ *   file does not resolve is bound over the facts of every Terraform file of its directory (a
+ *   module is a directory): `aws_iam_role_policy { role = aws_iam_role.app.id }` in `policies.tf`
+ *   with `aws_iam_role "app"` in `roles.tf`;
+ * - a JSON policy file that a `.tf` file reads with `file("${path.module}/p.json")` or
+ *   `templatefile(...)` (in its own directory or one above it, up to the workspace folder) is bound
+ *   to the roles that Terraform attaches the policy to; a templatefile() template has its
+ *   templated actions left alone (core: withCodeBinding).
+ *
+ * The other files are read as the editor has them (an open document's unsaved text counts), else
+ * from disk; their facts are kept per file and read again when the file changes (its version, or
+ * its size and modification time). The CLI reads the disk once (`stable`).
+ */
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { CodeBinding, LineIndex, ParsedDocument, TfAttach, TfFacts, dependsOnModule, ensureFormat, indexFacts, resolveRoles, terraformFactsOf } from '../core';
+import { pathKey } from './paths';
+
+const isTerraform = (name: string) => /\.tf(\.json)?$/i.test(name);
+/** How far up from a JSON policy a module that reads it with file() is looked for. */
+const MAX_LEVELS_UP = 8;
+/** A directory with more Terraform files than this is not read as one module (generated code, a benchmark). */
+const MAX_MODULE_FILES = 200;
+
+/**
+ * A cheap test before parsing another file of a module (most files of a large module hold only
+ * policies): whether it can declare a role (`resource "aws_iam_role"`), an attachment, a reference
+ * to a document or a local, or a file() call. A substring test, never a reading of HCL: a file it
+ * passes is parsed, and one it wrongly skipped could only leave a policy unbound, never bound wrong.
+ */
+export function mayHaveFacts(text: string): boolean {
+  return /["\s]aws_iam_role["\s{]|_attachment|managed_policy_arns|data\.|local\.|file\(/.test(text);
+}
+
+export interface ModuleSources {
+  /** The text of an open document at this path, with a key that changes with its version; undefined when not open. */
+  open(absPath: string): { key: string; text: string } | undefined;
+  /** The open documents' paths (files not saved yet are part of their module too). */
+  openPaths(): string[];
+}
+
+interface FactsEntry {
+  key: string;
+  facts: TfFacts | undefined;
+  text?: string;
+}
+
+/** What a document's binding was read from: the same key means the same binding. */
+export interface ModuleBinding {
+  code?: CodeBinding;
+  key: string;
+}
+
+export class TerraformModules {
+  private readonly facts = new Map<string, FactsEntry>();
+  private readonly listings = new Map<string, string[]>();
+
+  constructor(private readonly sources: ModuleSources, private readonly stable: boolean, private readonly log: (m: string) => void) {}
+
+  /**
+   * The binding the other files of a document's module give it, or undefined when they cannot
+   * change it (its own file resolves every policy, or it is no Terraform or JSON policy).
+   * `root`: the workspace folder (no directory above it is read).
+   */
+  async bindingOf(absPath: string, doc: ParsedDocument, root: string | undefined): Promise<ModuleBinding | undefined> {
+    try {
+      if (doc.terraform) return await this.moduleBinding(absPath, doc);
+      if (doc.format.id === 'json') return await this.fileBinding(absPath, doc, root);
+    } catch (e) {
+      this.log(`Terraform module of ${absPath}: ${e instanceof Error ? e.message : e}`);
+    }
+    return undefined;
+  }
+
+  /** A .tf / .tf.json document bound over its directory's files. */
+  private async moduleBinding(absPath: string, doc: ParsedDocument): Promise<ModuleBinding | undefined> {
+    const part = doc.terraform!;
+    if (!part.attach.some((a) => a && !('roles' in a && a.roles.every((r) => 'name' in r)))) return undefined;
+    const own = part.facts();
+    const ownIx = indexFacts([own]);
+    if (!part.attach.some((a) => dependsOnModule(a, ownIx))) return undefined;
+    const dir = path.dirname(absPath);
+    const others = (await this.terraformFiles(dir)).filter((f) => pathKey(f) !== pathKey(absPath));
+    // read side by side: a module's first file waits for the others' texts once
+    const entries = await Promise.all(others.map((f) => this.factsOf(f)));
+    const read = others.flatMap((file, i) => (entries[i].facts ? [{ file, facts: entries[i].facts! }] : []));
+    const ix = indexFacts([own, ...read.map((r) => r.facts)]);
+    const roles = doc.policies.map((_, i) => resolveRoles(part.attach[i], ix));
+    const from = read.filter((r) => r.facts.roles.length || r.facts.attachments.length || r.facts.uses.length).map((r) => path.basename(r.file));
+    return { code: { roles, from }, key: JSON.stringify(['module', roles, from]) };
+  }
+
+  /** A JSON policy bound by the modules that read it with file() / templatefile(). */
+  private async fileBinding(absPath: string, doc: ParsedDocument, root: string | undefined): Promise<ModuleBinding> {
+    const me = pathKey(absPath);
+    const stop = root ? pathKey(root) : pathKey(path.dirname(absPath));
+    const found: { tf: string; line: number; fn: 'file' | 'templatefile'; attach: TfAttach; dir: string }[] = [];
+    let dir = path.dirname(absPath);
+    for (let level = 0; level <= MAX_LEVELS_UP; level++) {
+      const files = (await this.terraformFiles(dir)).filter((f) => /\.tf$/i.test(f)); // .tf.json calls file() inside `${...}` strings: not read
+      const read = await Promise.all(files.map((f) => this.factsOf(f, 'file(')));
+      for (const [j, f] of files.entries()) {
+        const e = read[j];
+        for (const u of e.facts?.fileUses ?? []) {
+          if (pathKey(path.resolve(dir, u.path)) !== me) continue;
+          const text = e.text ?? (await this.textOf(f)) ?? '';
+          found.push({ tf: f, line: new LineIndex(text).position(u.offset).line + 1, fn: u.fn, attach: u.attach, dir });
+        }
+      }
+      // up to the workspace folder (a file outside every folder: its own directory only)
+      const k = pathKey(dir);
+      const up = path.dirname(dir);
+      if (k === stop || !k.startsWith(stop) || up === dir) break;
+      dir = up;
+    }
+    if (!found.length) return { key: 'none' };
+    let names: string[] | undefined = [];
+    for (const use of found) {
+      const facts = (await Promise.all((await this.terraformFiles(use.dir)).map((f) => this.factsOf(f)))).flatMap((e) => (e.facts ? [e.facts] : []));
+      const n = resolveRoles(use.attach, indexFacts(facts));
+      if (n === undefined) {
+        names = undefined;
+        break;
+      }
+      names.push(...n);
+    }
+    const rel = (f: string) => (root ? path.relative(root, f) : path.basename(f)).split(path.sep).join('/');
+    const tpl = found.find((u) => u.fn === 'templatefile');
+    const code: CodeBinding = { roles: doc.policies.map(() => names), from: [...new Set(found.map((u) => rel(u.tf)))] };
+    if (tpl) code.template = `${rel(tpl.tf)}:${tpl.line}`;
+    return { code, key: JSON.stringify(['file', code]) };
+  }
+
+  /** The Terraform files of a directory (on disk and open), at most MAX_MODULE_FILES. */
+  private async terraformFiles(dir: string): Promise<string[]> {
+    let names = this.stable ? this.listings.get(pathKey(dir)) : undefined;
+    if (!names) {
+      try {
+        names = (await fs.readdir(dir, { withFileTypes: true })).filter((e) => e.isFile() && isTerraform(e.name)).map((e) => e.name);
+      } catch {
+        names = [];
+      }
+      if (this.stable) this.listings.set(pathKey(dir), names);
+    }
+    const out = new Map(names.map((n) => [pathKey(path.join(dir, n)), path.join(dir, n)]));
+    for (const p of this.sources.openPaths()) if (isTerraform(p) && pathKey(path.dirname(p)) === pathKey(dir)) out.set(pathKey(p), p);
+    return out.size > MAX_MODULE_FILES ? [] : [...out.values()];
+  }
+
+  private async textOf(file: string): Promise<string | undefined> {
+    const open = this.sources.open(file);
+    if (open) return open.text;
+    try {
+      return await fs.readFile(file, 'utf8');
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** A file's facts, read again only when it changed; `mustInclude`: a text without it has none worth reading (cheap test first). */
+  private async factsOf(file: string, mustInclude?: string): Promise<FactsEntry> {
+    const k = pathKey(file) + (mustInclude ? '\u0000' + mustInclude : '');
+    const open = this.sources.open(file);
+    let key: string;
+    if (open) key = open.key;
+    else if (this.stable) key = 'disk';
+    else {
+      try {
+        const st = await fs.stat(file);
+        key = `disk:${st.size}:${st.mtimeMs}`;
+      } catch {
+        return { key: 'gone', facts: undefined };
+      }
+    }
+    const had = this.facts.get(k);
+    if (had && had.key === key) return had;
+    const text = open ? open.text : await this.textOf(file);
+    let facts: TfFacts | undefined;
+    if (text !== undefined && (!mustInclude || text.includes(mustInclude)) && mayHaveFacts(text)) {
+      await ensureFormat(file);
+      try {
+        facts = terraformFactsOf(text, file);
+      } catch (e) {
+        this.log(`reading ${file} for role binding: ${e instanceof Error ? e.message : e}`);
+      }
+    }
+    // the text is kept only where a message needs a line number (a file() call)
+    const entry: FactsEntry = { key, facts, text: facts?.fileUses.length ? text : undefined };
+    this.facts.set(k, entry);
+    return entry;
+  }
+}
