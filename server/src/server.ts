@@ -24,6 +24,7 @@ import { startProgress } from './lsp/progress';
 import { applyRefinement } from './lsp/refineCommand';
 import { statusParams } from './lsp/status';
 import { FileWatchers } from './lsp/watchers';
+import { serverStats } from './lsp/stats';
 import { BindingHost, bindRole, bindingAction } from './lsp/bindRole';
 import { initialFolders, initializeResult, liveClientOptions } from './lsp/capabilities';
 import { pathToUri, uriToPath } from './workspace/paths';
@@ -298,10 +299,7 @@ class IamRefinerServer {
       safe: (ctx, fallback, fn) => this.safe(ctx, fallback, fn),
       env: process.env,
     });
-    c.onRequest(ServerStatsRequest, () => {
-      const m = process.memoryUsage();
-      return { rssBytes: m.rss, heapUsedBytes: m.heapUsed, documents: this.documents.all().length, analyses: this.ws.analysisCount, catalogLoadMs: this.catalogLoadMs, validations: this.validations };
-    });
+    c.onRequest(ServerStatsRequest, (params) => serverStats(params, { documents: this.documents, analyses: this.ws.analysisCount, catalogLoadMs: this.catalogLoadMs, validations: this.validations }));
     c.listen();
   }
 

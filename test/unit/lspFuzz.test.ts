@@ -23,6 +23,7 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -32,6 +33,7 @@ import { Diagnostic, TextEdit } from 'vscode-languageserver-protocol';
 import { defaultCatalog } from '../../server/src/workspace/catalogFile';
 import { CatalogPools, genLayout, genPolicy, prng, writeJsonc } from '../support/generators';
 import { LspClient, serverPath } from '../support/lspClient';
+import type { ServerStats } from '../../shared/protocol';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const CASES = Number(process.env.LSP_FUZZ_CASES ?? process.env.FUZZ_CASES ?? 600);
@@ -178,6 +180,17 @@ function randomEdit(r: Rand, text: string, lang: Lang): { start: number; end: nu
   return { start, end, insert };
 }
 
+const MB = 1024 * 1024;
+/**
+ * The server's memory with every document closed, after a GC (MB). At the start it holds about 15 MB
+ * of heap (the catalog) and 34 MB outside it (the Terraform parser's WASM memory); before the WASM
+ * runtime was renewed, one hostile megabyte of Terraform left it at 350 MB for good (a 5,000-case run
+ * reached 1.6 GB of RSS). LSP_FUZZ_MEMORY_MB=heap,external,rss to change.
+ */
+const [HEAP_MB, EXTERNAL_MB, RSS_MB] = (process.env.LSP_FUZZ_MEMORY_MB ?? '64,96,400').split(',').map(Number);
+const MEMORY_BOUNDS = { heapUsedBytes: HEAP_MB, externalBytes: EXTERNAL_MB, rssBytes: RSS_MB };
+const describeMemory = (m: ServerStats) => `RSS ${Math.round(m.rssBytes / MB)} MB, heap ${Math.round(m.heapUsedBytes / MB)} MB used of ${Math.round((m.heapTotalBytes ?? 0) / MB)}, external ${Math.round((m.externalBytes ?? 0) / MB)} MB (Terraform parser ${Math.round((m.terraformParserBytes ?? 0) / MB)} MB)`;
+
 interface Counts {
   cases: number;
   versions: number;
@@ -189,6 +202,7 @@ interface Counts {
   hangs: number;
   slowestMs: number;
   peakRssMb: number;
+  textsCompared: number;
   byLang: Record<string, number>;
 }
 
@@ -209,18 +223,20 @@ async function fuzz(t: { diagnostic(m: string): void }, cases: number, seed: num
   const dir = mkdtempSync(path.join(tmpdir(), 'iam-lsp-fuzz-'));
   dirs.push(dir);
   writeFileSync(path.join(dir, 'findings.json'), fixture('test/fixtures/yaml/findings.json'));
-  const { client: c } = await LspClient.start({ folders: [dir], initializationOptions: debounceMs === undefined ? {} : { debounceMs }, command: { exe: process.execPath, args: [SERVER, '--stdio'] } });
+  const { client: c } = await LspClient.start({ folders: [dir], initializationOptions: debounceMs === undefined ? {} : { debounceMs }, command: { exe: process.execPath, args: ['--expose-gc', SERVER, '--stdio'] } });
   const published = c.publishedVersions; // every publication, in order of arrival
-  const counts: Counts = { cases: 0, versions: 0, incremental: 0, full: 0, requests: 0, lspErrors: 0, crashes: 0, hangs: 0, slowestMs: 0, peakRssMb: 0, byLang: {} };
+  const counts: Counts = { cases: 0, versions: 0, incremental: 0, full: 0, requests: 0, lspErrors: 0, crashes: 0, hangs: 0, slowestMs: 0, peakRssMb: 0, textsCompared: 0, byLang: {} };
   const expectEvery = new Map<string, number[]>(); // uris whose every version must be published once
   const lastVersion = new Map<string, number>();
   let history: string[] = [];
+  let lastEdits: TextEdit[] = [];
   let texts: string[] & { name?: string } = [];
   const failed = (what: string): never => {
     const file = path.join(tmpdir(), `iam-lsp-fuzz-failure-${seed}-${counts.cases}.txt`);
     writeFileSync(file, history.join('\n\n=====\n\n'));
     // every version's whole text, to replay the case
     texts.forEach((x, j) => writeFileSync(`${file}.v${j + 1}.${texts.name}`, x));
+    writeFileSync(`${file}.last-edits.json`, JSON.stringify(lastEdits));
     assert.fail(`case ${counts.cases} (LSP_FUZZ_SEED=${SEED}${debounceMs === undefined ? ', the debounced run' : ''}): ${what}\nthe case's versions: ${file}\nserver stderr: ${c.stderr.slice(-2000)}\nerror logs: ${c.errorLogs.slice(-5).join('\n')}`);
   };
   const ask = async <T>(what: string, p: Promise<T>): Promise<T | undefined> => {
@@ -238,6 +254,7 @@ async function fuzz(t: { diagnostic(m: string): void }, cases: number, seed: num
     }
   };
   const t0 = Date.now();
+  let memory: ServerStats | undefined;
   try {
     for (let i = 0; i < cases; i++) {
       const caseStart = Date.now();
@@ -273,6 +290,7 @@ async function fuzz(t: { diagnostic(m: string): void }, cases: number, seed: num
           v = c.edit(uri, edits);
           counts.incremental++;
           history.push(`v${v} (incremental): ${JSON.stringify(edits).slice(0, 5000)}`);
+          lastEdits = edits;
         } else {
           v = c.change(uri, mutate(r, r() < 0.5 ? text : base.text, base.lang));
           counts.full++;
@@ -289,6 +307,11 @@ async function fuzz(t: { diagnostic(m: string): void }, cases: number, seed: num
       lastVersion.set(uri, versions[versions.length - 1]);
       // the last version's diagnostics arrive, whatever came before
       const ds: Diagnostic[] = (await ask(`diagnostics of the last version`, c.waitForDiagnostics(uri, () => true, HANG_MS))) ?? [];
+      // the server's copy of the document is the client's, after every incremental edit
+      const held = (await ask('serverStats textOf', c.request<ServerStats>('iamRefiner/serverStats', { textOf: uri })))?.text;
+      const sha = createHash('sha256').update(Buffer.from(text, 'utf16le')).digest('hex');
+      if (!held || held.version !== versions[versions.length - 1] || held.length !== text.length || held.sha256 !== sha) failed(`the server's text of version ${held?.version} (${held?.length} chars, sha256 ${held?.sha256}) is not the client's of version ${versions[versions.length - 1]} (${text.length} chars, sha256 ${sha})`);
+      counts.textsCompared++;
       // requests at random places answer, with a result or a clean LSP error
       const doc = c.docs.get(uri)!;
       const at = () => int(r, 0, text.length);
@@ -300,8 +323,12 @@ async function fuzz(t: { diagnostic(m: string): void }, cases: number, seed: num
       await ask('codeAction', c.codeActions(uri, ds.filter(() => r() < 0.7), undefined, range));
       await ask('codeAction fixAll', c.codeActions(uri, [], ['source.fixAll']));
       if (ds[0]) await ask('codeAction on a diagnostic', c.codeActions(uri, [ds[0]]));
-      const stats = await ask('serverStats', c.request<{ rssBytes: number }>('iamRefiner/serverStats'));
+      const stats = await ask('serverStats', c.request<ServerStats>('iamRefiner/serverStats'));
       counts.peakRssMb = Math.max(counts.peakRssMb, Math.round((stats?.rssBytes ?? 0) / 1024 / 1024));
+      if (process.env.FUZZ_TRACE_MEM && i % Number(process.env.FUZZ_TRACE_MEM) === 0) {
+        const g = await c.request<ServerStats>('iamRefiner/serverStats', { gc: true });
+        t.diagnostic(`memory after case ${i}, after a GC: ${describeMemory(g)}, ${g.documents} documents open`);
+      }
       if (c.proc.exitCode !== null) {
         counts.crashes++;
         failed(`the server exited (code ${c.proc.exitCode})`);
@@ -334,11 +361,19 @@ async function fuzz(t: { diagnostic(m: string): void }, cases: number, seed: num
       if (every && numbered.join() !== every.join()) failed(`${uri}: versions ${every.join(', ')} sent one at a time, diagnostics published for ${numbered.join(', ')}`);
     }
     if (c.errorLogs.length) failed(`the server logged an error: ${c.errorLogs[0]}`);
+    // every document closed and garbage collected: the server's memory comes back under its bounds
+    for (const uri of [...c.docs.keys()]) c.close(uri);
+    await new Promise((res) => setTimeout(res, 300));
+    const end = (await ask('serverStats after closing every document', c.request<ServerStats>('iamRefiner/serverStats', { gc: true })))!;
+    memory = end;
+    assert.ok(end.gcRan, 'the fuzz starts the server with --expose-gc');
+    const over = (Object.keys(MEMORY_BOUNDS) as (keyof typeof MEMORY_BOUNDS)[]).filter((k) => (end[k] ?? 0) > MEMORY_BOUNDS[k] * MB);
+    if (over.length) failed(`with every document closed, after a GC: ${describeMemory(end)}; over the bound: ${over.map((k) => `${k} ${MEMORY_BOUNDS[k]} MB`).join(', ')}`);
   } finally {
     await c.stop();
   }
   const secs = ((Date.now() - t0) / 1000).toFixed(1);
-  const line = `lsp fuzz (${debounceMs === undefined ? 'default debounce' : `debounceMs ${debounceMs}`}): ${counts.cases} cases (${JSON.stringify(counts.byLang)}), ${counts.versions} versions (${counts.incremental} incremental, ${counts.full} full changes), ${counts.requests} requests (${counts.lspErrors} LSP errors), crashes ${counts.crashes}, hangs ${counts.hangs}, slowest case ${counts.slowestMs} ms, server RSS up to ${counts.peakRssMb} MB, ${secs} s, seed ${seed}`;
+  const line = `lsp fuzz (${debounceMs === undefined ? 'default debounce' : `debounceMs ${debounceMs}`}): ${counts.cases} cases (${JSON.stringify(counts.byLang)}), ${counts.versions} versions (${counts.incremental} incremental, ${counts.full} full changes), ${counts.requests} requests (${counts.lspErrors} LSP errors), the server's text equal to the client's after ${counts.textsCompared} cases, crashes ${counts.crashes}, hangs ${counts.hangs}, slowest case ${counts.slowestMs} ms, server RSS up to ${counts.peakRssMb} MB, at the end (every document closed, after a GC) ${memory ? describeMemory(memory) : '?'}, ${secs} s, seed ${seed}`;
   t.diagnostic(line);
   assert.equal(counts.crashes + counts.hangs, 0);
 }
