@@ -357,7 +357,7 @@ class IamRefinerServer {
     if (this.shuttingDown || !snap) return;
     this.diagnostics.setProject(p, snap);
     // every open document of this project is analysed again against the new findings
-    for (const doc of this.documents.all()) if (this.ws.projectFor(doc.uri, false) === p) this.schedule(doc.uri, 0);
+    for (const doc of this.documents.all()) if (this.ws.projectFor(doc.uri, false) === p || this.isProjectFileOf(doc.uri, p)) this.schedule(doc.uri, 0);
     void this.updateWatchers();
     this.statusChanged();
   }
@@ -416,9 +416,18 @@ class IamRefinerServer {
     }
   }
 
+  private isProjectFileOf(uri: string, p: Project): boolean {
+    const abs = uriToPath(uri);
+    return !!abs && p.isProjectFile(abs);
+  }
+
   private async validate(uri: string): Promise<void> {
     const doc = this.documents.get(uri);
     if (!doc) return;
+    // a findings or config file: published with its project's reloaded diagnostics, once (the reload validates it again)
+    const owners = this.ws.projectsWatching(uriToPath(uri) ?? '');
+    if (owners.some((p) => this.timers.has(`project:${p.folder.uri}`))) return;
+    await Promise.all(owners.map((p) => p.ready()));
     this.validations++;
     const a = await this.analysisOf(doc);
     const current = this.documents.get(uri);

@@ -24,7 +24,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import fc from 'fast-check';
@@ -32,7 +32,7 @@ import { ResponseError } from 'vscode-jsonrpc';
 import { Diagnostic, TextEdit } from 'vscode-languageserver-protocol';
 import { defaultCatalog } from '../../server/src/workspace/catalogFile';
 import { CatalogPools, genLayout, genPolicy, prng, writeJsonc } from '../support/generators';
-import { LspClient, serverPath } from '../support/lspClient';
+import { LspClient, serverPath, uriOf } from '../support/lspClient';
 import type { ServerStats } from '../../shared/protocol';
 
 const ROOT = path.resolve(__dirname, '../../..');
@@ -49,6 +49,8 @@ interface Seed {
   name: string;
   lang: Lang;
   text: string;
+  /** A project file (in the second workspace folder): a findings file, or that folder's iam-refiner.json. */
+  project?: 'findings' | 'config';
 }
 
 const fixture = (p: string) => readFileSync(path.join(ROOT, p), 'utf8');
@@ -68,6 +70,13 @@ function seeds(): Seed[] {
     { name: 'broken.tf', lang: 'terraform', text: fixture('test/fixtures/terraform/broken.tf') },
     { name: 'main.tf', lang: 'terraform', text: fixture('test/fixtures/terraform/modules/lambda_role/main.tf') },
   ];
+  // project files open in the editor: findings files and iam-refiner.json (read as JSON; a change reloads the project)
+  out.push({ name: 'role-findings.json', lang: 'json', text: fixture('examples/findings.json'), project: 'findings' });
+  out.push({ name: 'role-findings.json', lang: 'json', text: fixture('test/fixtures/yaml/findings.json'), project: 'findings' });
+  out.push({ name: 'role-findings.json', lang: 'json', text: '[{"serviceNamespace": "s3", "actions": ["GetObject", "PutObject"]}]\n', project: 'findings' });
+  const config = { findings: ['**/*findings*.json'], roles: [{ glob: '**/*.json', roles: ['arn:aws:iam::123456789012:role/Deployer'] }], exclude: ['vendor/**'], maxFindingsAgeDays: 30, gracePeriodDays: 1 };
+  out.push({ name: 'iam-refiner.json', lang: 'json', text: JSON.stringify(config, null, 2), project: 'config' });
+  out.push({ name: 'iam-refiner.json', lang: 'json', text: JSON.stringify({ findings: ['f/*findings*.json'], exclude: [] }), project: 'config' });
   const pools = new CatalogPools(defaultCatalog());
   fc.sample(
     fc.gen().map((g) => {
@@ -223,7 +232,14 @@ async function fuzz(t: { diagnostic(m: string): void }, cases: number, seed: num
   const dir = mkdtempSync(path.join(tmpdir(), 'iam-lsp-fuzz-'));
   dirs.push(dir);
   writeFileSync(path.join(dir, 'findings.json'), fixture('test/fixtures/yaml/findings.json'));
-  const { client: c } = await LspClient.start({ folders: [dir], initializationOptions: debounceMs === undefined ? {} : { debounceMs }, command: { exe: process.execPath, args: ['--expose-gc', SERVER, '--stdio'] } });
+  // the second folder holds the project files the cases open: its iam-refiner.json and findings files, beside a policy
+  // (not inside the first: its findings would be the first folder's too, and every open policy would be analysed again, rightly
+  // published again for the same version with the new findings)
+  const pdir = mkdtempSync(path.join(tmpdir(), 'iam-lsp-fuzz-project-'));
+  dirs.push(pdir);
+  writeFileSync(path.join(pdir, 'policy.json'), fixture('examples/policy.json'));
+  writeFileSync(path.join(pdir, 'findings.json'), fixture('examples/findings.json'));
+  const { client: c } = await LspClient.start({ folders: [dir, pdir], initializationOptions: debounceMs === undefined ? {} : { debounceMs }, command: { exe: process.execPath, args: ['--expose-gc', SERVER, '--stdio'] } });
   const published = c.publishedVersions; // every publication, in order of arrival
   const counts: Counts = { cases: 0, versions: 0, incremental: 0, full: 0, requests: 0, lspErrors: 0, crashes: 0, hangs: 0, slowestMs: 0, peakRssMb: 0, textsCompared: 0, byLang: {} };
   const expectEvery = new Map<string, number[]>(); // uris whose every version must be published once
@@ -258,16 +274,25 @@ async function fuzz(t: { diagnostic(m: string): void }, cases: number, seed: num
   try {
     for (let i = 0; i < cases; i++) {
       const caseStart = Date.now();
-      const lang = pick(r, ['json', 'jsonc', 'yaml', 'yaml', 'terraform', 'terraform'] as const);
-      const base = pick(r, all.filter((s) => s.lang === lang));
-      const sub = path.join(dir, `c${i}`);
-      mkdirSync(sub);
+      const lang = pick(r, ['json', 'jsonc', 'yaml', 'yaml', 'terraform', 'terraform', 'project'] as const);
+      const base = pick(r, all.filter((s) => (lang === 'project' ? !!s.project : s.lang === lang && !s.project)));
+      const sub = base.project === 'config' ? pdir : path.join(base.project ? pdir : dir, `c${i}`);
+      if (sub !== pdir) mkdirSync(sub);
       const file = path.join(sub, base.name);
+      // a project file is on disk (the provider finds findings files there); the editor's text then wins
+      if (base.project) writeFileSync(file, base.text);
       let text = r() < 0.3 ? base.text : mutate(r, base.text, base.lang);
       history = [`${base.lang} ${base.name} v1 (open):\n${JSON.stringify(text.length > 5000 ? text.slice(0, 5000) + `… (${text.length} chars)` : text)}`];
       texts = Object.assign([text], { name: base.name });
+      if (base.project === 'config') {
+        // opened again: its record starts again at version 1
+        published.delete(uriOf(file));
+        c.diagnostics.delete(uriOf(file)); // (else the last case's clearing would answer this case's first wait)
+        expectEvery.delete(uriOf(file));
+      }
       const uri = c.open(file, text, base.lang);
-      counts.byLang[base.lang] = (counts.byLang[base.lang] ?? 0) + 1;
+      const kind = base.project ? `${base.project} file` : base.lang;
+      counts.byLang[kind] = (counts.byLang[kind] ?? 0) + 1;
       counts.versions++;
       const sequential = debounceMs === 0 && r() < 0.5;
       const gap = () => (debounceMs === undefined ? new Promise((res) => setTimeout(res, int(r, 0, 250))) : undefined);
@@ -327,7 +352,10 @@ async function fuzz(t: { diagnostic(m: string): void }, cases: number, seed: num
       counts.peakRssMb = Math.max(counts.peakRssMb, Math.round((stats?.rssBytes ?? 0) / 1024 / 1024));
       if (process.env.FUZZ_TRACE_MEM && i % Number(process.env.FUZZ_TRACE_MEM) === 0) {
         const g = await c.request<ServerStats>('iamRefiner/serverStats', { gc: true });
-        t.diagnostic(`memory after case ${i}, after a GC: ${describeMemory(g)}, ${g.documents} documents open`);
+        const line = `memory after case ${i}, after a GC: ${describeMemory(g)}, ${g.documents} documents open; so far ${JSON.stringify({ ...counts, seconds: Math.round((Date.now() - t0) / 1000) })}`;
+        t.diagnostic(line);
+        // a long run's progress as it goes (the test runner prints diagnostics only when the test ends)
+        if (process.env.LSP_FUZZ_PROGRESS) appendFileSync(process.env.LSP_FUZZ_PROGRESS, `${new Date().toISOString()} ${line}\n`);
       }
       if (c.proc.exitCode !== null) {
         counts.crashes++;
@@ -338,7 +366,10 @@ async function fuzz(t: { diagnostic(m: string): void }, cases: number, seed: num
       // versions so far only go up, none twice
       const seen = (published.get(uri) ?? []).filter((x) => x !== undefined) as number[];
       for (let j = 1; j < seen.length; j++) if (seen[j] <= seen[j - 1]) failed(`diagnostics of ${path.basename(file)} published for versions ${seen.join(', ')}`);
-      if (r() < 0.9) c.close(uri); // some stay open to the end
+      if (base.project === 'config' || r() < 0.9) {
+        c.close(uri); // some stay open to the end (not the one iam-refiner.json, which the next config case opens)
+        if (base.project === 'findings') rmSync(file); // every project reload walks the folder: keep it small
+      }
       counts.cases++;
       const ms = Date.now() - caseStart;
       if (process.env.FUZZ_TRACE && ms > 1000) t.diagnostic(`slow case ${i}: ${ms} ms, ${base.lang} ${base.name}, ${versions.length} versions, ${text.length} chars; ${history.map((h) => h.slice(0, 60).replace(/\s+/g, ' ')).join(' | ')}`);
@@ -358,7 +389,7 @@ async function fuzz(t: { diagnostic(m: string): void }, cases: number, seed: num
       for (let j = 1; j < numbered.length; j++) if (numbered[j] <= numbered[j - 1]) failed(`${uri}: versions published ${numbered.join(', ')}`);
       if (numbered.filter((x) => x === last).length !== 1) failed(`${uri}: the last version ${last} published ${numbered.filter((x) => x === last).length} times (${numbered.join(', ')})`);
       const every = expectEvery.get(uri);
-      if (every && numbered.join() !== every.join()) failed(`${uri}: versions ${every.join(', ')} sent one at a time, diagnostics published for ${numbered.join(', ')}`);
+      if (every && numbered.join() !== every.join()) failed(`${uri}: versions ${every.join(', ')} sent one at a time, diagnostics published for ${versions.map((x) => x ?? 'none').join(', ')}`);
     }
     if (c.errorLogs.length) failed(`the server logged an error: ${c.errorLogs[0]}`);
     // every document closed and garbage collected: the server's memory comes back under its bounds
