@@ -8,6 +8,9 @@ mkdirSync('dist', { recursive: true });
 // the WASM files the Terraform parser loads at run time (web-tree-sitter's runtime and the HCL grammar), next to the bundles
 const require = createRequire(import.meta.url);
 for (const f of ['web-tree-sitter/tree-sitter.wasm', '@tree-sitter-grammars/tree-sitter-hcl/tree-sitter-terraform.wasm']) copyFileSync(require.resolve(f), `dist/${f.split('/').pop()}`);
+// and web-tree-sitter's own module, loaded by path (not bundled): evaluated afresh, it gives a new WASM instance, so the server can
+// let go of one whose memory a huge document grew (server/src/core/formats/hcl/tree.ts)
+copyFileSync(require.resolve('web-tree-sitter'), 'dist/web-tree-sitter.cjs');
 // the CLI's live commands (the AWS SDK), its catalog update (network code) and its language server are bundles of their own, loaded
 // only by the commands that need them: `refine` and `check` never compile the SDK
 const lazyParts = {

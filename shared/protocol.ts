@@ -276,17 +276,34 @@ export interface RefinementResult {
 
 export const RefinementRequest = new RequestType<RefinementParams, RefinementResult, void>('iamRefiner/refinement');
 
+/** What a stats request may ask besides the figures (tests, benchmarks). */
+export interface ServerStatsParams {
+  /** Collect garbage first (only when the server runs with `node --expose-gc`; `gcRan` says whether it did). */
+  gc?: boolean;
+  /** The server's copy of this open document: version, length and SHA-256 of its UTF-16 code units (to compare with the client's text after edits). */
+  textOf?: string;
+}
+
 /** Process figures for tests and benchmarks. */
 export interface ServerStats {
   rssBytes: number;
   heapUsedBytes: number;
+  /** V8's heap as allocated (used or not), and memory outside it (buffers, WebAssembly memories). */
+  heapTotalBytes?: number;
+  externalBytes?: number;
+  arrayBuffersBytes?: number;
+  /** The Terraform parser's WebAssembly memory (0 before the first .tf file). */
+  terraformParserBytes?: number;
+  gcRan?: boolean;
   documents: number;
   analyses: number;
   catalogLoadMs?: number;
   validations: number;
+  /** With `textOf`: the document as the server holds it (absent when it is not open). */
+  text?: { version: number; length: number; sha256: string };
 }
 
-export const ServerStatsRequest = new RequestType<void, ServerStats, void>('iamRefiner/serverStats');
+export const ServerStatsRequest = new RequestType<ServerStatsParams | undefined | null, ServerStats, void>('iamRefiner/serverStats');
 
 // ---------------------------------------------------------------------------------------------
 // Live mode (Access Analyzer)

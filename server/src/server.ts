@@ -29,6 +29,7 @@ import { DiagnosticsPublisher } from './lsp/publisher';
 import { applyRefinement } from './lsp/refineCommand';
 import { statusParams } from './lsp/status';
 import { FileWatchers } from './lsp/watchers';
+import { serverStats } from './lsp/stats';
 
 export interface ServerOptions {
   /** A connection to serve (tests, embedding); default: from the process arguments (--stdio, --node-ipc, --socket=…). */
@@ -215,10 +216,7 @@ class IamRefinerServer {
       safe: (ctx, fallback, fn) => this.safe(ctx, fallback, fn),
       env: process.env,
     });
-    c.onRequest(ServerStatsRequest, () => {
-      const m = process.memoryUsage();
-      return { rssBytes: m.rss, heapUsedBytes: m.heapUsed, documents: this.documents.all().length, analyses: this.ws.analysisCount, catalogLoadMs: this.catalogs.loadMs, validations: this.validations };
-    });
+    c.onRequest(ServerStatsRequest, (params) => serverStats(params, { documents: this.documents, analyses: this.ws.analysisCount, catalogLoadMs: this.catalogs.loadMs, validations: this.validations }));
     c.listen();
   }
 
@@ -276,7 +274,7 @@ class IamRefinerServer {
     if (this.shuttingDown || !snap) return;
     this.diagnostics.setProject(p, snap);
     // every open document of this project is analysed again against the new findings
-    for (const doc of this.documents.all()) if (this.ws.projectFor(doc.uri, false) === p) this.schedule(doc.uri, 0);
+    for (const doc of this.documents.all()) if (this.ws.projectFor(doc.uri, false) === p || this.isProjectFileOf(doc.uri, p)) this.schedule(doc.uri, 0);
     void this.updateWatchers();
     this.statusChanged();
   }
@@ -309,9 +307,18 @@ class IamRefinerServer {
     this.timers.run(uri, delay, () => void this.safe(`validate ${uri}`, undefined, () => this.validate(uri)));
   }
 
+  private isProjectFileOf(uri: string, p: Project): boolean {
+    const abs = uriToPath(uri);
+    return !!abs && p.isProjectFile(abs);
+  }
+
   private async validate(uri: string): Promise<void> {
     const doc = this.documents.get(uri);
     if (!doc) return;
+    // a findings or config file: published with its project's reloaded diagnostics, once (the reload validates it again)
+    const owners = this.ws.projectsWatching(uriToPath(uri) ?? '');
+    if (owners.some((p) => this.timers.has(`project:${p.folder.uri}`))) return;
+    await Promise.all(owners.map((p) => p.ready()));
     this.validations++;
     const a = await this.ws.analysisOf(doc);
     const current = this.documents.get(uri);

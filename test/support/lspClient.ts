@@ -240,8 +240,10 @@ export class LspClient {
     const text = TextDocument.applyEdits(doc, edits);
     const next = TextDocument.create(uri, doc.languageId, doc.version + 1, text);
     this.docs.set(uri, next);
-    // content changes apply one after the other: from the end of the document, earlier ranges stay valid
-    const ordered = [...edits].sort((a, b) => doc.offsetAt(b.range.start) - doc.offsetAt(a.range.start));
+    // content changes apply one after the other: from the end of the document, earlier ranges stay valid; of two at the same
+    // place, the later one first (an insertion, then a replacement starting where it was, both kept as applyEdits keeps them:
+    // found by the fuzz comparing the server's text with this one)
+    const ordered = edits.map((e, i) => ({ e, i })).sort((a, b) => doc.offsetAt(b.e.range.start) - doc.offsetAt(a.e.range.start) || b.i - a.i).map((x) => x.e);
     void this.connection.sendNotification('textDocument/didChange', {
       textDocument: { uri, version: next.version },
       contentChanges: ordered.map((e) => ({ range: e.range, text: e.newText })),

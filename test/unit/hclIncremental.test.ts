@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { initFormats } from '../../server/src/core';
-import { HNode, parseHcl, parseHclFresh } from '../../server/src/core/formats/hcl/tree';
+import { HCL_MEMORY_LIMIT, HNode, hclMemory, parseHcl, parseHclFresh } from '../../server/src/core/formats/hcl/tree';
 import { terraformText } from '../bench/formatsBench';
 
 const factor = Number(process.env.PROPERTY_RUNS ?? '1');
@@ -62,4 +62,21 @@ test('a one-character edit inside the last block reuses every block before it', 
   assert.equal(c[c.length - 1].start, b[b.length - 1].start + 1);
   assert.deepEqual(plain(moved), plain(parseHclFresh(typed)));
   assert.deepEqual(plain(next), before);
+});
+
+test("a parse that grows tree-sitter's WASM memory past the limit renews the runtime (the old memory let go), and parsing goes on the same", async () => {
+  await initFormats();
+  let s = '';
+  for (let i = 0; i < 1_000_000; i++) s += String.fromCharCode(32 + ((i * 7919) % 90)); // a hostile megabyte: about 340 MB of WASM memory
+  const before = hclMemory().renewals;
+  parseHcl(s);
+  assert.ok(hclMemory().bytes > HCL_MEMORY_LIMIT, `${hclMemory().bytes}`);
+  assert.ok(hclMemory().renewing, 'a fresh runtime is loading');
+  await hclMemory().renewing;
+  assert.equal(hclMemory().renewals, before + 1);
+  assert.ok(hclMemory().bytes <= HCL_MEMORY_LIMIT, `${hclMemory().bytes}`);
+  const text = 'resource "aws_iam_policy" "p" {\n  policy = jsonencode({ Statement = [{ Effect = "Allow", Action = ["s3:GetObject"], Resource = "*" }] })\n}\n';
+  const strip = (n: HNode): unknown => ({ type: n.type, start: n.start, end: n.end, children: n.children.map(strip) });
+  assert.deepEqual(strip(parseHcl(text)), strip(parseHclFresh(text)));
+  assert.deepEqual(strip(parseHcl(text + '# x\n')), strip(parseHclFresh(text + '# x\n')));
 });

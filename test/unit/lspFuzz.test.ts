@@ -23,7 +23,8 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import fc from 'fast-check';
@@ -31,7 +32,8 @@ import { ResponseError } from 'vscode-jsonrpc';
 import { Diagnostic, TextEdit } from 'vscode-languageserver-protocol';
 import { defaultCatalog } from '../../server/src/workspace/catalogFile';
 import { CatalogPools, genLayout, genPolicy, prng, writeJsonc } from '../support/generators';
-import { LspClient, serverPath } from '../support/lspClient';
+import { LspClient, serverPath, uriOf } from '../support/lspClient';
+import type { ServerStats } from '../../shared/protocol';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const CASES = Number(process.env.LSP_FUZZ_CASES ?? process.env.FUZZ_CASES ?? 600);
@@ -47,6 +49,8 @@ interface Seed {
   name: string;
   lang: Lang;
   text: string;
+  /** A project file (in the second workspace folder): a findings file, or that folder's iam-refiner.json. */
+  project?: 'findings' | 'config';
 }
 
 const fixture = (p: string) => readFileSync(path.join(ROOT, p), 'utf8');
@@ -66,6 +70,13 @@ function seeds(): Seed[] {
     { name: 'broken.tf', lang: 'terraform', text: fixture('test/fixtures/terraform/broken.tf') },
     { name: 'main.tf', lang: 'terraform', text: fixture('test/fixtures/terraform/modules/lambda_role/main.tf') },
   ];
+  // project files open in the editor: findings files and iam-refiner.json (read as JSON; a change reloads the project)
+  out.push({ name: 'role-findings.json', lang: 'json', text: fixture('examples/findings.json'), project: 'findings' });
+  out.push({ name: 'role-findings.json', lang: 'json', text: fixture('test/fixtures/yaml/findings.json'), project: 'findings' });
+  out.push({ name: 'role-findings.json', lang: 'json', text: '[{"serviceNamespace": "s3", "actions": ["GetObject", "PutObject"]}]\n', project: 'findings' });
+  const config = { findings: ['**/*findings*.json'], roles: [{ glob: '**/*.json', roles: ['arn:aws:iam::123456789012:role/Deployer'] }], exclude: ['vendor/**'], maxFindingsAgeDays: 30, gracePeriodDays: 1 };
+  out.push({ name: 'iam-refiner.json', lang: 'json', text: JSON.stringify(config, null, 2), project: 'config' });
+  out.push({ name: 'iam-refiner.json', lang: 'json', text: JSON.stringify({ findings: ['f/*findings*.json'], exclude: [] }), project: 'config' });
   const pools = new CatalogPools(defaultCatalog());
   fc.sample(
     fc.gen().map((g) => {
@@ -178,6 +189,17 @@ function randomEdit(r: Rand, text: string, lang: Lang): { start: number; end: nu
   return { start, end, insert };
 }
 
+const MB = 1024 * 1024;
+/**
+ * The server's memory with every document closed, after a GC (MB). At the start it holds about 15 MB
+ * of heap (the catalog) and 34 MB outside it (the Terraform parser's WASM memory); before the WASM
+ * runtime was renewed, one hostile megabyte of Terraform left it at 350 MB for good (a 5,000-case run
+ * reached 1.6 GB of RSS). LSP_FUZZ_MEMORY_MB=heap,external,rss to change.
+ */
+const [HEAP_MB, EXTERNAL_MB, RSS_MB] = (process.env.LSP_FUZZ_MEMORY_MB ?? '64,96,400').split(',').map(Number);
+const MEMORY_BOUNDS = { heapUsedBytes: HEAP_MB, externalBytes: EXTERNAL_MB, rssBytes: RSS_MB };
+const describeMemory = (m: ServerStats) => `RSS ${Math.round(m.rssBytes / MB)} MB, heap ${Math.round(m.heapUsedBytes / MB)} MB used of ${Math.round((m.heapTotalBytes ?? 0) / MB)}, external ${Math.round((m.externalBytes ?? 0) / MB)} MB (Terraform parser ${Math.round((m.terraformParserBytes ?? 0) / MB)} MB)`;
+
 interface Counts {
   cases: number;
   versions: number;
@@ -189,6 +211,7 @@ interface Counts {
   hangs: number;
   slowestMs: number;
   peakRssMb: number;
+  textsCompared: number;
   byLang: Record<string, number>;
 }
 
@@ -209,18 +232,27 @@ async function fuzz(t: { diagnostic(m: string): void }, cases: number, seed: num
   const dir = mkdtempSync(path.join(tmpdir(), 'iam-lsp-fuzz-'));
   dirs.push(dir);
   writeFileSync(path.join(dir, 'findings.json'), fixture('test/fixtures/yaml/findings.json'));
-  const { client: c } = await LspClient.start({ folders: [dir], initializationOptions: debounceMs === undefined ? {} : { debounceMs }, command: { exe: process.execPath, args: [SERVER, '--stdio'] } });
+  // the second folder holds the project files the cases open: its iam-refiner.json and findings files, beside a policy
+  // (not inside the first: its findings would be the first folder's too, and every open policy would be analysed again, rightly
+  // published again for the same version with the new findings)
+  const pdir = mkdtempSync(path.join(tmpdir(), 'iam-lsp-fuzz-project-'));
+  dirs.push(pdir);
+  writeFileSync(path.join(pdir, 'policy.json'), fixture('examples/policy.json'));
+  writeFileSync(path.join(pdir, 'findings.json'), fixture('examples/findings.json'));
+  const { client: c } = await LspClient.start({ folders: [dir, pdir], initializationOptions: debounceMs === undefined ? {} : { debounceMs }, command: { exe: process.execPath, args: ['--expose-gc', SERVER, '--stdio'] } });
   const published = c.publishedVersions; // every publication, in order of arrival
-  const counts: Counts = { cases: 0, versions: 0, incremental: 0, full: 0, requests: 0, lspErrors: 0, crashes: 0, hangs: 0, slowestMs: 0, peakRssMb: 0, byLang: {} };
+  const counts: Counts = { cases: 0, versions: 0, incremental: 0, full: 0, requests: 0, lspErrors: 0, crashes: 0, hangs: 0, slowestMs: 0, peakRssMb: 0, textsCompared: 0, byLang: {} };
   const expectEvery = new Map<string, number[]>(); // uris whose every version must be published once
   const lastVersion = new Map<string, number>();
   let history: string[] = [];
+  let lastEdits: TextEdit[] = [];
   let texts: string[] & { name?: string } = [];
   const failed = (what: string): never => {
     const file = path.join(tmpdir(), `iam-lsp-fuzz-failure-${seed}-${counts.cases}.txt`);
     writeFileSync(file, history.join('\n\n=====\n\n'));
     // every version's whole text, to replay the case
     texts.forEach((x, j) => writeFileSync(`${file}.v${j + 1}.${texts.name}`, x));
+    writeFileSync(`${file}.last-edits.json`, JSON.stringify(lastEdits));
     assert.fail(`case ${counts.cases} (LSP_FUZZ_SEED=${SEED}${debounceMs === undefined ? ', the debounced run' : ''}): ${what}\nthe case's versions: ${file}\nserver stderr: ${c.stderr.slice(-2000)}\nerror logs: ${c.errorLogs.slice(-5).join('\n')}`);
   };
   const ask = async <T>(what: string, p: Promise<T>): Promise<T | undefined> => {
@@ -238,19 +270,29 @@ async function fuzz(t: { diagnostic(m: string): void }, cases: number, seed: num
     }
   };
   const t0 = Date.now();
+  let memory: ServerStats | undefined;
   try {
     for (let i = 0; i < cases; i++) {
       const caseStart = Date.now();
-      const lang = pick(r, ['json', 'jsonc', 'yaml', 'yaml', 'terraform', 'terraform'] as const);
-      const base = pick(r, all.filter((s) => s.lang === lang));
-      const sub = path.join(dir, `c${i}`);
-      mkdirSync(sub);
+      const lang = pick(r, ['json', 'jsonc', 'yaml', 'yaml', 'terraform', 'terraform', 'project'] as const);
+      const base = pick(r, all.filter((s) => (lang === 'project' ? !!s.project : s.lang === lang && !s.project)));
+      const sub = base.project === 'config' ? pdir : path.join(base.project ? pdir : dir, `c${i}`);
+      if (sub !== pdir) mkdirSync(sub);
       const file = path.join(sub, base.name);
+      // a project file is on disk (the provider finds findings files there); the editor's text then wins
+      if (base.project) writeFileSync(file, base.text);
       let text = r() < 0.3 ? base.text : mutate(r, base.text, base.lang);
       history = [`${base.lang} ${base.name} v1 (open):\n${JSON.stringify(text.length > 5000 ? text.slice(0, 5000) + `… (${text.length} chars)` : text)}`];
       texts = Object.assign([text], { name: base.name });
+      if (base.project === 'config') {
+        // opened again: its record starts again at version 1
+        published.delete(uriOf(file));
+        c.diagnostics.delete(uriOf(file)); // (else the last case's clearing would answer this case's first wait)
+        expectEvery.delete(uriOf(file));
+      }
       const uri = c.open(file, text, base.lang);
-      counts.byLang[base.lang] = (counts.byLang[base.lang] ?? 0) + 1;
+      const kind = base.project ? `${base.project} file` : base.lang;
+      counts.byLang[kind] = (counts.byLang[kind] ?? 0) + 1;
       counts.versions++;
       const sequential = debounceMs === 0 && r() < 0.5;
       const gap = () => (debounceMs === undefined ? new Promise((res) => setTimeout(res, int(r, 0, 250))) : undefined);
@@ -273,6 +315,7 @@ async function fuzz(t: { diagnostic(m: string): void }, cases: number, seed: num
           v = c.edit(uri, edits);
           counts.incremental++;
           history.push(`v${v} (incremental): ${JSON.stringify(edits).slice(0, 5000)}`);
+          lastEdits = edits;
         } else {
           v = c.change(uri, mutate(r, r() < 0.5 ? text : base.text, base.lang));
           counts.full++;
@@ -289,6 +332,11 @@ async function fuzz(t: { diagnostic(m: string): void }, cases: number, seed: num
       lastVersion.set(uri, versions[versions.length - 1]);
       // the last version's diagnostics arrive, whatever came before
       const ds: Diagnostic[] = (await ask(`diagnostics of the last version`, c.waitForDiagnostics(uri, () => true, HANG_MS))) ?? [];
+      // the server's copy of the document is the client's, after every incremental edit
+      const held = (await ask('serverStats textOf', c.request<ServerStats>('iamRefiner/serverStats', { textOf: uri })))?.text;
+      const sha = createHash('sha256').update(Buffer.from(text, 'utf16le')).digest('hex');
+      if (!held || held.version !== versions[versions.length - 1] || held.length !== text.length || held.sha256 !== sha) failed(`the server's text of version ${held?.version} (${held?.length} chars, sha256 ${held?.sha256}) is not the client's of version ${versions[versions.length - 1]} (${text.length} chars, sha256 ${sha})`);
+      counts.textsCompared++;
       // requests at random places answer, with a result or a clean LSP error
       const doc = c.docs.get(uri)!;
       const at = () => int(r, 0, text.length);
@@ -300,8 +348,15 @@ async function fuzz(t: { diagnostic(m: string): void }, cases: number, seed: num
       await ask('codeAction', c.codeActions(uri, ds.filter(() => r() < 0.7), undefined, range));
       await ask('codeAction fixAll', c.codeActions(uri, [], ['source.fixAll']));
       if (ds[0]) await ask('codeAction on a diagnostic', c.codeActions(uri, [ds[0]]));
-      const stats = await ask('serverStats', c.request<{ rssBytes: number }>('iamRefiner/serverStats'));
+      const stats = await ask('serverStats', c.request<ServerStats>('iamRefiner/serverStats'));
       counts.peakRssMb = Math.max(counts.peakRssMb, Math.round((stats?.rssBytes ?? 0) / 1024 / 1024));
+      if (process.env.FUZZ_TRACE_MEM && i % Number(process.env.FUZZ_TRACE_MEM) === 0) {
+        const g = await c.request<ServerStats>('iamRefiner/serverStats', { gc: true });
+        const line = `memory after case ${i}, after a GC: ${describeMemory(g)}, ${g.documents} documents open; so far ${JSON.stringify({ ...counts, seconds: Math.round((Date.now() - t0) / 1000) })}`;
+        t.diagnostic(line);
+        // a long run's progress as it goes (the test runner prints diagnostics only when the test ends)
+        if (process.env.LSP_FUZZ_PROGRESS) appendFileSync(process.env.LSP_FUZZ_PROGRESS, `${new Date().toISOString()} ${line}\n`);
+      }
       if (c.proc.exitCode !== null) {
         counts.crashes++;
         failed(`the server exited (code ${c.proc.exitCode})`);
@@ -311,7 +366,10 @@ async function fuzz(t: { diagnostic(m: string): void }, cases: number, seed: num
       // versions so far only go up, none twice
       const seen = (published.get(uri) ?? []).filter((x) => x !== undefined) as number[];
       for (let j = 1; j < seen.length; j++) if (seen[j] <= seen[j - 1]) failed(`diagnostics of ${path.basename(file)} published for versions ${seen.join(', ')}`);
-      if (r() < 0.9) c.close(uri); // some stay open to the end
+      if (base.project === 'config' || r() < 0.9) {
+        c.close(uri); // some stay open to the end (not the one iam-refiner.json, which the next config case opens)
+        if (base.project === 'findings') rmSync(file); // every project reload walks the folder: keep it small
+      }
       counts.cases++;
       const ms = Date.now() - caseStart;
       if (process.env.FUZZ_TRACE && ms > 1000) t.diagnostic(`slow case ${i}: ${ms} ms, ${base.lang} ${base.name}, ${versions.length} versions, ${text.length} chars; ${history.map((h) => h.slice(0, 60).replace(/\s+/g, ' ')).join(' | ')}`);
@@ -331,14 +389,22 @@ async function fuzz(t: { diagnostic(m: string): void }, cases: number, seed: num
       for (let j = 1; j < numbered.length; j++) if (numbered[j] <= numbered[j - 1]) failed(`${uri}: versions published ${numbered.join(', ')}`);
       if (numbered.filter((x) => x === last).length !== 1) failed(`${uri}: the last version ${last} published ${numbered.filter((x) => x === last).length} times (${numbered.join(', ')})`);
       const every = expectEvery.get(uri);
-      if (every && numbered.join() !== every.join()) failed(`${uri}: versions ${every.join(', ')} sent one at a time, diagnostics published for ${numbered.join(', ')}`);
+      if (every && numbered.join() !== every.join()) failed(`${uri}: versions ${every.join(', ')} sent one at a time, diagnostics published for ${versions.map((x) => x ?? 'none').join(', ')}`);
     }
     if (c.errorLogs.length) failed(`the server logged an error: ${c.errorLogs[0]}`);
+    // every document closed and garbage collected: the server's memory comes back under its bounds
+    for (const uri of [...c.docs.keys()]) c.close(uri);
+    await new Promise((res) => setTimeout(res, 300));
+    const end = (await ask('serverStats after closing every document', c.request<ServerStats>('iamRefiner/serverStats', { gc: true })))!;
+    memory = end;
+    assert.ok(end.gcRan, 'the fuzz starts the server with --expose-gc');
+    const over = (Object.keys(MEMORY_BOUNDS) as (keyof typeof MEMORY_BOUNDS)[]).filter((k) => (end[k] ?? 0) > MEMORY_BOUNDS[k] * MB);
+    if (over.length) failed(`with every document closed, after a GC: ${describeMemory(end)}; over the bound: ${over.map((k) => `${k} ${MEMORY_BOUNDS[k]} MB`).join(', ')}`);
   } finally {
     await c.stop();
   }
   const secs = ((Date.now() - t0) / 1000).toFixed(1);
-  const line = `lsp fuzz (${debounceMs === undefined ? 'default debounce' : `debounceMs ${debounceMs}`}): ${counts.cases} cases (${JSON.stringify(counts.byLang)}), ${counts.versions} versions (${counts.incremental} incremental, ${counts.full} full changes), ${counts.requests} requests (${counts.lspErrors} LSP errors), crashes ${counts.crashes}, hangs ${counts.hangs}, slowest case ${counts.slowestMs} ms, server RSS up to ${counts.peakRssMb} MB, ${secs} s, seed ${seed}`;
+  const line = `lsp fuzz (${debounceMs === undefined ? 'default debounce' : `debounceMs ${debounceMs}`}): ${counts.cases} cases (${JSON.stringify(counts.byLang)}), ${counts.versions} versions (${counts.incremental} incremental, ${counts.full} full changes), ${counts.requests} requests (${counts.lspErrors} LSP errors), the server's text equal to the client's after ${counts.textsCompared} cases, crashes ${counts.crashes}, hangs ${counts.hangs}, slowest case ${counts.slowestMs} ms, server RSS up to ${counts.peakRssMb} MB, at the end (every document closed, after a GC) ${memory ? describeMemory(memory) : '?'}, ${secs} s, seed ${seed}`;
   t.diagnostic(line);
   assert.equal(counts.crashes + counts.hangs, 0);
 }

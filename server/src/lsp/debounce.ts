@@ -13,6 +13,11 @@ export class Debouncer {
     );
   }
 
+  /** Whether a call for `key` is waiting. */
+  has(key: string): boolean {
+    return this.timers.has(key);
+  }
+
   cancel(key: string): void {
     const t = this.timers.get(key);
     if (t) clearTimeout(t);

@@ -29,12 +29,20 @@ export class DiagnosticsPublisher {
     this.sent.delete(uri);
   }
 
-  /** The diagnostics on a project's broken findings and config files, after a reload. */
+  /**
+   * The diagnostics on a project's broken findings and config files, after a reload. A project file
+   * open in the editor is not published here: the reload validates it again, and that validation
+   * publishes its version once with these (publishing here too sent each version twice, the old
+   * diagnostics then the reloaded ones).
+   */
   setProject(p: Project, snap: ProjectSnapshot): void {
     const before = this.projects.get(p) ?? new Map<string, Diagnostic[]>();
     const now = projectDiagnostics(snap);
     this.projects.set(p, now);
-    for (const uri of new Set([...before.keys(), ...now.keys()])) this.publish(uri);
+    for (const uri of new Set([...before.keys(), ...now.keys()])) {
+      const path = uriToPath(uri);
+      if (!(path && this.openUri(path))) this.publish(uri);
+    }
   }
 
   clearProject(p: Project): void {

@@ -6,6 +6,13 @@
  *
  * Loading the WASM files is the one impure step of the core: `initHcl()` reads them once, next to
  * the bundle (dist/) or from node_modules when running from out/.
+ *
+ * A WebAssembly memory only grows: one parse of a hostile megabyte (random bytes, a huge heredoc)
+ * takes tree-sitter's to 350 MB, and it would stay that size for the life of the language server.
+ * So when a parse leaves it above HCL_MEMORY_LIMIT, a fresh runtime is loaded in the background
+ * (its JavaScript module evaluated again: web-tree-sitter keeps one instance per module, which is
+ * why it ships as dist/web-tree-sitter.cjs rather than inside the bundles) and the old one is let
+ * go, its memory with it.
  */
 import type { Parser as TsParser, Language as TsLanguage, Tree as TsTree } from 'web-tree-sitter';
 
@@ -32,9 +39,19 @@ export const MAX_HCL_DEPTH = 1024;
 
 const GRAMMAR_FILE = 'tree-sitter-terraform.wasm';
 const RUNTIME_FILE = 'tree-sitter.wasm';
+/** web-tree-sitter's CommonJS build, copied next to the bundles (scripts/bundle.mjs). */
+const RUNTIME_MODULE = 'web-tree-sitter.cjs';
+
+/** Past this much WebAssembly memory after a parse, the runtime is loaded afresh (about 10 ms) and the old one freed. */
+export const HCL_MEMORY_LIMIT = 64 * 1024 * 1024;
 
 let parser: TsParser | undefined;
 let language: TsLanguage | undefined;
+/** The current runtime's WebAssembly memory size (emscripten keeps its views on the options object it was given). */
+let memoryBytes: () => number = () => 0;
+/** A fresh runtime being loaded, and how many times one replaced the old. */
+let renewing: Promise<void> | undefined;
+let renewals = 0;
 /** Per type id: its name and whether it is named (read once from the grammar, not per node). */
 const typeNames: string[] = [];
 const typeNamed: boolean[] = [];
@@ -60,25 +77,73 @@ function wasmPath(file: string, pkgPath: string): string {
   }
 }
 
+interface Runtime {
+  parser: TsParser;
+  language: TsLanguage;
+  memoryBytes: () => number;
+}
+
+/** A new instance of the tree-sitter runtime and the grammar: web-tree-sitter's module evaluated afresh (one WASM instance per evaluation). */
+async function loadRuntime(): Promise<Runtime> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { readFileSync } = require('node:fs') as typeof import('node:fs');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { createRequire } = require('node:module') as typeof import('node:module');
+  const file = wasmPath(RUNTIME_MODULE, 'web-tree-sitter');
+  // a throwaway parent module (so no module keeps the old copy as its child), and out of the cache at once
+  const req = createRequire(file);
+  delete req.cache[file];
+  let ts: typeof import('web-tree-sitter');
+  try {
+    ts = req(file) as typeof import('web-tree-sitter');
+  } finally {
+    delete req.cache[file];
+  }
+  const runtime = wasmPath(RUNTIME_FILE, 'web-tree-sitter/tree-sitter.wasm');
+  const options: { locateFile(): string; wasmBinary: Uint8Array; HEAPU8?: Uint8Array } = { locateFile: () => runtime, wasmBinary: readFileSync(runtime) };
+  await ts.Parser.init(options as never);
+  const lang: TsLanguage = await ts.Language.load(readFileSync(wasmPath(GRAMMAR_FILE, `@tree-sitter-grammars/tree-sitter-hcl/${GRAMMAR_FILE}`)));
+  const p = new ts.Parser();
+  p.setLanguage(lang);
+  return { parser: p, language: lang, memoryBytes: () => options.HEAPU8?.length ?? 0 };
+}
+
+function use(r: Runtime): void {
+  parser = r.parser;
+  language = r.language;
+  memoryBytes = r.memoryBytes;
+}
+
 /** Loads the tree-sitter runtime and the Terraform grammar once per process. */
 export function initHcl(): Promise<void> {
   return (loading ??= (async () => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { readFileSync } = require('node:fs') as typeof import('node:fs');
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const ts = require('web-tree-sitter') as typeof import('web-tree-sitter');
-    const runtime = wasmPath(RUNTIME_FILE, 'web-tree-sitter/tree-sitter.wasm');
-    await ts.Parser.init({ locateFile: () => runtime, wasmBinary: readFileSync(runtime) } as never);
-    const lang: TsLanguage = await ts.Language.load(readFileSync(wasmPath(GRAMMAR_FILE, `@tree-sitter-grammars/tree-sitter-hcl/${GRAMMAR_FILE}`)));
-    const p = new ts.Parser();
-    p.setLanguage(lang);
-    for (let id = 0; id < lang.nodeTypeCount; id++) {
-      typeNames[id] = lang.nodeTypeForId(id) ?? 'ERROR';
-      typeNamed[id] = lang.nodeTypeIsNamed(id);
+    const r = await loadRuntime();
+    for (let id = 0; id < r.language.nodeTypeCount; id++) {
+      typeNames[id] = r.language.nodeTypeForId(id) ?? 'ERROR';
+      typeNamed[id] = r.language.nodeTypeIsNamed(id);
     }
-    language = lang;
-    parser = p;
+    use(r);
   })());
+}
+
+/** After a parse: a runtime whose memory grew past the limit is replaced (in the background; parses meanwhile use the old one). */
+function renewIfLarge(): void {
+  if (renewing || memoryBytes() <= HCL_MEMORY_LIMIT) return;
+  renewing = loadRuntime().then(
+    (r) => {
+      // the previous tree belongs to the old instance: the next parse is a whole one
+      last = undefined;
+      use(r);
+      renewals++;
+    },
+    () => undefined, // keep the old runtime: it still parses
+  );
+  void renewing.finally(() => (renewing = undefined));
+}
+
+/** The Terraform parser's WebAssembly memory now, how often it was renewed, and the renewal under way (tests, stats). */
+export function hclMemory(): { bytes: number; renewals: number; renewing: Promise<void> | undefined } {
+  return { bytes: memoryBytes(), renewals, renewing };
 }
 
 export function hclReady(): boolean {
@@ -132,6 +197,7 @@ export function parseHcl(text: string): HNode {
   if (last && last.tree !== tree) last.tree.delete();
   const root = copyTree(tree, text, reuse);
   last = { text, tree, root };
+  renewIfLarge();
   return root;
 }
 
@@ -144,6 +210,7 @@ export function parseHclFresh(text: string): HNode {
     return copyTree(tree, text);
   } finally {
     tree.delete();
+    renewIfLarge();
   }
 }
 
