@@ -17,3 +17,12 @@ export async function cli(args: string[], cwd = ROOT, env: NodeJS.ProcessEnv = {
   const code = await runCli(args, io);
   return { code, out, err };
 }
+
+/** One problem of `iam-refine check --format json`. */
+export interface CheckItem {
+  file: string;
+  line: number;
+  column: number;
+  code: string;
+  message: string;
+}

@@ -4,6 +4,7 @@
  * (nested findings files, globs with braces, classes and `**`, include/exclude, role bindings,
  * skipped folders, a file over the size limit).
  */
+import type { CheckItem } from '../support/cli';
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -48,13 +49,7 @@ function filesOf(root: string, rel = ''): string[] {
   return out;
 }
 
-interface Item {
-  file: string;
-  line: number;
-  column: number;
-  code: string;
-  message: string;
-}
+type Item = CheckItem;
 
 const key = (i: Item) => `${i.file}:${i.line}:${i.column}: ${i.code}: ${i.message}`;
 /** Editor-only diagnostics (the CLI says these on stderr): a file over the limit, a policy with no role. */

@@ -9,6 +9,7 @@
  * itself (which roles each policy was attached to), never a reading of the Terraform text; each
  * flagged range must hold the action it names. PROPERTY_RUNS=<factor>, FC_SEED=<n>.
  */
+import type { CheckItem } from '../support/cli';
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
@@ -174,13 +175,7 @@ function modelRoles(m: Model, i: number): number[] | undefined {
   return [a.role];
 }
 
-interface Item {
-  file: string;
-  line: number;
-  column: number;
-  code: string;
-  message: string;
-}
+type Item = CheckItem;
 
 test('policies bound across a module\'s files flag exactly what every attached role leaves unused', async () => {
   let cases = 0;

@@ -5,6 +5,7 @@
  * alone. Through `iam-refine check` / `refine` and the language server (an edit to one file of the
  * module re-binds the others that are open).
  */
+import type { CheckItem } from '../support/cli';
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -46,13 +47,7 @@ function workspace(files: Record<string, string | object>): string {
   return dir;
 }
 
-interface Item {
-  file: string;
-  line: number;
-  column: number;
-  code: string;
-  message: string;
-}
+type Item = CheckItem;
 
 async function check(dir: string): Promise<{ items: Item[]; err: string }> {
   const r = await cli(['check', '.', '--format', 'json'], dir);
