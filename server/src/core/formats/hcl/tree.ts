@@ -42,8 +42,8 @@ const RUNTIME_FILE = 'tree-sitter.wasm';
 /** web-tree-sitter's CommonJS build, copied next to the bundles (scripts/bundle.mjs). */
 const RUNTIME_MODULE = 'web-tree-sitter.cjs';
 
-/** Past this much WebAssembly memory after a parse, the runtime is loaded afresh (about 10 ms) and the old one freed. */
-export const HCL_MEMORY_LIMIT = 64 * 1024 * 1024;
+/** Past this much WebAssembly memory after a parse, the runtime is loaded afresh (about 10 ms) and the old one freed; the next parse is then a whole one (not incremental): a 1 MB Terraform file of ordinary blocks takes it to about 80 MB, a hostile megabyte to 350 MB. */
+export const HCL_MEMORY_LIMIT = 128 * 1024 * 1024;
 
 let parser: TsParser | undefined;
 let language: TsLanguage | undefined;
