@@ -49,6 +49,8 @@ export interface ServerHandle {
 }
 
 const DEFAULT_DEBOUNCE_MS = 150;
+/** The timer of a project's debounced reload (an edited findings or config file). */
+const reloadKey = (p: Project) => `project:${p.folder.uri}`;
 
 /** Starts the IAM Policy Refiner language server (the VS Code extension, `iam-refine lsp --stdio`). */
 export function startServer(options: ServerOptions = {}): ServerHandle {
@@ -286,7 +288,7 @@ class IamRefinerServer {
   private documentChanged(doc: TextDocument): void {
     this.ws.documentOpened(doc.uri);
     const p = uriToPath(doc.uri);
-    if (p) for (const proj of this.ws.projectsWatching(p)) this.timers.run(`project:${proj.folder.uri}`, this.debounceMs, () => void proj.reload());
+    if (p) for (const proj of this.ws.projectsWatching(p)) this.timers.run(reloadKey(proj), this.debounceMs, () => void proj.reload());
     // the first version is analysed at once; typing is debounced
     this.schedule(doc.uri, this.ws.cached(doc.uri) ? this.debounceMs : 0);
     for (const u of this.ws.moduleDependents(doc.uri)) this.schedule(u, this.debounceMs); // a Terraform module's other open files
@@ -317,7 +319,7 @@ class IamRefinerServer {
     if (!doc) return;
     // a findings or config file: published with its project's reloaded diagnostics, once (the reload validates it again)
     const owners = this.ws.projectsWatching(uriToPath(uri) ?? '');
-    if (owners.some((p) => this.timers.has(`project:${p.folder.uri}`))) return;
+    if (owners.some((p) => this.timers.has(reloadKey(p)))) return;
     await Promise.all(owners.map((p) => p.ready()));
     this.validations++;
     const a = await this.ws.analysisOf(doc);
