@@ -203,6 +203,11 @@ export class LspClient {
     return this.wait(this.diagWaiters, this.diagnostics.get(uri), ok, `diagnostics of ${path.basename(uri)}`, timeoutMs).then((p) => p.diagnostics);
   }
 
+  /** The diagnostics published for exactly this version of `uri` (the latest if they are; a clearing without a version does not count). */
+  waitForVersion(uri: string, version: number, timeoutMs = 10_000): Promise<Diagnostic[]> {
+    return this.wait(this.diagWaiters, this.diagnostics.get(uri), (p) => p.uri === uri && p.version === version, `diagnostics of version ${version} of ${path.basename(uri)}`, timeoutMs).then((p) => p.diagnostics);
+  }
+
   /** Diagnostics published after this call (the current ones do not count). */
   nextDiagnostics(uri: string, test: (d: Diagnostic[]) => boolean = () => true, timeoutMs = 10_000): Promise<Diagnostic[]> {
     return this.wait(this.diagWaiters, undefined, (p) => p.uri === uri && test(p.diagnostics), `new diagnostics of ${path.basename(uri)}`, timeoutMs).then((p) => p.diagnostics);

@@ -5,9 +5,17 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { createMessageConnection, StreamMessageReader as ClientReader, StreamMessageWriter as ClientWriter } from 'vscode-jsonrpc/node';
+import { createConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-languageserver/node';
+import type { PublishDiagnosticsParams } from 'vscode-languageserver-protocol';
+import { startServer } from '../../server/src/server';
+import { defaultCatalog } from '../../server/src/workspace/catalogFile';
+import type { FindingsProvider, FindingsRequest } from '../../server/src/workspace/findingsProvider';
+import { pathToUri } from '../../server/src/workspace/paths';
 import { LspClient, msg } from '../support/lspClient';
 import { writeFiles } from '../support/files';
 
@@ -105,5 +113,112 @@ test('a findings file open in the editor: its diagnostics always carry its versi
     for (const v of new Set(versions)) assert.equal(versions.filter((x) => x === v).length, 1, JSON.stringify(versions));
   } finally {
     await c.stop();
+  }
+});
+
+/** The server in process (stdio would not let a test hold a reload at an exact moment), with a findings provider of the test's. */
+async function inProcess(dir: string, provider: FindingsProvider) {
+  const toServer = new PassThrough();
+  const toClient = new PassThrough();
+  startServer({ connection: createConnection(new StreamMessageReader(toServer), new StreamMessageWriter(toClient)), catalog: defaultCatalog, providers: [provider] });
+  const client = createMessageConnection(new ClientReader(toClient), new ClientWriter(toServer));
+  const published: PublishDiagnosticsParams[] = [];
+  client.onNotification('textDocument/publishDiagnostics', (p: PublishDiagnosticsParams) => void published.push(p));
+  client.onNotification(() => undefined);
+  client.listen();
+  const until = async (ok: () => boolean, what: string) => {
+    for (const t0 = Date.now(); !ok(); await new Promise((r) => setTimeout(r, 10))) if (Date.now() - t0 > 10_000) assert.fail(`${what}: ${JSON.stringify(published)}`);
+  };
+  await client.sendRequest('initialize', { processId: null, rootUri: null, capabilities: {}, workspaceFolders: [{ uri: pathToUri(dir), name: 'w' }], initializationOptions: { debounceMs: 0 } });
+  await client.sendNotification('initialized', {});
+  const stop = async () => {
+    await client.sendRequest('shutdown').catch(() => undefined);
+    client.dispose();
+    toServer.end();
+    toClient.end();
+  };
+  return { client, published, until, stop };
+}
+
+/** Until `ok` holds of the text the server has of a file (at most 5 s); then on at once, before any timer runs (setImmediate). */
+async function holdUntil(req: FindingsRequest, file: string, ok: (text: string | undefined) => boolean): Promise<void> {
+  for (const t0 = Date.now(); !ok(await req.readText(file)) && Date.now() - t0 < 5000; ) await new Promise((r) => setImmediate(r));
+}
+
+/**
+ * The race the fuzz found (LSP_FUZZ_SEED=5 case 139, 431988 case 6), made exact: a findings provider
+ * holds a reload until the server has read the next version of the open iam-refiner.json and lets it
+ * finish before any timer runs (after the poll phase that read the change, before the timers phase
+ * that would start the next reload). The validation of v1, waiting for that reload, then went on with
+ * the document already at v2 and published v2 with the project v1 made (no error); the reload v2
+ * started published v2 again, with its error.
+ */
+test("an open iam-refiner.json changed while its project reloads: the new version published once, with that version's diagnostics", async () => {
+  const dir = workspace({ 'policy.json': { Statement: [{ Effect: 'Allow', Action: ['s3:GetObject'], Resource: '*' }] } });
+  const configPath = path.join(dir, 'iam-refiner.json');
+  const v1 = JSON.stringify({ findings: ['f/*findings*.json'] });
+  const v2 = '{"findings": ["f/*findings*.json"], "roles": 7}';
+  let held = 0;
+  const s = await inProcess(dir, {
+    id: 'slow',
+    async load(req) {
+      if ((await req.readText(configPath)) === v1) {
+        held++;
+        await holdUntil(req, configPath, (t) => t === v2);
+      }
+      return [];
+    },
+  });
+  const uri = pathToUri(configPath);
+  try {
+    await new Promise((r) => setTimeout(r, 200));
+    await s.client.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'json', version: 1, text: v1 } });
+    await s.until(() => held > 0, 'the reload of v1 started');
+    await s.client.sendNotification('textDocument/didChange', { textDocument: { uri, version: 2 }, contentChanges: [{ text: v2 }] });
+    await s.until(() => s.published.some((p) => p.uri === uri && p.version === 2 && p.diagnostics.some((d) => /roles/.test(msg(d)))), "v2's error published");
+    await new Promise((r) => setTimeout(r, 300));
+    await s.client.sendRequest('iamRefiner/serverStats', {});
+    const mine = s.published.filter((p) => p.uri === uri);
+    assert.equal(held, 1);
+    // was [2 (no error), 2 (the error)]
+    assert.deepEqual(mine.map((p) => [p.version, p.diagnostics.map((d) => msg(d).slice(0, 40))]), [[2, [msg(mine[mine.length - 1].diagnostics[0]).slice(0, 40)]]]);
+  } finally {
+    await s.stop();
+  }
+});
+
+/**
+ * The fuzz's seed 12345, case 0: a findings file opened before its project's first load was validated
+ * as a plain document (nothing said it was a findings file yet) and published, then published again
+ * for the same version by that load, with the findings file's error. The provider holds the first
+ * load until the server has the document.
+ */
+test('a findings file opened before its project first loaded: its version published once, with its error', async () => {
+  const dir = workspace({ 'policy.json': { Statement: [{ Effect: 'Allow', Action: ['s3:GetObject'], Resource: '*' }] } });
+  const file = path.join(dir, 'role-findings.json');
+  // nested too deep, and nothing in it a policy would have (such a text is analysed without waiting for its project)
+  const broken = `{"findings": ${deep(600)}}`;
+  writeFileSync(file, broken);
+  let loads = 0;
+  const s = await inProcess(dir, {
+    id: 'slow',
+    async load(req) {
+      if (loads++ === 0) await holdUntil(req, file, (t) => t === broken + ' ');
+      return [];
+    },
+  });
+  const uri = pathToUri(file);
+  try {
+    await s.until(() => loads > 0, 'the first load started');
+    // the editor's text (one space more than the disk's, so that the provider knows the server has it)
+    await s.client.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'json', version: 1, text: broken + ' ' } });
+    await s.until(() => s.published.some((p) => p.uri === uri && p.diagnostics.length > 0), 'the error published');
+    await new Promise((r) => setTimeout(r, 300));
+    await s.client.sendRequest('iamRefiner/serverStats', {});
+    const mine = s.published.filter((p) => p.uri === uri);
+    // was [1 (nothing), 1 (the error)]
+    assert.deepEqual(mine.map((p) => [p.version, p.diagnostics.length > 0]), [[1, true]], JSON.stringify(mine));
+  } finally {
+    await s.stop();
   }
 });
