@@ -126,14 +126,11 @@ export interface DiagnosticData {
   /** The document version the diagnostic was computed on: fixes are offered for that version only. */
   version: number;
   target?: { policy: number; statement: number; entry?: number };
-  pattern?: string;
   suggestions?: string[];
   /** unbound-policy: the roles the file could belong to. */
   candidates?: string[];
   folderUri?: string;
   relPath?: string;
-  /** A wildcard refinement over a catalog the findings show to be stale: a few words for the quick fix title. */
-  catalogStale?: string;
 }
 
 const isIndex = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
@@ -153,12 +150,10 @@ export function decodeDiagnosticData(raw: unknown): DiagnosticData | undefined {
     if (!t || typeof t !== 'object' || !isIndex(t.policy) || !isIndex(t.statement) || (t.entry !== undefined && !isIndex(t.entry))) return undefined;
     out.target = { policy: t.policy, statement: t.statement, ...(t.entry !== undefined ? { entry: t.entry as number } : {}) };
   }
-  if (typeof r.pattern === 'string') out.pattern = r.pattern;
   if (isStrings(r.suggestions)) out.suggestions = r.suggestions;
   if (isStrings(r.candidates)) out.candidates = r.candidates;
   if (typeof r.folderUri === 'string') out.folderUri = r.folderUri;
   if (typeof r.relPath === 'string') out.relPath = r.relPath;
-  if (typeof r.catalogStale === 'string') out.catalogStale = r.catalogStale;
   return out;
 }
 

@@ -10,6 +10,7 @@ import { CodeAction, Diagnostic, DiagnosticSeverity, DiagnosticTag, MarkupConten
 import { LspClient, byCode, msg, uriOf } from '../support/lspClient';
 import { EXAMPLE, EXPECTED_S3, exampleFindings, examplePolicy } from '../support/example';
 import { tempWorkspaces } from '../support/files';
+import { defaultCatalog } from '../../server/src/workspace/catalogFile';
 import type { DiagnosticData, RefinementResult, ServerStats } from '../../shared/protocol';
 
 const workspace = tempWorkspaces('iam-lsp-');
@@ -675,5 +676,35 @@ test('Terraform JSON (main.tf.json): diagnostics on the escaped action inside th
     assert.deepEqual(policy.Statement[1].Action, [...EXPECTED_S3, 's3:List*']);
     const after = await c.waitForDiagnostics(uri, (d) => byCode(d, 'unused-wildcard').length === 0);
     assert.equal(byCode(after, 'unused-action').length, 8);
+  });
+});
+
+test('a policy with hundreds of unused actions: no evidence note in each diagnostic (the hover says it), data only what a quick fix needs', async () => {
+  const names = defaultCatalog()
+    .sorted()
+    .names.filter((n) => n.startsWith('ec2:'))
+    .slice(0, 610);
+  const unused = names.slice(10);
+  const dir = workspace({
+    'policy.json': JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: names, Resource: '*' }] }, null, 2),
+    'findings.json': JSON.stringify([{ serviceNamespace: 'ec2', actions: unused.map((n) => n.slice(4)) }]),
+  });
+  await withServer([dir], async (c) => {
+    const uri = c.open(path.join(dir, 'policy.json'));
+    const ds = await c.waitForDiagnostics(uri, (x) => x.length === unused.length);
+    // the message of each, exactly: what it says stays true without the evidence, which is the same for all 600
+    assert.deepEqual(
+      ds.map((d) => msg(d)),
+      unused.map((n) => `${n} is unused (not used in the tracking period)`),
+    );
+    for (const d of ds) assert.deepEqual(Object.keys(d.data as DiagnosticData).sort(), ['target', 'version']);
+    const target = ds[5];
+    const h = await c.hover(uri, c.docs.get(uri)!.offsetAt(target.range.start) + 2);
+    const hv = (h!.contents as MarkupContent).value;
+    assert.match(hv, /\*\*Unused\*\*: not used in the tracking period/);
+    assert.match(hv, /_Findings: all findings \[findings list findings\.json, undated, tracking period not stated\] · catalog /);
+    // the quick fix names its action from the server's analysis of that version
+    const fixes = await c.codeActions(uri, [target]);
+    assert.equal(fixes.find((f) => f.isPreferred)?.title, `Remove unused ${unused[5]}`);
   });
 });

@@ -186,7 +186,8 @@ export interface UnusedInfo {
 /** The unused actions, as universe indexes, with what the findings say of each. */
 export interface UnusedSet {
   indexes: Set<number>;
-  info: Map<number, UnusedInfo>;
+  /** What the findings say of an unused action (made when asked: most are never shown). */
+  info: { get(index: number): UnusedInfo | undefined };
   /** The roles that were combined (empty: findings without a role). */
   roles: string[];
   /** The earliest date the contributing findings judged at (a permission changed later was not judged); undefined: they do not say. */
@@ -277,15 +278,15 @@ export function ageInDays(judged: string | undefined, now: number): number | und
 
 function toSet(maps: Map<number, string | undefined>[], roles: string[]): UnusedSet {
   const indexes = new Set<number>();
-  const info = new Map<number, UnusedInfo>();
   const [first, ...rest] = maps;
-  for (const [i] of first) {
-    if (rest.every((m) => m.has(i))) {
-      indexes.add(i);
+  for (const [i] of first) if (rest.every((m) => m.has(i))) indexes.add(i);
+  const info = {
+    get(i: number): UnusedInfo | undefined {
+      if (!indexes.has(i)) return undefined;
       const la = new Map<string, string | undefined>();
       maps.forEach((m, k) => la.set(roles[k] ?? '', m.get(i)));
-      info.set(i, { lastAccessed: la });
-    }
-  }
+      return { lastAccessed: la };
+    },
+  };
   return { indexes, info, roles };
 }

@@ -91,11 +91,10 @@ export function parseJsonc(text: string): ParsedJson {
 
 /** The offset of the first `[` or `{` nested deeper than MAX_JSON_DEPTH, outside strings and comments; one pass, no recursion. */
 export function jsonTooDeep(text: string): number | undefined {
+  // a count of the brackets first (native searches): most texts have too few to nest that deep
   let opens = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 0x5b || c === 0x7b) opens++;
-  }
+  for (let i = text.indexOf('['); i >= 0 && opens <= MAX_JSON_DEPTH; i = text.indexOf('[', i + 1)) opens++;
+  for (let i = text.indexOf('{'); i >= 0 && opens <= MAX_JSON_DEPTH; i = text.indexOf('{', i + 1)) opens++;
   if (opens <= MAX_JSON_DEPTH) return undefined;
   let depth = 0;
   for (let i = 0; i < text.length; i++) {

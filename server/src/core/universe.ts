@@ -32,25 +32,28 @@ export class Universe {
       this.lower = base.lower;
       this.names = base.names;
     } else {
-      // each extra goes in at its place: copies of the catalog's runs between them
+      // each extra goes in at its place: the catalog's runs between them copied once
       const extra = [...add.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1));
-      const lower: string[][] = [];
-      const names: string[][] = [];
+      // (pushed, not preallocated: a packed array keeps the binary searches over it fast)
+      const lower: string[] = [];
+      const names: string[] = [];
       let from = 0;
-      for (const [l, n] of extra) {
-        const at = lowerBound(base.lower, l, from);
-        lower.push(base.lower.slice(from, at), [l]);
-        names.push(base.names.slice(from, at), [n]);
-        from = at;
-      }
-      lower.push(base.lower.slice(from));
-      names.push(base.names.slice(from));
-      extra.forEach(([l], k) => {
+      const copy = (end: number) => {
+        for (; from < end; from++) {
+          lower.push(base.lower[from]);
+          names.push(base.names[from]);
+        }
+      };
+      for (const [l, name] of extra) {
+        copy(lowerBound(base.lower, l, from));
         this.extraLower.push(l);
-        this.extraAt.push(lowerBound(base.lower, l) + k);
-      });
-      this.lower = ([] as string[]).concat(...lower);
-      this.names = ([] as string[]).concat(...names);
+        this.extraAt.push(lower.length);
+        lower.push(l);
+        names.push(name);
+      }
+      copy(base.lower.length);
+      this.lower = lower;
+      this.names = names;
     }
   }
 
@@ -66,7 +69,11 @@ export class Universe {
   }
 
   indexOf(name: string): number | undefined {
-    const l = name.toLowerCase();
+    return this.indexOfLower(name.toLowerCase());
+  }
+
+  /** indexOf of a name already lower-cased. */
+  indexOfLower(l: string): number | undefined {
     const i = this.catalog.indexOfLower(l);
     if (this.extraLower.length === 0) return i < 0 ? undefined : i;
     // a catalog action moves up by the extras sorted before it
@@ -106,6 +113,11 @@ export class Universe {
    */
   expand(pattern: string): readonly number[] {
     const p = pattern.toLowerCase();
+    if (!isWildcard(p)) {
+      // a name: one lookup, not worth a memo entry (most patterns a refinement writes are names)
+      const i = this.indexOfLower(p);
+      return i === undefined ? [] : [i];
+    }
     let out = this.expansions.get(p);
     if (out) return out;
     out = this.expandNow(p);
@@ -119,10 +131,6 @@ export class Universe {
   }
 
   private expandNow(p: string): number[] {
-    if (!isWildcard(p)) {
-      const i = this.indexOf(p);
-      return i === undefined ? [] : [i];
-    }
     const prefix = literalPrefix(p);
     const [lo, hi] = this.range(prefix);
     const out: number[] = [];

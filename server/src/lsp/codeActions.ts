@@ -1,5 +1,5 @@
 import { CodeAction, CodeActionKind, Diagnostic, TextEdit, WorkspaceEdit } from 'vscode-languageserver';
-import { CONFIG_FILE, LineIndex, RefineResult, Scope, StatementPlan, TextEdit as CoreEdit, applyEdits, requote, roleName } from '../core';
+import { CONFIG_FILE, LineIndex, Problem, RefineResult, Scope, StatementPlan, TextEdit as CoreEdit, applyEdits, requote, roleName } from '../core';
 import { BindRoleArgs, Commands, DIAGNOSTIC_SOURCE, DiagnosticData, FIX_ALL_KIND, decodeDiagnosticData, FileRefinement, RefinementResult } from '../../../shared/protocol';
 import { plural } from '../workspace/format';
 import { Analysis, linesOf, refinement, RefineOutcome, staleNote } from '../workspace/analysis';
@@ -41,9 +41,8 @@ function statementPlan(r: RefineResult, policy: number, statement: number): Stat
 }
 
 /** A title that names the result: "Refine s3:Get* to 9 patterns", "Remove unused lambda:GetFunction". */
-function entryTitle(r: RefineResult | undefined, d: DiagnosticData, code: string): string {
-  const t = d.target!;
-  const pattern = d.target!.entry === undefined ? 'this statement' : d.pattern ?? 'this action';
+function entryTitle(r: RefineResult | undefined, t: NonNullable<DiagnosticData['target']>, problem: Problem | undefined, code: string): string {
+  const pattern = t.entry === undefined ? 'this statement' : problem?.pattern ?? 'this action';
   const c = r && statementPlan(r, t.policy, t.statement)?.change;
   if (!c) return code === 'unused-action' ? `Remove unused ${pattern}` : `Refine ${pattern}`;
   if (c.kind === 'remove') return `Remove unused ${pattern} (and the statement it leaves empty)`;
@@ -99,6 +98,15 @@ export async function codeActions(input: CodeActionInput): Promise<CodeAction[]>
   });
 
   if (wants(input.only, CodeActionKind.QuickFix)) {
+    let byTarget: Map<string, Problem> | undefined;
+    const targetKey = (code: string, t: { policy: number; statement: number; entry?: number }) => `${code} ${t.policy}.${t.statement}.${t.entry ?? ''}`;
+    const problemAt = (code: string, t: { policy: number; statement: number; entry?: number }): Problem | undefined => {
+      if (!byTarget) {
+        byTarget = new Map();
+        for (const p of a.problems) if (p.target && !byTarget.has(targetKey(p.code, p.target))) byTarget.set(targetKey(p.code, p.target), p);
+      }
+      return byTarget.get(targetKey(code, t));
+    };
     const statementsOffered = new Set<string>();
     const fixableCount = a.problems.filter((p) => FIXABLE.has(p.code)).length;
     for (const { d, data } of ours) {
@@ -106,9 +114,11 @@ export async function codeActions(input: CodeActionInput): Promise<CodeAction[]>
       if (FIXABLE.has(code) && data.target) {
         const t = data.target;
         const scope: Scope = t.entry === undefined ? { kind: 'statement', policy: t.policy, statement: t.statement } : { kind: 'entry', policy: t.policy, statement: t.statement, entry: t.entry };
+        // the pattern and the staleness of the analysed version (the same version as the diagnostic's), not sent with each diagnostic
+        const problem = problemAt(code, t);
         // a refinement over a catalog the findings show to be stale says so in its title
-        const warn = (title: string) => (data.catalogStale ? `${title} (⚠ ${data.catalogStale})` : title);
-        const fix = refineAction(a, refinement(a, scope, log), (r) => warn(entryTitle(r, data, code)), CodeActionKind.QuickFix, caps, [d]);
+        const warn = (title: string) => (problem?.catalogStale ? `${title} (⚠ ${problem.catalogStale})` : title);
+        const fix = refineAction(a, refinement(a, scope, log), (r) => warn(entryTitle(r, t, problem, code)), CodeActionKind.QuickFix, caps, [d]);
         if (fix) {
           fix.isPreferred = !fix.disabled;
           out.push(fix);

@@ -1,5 +1,5 @@
 import { CodeDescription, Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, DiagnosticTag, Range } from 'vscode-languageserver';
-import { CatalogStaleness, InputError, LineIndex, Problem, README_URL, isWildcard, roleName } from '../core';
+import { CatalogStaleness, InputError, LineIndex, Problem, README_URL, UnusedSet, isWildcard, roleName } from '../core';
 import { DIAGNOSTIC_SOURCE, DiagnosticCode, DiagnosticData, SeveritySetting, Settings } from '../../../shared/protocol';
 import { Analysis, MAX_POLICY_BYTES, linesOf } from '../workspace/analysis';
 import { FindingsSource } from '../workspace/findingsProvider';
@@ -67,6 +67,32 @@ function compactMessages(stale: CatalogStaleness): (message: string) => string {
     let out = byMessage.get(message);
     if (out === undefined) {
       out = message.endsWith(long) ? `${message.slice(0, -long.length)}; the action ${stale.short} (the hover says why)` : message;
+      if (byMessage.size >= 50_000) byMessage.clear();
+      byMessage.set(message, out);
+    }
+    return out;
+  };
+}
+
+const withoutEvidence = new WeakMap<object, Map<string, string>>();
+
+/**
+ * The message without the findings' evidence note (` [findings list findings.json, undated, …]`,
+ * core/analyze.ts `evidenceNote`) of the document's unused set: the same for every diagnostic of
+ * such a document, said once in each hover instead (a thousand times over it was an eighth of a
+ * keystroke's publish). Messages of another unused set (a policy bound to other roles) keep theirs.
+ */
+function evidenceStripper(unused: UnusedSet): ((message: string) => string) | undefined {
+  if (!unused.evidence) return undefined;
+  let m = withoutEvidence.get(unused);
+  if (!m) withoutEvidence.set(unused, (m = new Map()));
+  const byMessage = m;
+  const note = ` [${unused.evidence}]`;
+  return (message) => {
+    let out = byMessage.get(message);
+    if (out === undefined) {
+      const at = message.lastIndexOf(note);
+      out = at < 0 ? message : message.slice(0, at) + message.slice(at + note.length);
       if (byMessage.size >= 50_000) byMessage.clear();
       byMessage.set(message, out);
     }
@@ -179,7 +205,9 @@ export function documentDiagnostics(a: Analysis, snap: ProjectSnapshot | undefin
   const listing = a.problems.filter((p) => p.unused?.length).length;
   const limit = Math.min(RELATED_LIMIT, Math.floor(RELATED_BUDGET / Math.max(1, listing)));
   const stale = a.catalogStaleness;
-  const compact = stale && a.problems.length > COMPACT_AFTER ? compactMessages(stale) : undefined;
+  const many = a.problems.length > COMPACT_AFTER;
+  const compact = stale && many ? compactMessages(stale) : undefined;
+  const unevidenced = many && a.context?.unused ? evidenceStripper(a.context.unused) : undefined;
   const unnecessary = [DiagnosticTag.Unnecessary];
   for (const p of a.problems) {
     // the editor's JSON language support reports syntax errors; duplicate keys and nesting too deep to read it does not
@@ -188,9 +216,12 @@ export function documentDiagnostics(a: Analysis, snap: ProjectSnapshot | undefin
     if (severity === undefined) continue;
     const range = rangeOf(lines, p.offset, p.length);
     const code = p.code as DiagnosticCode;
-    const data: DiagnosticData = { version: a.version, target: p.target, pattern: p.pattern, suggestions: p.suggestions };
-    if (p.catalogStale) data.catalogStale = p.catalogStale;
-    const d: Diagnostic = { range, severity, source: DIAGNOSTIC_SOURCE, code, message: compact && p.catalogStale ? compact(p.message) : p.message, data };
+    // what a quick fix needs to find its problem in the analysis of this version (its pattern, whether the catalog is stale: there)
+    const data: DiagnosticData = { version: a.version, target: p.target };
+    if (p.suggestions) data.suggestions = p.suggestions;
+    let message = compact && p.catalogStale ? compact(p.message) : p.message;
+    if (unevidenced && p.unused?.length) message = unevidenced(message);
+    const d: Diagnostic = { range, severity, source: DIAGNOSTIC_SOURCE, code, message, data };
     const cd = CODE_DESCRIPTIONS.get(code);
     if (cd) d.codeDescription = cd;
     if (p.unnecessary) d.tags = unnecessary;

@@ -79,7 +79,7 @@ export function hover(a: Analysis, offset: number, catalog: Catalog): Hover | nu
     lines.push('', list(names));
   }
   if (st.effect === 'Deny') lines.push('', '_Deny statement: never refined (removing from a Deny grants more)._');
-  lines.push('', `_Findings: ${describeBinding(a)} · catalog ${catalog.version} (${catalog.source}), data of ${catalog.date}_`);
+  lines.push('', `_Findings: ${describeBinding(a)}${unused?.evidence ? ` [${unused.evidence}]` : ''} · catalog ${catalog.version} (${catalog.source}), data of ${catalog.date}_`);
   if (a.catalogStaleness && isPattern) lines.push('', `⚠ ${a.catalogStaleness.message.replace(/^the/, 'The')}.`);
   return { contents: { kind: MarkupKind.Markdown, value: lines.join('\n') }, range: rangeOf(linesOf(a), entry.span.offset, entry.span.length) };
 }
