@@ -219,16 +219,16 @@ function splice(prev: Parse, doc: Document, docTok: CST.Document, c: Candidate, 
   np.srcToken = newItem as never;
   // the mappings around it, copied: items before shared, items after moved
   const eof = !c.next;
-  const memo = new Map<object, object>();
   let child: Pair = np;
   let childItem: Item = newItem;
   for (let l = c.levels.length - 1; l >= 0; l--) {
     const lv = c.levels[l];
-    const m = shallow(lv.map);
+    const m = copyNode(lv.map);
     const rest = lv.map.items.slice(lv.pair + 1);
-    m.items = [...lv.map.items.slice(0, lv.pair), child, ...(delta ? rest.map((p) => movedNode(p, delta, memo)) : rest)];
+    const moved = delta ? rest.map((p) => movedNode(p, delta)) : rest;
+    m.items = [...lv.map.items.slice(0, lv.pair), child, ...moved];
     const restTok = lv.tok.items.slice(lv.item + 1);
-    const t: CST.BlockMap = { ...lv.tok, items: [...lv.tok.items.slice(0, lv.item), childItem, ...(delta ? restTok.map((x) => movedCst(x, delta, memo) as Item) : restTok)] };
+    const t: CST.BlockMap = { ...lv.tok, items: [...lv.tok.items.slice(0, lv.item), childItem, ...(delta ? (movedItems(restTok, rest, moved, delta) as Item[]) : restTok)] };
     m.srcToken = t as never;
     const r = lv.map.range!;
     if (eof) {
@@ -251,11 +251,11 @@ function splice(prev: Parse, doc: Document, docTok: CST.Document, c: Candidate, 
         if (dr[1] !== dr[2] || docTok.end?.length || doc.comment) return undefined;
         d.range = [dr[0], m.range[2], m.range[2]];
       } else d.range = [dr[0], dr[1] + delta, dr[2] + delta];
-      const tok: CST.Document = { ...docTok, value: t, ...(docTok.end ? { end: delta ? (docTok.end.map((x) => movedCst(x, delta, memo)) as CST.SourceToken[]) : docTok.end } : {}) };
+      const tok: CST.Document = { ...docTok, value: t, ...(docTok.end ? { end: delta ? movedSources(docTok.end, delta) : docTok.end } : {}) };
       return { text, docs: [d], tok, prelude: prev.prelude };
     }
     const up = c.levels[l - 1];
-    const p = shallow(up.map.items[up.pair]);
+    const p = copyNode(up.map.items[up.pair]);
     p.value = m;
     const upItem = { ...up.tok.items[up.item], value: t } as Item;
     p.srcToken = upItem as never;
@@ -294,39 +294,104 @@ function moveNodes(n: unknown, d: number, schema: Schema | undefined): void {
   if (o.items) for (const x of o.items) moveNodes(x, d, schema);
 }
 
-/** A copy of a CST moved by `d` (the previous parse's tokens are never changed); each token copied once (`memo`). */
-function movedCst(t: unknown, d: number, memo: Map<object, object>): unknown {
+/** Source tokens (indicators, spaces, comments, line breaks) moved by `d`: no node points at one. */
+function movedSources(list: CST.SourceToken[], d: number): CST.SourceToken[] {
+  const out = new Array<CST.SourceToken>(list.length);
+  for (let i = 0; i < list.length; i++) out[i] = { ...list[i], offset: list[i].offset + d };
+  return out;
+}
+
+/** A copy of any CST moved by `d` (tokens no node points at: comment-only items, a flow collection's entries). */
+function movedCst(t: unknown, d: number): unknown {
   if (!t || typeof t !== 'object') return t;
-  const had = memo.get(t);
-  if (had) return had;
   if (Array.isArray(t)) {
-    const out = t.map((x) => movedCst(x, d, memo));
-    memo.set(t, out);
+    const out = new Array<unknown>(t.length);
+    for (let i = 0; i < t.length; i++) out[i] = movedCst(t[i], d);
     return out;
   }
-  const o = t as Record<string, unknown>;
-  const out: Record<string, unknown> = {};
-  memo.set(t, out);
-  for (const k in o) {
-    const v = o[k];
-    out[k] = k === 'offset' && typeof v === 'number' ? v + d : v && typeof v === 'object' ? movedCst(v, d, memo) : v;
+  const out: Record<string, unknown> = { ...(t as Record<string, unknown>) };
+  if (typeof out.offset === 'number') out.offset += d;
+  for (const k in out) {
+    const v = out[k];
+    if (v && typeof v === 'object') out[k] = movedCst(v, d);
   }
   return out;
 }
 
-/** A copy of a composed node moved by `d`, its source token the moved copy of its own. */
-function movedNode<T>(n: T, d: number, memo: Map<object, object>): T {
-  if (!n || typeof n !== 'object') return n;
+type AnyItem = { start: CST.SourceToken[]; key?: CST.Token | null; sep?: CST.SourceToken[]; value?: CST.Token };
+
+/**
+ * The CST entries of a collection moved by `d`, each pointing at the moved source tokens of the
+ * moved nodes (`was[i]` moved is `now[i]`, in order): a pair's entry is its own moved token, a
+ * sequence's entry holds its value's; anything else (a comment-only entry) a plain moved copy.
+ */
+function movedItems(items: readonly AnyItem[], was: readonly unknown[], now: readonly unknown[], d: number): AnyItem[] {
+  const out = new Array<AnyItem>(items.length);
+  let p = 0;
+  for (let i = 0; i < items.length; i++) {
+    const it = items[i];
+    const o = was[p] as { srcToken?: unknown } | undefined;
+    const n = now[p] as { srcToken?: unknown } | undefined;
+    if (o && o.srcToken !== undefined && o.srcToken === it) {
+      out[i] = n!.srcToken as AnyItem;
+      p++;
+    } else if (o && o.srcToken !== undefined && it.value !== undefined && o.srcToken === it.value) {
+      const c: AnyItem = { ...it, start: movedSources(it.start, d), value: n!.srcToken as CST.Token };
+      if (it.sep) c.sep = movedSources(it.sep, d);
+      if (it.key) c.key = movedCst(it.key, d) as CST.Token;
+      out[i] = c;
+      p++;
+    } else out[i] = movedCst(it, d) as AnyItem;
+  }
+  return out;
+}
+
+/** A node's own source token moved by `d`, its children's entries the moved children's tokens. */
+function movedToken(t: Record<string, unknown>, was: { items?: unknown[] }, now: { items?: unknown[] }, d: number): unknown {
+  const out: Record<string, unknown> = { ...t };
+  if (typeof out.offset === 'number') out.offset += d;
+  for (const k in out) {
+    const v = out[k];
+    if (!v || typeof v !== 'object') continue;
+    if (k === 'items' && was.items && now.items) out[k] = movedItems(v as AnyItem[], was.items, now.items, d);
+    else out[k] = movedCst(v, d);
+  }
+  return out;
+}
+
+const NODE_TYPE = Symbol.for('yaml.node.type');
+
+/** A node's copy: the same class, fields and hidden marks (its type, a collection's schema), without the cost of copying property descriptors. */
+function copyNode<T extends object>(o: T): T {
+  const m = Object.create(Object.getPrototypeOf(o)) as T;
+  Object.defineProperty(m, NODE_TYPE, { value: (o as Record<symbol, unknown>)[NODE_TYPE] });
+  if (Object.prototype.hasOwnProperty.call(o, 'schema')) Object.defineProperty(m, 'schema', { value: (o as { schema?: unknown }).schema, configurable: true, enumerable: false, writable: true });
+  return Object.assign(m, o);
+}
+
+/** A copy of a composed node moved by `d`, with its source token (and its children's) moved alike. */
+function movedNode<T>(n: T, d: number): T {
   const pair = isPair(n);
   if (!pair && !isNode(n)) return n;
-  const o = n as unknown as { range?: number[] | null; items?: unknown[]; key?: unknown; value?: unknown; srcToken?: object };
-  const m = shallow(o);
-  if (o.srcToken) m.srcToken = movedCst(o.srcToken, d, memo) as object;
+  const o = n as unknown as { range?: number[] | null; items?: unknown[]; key?: unknown; value?: unknown; srcToken?: Record<string, unknown> };
+  const m = copyNode(o);
   if (o.range) m.range = [o.range[0] + d, o.range[1] + d, o.range[2] + d];
-  if (o.items) m.items = o.items.map((x) => movedNode(x, d, memo));
+  if (o.items) m.items = o.items.map((x) => movedNode(x, d));
   if (pair) {
-    m.key = movedNode(o.key, d, memo);
-    m.value = movedNode(o.value, d, memo);
-  }
+    m.key = movedNode(o.key, d);
+    m.value = movedNode(o.value, d);
+    const it = o.srcToken as AnyItem | undefined;
+    if (it) m.srcToken = pairItem(it, o, m, d) as never;
+  } else if (o.srcToken) m.srcToken = movedToken(o.srcToken, o, m, d) as never;
   return m as unknown as T;
+}
+
+/** A pair's CST entry moved: its key and value entries the moved key's and value's own tokens. */
+function pairItem(it: AnyItem, was: { key?: unknown; value?: unknown }, now: { key?: unknown; value?: unknown }, d: number): AnyItem {
+  const tokOf = (x: unknown) => (x as { srcToken?: unknown } | null)?.srcToken;
+  const c: AnyItem = { ...it, start: movedSources(it.start, d) };
+  if (it.sep) c.sep = movedSources(it.sep, d);
+  if (it.key) c.key = (it.key === tokOf(was.key) ? tokOf(now.key) : movedCst(it.key, d)) as CST.Token;
+  if (it.value) c.value = (it.value === tokOf(was.value) ? tokOf(now.value) : movedCst(it.value, d)) as CST.Token;
+  return c;
 }
