@@ -5,13 +5,14 @@
  * reading after a syntax error. Edits are written by hand on those ranges (yamlEdits.ts) so only
  * the changed entries change.
  */
-import { Document, Node, Pair, Scalar, YAMLMap, YAMLSeq, isAlias, isMap, isScalar, isSeq, parseAllDocuments } from 'yaml';
+import { Document, Node, Pair, Scalar, YAMLMap, YAMLSeq, isAlias, isMap, isScalar, isSeq } from 'yaml';
 import { HostFormat, ParsedDocument, PolicyModel, PolicyProblem, ProblemSeverity, Span, StatementModel } from '../model';
 import { cfnCustomTags, intrinsicName, toValue } from './yamlTags';
 import { readJsonStringPolicy } from './yamlJson';
 import { yamlEdits } from './yamlEdits';
 import { yamlInfo, yamlMayContainPolicy } from './sniff';
 import { MAX_SYNTAX_ERRORS } from '../text';
+import { parseYamlDocuments } from './yamlIncremental';
 
 export interface YamlStatementHost {
   kind: 'yaml';
@@ -440,14 +441,14 @@ export class Reader {
 
 const YAML_TOO_DEEP = 'invalid YAML: nested too deeply: not read';
 
-const PARSE_OPTIONS = { keepSourceTokens: true, customTags: cfnCustomTags, prettyErrors: false, uniqueKeys: true, strict: false } as const;
+export const PARSE_OPTIONS = { keepSourceTokens: true, customTags: cfnCustomTags, prettyErrors: false, uniqueKeys: true, strict: false } as const;
 
 /** Finds the IAM policies in a YAML document (every document of a multi-document stream). */
 export function parseYamlPolicies(text: string): ParsedDocument {
   const empty: ParsedDocument = { format: yamlFormat, text, policies: [], problems: [], hasSyntaxErrors: false, recognised: false };
   if (!yamlMayContainPolicy(text)) return empty;
-  const docs = parseAllDocuments(text, PARSE_OPTIONS);
-  const list = Array.isArray(docs) ? docs : [];
+  // the previous parse's untouched items are reused (yamlIncremental.ts): the same documents as a whole parse
+  const list = parseYamlDocuments(text, PARSE_OPTIONS);
   const policies: PolicyModel[] = [];
   const problems: PolicyProblem[] = [];
   const syntax: PolicyProblem[] = [];

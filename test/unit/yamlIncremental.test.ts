@@ -1,0 +1,145 @@
+/**
+ * The YAML parse of an edited text (server/src/core/formats/yamlIncremental.ts): after any edit, the
+ * documents built from the previous parse's untouched items equal a whole parse of the new text by
+ * the `yaml` library, node for node and token for token (ranges, scalar types and values, tags,
+ * comments, blank lines, source tokens, errors). PROPERTY_RUNS=<factor>, FC_SEED=<n> as elsewhere.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { Document, isDocument } from 'yaml';
+import { params } from '../support/property';
+import { defaultCatalog } from '../../server/src/workspace/catalogFile';
+import { CatalogPools, genPolicy } from '../support/generators';
+import { YAML_HOSTS, genYamlStyle, renderYaml } from '../support/yamlOracle';
+import { parseYamlDocuments, parseYamlFresh, resetYamlParse, yamlParseStats } from '../../server/src/core/formats/yamlIncremental';
+import { PARSE_OPTIONS, parseYamlPolicies } from '../../server/src/core/formats/yaml';
+import { yamlText } from '../bench/formatsBench';
+
+const pools = new CatalogPools(defaultCatalog());
+
+/** A value as data: every enumerable field (a node's source tokens included), the class of each object, no schema. */
+function plain(x: unknown, seen = new Set<object>()): unknown {
+  if (!x || typeof x !== 'object') return x;
+  if (seen.has(x)) return '<cycle>';
+  seen.add(x);
+  try {
+    if (Array.isArray(x)) return x.map((v) => plain(v, seen));
+    const out: Record<string, unknown> = { class: x.constructor?.name };
+    for (const k of Object.keys(x).sort()) if (k !== 'schema' && k !== 'options' && k !== 'directives') out[k] = plain((x as Record<string, unknown>)[k], seen);
+    return out;
+  } finally {
+    seen.delete(x);
+  }
+}
+
+function plainDocs(docs: Document[]): unknown {
+  return docs.map((d) => {
+    assert.ok(isDocument(d));
+    return {
+      range: d.range,
+      contents: plain(d.contents),
+      comment: d.comment,
+      commentBefore: d.commentBefore,
+      errors: d.errors.map((e) => [e.code, e.pos, e.message]),
+      warnings: d.warnings.map((e) => [e.code, e.pos, e.message]),
+      docStart: d.directives?.docStart,
+      docEnd: d.directives?.docEnd,
+    };
+  });
+}
+
+/** Templates as users write them: several resources, comments at every depth, blank lines, block scalars, flow collections, CRLF. */
+const HANDWRITTEN = [
+  "AWSTemplateFormatVersion: '2010-09-09'\n# the roles\nResources:\n  # first\n  A:\n    Type: AWS::IAM::Policy # inline\n    Properties:\n      PolicyDocument:\n        Statement:\n          - Effect: Allow\n            Action: [s3:GetObject, 's3:Put*']\n            Resource: '*'\n\n    # trailing\n  # before B\n\n  B:\n    Type: AWS::IAM::ManagedPolicy\n    Properties:\n      Description: |+\n        kept\n\n      PolicyDocument: {Statement: [{Effect: Allow, Action: \"ec2:Describe*\", Resource: '*'}]}\n  C:\n    Type: AWS::IAM::Role\n    Properties:\n      RoleName: app\n      Policies:\n      - PolicyName: p\n        PolicyDocument:\n          Statement:\n          - Effect: Allow\n            Action:\n            - sqs:SendMessage\n            Resource: !GetAtt Q.Arn\nOutputs:\n  Out:\n    Value: !Ref A\n# end\n",
+  'Resources:\r\n  P:\r\n    Type: AWS::IAM::Policy\r\n    Properties:\r\n      PolicyDocument:\r\n        Statement:\r\n          - Effect: Allow\r\n            Action: "s3:*"\r\n            Resource: "*"\r\n  Q:\r\n    Type: AWS::IAM::Policy\r\n    Properties:\r\n      PolicyDocument: !If\r\n        - Cond\r\n        - Statement: [{Effect: Allow, Action: s3:Get*, Resource: "*"}]\r\n        - !Ref AWS::NoValue\r\n',
+  "service: app\nprovider:\n  name: aws\n  iam:\n    role:\n      name: fn-role\n      statements:\n        - Effect: Allow\n          Action:\n            - dynamodb:GetItem\n          Resource: '*'\nfunctions:\n  hello:\n    handler: h.js\n    iamRoleStatements:\n      - Effect: Allow\n        Action: lambda:Invoke*\n        Resource: '*'\n  bye:\n    handler: b.js\n",
+  "Transform: AWS::Serverless-2016-10-31\nGlobals:\n  Function:\n    Policies:\n      - S3ReadPolicy:\n          BucketName: b\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      Policies:\n        - Statement:\n            - Effect: Allow\n              Action: logs:*\n              Resource: '*'\n  Doc:\n    Type: AWS::IAM::Policy\n    Properties:\n      PolicyDocument: |\n        {\"Statement\": [{\"Effect\": \"Allow\", \"Action\": \"s3:Get*\", \"Resource\": \"*\"}]}\n",
+];
+
+/** What an edit inserts (besides typing, and comments and blank lines where items end): YAML's indicators, line breaks, indentation, comments, anchors, directives, document markers. */
+const INSERTS = [
+  '', 'X', '0', ' ', '  ', '\n', '\r\n', '\t', '#', ' # c', '# c\n', ':', ': ', ': x', '- ', '-', '"', "'", '|', '|+\n', '>-\n', '&a ', '*a', '!Ref ', '!!str ',
+  '[', ']', '{', '}', ',', '? ', '---\n', '...\n', '%YAML 1.2\n', 'Key: v\n', '  Extra:\n    Type: X\n', '\n\n', "  - 's3:Put*'\n", 'A:', '<<: ',
+];
+
+test('property: after random edits of random templates, the incremental parse equals a whole parse', () => {
+  const before = { ...yamlParseStats };
+  fc.assert(
+    fc.property(
+      fc.gen(),
+      fc.array(
+        fc.record({
+          // anywhere, or near the start of a line (indentation, keys, dashes)
+          where: fc.oneof(fc.nat().map((n) => ({ line: false, n })), fc.record({ line: fc.constant(true), n: fc.nat(), col: fc.nat({ max: 14 }) }), fc.record({ line: fc.constant(true), n: fc.nat(), col: fc.constant(-1) })),
+          del: fc.oneof({ arbitrary: fc.nat({ max: 2 }), weight: 3 }, { arbitrary: fc.nat({ max: 40 }), weight: 1 }),
+          // mostly typing (a syntax error makes every later parse a whole one), often YAML's structure
+          undo: fc.nat({ max: 3 }).map((n) => n > 0),
+          ins: fc.oneof({ arbitrary: fc.constantFrom('', 'X', '0', 'ab', ' x', 's3:Get*'), weight: 3 }, { arbitrary: fc.constantFrom(...INSERTS), weight: 2 }, { arbitrary: fc.constantFrom('\n', '\n\n', '\n# c', '\n  # c', '\n      # c', '\n   ', ' # c'), weight: 2 }, { arbitrary: fc.string({ maxLength: 6 }), weight: 1 }),
+        }),
+        { minLength: 1, maxLength: 8 },
+      ),
+      (g, edits) => {
+        const base =
+          g(fc.nat, { max: 3 }) === 0
+            ? g(fc.constantFrom, ...HANDWRITTEN)
+            : g(fc.boolean)
+              ? yamlText(g(fc.integer, { min: 200, max: 2000 }))
+              : renderYaml(genPolicy(g, pools).value, g(fc.constantFrom, ...YAML_HOSTS), genYamlStyle(g)).text;
+        let text = base;
+        resetYamlParse();
+        parseYamlDocuments(text, PARSE_OPTIONS);
+        for (const e of edits) {
+          let at: number;
+          if ('col' in e.where) {
+            const starts = [0];
+            for (let i = 0; i < text.length; i++) if (text[i] === '\n') starts.push(i + 1);
+            // col -1: at the end of the line before (where one item ends and the next begins)
+            at = Math.max(0, Math.min(text.length, starts[e.where.n % starts.length] + e.where.col));
+          } else at = e.where.n % (text.length + 1);
+          const was = text;
+          text = text.slice(0, at) + e.ins + text.slice(Math.min(text.length, at + e.del));
+          const whole = parseYamlFresh(text, PARSE_OPTIONS);
+          assert.deepEqual(plainDocs(parseYamlDocuments(text, PARSE_OPTIONS)), plainDocs(whole), `after editing at ${at}:\n${text}`);
+          // a syntax error makes every later parse a whole one: often the edit is undone (as a user does), and the next edits start from a readable text
+          if (e.undo && whole.some((d) => d.errors.length)) {
+            text = was;
+            assert.deepEqual(plainDocs(parseYamlDocuments(text, PARSE_OPTIONS)), plainDocs(parseYamlFresh(text, PARSE_OPTIONS)), `after undoing:\n${text}`);
+          }
+        }
+      },
+    ),
+    params(150),
+  );
+  // not vacuous: most edits of these texts were read incrementally, and some were not
+  const inc = yamlParseStats.incremental - before.incremental;
+  const fallback = yamlParseStats.fallback - before.fallback;
+  console.log(`incremental ${inc}, whole after a readable text ${fallback}, whole ${yamlParseStats.full - before.full}`);
+  assert.ok(inc > fallback / 3, `incremental ${inc}, whole after a readable text ${fallback}`);
+});
+
+test('an edit inside one resource reads only that resource again; the policies are those of a whole parse', () => {
+  const text = yamlText(20 * 1024);
+  resetYamlParse();
+  const first = parseYamlDocuments(text, PARSE_OPTIONS)[0];
+  const at = text.indexOf('Stmt3') + 4;
+  const edited = text.slice(0, at) + 'XY' + text.slice(at + 1);
+  const before = yamlParseStats.incremental;
+  const next = parseYamlDocuments(edited, PARSE_OPTIONS)[0];
+  assert.equal(yamlParseStats.incremental, before + 1);
+  const resources = (d: Document) => (d.get('Resources') as { items: unknown[] }).items;
+  // the resources before the edit are the previous parse's own nodes; the later ones copies with moved offsets; the old document unchanged
+  assert.equal(resources(next)[0], resources(first)[0]);
+  assert.notEqual(resources(next)[3], resources(first)[3]);
+  assert.notEqual(resources(next)[5], resources(first)[5]);
+  assert.deepEqual(plainDocs([first]), plainDocs(parseYamlFresh(text, PARSE_OPTIONS)));
+  assert.deepEqual(plainDocs([next]), plainDocs(parseYamlFresh(edited, PARSE_OPTIONS)));
+  // the format's reading of it is the whole parse's
+  const summary = (t: string) => {
+    const p = parseYamlPolicies(t);
+    return { problems: p.problems, policies: p.policies.map((q) => ({ label: q.label, span: q.span, roles: q.attachedRoles, statements: q.statements.map((s) => ({ span: s.span, sid: s.sid, entries: s.entries, opaque: s.opaque })) })) };
+  };
+  const inc = summary(edited);
+  resetYamlParse();
+  assert.deepEqual(inc, summary(edited));
+});
