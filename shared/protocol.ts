@@ -294,6 +294,8 @@ export interface ServerStats {
   analyses: number;
   catalogLoadMs?: number;
   validations: number;
+  /** CPU time the server process has used so far (user + system, all its threads), ms: a cost less bent by the machine's load than a wall clock. */
+  cpuMs?: number;
   /** With `textOf`: the document as the server holds it (absent when it is not open). */
   text?: { version: number; length: number; sha256: string };
 }

@@ -32,6 +32,10 @@ export async function serverStats(params: ServerStatsParams | undefined | null, 
     analyses: host.analyses,
     catalogLoadMs: host.catalogLoadMs,
     validations: host.validations,
+    cpuMs: (() => {
+      const c = process.cpuUsage();
+      return (c.user + c.system) / 1000;
+    })(),
   };
   const doc = typeof params?.textOf === 'string' ? host.documents.get(params.textOf) : undefined;
   if (doc) {
