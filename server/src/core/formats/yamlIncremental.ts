@@ -42,7 +42,12 @@ export const yamlParseStats = { full: 0, incremental: 0, fallback: 0 };
 /** Every document of the text, as `parseAllDocuments` reads it (prettyErrors off), reusing the previous parse where it can. */
 export function parseYamlDocuments(text: string, options: YamlOptions): Document[] {
   if (last && last.text === text) return last.docs;
-  const inc = last?.tok ? incremental(last, text, options) : undefined;
+  let inc: Parse | undefined;
+  try {
+    inc = last?.tok ? incremental(last, text, options) : undefined;
+  } catch {
+    inc = undefined; // a text nested past the stack's depth: the whole parse says so in its errors
+  }
   if (inc) {
     yamlParseStats.incremental++;
     last = inc;
@@ -71,7 +76,12 @@ function fresh(text: string, options: YamlOptions): Parse {
   const lead = tokens.length - 1;
   const prelude = tokens.slice(0, lead).every((t) => t.type === 'comment' || t.type === 'newline' || t.type === 'space');
   const one = lead >= 0 && prelude && tokens[lead].type === 'document' && docs.length === 1 ? (tokens[lead] as CST.Document) : undefined;
-  const ok = one && clean(docs[0]) && one.value?.type === 'block-map' && !hasAnchor(one);
+  let ok = !!one && clean(docs[0]) && one.value?.type === 'block-map';
+  try {
+    ok &&= !hasAnchor(one);
+  } catch {
+    ok = false; // nested past the stack's depth: never the base of an incremental parse
+  }
   return { text, docs, tok: ok ? one : undefined, prelude: lead > 0 };
 }
 
