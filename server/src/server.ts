@@ -176,11 +176,15 @@ class IamRefinerServer {
     c.onDidChangeWatchedFiles((params) =>
       this.safe('didChangeWatchedFiles', undefined, () => {
         const touched = new Set<Project>();
+        const rebind = new Set<string>();
         for (const ch of params.changes) {
           const p = uriToPath(ch.uri);
           if (p) for (const proj of this.ws.projectsWatching(p)) touched.add(proj);
+          // a Terraform file changed on disk (an open one is read as the editor has it): its module's open files are bound again
+          if (!docs.get(ch.uri)) for (const u of this.ws.moduleDependents(ch.uri)) rebind.add(u);
         }
         for (const p of touched) void p.reload();
+        for (const u of rebind) this.schedule(u, this.debounceMs);
       }),
     );
     registerFeatures(c, {

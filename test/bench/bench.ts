@@ -4,9 +4,8 @@
  *
  * Each row is the median of several runs, with min and max; memory where it matters. Rows come
  * from a list of providers (`PROVIDERS` below): add a function returning BenchRow[] to add rows.
- * BENCH_RUNS=<factor> scales the number of runs.
+ * BENCH_RUNS=<factor> scales the number of runs; BENCH_ONLY=formats runs the host formats' rows alone.
  */
-import { spawnSync } from 'node:child_process';
 import { checkTerraform } from './formatsBench';
 import { checkCorpusRows, inProcessRows, lspScaleRows, peerRows, processRows } from './scaleBench';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -218,6 +217,14 @@ export function formatRows(): BenchRow[] {
 
 export const PROVIDERS: Provider[] = [engineRows, inProcessRows, processRows, () => catalogRows(runs), formatRows, checkCorpusRows, lspRows, lspScaleRows, peerRows];
 
+/** `BENCH_ONLY=formats`: the host formats' rows alone (`check` over Terraform files, the 100 KB .tf and YAML edits). */
+async function lspFormatRows(): Promise<BenchRow[]> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const mod = require(path.join(__dirname, 'lspBench.js')) as { lspBench: (o: { formatsOnly: boolean }) => Promise<BenchRow[]> };
+  return mod.lspBench({ formatsOnly: true });
+}
+const ONLY: Record<string, Provider[]> = { formats: [formatRows, lspFormatRows] };
+
 // ---------------------------------------------------------------------------------------------
 // The table
 
@@ -239,7 +246,7 @@ export function table(rows: BenchRow[]): string {
   return lines.join('\n');
 }
 
-export async function main(providers: Provider[] = PROVIDERS): Promise<string> {
+export async function main(providers: Provider[] = PROVIDERS, file = 'bench.md'): Promise<string> {
   const rows: BenchRow[] = [];
   for (const p of providers) {
     try {
@@ -254,12 +261,14 @@ export async function main(providers: Provider[] = PROVIDERS): Promise<string> {
     ` · ${defaultCatalog().describe()}\n\nMedian of several runs (min, max beside it); memory where it matters.\n\n`;
   const md = head + table(rows) + '\n';
   mkdirSync(path.join(ROOT, 'test-results'), { recursive: true });
-  writeFileSync(path.join(ROOT, 'test-results', 'bench.md'), md);
+  writeFileSync(path.join(ROOT, 'test-results', file), md);
   return md;
 }
 
 if (require.main === module) {
-  main().then(
+  const only = process.env.BENCH_ONLY;
+  if (only && !ONLY[only]) throw new Error(`BENCH_ONLY=${only}: one of ${Object.keys(ONLY).join(', ')}`);
+  main(only ? ONLY[only] : PROVIDERS, only ? `bench-${only}.md` : 'bench.md').then(
     (md) => process.stdout.write(md),
     (e) => {
       console.error(e);

@@ -365,7 +365,7 @@ test('findings files are watched: adding one adds its diagnostics, deleting it r
     const watchers = [...c.registrations.values()].filter((r) => r.method === 'workspace/didChangeWatchedFiles').flatMap((r) => r.registerOptions.watchers);
     assert.deepEqual(
       watchers.map((w: { globPattern: unknown }) => w.globPattern),
-      ['**/iam-refiner.json', { baseUri: uriOf(dir), pattern: 'findings/*.json' }],
+      ['**/iam-refiner.json', '**/*.tf', '**/*.tf.json', { baseUri: uriOf(dir), pattern: 'findings/*.json' }],
     );
     assert.deepEqual(await c.waitForDiagnostics(uri), []);
     const file = path.join(dir, 'findings/new.json');

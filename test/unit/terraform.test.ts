@@ -22,6 +22,7 @@ function refine(text: string, findings: Finding[] = exampleFindings, file = 'mai
 }
 
 const unusedOf = (svc: string, ...actions: string[]) => parseFindings('f.json', JSON.stringify([{ serviceNamespace: svc, actions }])).findings;
+const slice = (text: string, x: { offset: number; length: number }) => text.slice(x.offset, x.offset + x.length);
 const entries = (doc: ParsedDocument, p = 0) => doc.policies[p].statements.map((s) => s.entries.map((e) => e.value));
 
 const EXAMPLE_JSONENCODE = `resource "aws_iam_role_policy" "deployer" {
@@ -170,6 +171,25 @@ describe('Terraform', () => {
       // the one readable statement is wholly unused, but the dynamic one may hold used actions: the statement goes, the document stays
       const { result } = refine(text);
       assert.equal(result.text, 'data "aws_iam_policy_document" "d" {\n  dynamic "statement" {\n    for_each = var.s\n    content {\n      actions = [statement.value]\n    }\n  }\n}\n');
+    });
+
+    test('source_policy_documents / override_policy_documents: said at each argument; under an override, a statement with a sid is left alone', () => {
+      const text =
+        'data "aws_iam_policy_document" "d" {\n  source_policy_documents   = [data.aws_iam_policy_document.base.json]\n  override_policy_documents = [data.aws_iam_policy_document.o.json]\n' +
+        '  statement {\n    sid     = "Named"\n    actions = ["lambda:GetFunction", "s3:GetObject"]\n  }\n  statement {\n    actions = ["lambda:GetFunction", "s3:GetObject"]\n  }\n}\n';
+      const { doc, result } = refine(text, unusedOf('lambda', 'GetFunction'));
+      const info = doc.problems.filter((p) => p.code === 'not-refinable');
+      assert.ok(info.every((p) => p.severity === 'information'));
+      assert.deepEqual(info.map((p) => slice(text, p)), ['source_policy_documents', 'override_policy_documents', 'statement']);
+      assert.match(info[0].message, /data\.aws_iam_policy_document\.d also takes the statements of `source_policy_documents`.*only its own statements are read/);
+      assert.match(info[1].message, /replaces the statement with its sid/);
+      assert.match(info[2].message, /override_policy_documents.*may replace it/);
+      assert.deepEqual(doc.policies[0].statements.map((s) => !!s.opaque), [true, false]);
+      assert.deepEqual(entries(parsePolicyDocument(result.text, 'main.tf')), [['lambda:GetFunction', 's3:GetObject'], ['s3:GetObject']]);
+      // a source document alone: every own statement is refined
+      const src = refine(text.replace(/  override_policy_documents.*\n/, ''), unusedOf('lambda', 'GetFunction'));
+      assert.deepEqual(src.doc.problems.map((p) => slice(src.doc.text, p)), ['source_policy_documents']);
+      assert.deepEqual(entries(parsePolicyDocument(src.result.text, 'main.tf')), [['s3:GetObject'], ['s3:GetObject']]);
     });
 
     test('heredoc with an interpolated action: that statement is not refined, an interpolated Resource is fine', () => {

@@ -149,6 +149,39 @@ test('templatefile(): templated actions are left alone with one information diag
   assert.equal(r.out, tpl.replace('["lambda:GetFunction", "s3:GetObject"]', '["s3:GetObject"]'));
 });
 
+test('a Terraform file of the module changed on disk (not open) re-binds the open files of its module', async () => {
+  const dir = workspace({
+    'infra/inline.tf': `resource "aws_iam_role_policy" "app" {\n  role   = aws_iam_role.app.id\n  policy = ${HCL_POLICY}\n}\n`,
+    'infra/deploy.json': POLICY_JSON,
+    'infra/main.tf': 'resource "aws_iam_role_policy" "deploy" {\n  role   = aws_iam_role.app.name\n  policy = file("${path.module}/deploy.json")\n}\n',
+    // another directory is another module: its role "app" binds nothing here
+    'other/roles.tf': 'resource "aws_iam_role" "app" {\n  name = "Reader"\n}\n',
+  });
+  const { client } = await LspClient.start({ folders: [dir], initializationOptions: { debounceMs: 0 } });
+  try {
+    const watchers = () => [...client.registrations.values()].filter((r) => r.method === 'workspace/didChangeWatchedFiles').flatMap((r) => r.registerOptions.watchers.map((w: { globPattern: unknown }) => w.globPattern));
+    const inline = client.open(path.join(dir, 'infra/inline.tf'), undefined, 'terraform');
+    const json = client.open(path.join(dir, 'infra/deploy.json'));
+    const unusedOf = (ds: { message: unknown }[]) => byCode(ds as never, 'unused-action').map((d) => msg(d).split(' ')[0]);
+    // no role "app" in the module yet: nothing binds either file (the findings' two roles are ambiguous)
+    assert.deepEqual(unusedOf(await client.waitForDiagnostics(inline)), []);
+    assert.deepEqual(unusedOf(await client.waitForDiagnostics(json)), []);
+    assert.ok(watchers().includes('**/*.tf') && watchers().includes('**/*.tf.json'), JSON.stringify(watchers()));
+    // roles.tf is written by another tool (git pull, a generator): the editor's watcher reports it
+    const roles = path.join(dir, 'infra/roles.tf');
+    client.writeFile(roles, ROLES_TF);
+    assert.deepEqual(unusedOf(await client.waitForDiagnostics(inline, (ds) => unusedOf(ds).length > 0)), ['lambda:GetFunction']);
+    assert.deepEqual(unusedOf(await client.waitForDiagnostics(json, (ds) => unusedOf(ds).length > 0)), ['lambda:GetFunction']);
+    // changed on disk: the role is Reader now
+    client.writeFile(roles, ROLES_TF.replace('"Deployer"', '"Reader"'));
+    assert.deepEqual(unusedOf(await client.waitForDiagnostics(inline, (ds) => unusedOf(ds)[0] === 'sqs:SendMessage')), ['sqs:SendMessage']);
+    assert.deepEqual(unusedOf(await client.waitForDiagnostics(json, (ds) => unusedOf(ds)[0] === 'sqs:SendMessage')), ['sqs:SendMessage']);
+    assert.deepEqual(client.errorLogs, []);
+  } finally {
+    await client.stop();
+  }
+});
+
 test('the language server binds the same way, and an edit to one file of the module re-binds the others that are open', async () => {
   const dir = workspace({
     'infra/roles.tf': ROLES_TF,

@@ -186,6 +186,19 @@ describe('Terraform JSON (.tf.json)', () => {
       assert.deepEqual(JSON.parse(result.text).data.aws_iam_policy_document.d.statement[2].actions, ['s3:GetObject']);
     });
 
+    test('source_policy_documents / override_policy_documents: said at each key; under an override, a statement with a sid is left alone', () => {
+      const d = { source_policy_documents: ['${data.aws_iam_policy_document.base.json}'], override_json: '${data.aws_iam_policy_document.o.json}', statement: [{ sid: 'Named', actions: ['lambda:GetFunction', 's3:GetObject'] }, { actions: ['lambda:GetFunction', 's3:GetObject'] }] };
+      const text = JSON.stringify({ data: { aws_iam_policy_document: { d } } }, null, 2);
+      const findings = parseFindings('f.json', JSON.stringify([{ serviceNamespace: 'lambda', actions: ['GetFunction'] }])).findings;
+      const { doc, result } = refine(text, findings);
+      const info = doc.problems.filter((p) => p.code === 'not-refinable');
+      assert.deepEqual(info.map((p) => slice(text, p).slice(0, 25)), ['"source_policy_documents"', '"override_json"', '{\n            "sid": "Nam']);
+      assert.match(info[0].message, /only its own statements are read/);
+      assert.match(info[1].message, /`override_json`.*replaces the statement with its sid/);
+      assert.deepEqual(doc.policies[0].statements.map((s) => !!s.opaque), [true, false]);
+      assert.deepEqual(JSON.parse(result.text).data.aws_iam_policy_document.d.statement.map((s: { actions: string[] }) => s.actions), [['lambda:GetFunction', 's3:GetObject'], ['s3:GetObject']]);
+    });
+
     test('trust and resource policies (Principal, principals) are never refined', () => {
       const text = JSON.stringify({
         resource: {

@@ -2,9 +2,15 @@ import { ClientCapabilities, Connection, DidChangeWatchedFilesNotification, Disp
 import { CONFIG_FILE } from '../core';
 import { Project } from '../workspace/project';
 
-/** File watchers for iam-refiner.json and each project's findings globs. */
+/**
+ * Terraform files: one that changes on disk (not open) may declare the role or the attachment that
+ * binds the open files of its module (a directory), or the JSON files it reads with file().
+ */
+export const TERRAFORM_WATCHERS: FileSystemWatcher[] = [{ globPattern: '**/*.tf' }, { globPattern: '**/*.tf.json' }];
+
+/** File watchers for iam-refiner.json, each project's findings globs, and Terraform files. */
 export function watcherPatterns(projects: Project[], relativePatterns: boolean): FileSystemWatcher[] {
-  const watchers: FileSystemWatcher[] = [{ globPattern: `**/${CONFIG_FILE}` }];
+  const watchers: FileSystemWatcher[] = [{ globPattern: `**/${CONFIG_FILE}` }, ...TERRAFORM_WATCHERS];
   for (const p of projects) {
     const snap = p.snapshot;
     if (!snap || !p.folder.path) continue;

@@ -14,7 +14,7 @@ import { parseJsonPolicies, jsonFormat } from './json';
 import { HNode, child, initHcl, named, parseHcl, parseHclFresh, syntaxErrors, textOf, unescapeHcl } from './hcl/tree';
 import { HEntry, HValue, readValue, referencePath, toJson } from './hcl/value';
 import { terraformInfo } from './sniff';
-import { TfBindingPart, TfBlock, TfFileUse, TfSite, TfValues, bindTerraformRoles, referenceKey, siteAttach } from './tfBinding';
+import { MERGE_ARGUMENTS, OVERRIDDEN, TfBindingPart, TfBlock, TfFileUse, TfSite, TfValues, bindTerraformRoles, mergeNote, referenceKey, siteAttach } from './tfBinding';
 import { MAX_SYNTAX_ERRORS } from '../text';
 
 // ------------------------------------------------------------------------------------------------
@@ -424,6 +424,14 @@ function readPolicyDocument(r: Reading, info: BlockInfo): void {
       statements.push(st);
       statementCount++;
     }
+  }
+  // documents merged in by Terraform: said, never read; an override may replace a statement that has its sid
+  const attrs = attributes(text, info.body);
+  for (const name of MERGE_ARGUMENTS) {
+    const a = attrs.get(name);
+    if (!a) continue;
+    r.problems.push(problemAt(a.name, 'not-refinable', mergeNote(address(info), name), 'information'));
+    if (name.startsWith('override')) for (const st of statements) if (st.sid !== undefined) notRefinable(r, st, child((st.host as HclStatementHost).node, 'identifier') ?? (st.host as HclStatementHost).node, OVERRIDDEN);
   }
   if (statementCount === 0) return;
   const p: PolicyModel = {

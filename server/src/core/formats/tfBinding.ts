@@ -317,3 +317,21 @@ export function withCodeBinding(doc: ParsedDocument, code: CodeBinding): ParsedD
   problems.sort((a, b) => a.offset - b.offset);
   return { ...doc, policies, problems };
 }
+
+/**
+ * `data "aws_iam_policy_document"` arguments that merge other documents into it, read the same way
+ * in .tf and .tf.json: `source_policy_documents` (and the older `source_json`) add their statements,
+ * this document's own winning on a shared sid; `override_policy_documents` (`override_json`)
+ * replace this document's statement that has their sid. Only the document's own statements are read.
+ */
+export const MERGE_ARGUMENTS = ['source_policy_documents', 'source_json', 'override_policy_documents', 'override_json'] as const;
+
+/** What a merge argument means for the document's own statements, in words (one information diagnostic at the argument). */
+export function mergeNote(label: string, argument: (typeof MERGE_ARGUMENTS)[number]): string {
+  return argument.startsWith('source')
+    ? `${label} also takes the statements of \`${argument}\` (merged by Terraform): only its own statements are read and refined here; the merged documents are refined where they are written`
+    : `${label} is overridden by \`${argument}\` (merged by Terraform): a document there replaces the statement with its sid, so this document's statements with a sid are left as they are; those without a sid are refined`;
+}
+
+/** Why a statement with a sid in an overridden document is not refined. */
+export const OVERRIDDEN = 'an `override_policy_documents` document may replace it (the same sid)';

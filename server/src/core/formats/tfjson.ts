@@ -16,7 +16,7 @@ import { describeParseError, parseJsonc, propertyNode } from '../text';
 import { JsonPolicyHost as JsonDocumentHost, JsonStatementHost as JsonObjectStatementHost, jsonEditsWith, objectStatement } from './json';
 import { EmbeddedSink, JsonPolicyHost as EmbeddedHost, ValueMap, embeddedJsonEdits, readEmbeddedJson } from './embeddedJson';
 import { terraformJsonInfo } from './sniff';
-import { TfBindingPart, TfBlock, TfSite, TfValues, bindTerraformRoles, referenceKey } from './tfBinding';
+import { MERGE_ARGUMENTS, OVERRIDDEN, TfBindingPart, TfBlock, TfSite, TfValues, bindTerraformRoles, mergeNote, referenceKey } from './tfBinding';
 
 interface DocumentHost extends JsonDocumentHost {
   kind: 'document';
@@ -260,6 +260,13 @@ function readPolicyDocument(r: Reading, b: BlockInfo): void {
       statements.push(st);
       count++;
     }
+  // documents merged in by Terraform: said, never read; an override may replace a statement that has its sid
+  for (const name of MERGE_ARGUMENTS) {
+    const a = get(b.body, name);
+    if (!a) continue;
+    r.problems.push(problemAt(a.keyNode, 'not-refinable', mergeNote(address(b), name), 'information'));
+    if (name.startsWith('override')) for (const st of statements) if (st.sid !== undefined) notRefinable(r, st, (st.host as JsonObjectStatementHost).node, OVERRIDDEN);
+  }
   if (statements.length === 0 && !list) return;
   const keyNode = statementProp?.children?.[0] ?? dynamic?.keyNode ?? b.body;
   const p: PolicyModel = {

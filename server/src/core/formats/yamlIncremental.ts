@@ -4,8 +4,8 @@
  * The `yaml` library reads the whole text on every call (about 60 ms for a 100 KB template under
  * load), so an edit in one resource of a large template would cost that on every keystroke. When
  * the previous text parsed cleanly (one document, after nothing but comments; no error or warning,
- * no anchor, alias or directive; a block mapping at the top) and the edit lies inside one item of a block mapping (a
- * resource under `Resources:`, a top-level key…), only that item's lines are parsed again, by the
+ * no anchor, alias or directive; a block mapping at the top) and the edit lies inside one item of a
+ * block mapping (a resource under `Resources:`, a top-level key…), only that item's lines are parsed again, by the
  * library itself, as a text of their own, followed by a probe: the start of the next item as it
  * was. The result is spliced into copies of the mappings around it, and the nodes after it are
  * copied with their offsets moved (the previous parse is never changed: an analysis of the
@@ -13,11 +13,11 @@
  *
  * The item's text parsed alone reads as it does in the whole text when: its first line is its key
  * at the mapping's column (and the edit leaves that indentation as it was), it parses alone with no
- * error or warning into exactly that one item, its key (a plain scalar) equal to no other key of the
- * mapping, and the probe after it starts with the
- * same tokens as the next item did (so whatever the item's end leaves to its neighbour, comments,
- * blank lines, indentation, is what it left before). Anything else — an edit across items, at a
- * key, a syntax error, an anchor — is a whole parse. `parseYamlFresh` is the whole parse, which the
+ * error or warning into exactly that one item, its key (a scalar with no tag) equal to no other key
+ * of the mapping, and the probe after it starts with the same tokens as the next item did (so
+ * whatever the item's end leaves to its neighbour, comments, blank lines, indentation, is what it
+ * left before). Anything else (an edit across items or in an indentation, a syntax error, an anchor,
+ * the first key when comments precede the document) is a whole parse. `parseYamlFresh` is the whole parse, which the
  * incremental one must always equal (test/unit/yamlIncremental.test.ts compares them node for
  * node and token for token over random edits of random templates).
  */
@@ -42,7 +42,12 @@ export const yamlParseStats = { full: 0, incremental: 0, fallback: 0 };
 /** Every document of the text, as `parseAllDocuments` reads it (prettyErrors off), reusing the previous parse where it can. */
 export function parseYamlDocuments(text: string, options: YamlOptions): Document[] {
   if (last && last.text === text) return last.docs;
-  const inc = last?.tok ? incremental(last, text, options) : undefined;
+  let inc: Parse | undefined;
+  try {
+    inc = last?.tok ? incremental(last, text, options) : undefined;
+  } catch {
+    inc = undefined; // a text nested past the stack's depth: the whole parse says so in its errors
+  }
   if (inc) {
     yamlParseStats.incremental++;
     last = inc;
@@ -71,7 +76,12 @@ function fresh(text: string, options: YamlOptions): Parse {
   const lead = tokens.length - 1;
   const prelude = tokens.slice(0, lead).every((t) => t.type === 'comment' || t.type === 'newline' || t.type === 'space');
   const one = lead >= 0 && prelude && tokens[lead].type === 'document' && docs.length === 1 ? (tokens[lead] as CST.Document) : undefined;
-  const ok = one && clean(docs[0]) && one.value?.type === 'block-map' && !hasAnchor(one);
+  let ok = !!one && clean(docs[0]) && one.value?.type === 'block-map';
+  try {
+    ok &&= !hasAnchor(one);
+  } catch {
+    ok = false; // nested past the stack's depth: never the base of an incremental parse
+  }
   return { text, docs, tok: ok ? one : undefined, prelude: lead > 0 };
 }
 
