@@ -224,7 +224,8 @@ test('retries what is worth retrying; a timeout, a refused connection and an imp
     assert.equal(sr.requests.filter((p) => p === '/v1/iam/iam.json').length, 3);
   });
   const good = readFileSync(cachePath);
-  await withStandIn({ delayMs: { sqs: 2000 } }, async (url) => {
+  // only the slow service is listed: under load, a 200 ms budget must not catch another one first
+  await withStandIn({ delayMs: { sqs: 2000 }, indexBody: JSON.stringify([{ service: 'sqs', url: '/v1/sqs/sqs.json' }]) }, async (url) => {
     await assert.rejects(updateCatalog({ url, env, cachePath, reference: bundled, timeoutMs: 200, attempts: 1 }), (e: Error) => e instanceof CatalogUpdateError && /reading service sqs failed: .*\/v1\/sqs\/sqs\.json: timed out/.test(e.message));
   });
   await withStandIn({ indexBody: JSON.stringify([{ service: 's3', url: '/v1/s3/s3.json' }]) }, async (url) => {
