@@ -4,7 +4,7 @@
  * (problems → Diagnostics, outcomes → CodeActions, hovers, completion). Validation is debounced,
  * superseded versions are dropped, and every handler logs and degrades instead of throwing.
  */
-import { ClientCapabilities, Connection, Diagnostic, DidChangeConfigurationNotification, Disposable, InitializeParams, InitializeResult, MessageType, ShowMessageNotification, TextDocuments, createConnection } from 'vscode-languageserver/node';
+import { ClientCapabilities, Connection, Diagnostic, DidChangeConfigurationNotification, Disposable, FileChangeType, InitializeParams, InitializeResult, MessageType, ShowMessageNotification, TextDocuments, createConnection } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { Catalog } from './core';
 import { InitializationOptions, LiveClientOptions, RefinementResult, ServerStatsRequest, StatusNotification } from '../../shared/protocol';
@@ -100,6 +100,7 @@ class IamRefinerServer {
       log: (m) => this.log(m),
       projectReloaded: (p) => this.projectReloaded(p),
       history: new GitHistory(runGit, () => this.liveOptions.trusted !== false),
+      watchesTerraform: () => this.watchers.registered,
     });
     this.live = new LiveFindingsProvider({
       options: () => this.liveOptions,
@@ -180,6 +181,8 @@ class IamRefinerServer {
         for (const ch of params.changes) {
           const p = uriToPath(ch.uri);
           if (p) for (const proj of this.ws.projectsWatching(p)) touched.add(proj);
+          // every event (an open file saved too): a Terraform file's kept listing and facts are dropped
+          this.ws.terraformChanged(ch.uri, ch.type === FileChangeType.Created ? 'created' : ch.type === FileChangeType.Deleted ? 'deleted' : 'changed');
           // a Terraform file changed on disk (an open one is read as the editor has it): its module's open files are bound again
           if (!docs.get(ch.uri)) for (const u of this.ws.moduleDependents(ch.uri)) rebind.add(u);
         }

@@ -2,7 +2,7 @@
  * Property test of role binding across a Terraform module's files (workspace/tfModules.ts): a
  * generated module (roles with their unused actions, policies attached in every way Terraform
  * says it: aws_iam_role_policy by reference or name, inline_policy, aws_iam_policy with
- * attachments or managed_policy_arns, a policy document used by reference, a file() JSON policy,
+ * attachments or managed_policy_arns, a policy document used by reference, a file() JSON policy (below the module or in a sibling directory),
  * and a computed role) is split at random over .tf and .tf.json files of one directory, and
  * `iam-refine check` must flag in each policy exactly the actions that every role attached to it
  * leaves unused; nothing in a policy whose role is computed. The oracle is the generated model
@@ -36,7 +36,8 @@ type Attach =
   | { kind: 'inline'; role: number }
   | { kind: 'managed'; roles: number[]; via: 'attachment' | 'policy-attachment' | 'arns' }
   | { kind: 'document'; roles: number[] }
-  | { kind: 'file'; role: number; literalPath: boolean; template: boolean }
+  /** `sibling`: the JSON file is in a directory beside the module's (`file("../shared/p.json")`), not below it. */
+  | { kind: 'file'; role: number; literalPath: boolean; template: boolean; sibling: boolean }
   | { kind: 'computed' };
 
 interface Model {
@@ -63,7 +64,7 @@ const genModel = fc
       fc.record({ kind: fc.constant('inline' as const), role }),
       fc.record({ kind: fc.constant('managed' as const), roles: some, via: fc.constantFrom('attachment' as const, 'policy-attachment' as const, 'arns' as const) }),
       fc.record({ kind: fc.constant('document' as const), roles: some }),
-      fc.record({ kind: fc.constant('file' as const), role, literalPath: fc.boolean(), template: fc.boolean() }),
+      fc.record({ kind: fc.constant('file' as const), role, literalPath: fc.boolean(), template: fc.boolean(), sibling: fc.boolean() }),
       fc.constant({ kind: 'computed' as const }),
     );
     const policy = fc.record({ actions: fc.subarray(ACTIONS, { minLength: 1 }), attach });
@@ -87,6 +88,14 @@ const hclList = (xs: string[]) => `[${xs.map((x) => JSON.stringify(x)).join(', '
 /** A block whose every line may hold policy i's actions. */
 const whole = (i: number): [number, number, number][] => [[i, 0, 1000]];
 const jsonencode = (actions: string[]) => `jsonencode({\n    Version   = "2012-10-17"\n    Statement = [{ Effect = "Allow", Action = ${hclList(actions)}, Resource = "*" }]\n  })`;
+
+/** The module's directory in the workspace. */
+const MOD = 'mod';
+/** Where the model put a file() policy's JSON (workspace-relative): below the module, or in a sibling directory. */
+function policyFile(m: Model, i: number): string {
+  const a = m.policies[i].attach;
+  return a.kind === 'file' && a.sibling ? `shared/p${i}.json` : `${MOD}/policies/p${i}.json`;
+}
 
 function blocksOf(m: Model): { blocks: Block[]; jsonFiles: Record<string, string> } {
   const blocks: Block[] = [];
@@ -154,12 +163,13 @@ function blocksOf(m: Model): { blocks: Block[]; jsonFiles: Record<string, string
         break;
       }
       case 'file': {
-        const where = a.literalPath ? `"policies/p${i}.json"` : `"\${path.module}/policies/p${i}.json"`;
+        const rel = a.sibling ? `../shared/p${i}.json` : `policies/p${i}.json`;
+        const where = a.literalPath ? `"${rel}"` : `"\${path.module}/${rel}"`;
         const call = a.template ? `templatefile(${where}, { svc = "s3" })` : `file(${where})`;
         blocks.push({ hcl: `resource "aws_iam_role_policy" "p${i}" {\n  role   = aws_iam_role.r${a.role}.id\n  policy = ${call}\n}\n` });
         // a template: a first statement with a templated action (left alone: never flagged), then the literal one
         const templated = a.template ? [{ Effect: 'Allow', Action: ['${svc}:Get*', ...p.actions], Resource: '*' }] : [];
-        jsonFiles[`policies/p${i}.json`] = JSON.stringify({ Version: '2012-10-17', Statement: [...templated, { Effect: 'Allow', Action: p.actions, Resource: '*' }] }, null, 2) + '\n';
+        jsonFiles[policyFile(m, i)] = JSON.stringify({ Version: '2012-10-17', Statement: [...templated, { Effect: 'Allow', Action: p.actions, Resource: '*' }] }, null, 2) + '\n';
         break;
       }
     }
@@ -205,10 +215,10 @@ test('policies bound across a module\'s files flag exactly what every attached r
           const start = text.split('\n').length; // the block's first line, 1-based
           const lines = blk.hcl.split('\n').length - 1;
           text += blk.hcl + '\n';
-          for (const [i, a, b] of blk.policies ?? []) where.set(i, [...(where.get(i) ?? []), [`m${f}.tf`, start + a, start + Math.min(b, lines - 1)]]);
+          for (const [i, a, b] of blk.policies ?? []) where.set(i, [...(where.get(i) ?? []), [`${MOD}/m${f}.tf`, start + a, start + Math.min(b, lines - 1)]]);
         }
-        if (text) files[`m${f}.tf`] = text;
-        if (Object.keys(json[f]).length) files[`m${f}.tf.json`] = JSON.stringify(json[f], null, 2) + '\n';
+        if (text) files[`${MOD}/m${f}.tf`] = text;
+        if (Object.keys(json[f]).length) files[`${MOD}/m${f}.tf.json`] = JSON.stringify(json[f], null, 2) + '\n';
       });
       // an extra role with findings: a policy bound to no role is ambiguous, never given someone's findings
       const findings = [...m.roles.map((r) => ({ name: r.name, unused: r.unused })), { name: 'Other9', unused: ACTIONS }].map((r) => ({
@@ -229,12 +239,12 @@ test('policies bound across a module\'s files flag exactly what every attached r
         // each template: exactly one information diagnostic, at its templated action
         m.policies.forEach((p, i) => {
           const a = p.attach;
-          const info = all.filter((x) => x.file === `policies/p${i}.json` && x.code === 'not-refinable');
+          const info = all.filter((x) => x.file === policyFile(m, i) && x.code === 'not-refinable');
           assert.equal(info.length, a.kind === 'file' && a.template ? 1 : 0, `policy ${i}: ${JSON.stringify(info)}`);
           if (info.length) assert.equal(files[info[0].file].split('\n')[info[0].line - 1].slice(info[0].column - 1).startsWith('"${svc}:Get*"'), true);
         });
         const flaggedIn = (i: number): string[] => {
-          if (m.policies[i].attach.kind === 'file') return items.filter((x) => x.file === `policies/p${i}.json`).map((x) => x.message.split(' ')[0]);
+          if (m.policies[i].attach.kind === 'file') return items.filter((x) => x.file === policyFile(m, i)).map((x) => x.message.split(' ')[0]);
           const ranges = where.get(i) ?? [];
           return items.filter((x) => ranges.some(([f, a, b]) => x.file === f && x.line >= a && x.line <= b)).map((x) => x.message.split(' ')[0]);
         };

@@ -212,3 +212,50 @@ test('the language server binds the same way, and an edit to one file of the mod
     await client.stop();
   }
 });
+
+test('file("../policies/…") and "${path.module}/../…": a JSON policy in a sibling directory is bound by the module that reads it (check and refine)', async () => {
+  const dir = workspace({
+    'infra/roles.tf': ROLES_TF,
+    'infra/main.tf':
+      'resource "aws_iam_role_policy" "deploy" {\n  role   = aws_iam_role.app.name\n  policy = file("../policies/deploy.json")\n}\n\n' +
+      'resource "aws_iam_role_policy" "read" {\n  role   = aws_iam_role.reader.id\n  policy = file("${path.module}/../shared/iam/read.json")\n}\n',
+    'policies/deploy.json': POLICY_JSON,
+    'shared/iam/read.json': POLICY_JSON,
+    // a sibling's file of the same name that no .tf reads stays unbound
+    'infra/policies/deploy.json': POLICY_JSON,
+  });
+  const { items, err } = await check(dir);
+  assert.deepEqual(flagged(items), { 'policies/deploy.json': ['lambda:GetFunction'], 'shared/iam/read.json': ['sqs:SendMessage'] });
+  assert.match(err, /infra\/policies\/deploy\.json: the findings concern 2 roles/);
+  const r = await cli(['refine', 'policies/deploy.json', '--diff'], dir);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /^\+.*\["sqs:SendMessage", "s3:GetObject"\]/m);
+});
+
+test('the language server binds a JSON policy read from a sibling directory, and a .tf created there on disk (the watcher) binds it without a directory read per keystroke', async () => {
+  const dir = workspace({
+    'infra/roles.tf': ROLES_TF,
+    'policies/deploy.json': POLICY_JSON,
+  });
+  const { client } = await LspClient.start({ folders: [dir], initializationOptions: { debounceMs: 0 } });
+  try {
+    const json = client.open(path.join(dir, 'policies/deploy.json'));
+    const unusedOf = (ds: { message: unknown }[]) => byCode(ds as never, 'unused-action').map((d) => msg(d).split(' ')[0]);
+    assert.deepEqual(unusedOf(await client.waitForDiagnostics(json)), []);
+    // main.tf in the sibling directory infra/ is written by another tool: the watcher reports it
+    client.writeFile(path.join(dir, 'infra/main.tf'), 'resource "aws_iam_role_policy" "deploy" {\n  role   = aws_iam_role.app.name\n  policy = file("../policies/deploy.json")\n}\n');
+    assert.deepEqual(unusedOf(await client.waitForDiagnostics(json, (ds) => unusedOf(ds).length > 0)), ['lambda:GetFunction']);
+    const hover = await client.hover(json, client.text(json).indexOf('lambda:GetFunction') + 2);
+    assert.match(JSON.stringify(hover), /role Deployer \(attached in the code of infra\/main\.tf\)/);
+    // it now attaches the reader role
+    client.writeFile(path.join(dir, 'infra/main.tf'), 'resource "aws_iam_role_policy" "deploy" {\n  role   = aws_iam_role.reader.name\n  policy = file("../policies/deploy.json")\n}\n');
+    assert.deepEqual(unusedOf(await client.waitForDiagnostics(json, (ds) => unusedOf(ds)[0] === 'sqs:SendMessage')), ['sqs:SendMessage']);
+    // deleted: unbound again
+    rmSync(path.join(dir, 'infra/main.tf'));
+    client.fileChanged(path.join(dir, 'infra/main.tf'), 3);
+    assert.deepEqual(unusedOf(await client.waitForDiagnostics(json, (ds) => unusedOf(ds).length === 0)), []);
+    assert.deepEqual(client.errorLogs, []);
+  } finally {
+    await client.stop();
+  }
+});

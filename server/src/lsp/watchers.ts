@@ -27,6 +27,8 @@ export function watcherPatterns(projects: Project[], relativePatterns: boolean):
 export class FileWatchers {
   private registration: Promise<Disposable | undefined> | undefined;
   private key = '';
+  /** The client accepted a registration (Terraform files changed on disk are reported). */
+  registered = false;
 
   constructor(private readonly connection: Connection, private readonly onError: (e: unknown) => void) {}
 
@@ -44,6 +46,6 @@ export class FileWatchers {
       return undefined;
     });
     (await previous)?.dispose();
-    await this.registration;
+    this.registered = !!(await this.registration);
   }
 }

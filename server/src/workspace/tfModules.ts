@@ -6,24 +6,36 @@
  *   module is a directory): `aws_iam_role_policy { role = aws_iam_role.app.id }` in `policies.tf`
  *   with `aws_iam_role "app"` in `roles.tf`;
  * - a JSON policy file that a `.tf` file reads with `file("${path.module}/p.json")` or
- *   `templatefile(...)` (in its own directory or one above it, up to the workspace folder) is bound
- *   to the roles that Terraform attaches the policy to; a templatefile() template has its
- *   templated actions left alone (core: withCodeBinding).
+ *   `templatefile(...)` (in any directory of the workspace folder: its own, one above it, or a
+ *   sibling, `file("../policies/p.json")`) is bound to the roles that Terraform attaches the policy
+ *   to; a templatefile() template has its templated actions left alone (core: withCodeBinding).
+ *   The folder's `.tf` files are listed once (one walk, MAX_INDEX_FILES at most) and kept: a file
+ *   outside every folder is looked for in its own directory only.
  *
  * The other files are read as the editor has them (an open document's unsaved text counts), else
- * from disk; their facts are kept per file and read again when the file changes (its version, or
- * its size and modification time). The CLI reads the disk once (`stable`).
+ * from disk; their facts are kept per file. The CLI reads the disk once (`stable`); the language
+ * server with a file watcher (`watched`) keeps listings and facts until `changed()` reports the
+ * file (no directory read or stat on a keystroke); without one, a file is read again when its size
+ * or modification time changes, a directory is listed on each use and the folder's list is walked
+ * again after LISTING_TTL_MS.
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { CodeBinding, LineIndex, ParsedDocument, TfAttach, TfFacts, dependsOnModule, ensureFormat, indexFacts, resolveRoles, terraformFactsOf } from '../core';
 import { pathKey } from './paths';
+import { SKIPPED_DIRS, walkFiles } from './walk';
 
 const isTerraform = (name: string) => /\.tf(\.json)?$/i.test(name);
 /** How far up from a JSON policy a module that reads it with file() is looked for. */
 const MAX_LEVELS_UP = 8;
 /** A directory with more Terraform files than this is not read as one module (generated code, a benchmark). */
 const MAX_MODULE_FILES = 200;
+/** A workspace folder with more .tf files than this is not searched for file() calls beyond the JSON file's own directory and those above it. */
+const MAX_INDEX_FILES = 5000;
+/** Without a file watcher, how long the folder's list of .tf files is kept. */
+const LISTING_TTL_MS = 10_000;
+/** Files read at once (a folder's first search reads every .tf file once). */
+const READ_BATCH = 64;
 
 /**
  * A cheap test before parsing another file of a module (most files of a large module hold only
@@ -57,8 +69,38 @@ export interface ModuleBinding {
 export class TerraformModules {
   private readonly facts = new Map<string, FactsEntry>();
   private readonly listings = new Map<string, string[]>();
+  /** Per workspace folder: its .tf files (absolute paths by pathKey), undefined past MAX_INDEX_FILES. */
+  private readonly folders = new Map<string, { files: Map<string, string> | undefined; at: number }>();
 
-  constructor(private readonly sources: ModuleSources, private readonly stable: boolean, private readonly log: (m: string) => void) {}
+  /**
+   * `stable`: the disk does not change (the CLI); `watched`: it changes only as `changed()` says
+   * (the language server's file watcher is registered).
+   */
+  constructor(
+    private readonly sources: ModuleSources,
+    private readonly stable: boolean,
+    private readonly log: (m: string) => void,
+    private readonly watched: () => boolean = () => false,
+  ) {}
+
+  /** Listings and disk facts are kept until changed() (or forever, for the CLI). */
+  private get keeps(): boolean {
+    return this.stable || this.watched();
+  }
+
+  /** A Terraform file (or a directory) was created, changed or deleted on disk (the file watcher): what was kept of it is dropped. */
+  changed(absPath: string, kind: 'created' | 'changed' | 'deleted'): void {
+    const k = pathKey(absPath);
+    this.listings.delete(pathKey(path.dirname(absPath)));
+    for (const key of [...this.facts.keys()]) if (key === k || key.startsWith(k + '\u0000') || (kind === 'deleted' && key.startsWith(k + path.sep))) this.facts.delete(key);
+    if (kind === 'deleted') for (const key of [...this.listings.keys()]) if (key.startsWith(k + path.sep) || key === k) this.listings.delete(key);
+    for (const [root, ix] of this.folders) {
+      if (!ix.files || !(k + path.sep).startsWith(root + path.sep)) continue;
+      if (kind === 'deleted') {
+        for (const f of [...ix.files.keys()]) if (f === k || f.startsWith(k + path.sep)) ix.files.delete(f);
+      } else if (/\.tf$/i.test(absPath) && !path.relative(root, k).split(path.sep).some((seg) => SKIPPED_DIRS.includes(seg))) ix.files.set(k, absPath);
+    }
+  }
 
   /**
    * The binding the other files of a document's module give it, or undefined when they cannot
@@ -96,25 +138,21 @@ export class TerraformModules {
   /** A JSON policy bound by the modules that read it with file() / templatefile(). */
   private async fileBinding(absPath: string, doc: ParsedDocument, root: string | undefined): Promise<ModuleBinding> {
     const me = pathKey(absPath);
-    const stop = root ? pathKey(root) : pathKey(path.dirname(absPath));
     const found: { tf: string; line: number; fn: 'file' | 'templatefile'; attach: TfAttach; dir: string }[] = [];
-    let dir = path.dirname(absPath);
-    for (let level = 0; level <= MAX_LEVELS_UP; level++) {
-      const files = (await this.terraformFiles(dir)).filter((f) => /\.tf$/i.test(f)); // .tf.json calls file() inside `${...}` strings: not read
-      const read = await Promise.all(files.map((f) => this.factsOf(f, 'file(')));
-      for (const [j, f] of files.entries()) {
+    // .tf.json calls file() inside `${...}` strings: not read
+    const files = (await this.callersOf(absPath, root)).filter((f) => /\.tf$/i.test(f));
+    for (let i = 0; i < files.length; i += READ_BATCH) {
+      const batch = files.slice(i, i + READ_BATCH);
+      const read = await Promise.all(batch.map((f) => this.factsOf(f, 'file(')));
+      for (const [j, f] of batch.entries()) {
         const e = read[j];
+        const dir = path.dirname(f);
         for (const u of e.facts?.fileUses ?? []) {
           if (pathKey(path.resolve(dir, u.path)) !== me) continue;
           const text = e.text ?? (await this.textOf(f)) ?? '';
           found.push({ tf: f, line: new LineIndex(text).position(u.offset).line + 1, fn: u.fn, attach: u.attach, dir });
         }
       }
-      // up to the workspace folder (a file outside every folder: its own directory only)
-      const k = pathKey(dir);
-      const up = path.dirname(dir);
-      if (k === stop || !k.startsWith(stop) || up === dir) break;
-      dir = up;
     }
     if (!found.length) return { key: 'none' };
     let names: string[] | undefined = [];
@@ -134,16 +172,57 @@ export class TerraformModules {
     return { code, key: JSON.stringify(['file', code]) };
   }
 
+  /**
+   * The Terraform files that may read a JSON file with file(): every one of its workspace folder
+   * (sorted), else (outside every folder, or a folder past MAX_INDEX_FILES) those of its own
+   * directory and the ones above it, up to the folder.
+   */
+  private async callersOf(absPath: string, root: string | undefined): Promise<string[]> {
+    const me = pathKey(absPath);
+    const stop = root ? pathKey(root) : pathKey(path.dirname(absPath));
+    if (root && me.startsWith(stop + path.sep)) {
+      const all = await this.folderFiles(root);
+      if (all) {
+        const out = new Map(all);
+        for (const p of this.sources.openPaths()) if (isTerraform(p) && pathKey(p).startsWith(stop + path.sep)) out.set(pathKey(p), p);
+        return [...out.keys()].sort().map((k) => out.get(k)!);
+      }
+    }
+    const out: string[] = [];
+    let dir = path.dirname(absPath);
+    for (let level = 0; level <= MAX_LEVELS_UP; level++) {
+      out.push(...(await this.terraformFiles(dir)));
+      const k = pathKey(dir);
+      const up = path.dirname(dir);
+      if (k === stop || !k.startsWith(stop) || up === dir) break;
+      dir = up;
+    }
+    return out;
+  }
+
+  /** A workspace folder's .tf files on disk (pathKey → path), walked once and kept (see `changed`); undefined past MAX_INDEX_FILES. */
+  private async folderFiles(root: string): Promise<Map<string, string> | undefined> {
+    const k = pathKey(root);
+    const had = this.folders.get(k);
+    if (had && (this.keeps || Date.now() - had.at < LISTING_TTL_MS)) return had.files;
+    const rels = await walkFiles(root, (rel) => /\.tf$/i.test(rel), { maxEntries: 200_000 });
+    let files: Map<string, string> | undefined;
+    if (rels.length > MAX_INDEX_FILES) this.log(`${root}: ${rels.length} Terraform files (more than ${MAX_INDEX_FILES}): file() calls are looked for only in a JSON policy's own directory and those above it`);
+    else files = new Map(rels.map((r) => path.join(root, ...r.split('/'))).map((f) => [pathKey(f), f]));
+    this.folders.set(k, { files, at: Date.now() });
+    return files;
+  }
+
   /** The Terraform files of a directory (on disk and open), at most MAX_MODULE_FILES. */
   private async terraformFiles(dir: string): Promise<string[]> {
-    let names = this.stable ? this.listings.get(pathKey(dir)) : undefined;
+    let names = this.keeps ? this.listings.get(pathKey(dir)) : undefined;
     if (!names) {
       try {
         names = (await fs.readdir(dir, { withFileTypes: true })).filter((e) => e.isFile() && isTerraform(e.name)).map((e) => e.name);
       } catch {
         names = [];
       }
-      if (this.stable) this.listings.set(pathKey(dir), names);
+      if (this.keeps) this.listings.set(pathKey(dir), names);
     }
     const out = new Map(names.map((n) => [pathKey(path.join(dir, n)), path.join(dir, n)]));
     for (const p of this.sources.openPaths()) if (isTerraform(p) && pathKey(path.dirname(p)) === pathKey(dir)) out.set(pathKey(p), p);
@@ -166,7 +245,7 @@ export class TerraformModules {
     const open = this.sources.open(file);
     let key: string;
     if (open) key = open.key;
-    else if (this.stable) key = 'disk';
+    else if (this.keeps) key = 'disk';
     else {
       try {
         const st = await fs.stat(file);

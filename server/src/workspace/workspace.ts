@@ -43,6 +43,8 @@ export interface WorkspaceHost {
   history?: GitHistory;
   /** The disk does not change while this workspace lives (the CLI): other files of a Terraform module are read once. */
   stableDisk?: boolean;
+  /** Terraform files changed on disk are reported (`terraformChanged`, the editor's file watcher): their listings and facts are kept until then. */
+  watchesTerraform?(): boolean;
 }
 
 /** What refining one file came to; a change is verified and whole, never partial. */
@@ -89,6 +91,7 @@ export class Workspace {
       },
       !!host.stableDisk,
       (m) => this.host.log(m),
+      () => !!this.host.watchesTerraform?.(),
     );
   }
 
@@ -112,7 +115,7 @@ export class Workspace {
     return this.analyzeFile(uri, null, text, project, snap, m.parsed, false, history, m.module);
   }
 
-  /** The open documents whose analysis read other files of their module, in the directory of a file just changed (or below it). */
+  /** The open documents whose analysis read other files of their module, in the directory of a file just changed, or a JSON policy anywhere (file() may read it from a sibling directory). */
   moduleDependents(uri: string): string[] {
     const abs = uriToPath(uri);
     if (!abs || !/\.tf(\.json)?$/i.test(abs)) return [];
@@ -121,10 +124,16 @@ export class Workspace {
     for (const [u, a] of this.analyses) {
       const p = a.moduleKey !== undefined && u !== uri ? uriToPath(u) : undefined;
       if (!p) continue;
-      // a file of the same module, or a JSON policy at or below it (read by file())
-      if (/\.tf(\.json)?$/i.test(p) ? pathKey(path.dirname(p)) === dir : (pathKey(p) + path.sep).startsWith(dir + path.sep)) out.push(u);
+      // a file of the same module, or a JSON policy (its binding key says whether it changed)
+      if (/\.tf(\.json)?$/i.test(p) ? pathKey(path.dirname(p)) === dir : true) out.push(u);
     }
     return out;
+  }
+
+  /** A Terraform file (or a directory holding some) changed on disk, as the file watcher reports it: what the module reader kept of it is dropped. */
+  terraformChanged(uri: string, kind: 'created' | 'changed' | 'deleted'): void {
+    const abs = uriToPath(uri);
+    if (abs) this.modules.changed(abs, kind);
   }
 
   /**
