@@ -24,6 +24,8 @@ const SELECTOR: { scheme: string; language?: string; pattern?: string }[] = [
     { scheme: 'untitled', language },
   ]),
   { scheme: 'file', pattern: '**/*.tf' },
+  // Terraform templates of policies (`policy.json.tftpl`): read as JSON with template syntax
+  { scheme: 'file', pattern: '**/*.tftpl' },
 ];
 
 /** What the extension exports: its status, for tests and other extensions. */

@@ -259,3 +259,41 @@ test('the language server binds a JSON policy read from a sibling directory, and
     await client.stop();
   }
 });
+
+test('.tftpl templates: read as JSON templates (templated statements left alone, the rest refined), a directive or a syntax error reported at its line, a template nothing reads never refined as a plain policy', async () => {
+  const tpl = '{\n  "Version": "2012-10-17",\n  "Statement": [\n    { "Effect": "Allow", "Action": ["${service}:Get*", "lambda:GetFunction"], "Resource": "*" },\n    { "Effect": "Allow", "Action": ["lambda:GetFunction", "s3:GetObject"], "Resource": "*" }\n  ]\n}\n';
+  const directive = '{\n  "Version": "2012-10-17",\n  "Statement": [\n    %{ for s in services ~}\n    { "Effect": "Allow", "Action": ["${s}:Get*"], "Resource": "*" },\n    %{ endfor ~}\n    { "Effect": "Allow", "Action": ["lambda:GetFunction"], "Resource": "*" }\n  ]\n}\n';
+  const broken = '{\n  "Version": "2012-10-17",\n  "Statement": [\n    { "Effect": "Allow", "Action": ["lambda:GetFunction"] "Resource": "*" }\n  ]\n}\n';
+  const dir = workspace({
+    'infra/main.tf':
+      'resource "aws_iam_role" "app" {\n  name = "Deployer"\n}\n\nresource "aws_iam_role_policy" "t" {\n  role   = aws_iam_role.app.id\n  policy = templatefile("${path.module}/policy.json.tftpl", { service = "s3" })\n}\n\n' +
+      'resource "aws_iam_role_policy" "d" {\n  role   = aws_iam_role.app.id\n  policy = templatefile("../templates/loop.tftpl", { services = ["s3"] })\n}\n\n' +
+      'resource "aws_iam_role_policy" "b" {\n  role   = aws_iam_role.app.id\n  policy = templatefile("${path.module}/broken.tftpl", {})\n}\n',
+    'infra/policy.json.tftpl': tpl,
+    'templates/loop.tftpl': directive,
+    'infra/broken.tftpl': broken,
+    // read by nothing: still a template (its ${…} never taken for an action), and unbound
+    'infra/orphan.tftpl': tpl,
+    // not a policy: costs nothing, says nothing
+    'infra/user_data.sh.tftpl': '#!/bin/sh\necho ${name}\n',
+  });
+  const { items, err } = await check(dir);
+  const of = (f: string) => items.filter((i) => i.file === f).map((i) => [i.line, i.column, i.code]);
+  assert.deepEqual(of('infra/policy.json.tftpl'), [
+    [4, 37, 'not-refinable'],
+    [5, 37, 'unused-action'],
+  ]);
+  assert.match(items.find((i) => i.file === 'infra/policy.json.tftpl')!.message, /templatefile\(\) \(infra\/main\.tf:7\) fills in/);
+  assert.deepEqual(of('templates/loop.tftpl'), [[4, 5, 'not-refinable']]);
+  assert.match(items.find((i) => i.file === 'templates/loop.tftpl')!.message, /template of templatefile\(\) \(infra\/main\.tf:12\) with a `%\{…\}` directive/);
+  assert.deepEqual(of('infra/orphan.tftpl'), [[4, 37, 'not-refinable']]);
+  assert.match(items.find((i) => i.file === 'infra/orphan.tftpl')!.message, /no templatefile\(\) call of the workspace folder reads it/);
+  assert.deepEqual(of('infra/user_data.sh.tftpl'), []);
+  // the broken template is reported with its line, never skipped in silence
+  const b = items.filter((i) => i.file === 'infra/broken.tftpl');
+  assert.ok(b.length > 0 && b.every((i) => i.line === 4), JSON.stringify(b) + err);
+  // refine keeps the templated statement byte for byte
+  const r = await cli(['refine', 'infra/policy.json.tftpl'], dir);
+  assert.equal(r.code, 0, r.err);
+  assert.equal(r.out, tpl.replace('["lambda:GetFunction", "s3:GetObject"]', '["s3:GetObject"]'));
+});

@@ -34,6 +34,8 @@ const MAX_MODULE_FILES = 200;
 const MAX_INDEX_FILES = 5000;
 /** Without a file watcher, how long the folder's list of .tf files is kept. */
 const LISTING_TTL_MS = 10_000;
+/** What a .tftpl template no templatefile() call of its folder reads is said to be, in messages. */
+const TFTPL_UNREAD = 'a .tftpl file; no templatefile() call of the workspace folder reads it';
 /** Files read at once (a folder's first search reads every .tf file once). */
 const READ_BATCH = 64;
 
@@ -154,7 +156,13 @@ export class TerraformModules {
         }
       }
     }
-    if (!found.length) return { key: 'none' };
+    // a .tftpl file is a template whoever reads it (or when nothing is found to): never read as a plain policy
+    const tftpl = /\.tftpl$/i.test(absPath);
+    if (!found.length) {
+      if (!tftpl) return { key: 'none' };
+      const code: CodeBinding = { roles: doc.policies.map(() => undefined), from: [], template: TFTPL_UNREAD };
+      return { code, key: JSON.stringify(['file', code]) };
+    }
     let names: string[] | undefined = [];
     for (const use of found) {
       const facts = (await Promise.all((await this.terraformFiles(use.dir)).map((f) => this.factsOf(f)))).flatMap((e) => (e.facts ? [e.facts] : []));
@@ -169,6 +177,7 @@ export class TerraformModules {
     const tpl = found.find((u) => u.fn === 'templatefile');
     const code: CodeBinding = { roles: doc.policies.map(() => names), from: [...new Set(found.map((u) => rel(u.tf)))] };
     if (tpl) code.template = `${rel(tpl.tf)}:${tpl.line}`;
+    else if (tftpl) code.template = `a .tftpl file, read by ${rel(found[0].tf)}:${found[0].line}`;
     return { code, key: JSON.stringify(['file', code]) };
   }
 

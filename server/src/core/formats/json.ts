@@ -32,7 +32,9 @@ function problem(node: Node, message: string, severity: ProblemSeverity = 'error
 export const jsonFormat: HostFormat = {
   id: 'json',
   name: 'JSON',
-  claims: (fileName) => /\.jsonc?$/i.test(fileName) && !/\.tf\.json$/i.test(fileName),
+  // a Terraform template (`policy.json.tftpl`, `policy.tftpl`) holding a policy is JSON with template
+  // syntax: read as JSON, its templated statements left alone (workspace/tfModules.ts)
+  claims: (fileName) => /\.(jsonc?|tftpl)$/i.test(fileName) && !/\.tf\.json$/i.test(fileName),
   mayContainPolicy: (text) => text.includes('"Statement"'),
   parse: parseJsonPolicies,
   edits: jsonEdits,
