@@ -2,12 +2,13 @@
  * Property test of role binding across a Terraform module's files (workspace/tfModules.ts): a
  * generated module (roles with their unused actions, policies attached in every way Terraform
  * says it: aws_iam_role_policy by reference or name, inline_policy, aws_iam_policy with
- * attachments or managed_policy_arns, a policy document used by reference, a file() JSON policy (below the module or in a sibling directory),
- * and a computed role) is split at random over .tf and .tf.json files of one directory, and
+ * attachments or managed_policy_arns, a policy document used by reference, a file() JSON policy
+ * (below the module or in a sibling directory), and a computed role) is split at random over .tf and .tf.json files of one directory, and
  * `iam-refine check` must flag in each policy exactly the actions that every role attached to it
  * leaves unused; nothing in a policy whose role is computed. The oracle is the generated model
  * itself (which roles each policy was attached to), never a reading of the Terraform text; each
- * flagged range must hold the action it names. PROPERTY_RUNS=<factor>, FC_SEED=<n>.
+ * flagged range must hold the action it names. A file() call lands in a .tf.json file as
+ * `"${file(\"…\")}"`. PROPERTY_RUNS=<factor>, FC_SEED=<n>.
  */
 import type { CheckItem } from '../support/cli';
 import { test, after } from 'node:test';
@@ -166,7 +167,11 @@ function blocksOf(m: Model): { blocks: Block[]; jsonFiles: Record<string, string
         const rel = a.sibling ? `../shared/p${i}.json` : `policies/p${i}.json`;
         const where = a.literalPath ? `"${rel}"` : `"\${path.module}/${rel}"`;
         const call = a.template ? `templatefile(${where}, { svc = "s3" })` : `file(${where})`;
-        blocks.push({ hcl: `resource "aws_iam_role_policy" "p${i}" {\n  role   = aws_iam_role.r${a.role}.id\n  policy = ${call}\n}\n` });
+        // in a .tf.json file the call is HCL inside a string: `"policy": "${file(\"…\")}"`
+        blocks.push({
+          hcl: `resource "aws_iam_role_policy" "p${i}" {\n  role   = aws_iam_role.r${a.role}.id\n  policy = ${call}\n}\n`,
+          json: ['resource', 'aws_iam_role_policy', `p${i}`, { role: `\${aws_iam_role.r${a.role}.id}`, policy: `\${${call}}` }],
+        });
         // a template: a first statement with a templated action (left alone: never flagged), then the literal one
         const templated = a.template ? [{ Effect: 'Allow', Action: ['${svc}:Get*', ...p.actions], Resource: '*' }] : [];
         jsonFiles[policyFile(m, i)] = JSON.stringify({ Version: '2012-10-17', Statement: [...templated, { Effect: 'Allow', Action: p.actions, Resource: '*' }] }, null, 2) + '\n';

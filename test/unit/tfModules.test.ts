@@ -297,3 +297,40 @@ test('.tftpl templates: read as JSON templates (templated statements left alone,
   assert.equal(r.code, 0, r.err);
   assert.equal(r.out, tpl.replace('["lambda:GetFunction", "s3:GetObject"]', '["s3:GetObject"]'));
 });
+
+test('.tf.json: "${file(\\"p.json\\")}" and templatefile() inside strings bind the JSON file as in .tf; a string with other text around the call binds nothing', async () => {
+  const tfjson = {
+    resource: {
+      aws_iam_role: { app: { name: 'Deployer' }, reader: { name: 'Reader' } },
+      aws_iam_role_policy: {
+        deploy: { role: '${aws_iam_role.app.name}', policy: '${file("${path.module}/policies/deploy.json")}' },
+        sibling: { role: '${aws_iam_role.reader.id}', policy: '${file("../shared/read.json")}' },
+        tpl: { role: '${aws_iam_role.app.id}', policy: '${templatefile("policies/t.json", { service = "s3" })}' },
+        other: { role: '${aws_iam_role.app.id}', policy: '${trimspace(file("policies/other.json"))}' },
+      },
+      aws_iam_policy: { viaLocal: { policy: '${local.p}' } },
+      aws_iam_role_policy_attachment: { viaLocal: { role: '${aws_iam_role.reader.name}', policy_arn: '${aws_iam_policy.viaLocal.arn}' } },
+    },
+    locals: { p: '${file("policies/local.json")}' },
+  };
+  const tpl = '{\n  "Version": "2012-10-17",\n  "Statement": [\n    { "Effect": "Allow", "Action": ["${service}:Get*", "lambda:GetFunction"], "Resource": "*" },\n    { "Effect": "Allow", "Action": ["lambda:GetFunction", "s3:GetObject"], "Resource": "*" }\n  ]\n}\n';
+  const dir = workspace({
+    'infra/main.tf.json': JSON.stringify(tfjson, null, 2) + '\n',
+    'infra/policies/deploy.json': POLICY_JSON,
+    'shared/read.json': POLICY_JSON,
+    'infra/policies/t.json': tpl,
+    'infra/policies/other.json': POLICY_JSON,
+    'infra/policies/local.json': POLICY_JSON,
+  });
+  const { items, err } = await check(dir);
+  assert.deepEqual(flagged(items), {
+    'infra/policies/deploy.json': ['lambda:GetFunction'],
+    'shared/read.json': ['sqs:SendMessage'],
+    'infra/policies/t.json': ['lambda:GetFunction'],
+    'infra/policies/local.json': ['sqs:SendMessage'],
+  });
+  const t = items.find((i) => i.file === 'infra/policies/t.json' && i.code === 'not-refinable')!;
+  const line = (JSON.stringify(tfjson, null, 2).split('\n').findIndex((l) => l.includes('templatefile')) + 1).toString();
+  assert.match(t.message, new RegExp(`templatefile\\(\\) \\(infra/main\\.tf\\.json:${line}\\) fills in`));
+  assert.match(err, /infra\/policies\/other\.json: the findings concern 2 roles/);
+});

@@ -9,7 +9,7 @@
  *   `templatefile(...)` (in any directory of the workspace folder: its own, one above it, or a
  *   sibling, `file("../policies/p.json")`) is bound to the roles that Terraform attaches the policy
  *   to; a templatefile() template has its templated actions left alone (core: withCodeBinding).
- *   The folder's `.tf` files are listed once (one walk, MAX_INDEX_FILES at most) and kept: a file
+ *   The folder's `.tf` and `.tf.json` files are listed once (one walk, MAX_INDEX_FILES at most) and kept: a file
  *   outside every folder is looked for in its own directory only.
  *
  * The other files are read as the editor has them (an open document's unsaved text counts), else
@@ -30,9 +30,9 @@ const isTerraform = (name: string) => /\.tf(\.json)?$/i.test(name);
 const MAX_LEVELS_UP = 8;
 /** A directory with more Terraform files than this is not read as one module (generated code, a benchmark). */
 const MAX_MODULE_FILES = 200;
-/** A workspace folder with more .tf files than this is not searched for file() calls beyond the JSON file's own directory and those above it. */
+/** A workspace folder with more .tf / .tf.json files than this is not searched for file() calls beyond the JSON file's own directory and those above it. */
 const MAX_INDEX_FILES = 5000;
-/** Without a file watcher, how long the folder's list of .tf files is kept. */
+/** Without a file watcher, how long the folder's list of Terraform files is kept. */
 const LISTING_TTL_MS = 10_000;
 /** What a .tftpl template no templatefile() call of its folder reads is said to be, in messages. */
 const TFTPL_UNREAD = 'a .tftpl file; no templatefile() call of the workspace folder reads it';
@@ -71,7 +71,7 @@ export interface ModuleBinding {
 export class TerraformModules {
   private readonly facts = new Map<string, FactsEntry>();
   private readonly listings = new Map<string, string[]>();
-  /** Per workspace folder: its .tf files (absolute paths by pathKey), undefined past MAX_INDEX_FILES. */
+  /** Per workspace folder: its .tf and .tf.json files (absolute paths by pathKey), undefined past MAX_INDEX_FILES. */
   private readonly folders = new Map<string, { files: Map<string, string> | undefined; at: number }>();
 
   /**
@@ -100,7 +100,7 @@ export class TerraformModules {
       if (!ix.files || !(k + path.sep).startsWith(root + path.sep)) continue;
       if (kind === 'deleted') {
         for (const f of [...ix.files.keys()]) if (f === k || f.startsWith(k + path.sep)) ix.files.delete(f);
-      } else if (/\.tf$/i.test(absPath) && !path.relative(root, k).split(path.sep).some((seg) => SKIPPED_DIRS.includes(seg))) ix.files.set(k, absPath);
+      } else if (isTerraform(absPath) && !path.relative(root, k).split(path.sep).some((seg) => SKIPPED_DIRS.includes(seg))) ix.files.set(k, absPath);
     }
   }
 
@@ -141,8 +141,8 @@ export class TerraformModules {
   private async fileBinding(absPath: string, doc: ParsedDocument, root: string | undefined): Promise<ModuleBinding> {
     const me = pathKey(absPath);
     const found: { tf: string; line: number; fn: 'file' | 'templatefile'; attach: TfAttach; dir: string }[] = [];
-    // .tf.json calls file() inside `${...}` strings: not read
-    const files = (await this.callersOf(absPath, root)).filter((f) => /\.tf$/i.test(f));
+    // a .tf.json file's calls are HCL inside `"${file(\"p.json\")}"` strings (read by the HCL parser too)
+    const files = await this.callersOf(absPath, root);
     for (let i = 0; i < files.length; i += READ_BATCH) {
       const batch = files.slice(i, i + READ_BATCH);
       const read = await Promise.all(batch.map((f) => this.factsOf(f, 'file(')));
@@ -209,12 +209,12 @@ export class TerraformModules {
     return out;
   }
 
-  /** A workspace folder's .tf files on disk (pathKey → path), walked once and kept (see `changed`); undefined past MAX_INDEX_FILES. */
+  /** A workspace folder's .tf and .tf.json files on disk (pathKey → path), walked once and kept (see `changed`); undefined past MAX_INDEX_FILES. */
   private async folderFiles(root: string): Promise<Map<string, string> | undefined> {
     const k = pathKey(root);
     const had = this.folders.get(k);
     if (had && (this.keeps || Date.now() - had.at < LISTING_TTL_MS)) return had.files;
-    const rels = await walkFiles(root, (rel) => /\.tf$/i.test(rel), { maxEntries: 200_000 });
+    const rels = await walkFiles(root, isTerraform, { maxEntries: 200_000 });
     let files: Map<string, string> | undefined;
     if (rels.length > MAX_INDEX_FILES) this.log(`${root}: ${rels.length} Terraform files (more than ${MAX_INDEX_FILES}): file() calls are looked for only in a JSON policy's own directory and those above it`);
     else files = new Map(rels.map((r) => path.join(root, ...r.split('/'))).map((f) => [pathKey(f), f]));
@@ -269,6 +269,8 @@ export class TerraformModules {
     let facts: TfFacts | undefined;
     if (text !== undefined && (!mustInclude || text.includes(mustInclude)) && mayHaveFacts(text)) {
       await ensureFormat(file);
+      // a .tf.json file's file() calls are read with the HCL parser
+      if (/\.tf\.json$/i.test(file) && text.includes('file(')) await ensureFormat('x.tf');
       try {
         facts = terraformFactsOf(text, file);
       } catch (e) {

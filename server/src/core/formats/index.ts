@@ -84,7 +84,18 @@ export function mayContainPolicy(text: string, fileName?: string): boolean {
  * previous parse (the format must be ready: ensureFormat). Undefined for other files.
  */
 export function terraformFactsOf(text: string, fileName: string): TfFacts | undefined {
-  if (terraformJsonFormat.claims(fileName)) return terraformJsonFormat.parse(text).terraform?.facts();
+  if (terraformJsonFormat.claims(fileName)) {
+    const facts = terraformJsonFormat.parse(text).terraform?.facts();
+    if (!facts?.fileStrings?.length) return facts;
+    // `"${file(\"p.json\")}"`: HCL inside a string, read with the HCL parser (ready: ensureFormat of a .tf name)
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { fileCallOfTemplate } = require('./terraform') as typeof import('./terraform');
+    const calls = facts.fileStrings.flatMap((s) => {
+      const c = fileCallOfTemplate(s.value);
+      return c ? [{ ...c, offset: s.offset, attach: s.attach }] : [];
+    });
+    return { ...facts, fileUses: [...facts.fileUses, ...calls] };
+  }
   if (!terraformInfo.claims(fileName)) return undefined;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   return (require('./terraform') as typeof import('./terraform')).parseTerraform(text, { fresh: true }).terraform?.facts();

@@ -263,6 +263,31 @@ export function fileCall(text: string, expr: HNode): { fn: 'file' | 'templatefil
   return { fn, path: after.slice(1), offset: call.start };
 }
 
+/**
+ * A Terraform JSON string that is one interpolation of a file() / templatefile() call
+ * (`"${file(\"p.json\")}"`, its value `${file("p.json")}`): read as the HCL quoted template it is
+ * (`x = "…"`), never by pattern; undefined for any other string (text around the interpolation, a
+ * syntax error). The format must be ready (ensureFormat of a .tf name).
+ */
+export function fileCallOfTemplate(value: string): { fn: 'file' | 'templatefile'; path: string } | undefined {
+  if (/[\r\n]/.test(value)) return undefined;
+  const src = `x = "${value}"\n`;
+  const root = parseHclFresh(src);
+  if (root.tooDeep !== undefined || syntaxErrors(root).length) return undefined;
+  const attr = blocksAndAttributes(root).find((c) => c.type === 'attribute');
+  const expr = attr && child(attr, 'expression');
+  const q = expr && named(expr)[0]?.type === 'template_expr' ? named(named(expr)[0])[0] : undefined;
+  if (!q || q.type !== 'quoted_template' || q.children.length !== 3) return undefined;
+  const interp = q.children[1];
+  if (interp.type !== 'template_interpolation' || q.children[0].type !== 'quoted_template_start' || q.children[2].type !== 'quoted_template_end') return undefined;
+  const e = named(interp).find((c) => c.type === 'expression');
+  const call = e && fileCall(src, e);
+  return call && { fn: call.fn, path: call.path };
+}
+
+/** The attributes and blocks of a file's top-level body. */
+const blocksAndAttributes = (root: HNode): HNode[] => root.children.find((c) => c.type === 'body')?.children ?? [];
+
 /** Marks a statement opaque with one information problem (only the first reason is reported). */
 function notRefinable(r: Reading, st: StatementModel, at: HNode, why: string): void {
   if (st.opaque) return;

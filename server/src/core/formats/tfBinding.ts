@@ -78,6 +78,19 @@ export interface TfFacts {
   uses: [string, TfAttach][];
   /** Policies that live in files of their own. */
   fileUses: TfFileUse[];
+  /**
+   * Terraform JSON only: strings that may be a `"${file(\"p.json\")}"` call (HCL inside a string),
+   * read with the HCL parser by terraformFactsOf (formats/index.ts), which moves the calls into `fileUses`.
+   */
+  fileStrings?: TfFileString[];
+}
+
+/** A Terraform JSON string whose HCL may be a file() / templatefile() call, where it is attached. */
+export interface TfFileString {
+  /** The string's value (its JSON escapes read). */
+  value: string;
+  offset: number;
+  attach: TfAttach;
 }
 
 /** What a parsed Terraform document keeps for binding across its module (ParsedDocument.terraform). */
@@ -131,7 +144,7 @@ export function siteAttach<V, B extends TfBlock<V>>(ops: TfValues<V>, site: TfSi
 }
 
 /** A file's facts from its top-level blocks; `uses` lists the attributes that use a policy by reference, `fileUses` the file() policies. */
-export function terraformFacts<V, B extends TfBlock<V>>(blocks: B[], ops: TfValues<V>, uses: [string, TfSite<B>][], fileUses: TfFileUse[]): TfFacts {
+export function terraformFacts<V, B extends TfBlock<V>>(blocks: B[], ops: TfValues<V>, uses: [string, TfSite<B>][], fileUses: TfFileUse[], fileStrings?: TfFileString[]): TfFacts {
   const roles: [string, string | undefined][] = [];
   const attachments: [string, TfRole[]][] = [];
   for (const b of blocks) {
@@ -155,7 +168,7 @@ export function terraformFacts<V, B extends TfBlock<V>>(blocks: B[], ops: TfValu
     if (single !== undefined) attachments.push([name, [roleOf(ops, single)]]);
     if (list !== undefined) attachments.push([name, ops.items(list)?.map((x) => roleOf(ops, x)) ?? [{ computed: true }]]);
   }
-  return { roles, attachments, uses: uses.map(([k, s]) => [k, siteAttach(ops, s)]), fileUses };
+  return { roles, attachments, uses: uses.map(([k, s]) => [k, siteAttach(ops, s)]), fileUses, ...(fileStrings?.length ? { fileStrings } : {}) };
 }
 
 /** The facts of several files (a module) as one index. */
@@ -244,7 +257,7 @@ export function bindTerraformRoles<V, B extends TfBlock<V>>(
   ops: TfValues<V>,
   policies: PolicyModel[],
   sites: (TfSite<B> | undefined)[],
-  scan: () => { uses: [string, TfSite<B>][]; fileUses: TfFileUse[] },
+  scan: () => { uses: [string, TfSite<B>][]; fileUses: TfFileUse[]; fileStrings?: TfFileString[] },
 ): TfBindingPart {
   let facts: TfFacts | undefined;
   const part: TfBindingPart = {
@@ -252,7 +265,7 @@ export function bindTerraformRoles<V, B extends TfBlock<V>>(
     facts: () => {
       if (!facts) {
         const s = scan();
-        facts = terraformFacts(blocks, ops, s.uses, s.fileUses);
+        facts = terraformFacts(blocks, ops, s.uses, s.fileUses, s.fileStrings);
       }
       return facts;
     },

@@ -16,7 +16,7 @@ import { describeParseError, parseJsonc, propertyNode } from '../text';
 import { JsonPolicyHost as JsonDocumentHost, JsonStatementHost as JsonObjectStatementHost, jsonEditsWith, objectStatement } from './json';
 import { EmbeddedSink, JsonPolicyHost as EmbeddedHost, ValueMap, embeddedJsonEdits, readEmbeddedJson } from './embeddedJson';
 import { terraformJsonInfo } from './sniff';
-import { MERGE_ARGUMENTS, OVERRIDDEN, TfBindingPart, TfBlock, TfSite, TfValues, bindTerraformRoles, mergeNote, referenceKey } from './tfBinding';
+import { MERGE_ARGUMENTS, OVERRIDDEN, TfBindingPart, TfBlock, TfFileString, TfSite, TfValues, bindTerraformRoles, mergeNote, referenceKey, siteAttach } from './tfBinding';
 
 interface DocumentHost extends JsonDocumentHost {
   kind: 'document';
@@ -353,19 +353,28 @@ function bindRoles(r: Reading, all: BlockInfo[]): TfBindingPart {
     items: (v) => (v.type === 'array' ? v.children ?? [] : undefined),
   };
   type B = (typeof blocks)[number];
-  // file() and templatefile() are not read here: in this syntax they are HCL inside a `${...}` string
+  // file() and templatefile() are HCL inside a `${...}` string in this syntax: a string that may be
+  // one (a substring test) is handed on with where it is attached, and read by the HCL parser
+  // (terraformFactsOf in formats/index.ts), which this format does not load
   const scan = () => {
     const uses: [string, TfSite<B>][] = [];
+    const fileStrings: TfFileString[] = [];
     const visit = (top: B, nested: string | undefined, body: Node) => {
       for (const p of props(body)) {
         const path = referencePath(p.value);
         const key = path && referenceKey(path);
         if (key) uses.push([key, { top, nested, attribute: p.key }]);
-        else if (p.value.type !== 'string') for (const o of objects(p.value)) visit(top, p.key, o);
+        else if (p.value.type === 'string') {
+          const v = p.value.value as string;
+          if (v.includes('file(') && isTemplate(v)) {
+            const ref = top.type === 'locals' && !nested ? `local.${p.key}` : undefined;
+            fileStrings.push({ value: v, offset: p.value.offset, attach: siteAttach(values, { top, nested, attribute: p.key, ref }) });
+          }
+        } else for (const o of objects(p.value)) visit(top, p.key, o);
       }
     };
     for (const b of blocks) visit(b, undefined, b.info.body);
-    return { uses, fileUses: [] };
+    return { uses, fileUses: [], fileStrings };
   };
   const sites = r.policies.map((p): TfSite<B> => {
     const s = r.sites.get(p)!;
