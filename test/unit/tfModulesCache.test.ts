@@ -83,3 +83,20 @@ test('not watched: a file changed on disk is read again at the next binding', as
   writeFileSync(path.join(dir, 'infra/main.tf'), tf('Reader') + '\n');
   assert.deepEqual((await bind())?.roles, [['Reader']]);
 });
+
+test('bindings at the same time wait for one walk of the folder', async () => {
+  const { dir, bind } = setup(true);
+  const readdir = fsp.readdir;
+  let rootReads = 0;
+  (fsp as { readdir: unknown }).readdir = (...a: unknown[]) => {
+    if (path.resolve(String(a[0])) === path.resolve(dir)) rootReads++;
+    return (readdir as (...x: unknown[]) => unknown).apply(fsp, a);
+  };
+  try {
+    const all = await Promise.all([bind(), bind(), bind()]);
+    assert.deepEqual(all.map((c) => c?.roles), [[['Deployer']], [['Deployer']], [['Deployer']]]);
+  } finally {
+    fsp.readdir = readdir;
+  }
+  assert.equal(rootReads, 1);
+});

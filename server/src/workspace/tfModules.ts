@@ -68,11 +68,19 @@ export interface ModuleBinding {
   key: string;
 }
 
+/** A workspace folder's Terraform files: `pending` while walked (each binding waits for the one walk); `dirty`: a change reported during the walk, walked again on the next use. */
+interface FolderIndex {
+  files: Map<string, string> | undefined;
+  at: number;
+  pending?: Promise<Map<string, string> | undefined>;
+  dirty?: boolean;
+}
+
 export class TerraformModules {
   private readonly facts = new Map<string, FactsEntry>();
   private readonly listings = new Map<string, string[]>();
   /** Per workspace folder: its .tf and .tf.json files (absolute paths by pathKey), undefined past MAX_INDEX_FILES. */
-  private readonly folders = new Map<string, { files: Map<string, string> | undefined; at: number }>();
+  private readonly folders = new Map<string, FolderIndex>();
 
   /**
    * `stable`: the disk does not change (the CLI); `watched`: it changes only as `changed()` says
@@ -97,7 +105,9 @@ export class TerraformModules {
     for (const key of [...this.facts.keys()]) if (key === k || key.startsWith(k + '\u0000') || (kind === 'deleted' && key.startsWith(k + path.sep))) this.facts.delete(key);
     if (kind === 'deleted') for (const key of [...this.listings.keys()]) if (key.startsWith(k + path.sep) || key === k) this.listings.delete(key);
     for (const [root, ix] of this.folders) {
-      if (!ix.files || !(k + path.sep).startsWith(root + path.sep)) continue;
+      if (!(k + path.sep).startsWith(root + path.sep)) continue;
+      if (ix.pending) ix.dirty = true;
+      if (!ix.files) continue;
       if (kind === 'deleted') {
         for (const f of [...ix.files.keys()]) if (f === k || f.startsWith(k + path.sep)) ix.files.delete(f);
       } else if (isTerraform(absPath) && !path.relative(root, k).split(path.sep).some((seg) => SKIPPED_DIRS.includes(seg))) ix.files.set(k, absPath);
@@ -213,13 +223,21 @@ export class TerraformModules {
   private async folderFiles(root: string): Promise<Map<string, string> | undefined> {
     const k = pathKey(root);
     const had = this.folders.get(k);
-    if (had && (this.keeps || Date.now() - had.at < LISTING_TTL_MS)) return had.files;
-    const rels = await walkFiles(root, isTerraform, { maxEntries: 200_000 });
-    let files: Map<string, string> | undefined;
-    if (rels.length > MAX_INDEX_FILES) this.log(`${root}: ${rels.length} Terraform files (more than ${MAX_INDEX_FILES}): file() calls are looked for only in a JSON policy's own directory and those above it`);
-    else files = new Map(rels.map((r) => path.join(root, ...r.split('/'))).map((f) => [pathKey(f), f]));
-    this.folders.set(k, { files, at: Date.now() });
-    return files;
+    if (had?.pending) return had.pending;
+    if (had && !had.dirty && (this.keeps || Date.now() - had.at < LISTING_TTL_MS)) return had.files;
+    const entry: FolderIndex = { files: undefined, at: Date.now() };
+    entry.pending = (async () => {
+      try {
+        const rels = await walkFiles(root, isTerraform, { maxEntries: 200_000 });
+        if (rels.length > MAX_INDEX_FILES) this.log(`${root}: ${rels.length} Terraform files (more than ${MAX_INDEX_FILES}): file() calls are looked for only in a JSON policy's own directory and those above it`);
+        else entry.files = new Map(rels.map((r) => path.join(root, ...r.split('/'))).map((f) => [pathKey(f), f]));
+        return entry.files;
+      } finally {
+        entry.pending = undefined;
+      }
+    })();
+    this.folders.set(k, entry);
+    return entry.pending;
   }
 
   /** The Terraform files of a directory (on disk and open), at most MAX_MODULE_FILES. */
