@@ -66,7 +66,7 @@ async function both(files: Record<string, string | object>): Promise<{ cli: stri
   const editorOnly: string[] = [];
   try {
     for (const rel of filesOf(dir)) {
-      if (!/\.(jsonc?|ya?ml|tf)$/.test(rel)) continue; // .tf.json too (ends in .json)
+      if (!/\.(jsonc?|ya?ml|tf|tftpl)$/.test(rel)) continue; // .tf.json too (ends in .json)
       const text = readFileSync(path.join(dir, rel), 'utf8');
       const uri = client.open(path.join(dir, rel), text);
       const ds = await client.waitForDiagnostics(uri);
@@ -186,6 +186,33 @@ test('a Terraform module across files (.tf and .tf.json), a file() JSON policy a
   assert.equal(of('infra/policies/reader.json', 'not-refinable'), 1, r.cli.join('\n'));
   assert.equal(of('infra/documents.tf', 'unused-wildcard'), 1, r.cli.join('\n'));
   assert.equal(of('infra/documents.tf', 'unused-action'), 0, r.cli.join('\n'));
+  assert.deepEqual(r.editorOnly, []);
+  assert.deepEqual(r.lsp, r.cli);
+});
+
+test('file() from a sibling directory, in a .tf.json string, and a .tftpl template: bound and reported the same in the CLI and the editor', async () => {
+  const tpl = policy.replace('"lambda:Invoke*"', '"${svc}:Invoke*"');
+  const r = await both({
+    'findings/all.json': JSON.stringify([
+      finding(DEPLOYER, [{ serviceNamespace: 'lambda', actions: ['GetFunction', 'DeleteFunction'] }]),
+      finding(READER, [{ serviceNamespace: 's3', actions: ['GetObjectAcl'] }]),
+    ]),
+    'iam-refiner.json': { findings: ['findings/*.json'] },
+    'infra/roles.tf':
+      'resource "aws_iam_role" "deployer" {\n  name = "Deployer"\n}\n\nresource "aws_iam_role" "reader" {\n  name = "Reader"\n}\n\n' +
+      'resource "aws_iam_role_policy" "sibling" {\n  role   = aws_iam_role.deployer.id\n  policy = file("../policies/deployer.json")\n}\n\n' +
+      'resource "aws_iam_role_policy" "tpl" {\n  role   = aws_iam_role.reader.name\n  policy = templatefile("${path.module}/../templates/reader.json.tftpl", { svc = "lambda" })\n}\n',
+    'infra/more.tf.json': JSON.stringify({ resource: { aws_iam_role_policy: { j: { role: '${aws_iam_role.reader.id}', policy: '${file("${path.module}/../policies/reader.json")}' } } } }, null, 2),
+    'policies/deployer.json': policy,
+    'policies/reader.json': policy,
+    'templates/reader.json.tftpl': tpl,
+  });
+  const of = (f: string, code: string) => r.cli.filter((k) => k.startsWith(f + ':') && k.includes(code)).length;
+  assert.equal(of('policies/deployer.json', 'unused-action'), 2, r.cli.join('\n'));
+  assert.equal(of('policies/reader.json', 'unused-wildcard'), 1, r.cli.join('\n'));
+  assert.equal(of('policies/reader.json', 'unused-action'), 0, r.cli.join('\n'));
+  assert.equal(of('templates/reader.json.tftpl', 'unused-wildcard'), 1, r.cli.join('\n'));
+  assert.equal(of('templates/reader.json.tftpl', 'not-refinable'), 1, r.cli.join('\n'));
   assert.deepEqual(r.editorOnly, []);
   assert.deepEqual(r.lsp, r.cli);
 });

@@ -232,7 +232,7 @@ test('file("../policies/…") and "${path.module}/../…": a JSON policy in a si
   assert.match(r.out, /^\+.*\["sqs:SendMessage", "s3:GetObject"\]/m);
 });
 
-test('the language server binds a JSON policy read from a sibling directory, and a .tf created there on disk (the watcher) binds it without a directory read per keystroke', async () => {
+test('the language server binds a JSON policy read from a sibling directory, and a .tf created, changed or deleted there on disk (reported by the watcher) re-binds it', async () => {
   const dir = workspace({
     'infra/roles.tf': ROLES_TF,
     'policies/deploy.json': POLICY_JSON,
