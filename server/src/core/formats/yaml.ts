@@ -461,7 +461,10 @@ const YAML_TOO_DEEP_BLOCK = `invalid YAML: nested too deeply (indented past colu
  * the characters allows such nesting; it stops counting inside what it cuts.
  */
 export function yamlTooDeep(text: string): { offset: number; message: string; text: string } | undefined {
-  let brackets = 0;
+  // brackets opened and not closed, counted as if none were in a scalar or a comment: a bound on the real depth unless
+  // scalars hold more [ and { than ] and } (a template's many short lists stay at 1)
+  let open = 0;
+  let deepest = 0;
   let far = false;
   for (let i = 0, col = 0, indent = true; i < text.length && !far; i++) {
     const c = text.charCodeAt(i);
@@ -470,12 +473,13 @@ export function yamlTooDeep(text: string): { offset: number; message: string; te
       indent = true;
       continue;
     }
-    if (c === 0x5b || c === 0x7b) brackets++;
+    if (c === 0x5b || c === 0x7b) deepest = Math.max(deepest, ++open);
+    else if ((c === 0x5d || c === 0x7d) && open > 0) open--;
     if (col > MAX_YAML_BLOCK_COLUMN && ((indent && c !== 0x20) || c === 0x2d || c === 0x3f)) far = true;
     if (c !== 0x20) indent = false;
     col++;
   }
-  if (brackets <= MAX_YAML_FLOW_DEPTH && !far) return undefined;
+  if (deepest <= MAX_YAML_FLOW_DEPTH && !far) return undefined;
   const cuts: [number, number][] = [];
   let first: { offset: number; message: string } | undefined;
   let offset = 0;
