@@ -12,6 +12,7 @@ import { cli } from '../support/cli';
 import { initFormats, unifiedDiff, lineEndingNote, parsePolicyDocument } from '../../server/src/core';
 import { hclMemory } from '../../server/src/core/formats/hcl/tree';
 import { parseArgs } from '../../server/src/cli/args';
+import { parseConfig } from '../../server/src/core/project';
 
 const dirs: string[] = [];
 after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -169,6 +170,14 @@ test('Terraform: a 1 MB file nested 450,000 levels deep is an error at its place
   const m = await cli(['check', 'main.tf'], dir);
   assert.ok(Date.now() - t1 < 4000, `${Date.now() - t1} ms`);
   assert.deepEqual([m.code, m.out], [alone.code, alone.out]);
+});
+
+test('a glob of 100,000 characters in iam-refiner.json is an error at its place (found by the long language-server fuzz: the glob library threw in the server)', () => {
+  const long = 'a'.repeat(100_000);
+  for (const text of [`{"findings": ["x", "${long}"]}`, `{"exclude": "${long}"}`, `{"roles": {"${long}": ["arn:aws:iam::123456789012:role/R"]}}`]) {
+    assert.throws(() => parseConfig('iam-refiner.json', text), (e: Error) => /^iam-refiner\.json:1:\d+: a glob of 100000 characters \(at most 4096\)$/.test(e.message) || assert.fail(e.message));
+  }
+  assert.equal(parseConfig('iam-refiner.json', `{"findings": ["${'a'.repeat(4096)}"]}`).findings[0].length, 4096);
 });
 
 test('a UTF-8 byte-order mark is read (positions as the editor shows them) and kept by --write', async () => {
