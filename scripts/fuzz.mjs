@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run fuzz`: the long runs of the hostile-input tests, after a build: the CLI fuzz test with
 // 100,000 cases (FUZZ_RUNS to change), the language-server fuzz with 100,000 cases (LSP_FUZZ_CASES; a fresh
-// server every LSP_FUZZ_BATCH = 10,000 cases, each one's memory checked; its 4,000 debounced cases beside them)
+// server every LSP_FUZZ_BATCH = 2,500 cases, each one's memory checked; its 4,000 debounced cases beside them)
 // and the --write kill test with its full 200 kills (no time bound), the three files at once (2 cores: the
 // debounced cases and the kill test mostly wait). Prints each test's figures (outcome counts, slowest case,
 // kills) and exits non-zero on a failure; the language server's progress goes to LSP_FUZZ_PROGRESS

@@ -35,7 +35,6 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 type G = fc.GeneratorValue;
 const pick = <T>(g: G, list: readonly T[]): T => list[g(fc.nat, { max: list.length - 1 })];
-const chance = (g: G, oneIn: number) => g(fc.integer, { min: 1, max: oneIn }) === 1;
 const DEEP = '"__DEEP__"';
 const deep = (n: number) => '['.repeat(n) + ']'.repeat(n);
 

@@ -9,8 +9,10 @@ import { mkdtempSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { cli } from '../support/cli';
-import { unifiedDiff, lineEndingNote, parsePolicyDocument } from '../../server/src/core';
+import { initFormats, unifiedDiff, lineEndingNote, parsePolicyDocument } from '../../server/src/core';
+import { hclMemory } from '../../server/src/core/formats/hcl/tree';
 import { parseArgs } from '../../server/src/cli/args';
+import { parseConfig } from '../../server/src/core/project';
 
 const dirs: string[] = [];
 after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -123,6 +125,59 @@ test('10,000 levels of nesting: an error naming the file and the place, no stack
   assert.match(walk.out, /^p\.json:1:526: error invalid-json: nested deeper than 512 levels/m);
   // 500 levels is fine (not a policy, but read)
   assert.equal(parsePolicyDocument(`{"Statement": [], "x": ${deep(500)}}`).hasSyntaxErrors, false);
+});
+
+test('a YAML template nested 500,000 levels deep (1 MB): the error at its file:line:col, in well under the time bound (was 7.5 s)', async () => {
+  const n = 500_000;
+  const head = 'Resources:\n  P:\n    Type: AWS::IAM::Policy\n    Properties:\n      PolicyDocument:\n        Statement: ';
+  const dir = workspace({ 't.yaml': head + '['.repeat(n) + ']'.repeat(n) + '\n', 'c.yaml': head.replace(/Statement: $/, 'Statement:\n          ') + '- '.repeat(n) + 'x\n' });
+  const t0 = Date.now();
+  const r = await cli(['check', 't.yaml'], dir);
+  assert.equal(r.code, 1);
+  // the 513th bracket: the first is at column 20, this one 512 further
+  assert.match(r.out, /^t\.yaml:6:532: error invalid-syntax: invalid YAML: nested too deeply \(over 512 levels/m);
+  const c = await cli(['check', 'c.yaml'], dir);
+  assert.equal(c.code, 1);
+  // the first "-" past column 256 (0-based): the 125th, at column 11 + 2 × 124
+  assert.match(c.out, /^c\.yaml:7:259: error invalid-syntax: invalid YAML: nested too deeply \(indented past column 256\)/m);
+  assert.ok(Date.now() - t0 < 6000, `${Date.now() - t0} ms`);
+});
+
+test('Terraform: a 1 MB file nested 450,000 levels deep is an error at its place, also after the parser\'s runtime was renewed; a hostile 5 MB file beside a policy is not parsed for its binding (took 9 s and 1.6 GB)', async () => {
+  const n = 450_000;
+  const head = 'resource "aws_iam_policy" "p" {\n  policy = jsonencode({Statement = ';
+  const deep = head + '['.repeat(n) + ']'.repeat(n) + '})\n}\n';
+  // in process: a hostile megabyte grows the WASM memory past its limit and the runtime is renewed; then the deep file
+  await initFormats();
+  let junk = '';
+  for (let i = 0; i < 1_000_000; i++) junk += String.fromCharCode(32 + ((i * 7919) % 90));
+  parsePolicyDocument(junk, 'junk.tf');
+  await hclMemory().renewing;
+  const t0 = Date.now();
+  const d = parsePolicyDocument(deep, 'a.tf');
+  assert.ok(Date.now() - t0 < 8000, `${Date.now() - t0} ms`);
+  // at the bracket where the tree reaches MAX_HCL_DEPTH (1,024 nodes: three per level of [)
+  assert.deepEqual(d.problems.map((p) => [p.offset, p.message]), [[head.length + 337, 'invalid Terraform: nested too deeply: not read']]);
+  // through the CLI: the same, with its file:line:col
+  const dir = workspace({ 'a.tf': deep, 'main.tf': readFileSync(join(__dirname, '../../../test/fixtures/terraform/main.tf'), 'utf8') });
+  const r = await cli(['check', 'a.tf'], dir);
+  assert.equal(r.code, 1);
+  assert.match(r.out, /^a\.tf:2:373: error invalid-syntax: invalid Terraform: nested too deeply/m);
+  // a role file of the module, 5 MB of nesting: not parsed (the policy file's own check as without it, and quick)
+  const alone = await cli(['check', 'main.tf'], dir);
+  writeFileSync(join(dir, 'big.tf'), 'resource "aws_iam_role" "r" {\n  name = "x"\n  assume_role_policy = jsonencode(' + '['.repeat(2_500_000) + ']'.repeat(2_500_000) + ')\n}\n');
+  const t1 = Date.now();
+  const m = await cli(['check', 'main.tf'], dir);
+  assert.ok(Date.now() - t1 < 4000, `${Date.now() - t1} ms`);
+  assert.deepEqual([m.code, m.out], [alone.code, alone.out]);
+});
+
+test('a glob of 100,000 characters in iam-refiner.json is an error at its place (found by the long language-server fuzz: the glob library threw in the server)', () => {
+  const long = 'a'.repeat(100_000);
+  for (const text of [`{"findings": ["x", "${long}"]}`, `{"exclude": "${long}"}`, `{"roles": {"${long}": ["arn:aws:iam::123456789012:role/R"]}}`]) {
+    assert.throws(() => parseConfig('iam-refiner.json', text), (e: Error) => /^iam-refiner\.json:1:\d+: a glob of 100000 characters \(at most 4096\)$/.test(e.message) || assert.fail(e.message));
+  }
+  assert.equal(parseConfig('iam-refiner.json', `{"findings": ["${'a'.repeat(4096)}"]}`).findings[0].length, 4096);
 });
 
 test('a UTF-8 byte-order mark is read (positions as the editor shows them) and kept by --write', async () => {

@@ -13,7 +13,7 @@ import { bindingEdits, formattingOf } from '../../server/src/workspace/configEdi
 import { findFiles } from '../../server/src/workspace/walk';
 import { normalizeSettings } from '../../server/src/workspace/settings';
 import { Commands, DEFAULT_SETTINGS } from '../../shared/protocol';
-import { parseConfig } from '../../server/src/core';
+import { matchesGlob, parseConfig } from '../../server/src/core';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const ROLE = 'arn:aws:iam::123456789012:role/Deployer';
@@ -63,6 +63,19 @@ test('normalizeSettings: defaults, junk ignored, single strings accepted', () =>
   assert.equal(s.severity.unknownAction, 'warning');
   assert.equal(s.live.refreshIntervalMinutes, 60);
   assert.equal(s.live.region, 'eu-west-1');
+});
+
+test('normalizeSettings: a glob longer than iam-refiner.json allows is not used, and said (the glob library throws past 65,536 characters)', () => {
+  const warnings: string[] = [];
+  const long = '*'.repeat(98_990);
+  assert.throws(() => matchesGlob(long, 'a.json'));
+  const s = normalizeSettings({ findings: [long, 'ok/*.json'], include: long, exclude: ['**/x/**'] }, (m) => warnings.push(m));
+  assert.deepEqual(s.findings, ['ok/*.json']);
+  assert.deepEqual(s.include, DEFAULT_SETTINGS.include);
+  assert.deepEqual(s.exclude, ['**/x/**']);
+  assert.equal(warnings.length, 2);
+  assert.match(warnings[0], /^setting iamRefiner\.findings: a glob of 98990 characters \(at most 4096\) is not used/);
+  assert.match(warnings[1], /^setting iamRefiner\.include: .* is not used \(the default is\)/);
 });
 
 const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'));

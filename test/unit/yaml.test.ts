@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
+import { yamlTooDeep } from '../../server/src/core/formats/yaml';
 import { LineIndex, ParsedDocument, Universe, documentActionNames, findingActionNames, mayContainPolicy, parseFindings, parsePolicyDocument, refineDocument, resolveUnused, formatFor, analyzeDocument } from '../../server/src/core';
 import { defaultCatalog } from '../../server/src/workspace/catalogFile';
 import { EXPECTED_S3, LAMBDA_UNUSED, ROOT } from '../support/example';
@@ -265,6 +266,39 @@ describe('what YAML files are read', () => {
       assert.equal(d.policies.length, 1);
     }
   });
+  test('500,000 levels of [ or { and 200,000 of compact "- ": an error at the first place too deep, quickly (was 7 s, and 3 s)', () => {
+    const base = 'Resources:\n  R:\n    Type: AWS::IAM::Policy\n    Properties:\n      PolicyDocument:\n        Statement:\n          - Effect: Allow\n            Action: s3:GetObject\n            Resource: "*"\n';
+    const n = 500_000;
+    for (const [deep, at, what] of [
+      ['['.repeat(n) + ']'.repeat(n), 512, /over 512 levels of \[ and \{/],
+      ['{a: '.repeat(n / 2) + '1' + '}'.repeat(n / 2), 512 * 4, /over 512 levels/],
+      ['\n  ' + '- '.repeat(200_000) + 'x', 259, /indented past column 256/],
+    ] as const) {
+      const text = `${base}x: ${deep}\ny: 1\n`;
+      const t0 = Date.now();
+      const d = parsePolicyDocument(text, 'template.yaml');
+      const ms = Date.now() - t0;
+      const too = d.problems.filter((p) => /nested too deeply/.test(p.message));
+      assert.equal(too.length, 1, d.problems.map((p) => p.message).join('; '));
+      // the bracket (or the "-") one past the bound
+      assert.equal(too[0].offset, base.length + 3 + at, `${too[0].offset}: ${too[0].message}`);
+      assert.match(too[0].message, what);
+      assert.ok(d.problems.every((p) => !/call stack/.test(p.message)));
+      // what is around it is still read
+      assert.equal(d.policies.length, 1);
+      assert.ok(ms < 4000, `${ms} ms`);
+    }
+  });
+
+  test('what only looks deep is read: 500 levels, brackets in quoted and block scalars and comments, a long line', () => {
+    const base = 'Resources:\n  R:\n    Type: AWS::IAM::Policy\n    Properties:\n      PolicyDocument:\n        Statement:\n          - Effect: Allow\n            Action: s3:GetObject\n            Resource: "*"\n';
+    const text = `${base}a: ${'['.repeat(500)}${']'.repeat(500)}\nb: "${'['.repeat(2000)}"\nc: '${'{'.repeat(2000)}'\n# ${'['.repeat(2000)}\nd: |\n  ${'['.repeat(2000)}\ne: ${'x'.repeat(300)} - y ? z\n`;
+    const d = parsePolicyDocument(text, 'template.yaml');
+    assert.deepEqual(d.problems, []);
+    assert.equal(d.policies.length, 1);
+    assert.equal(yamlTooDeep(text), undefined);
+  });
+
   test('other YAML (a Kubernetes manifest, a CI file) costs a substring test and gives nothing', () => {
     const k8s = 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 2\n';
     assert.equal(mayContainPolicy(k8s, 'deploy.yaml'), false);

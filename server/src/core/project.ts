@@ -41,6 +41,20 @@ function stringList(file: string, text: string, node: Node | undefined, what: st
   });
 }
 
+/** A longer glob is refused with its place (the glob library refuses over 65,536 characters with an exception; no real one comes near this). */
+export const MAX_GLOB_LENGTH = 4096;
+
+function checkGlob(file: string, text: string, node: Node, glob: string): string {
+  if (glob.length > MAX_GLOB_LENGTH) throw InputError.at(file, text, node.offset, `a glob of ${glob.length} characters (at most ${MAX_GLOB_LENGTH})`);
+  return glob;
+}
+
+function globList(file: string, text: string, node: Node | undefined, what: string): string[] {
+  const list = stringList(file, text, node, what);
+  list.forEach((g, i) => checkGlob(file, text, node!.type === 'array' ? node!.children![i] : node!, g));
+  return list;
+}
+
 const KNOWN_KEYS = new Set(['$schema', 'findings', 'roles', 'include', 'exclude', 'gracePeriodDays', 'maxFindingsAgeDays']);
 
 export function parseConfig(file: string, text: string): ProjectConfig {
@@ -52,10 +66,10 @@ export function parseConfig(file: string, text: string): ProjectConfig {
   }
   const cfg: ProjectConfig = {
     file,
-    findings: stringList(file, text, propertyValue(root, 'findings'), 'findings'),
+    findings: globList(file, text, propertyValue(root, 'findings'), 'findings'),
     roles: [],
-    include: stringList(file, text, propertyValue(root, 'include'), 'include'),
-    exclude: stringList(file, text, propertyValue(root, 'exclude'), 'exclude'),
+    include: globList(file, text, propertyValue(root, 'include'), 'include'),
+    exclude: globList(file, text, propertyValue(root, 'exclude'), 'exclude'),
   };
   const grace = days(file, text, propertyValue(root, 'gracePeriodDays'), 'gracePeriodDays');
   if (grace !== undefined) cfg.gracePeriodDays = grace;
@@ -72,7 +86,7 @@ export function parseConfig(file: string, text: string): ProjectConfig {
           throw InputError.at(file, text, at.offset, `"${arn}" is not a role ARN (arn:aws:iam::123456789012:role/Name)`);
         }
       }
-      cfg.roles.push({ glob: p.children![0].value, roles: list });
+      cfg.roles.push({ glob: checkGlob(file, text, p.children![0], p.children![0].value), roles: list });
     }
   }
   return cfg;

@@ -1,5 +1,6 @@
 import { DEFAULT_SETTINGS } from '../../../shared/defaults';
 import type { SeveritySetting, Settings } from '../../../shared/protocol';
+import { MAX_GLOB_LENGTH } from '../core/project';
 
 const SEVERITIES = new Set<SeveritySetting>(['error', 'warning', 'information', 'hint', 'off']);
 
@@ -7,6 +8,16 @@ function strings(v: unknown, fallback: string[]): string[] {
   if (typeof v === 'string') return [v];
   if (Array.isArray(v)) return v.filter((x): x is string => typeof x === 'string' && x.length > 0);
   return fallback;
+}
+
+/** Globs as `strings`, without one longer than iam-refiner.json allows (the glob library throws past 65,536 characters): said with `warn`. */
+function globs(name: string, v: unknown, fallback: string[], warn: (m: string) => void): string[] {
+  const list = strings(v, fallback);
+  const long = list.filter((g) => g.length > MAX_GLOB_LENGTH);
+  if (!long.length) return list;
+  for (const g of long) warn(`setting iamRefiner.${name}: a glob of ${g.length} characters (at most ${MAX_GLOB_LENGTH}) is not used${list.length === long.length ? ' (the default is)' : ''}: ${JSON.stringify(g.slice(0, 40))}…`);
+  const kept = list.filter((g) => g.length <= MAX_GLOB_LENGTH);
+  return kept.length ? kept : fallback;
 }
 
 function severity(v: unknown, fallback: SeveritySetting): SeveritySetting {
@@ -22,7 +33,7 @@ function optString(v: unknown): string | undefined {
  * `live.endpoint` is never read here: a workspace must not redirect requests signed with the user's
  * credentials, so the endpoint comes only from the client's LiveClientOptions.
  */
-export function normalizeSettings(raw: unknown): Settings {
+export function normalizeSettings(raw: unknown, warn: (m: string) => void = () => {}): Settings {
   const r = (raw && typeof raw === 'object' ? raw : {}) as Record<string, any>;
   const d = DEFAULT_SETTINGS;
   const sev = (r.severity && typeof r.severity === 'object' ? r.severity : {}) as Record<string, unknown>;
@@ -31,9 +42,9 @@ export function normalizeSettings(raw: unknown): Settings {
   const interval = typeof rawInterval === 'number' || (typeof rawInterval === 'string' && rawInterval.trim()) ? Number(rawInterval) : NaN;
   return {
     enable: typeof r.enable === 'boolean' ? r.enable : d.enable,
-    findings: strings(r.findings, d.findings),
-    include: strings(r.include, d.include),
-    exclude: strings(r.exclude, d.exclude),
+    findings: globs('findings', r.findings, d.findings, warn),
+    include: globs('include', r.include, d.include, warn),
+    exclude: globs('exclude', r.exclude, d.exclude, warn),
     severity: {
       unusedAction: severity(sev.unusedAction, d.severity.unusedAction),
       unusedWildcard: severity(sev.unusedWildcard, d.severity.unusedWildcard),
@@ -68,13 +79,13 @@ export class SettingsCache {
       const fetch = this.fetch;
       s = fetch
         ? fetch(scopeUri).then(
-            (raw) => normalizeSettings(raw ?? this.pushed),
+            (raw) => normalizeSettings(raw ?? this.pushed, this.log),
             (e) => {
               this.log(`workspace/configuration failed for ${scopeUri}: ${e instanceof Error ? e.message : e}`);
-              return normalizeSettings(this.pushed);
+              return normalizeSettings(this.pushed, this.log);
             },
           )
-        : Promise.resolve(normalizeSettings(this.pushed));
+        : Promise.resolve(normalizeSettings(this.pushed, this.log));
       this.cache.set(scopeUri, s);
     }
     return s;

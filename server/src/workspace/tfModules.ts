@@ -24,6 +24,7 @@ import * as path from 'node:path';
 import { CodeBinding, LineIndex, ParsedDocument, TfAttach, TfFacts, dependsOnModule, ensureFormat, indexFacts, resolveRoles, terraformFactsOf } from '../core';
 import { pathKey } from './paths';
 import { SKIPPED_DIRS, walkFiles } from './walk';
+import { MAX_POLICY_BYTES, overSizeLimit } from './analysis';
 
 const isTerraform = (name: string) => /\.tf(\.json)?$/i.test(name);
 /** How far up from a JSON policy a module that reads it with file() is looked for. */
@@ -285,7 +286,11 @@ export class TerraformModules {
     if (had && had.key === key) return had;
     const text = open ? open.text : await this.textOf(file);
     let facts: TfFacts | undefined;
-    if (text !== undefined && (!mustInclude || text.includes(mustInclude)) && mayHaveFacts(text)) {
+    if (text !== undefined && overSizeLimit(text)) {
+      // over the analysis limit, as the file itself would be: not parsed for another file's binding either (a hostile 5 MB
+      // sibling took the CLI 9 s and 1.6 GB, for any policy file of its directory); its roles count as unknown, as a broken file's
+      this.log(`${file}: larger than ${MAX_POLICY_BYTES / 1024 / 1024} MB, not read for role binding`);
+    } else if (text !== undefined && (!mustInclude || text.includes(mustInclude)) && mayHaveFacts(text)) {
       await ensureFormat(file);
       // a .tf.json file's file() calls are read with the HCL parser
       if (/\.tf\.json$/i.test(file) && text.includes('file(')) await ensureFormat('x.tf');

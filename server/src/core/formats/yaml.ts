@@ -5,7 +5,7 @@
  * reading after a syntax error. Edits are written by hand on those ranges (yamlEdits.ts) so only
  * the changed entries change.
  */
-import { Document, Node, Pair, Scalar, YAMLMap, YAMLSeq, isAlias, isMap, isScalar, isSeq } from 'yaml';
+import { CST, Document, Lexer, Node, Pair, Scalar, YAMLMap, YAMLSeq, isAlias, isMap, isScalar, isSeq } from 'yaml';
 import { HostFormat, ParsedDocument, PolicyModel, PolicyProblem, ProblemSeverity, Span, StatementModel } from '../model';
 import { cfnCustomTags, intrinsicName, toValue } from './yamlTags';
 import { readJsonStringPolicy } from './yamlJson';
@@ -443,18 +443,135 @@ const YAML_TOO_DEEP = 'invalid YAML: nested too deeply: not read';
 
 export const PARSE_OPTIONS = { keepSourceTokens: true, customTags: cfnCustomTags, prettyErrors: false, uniqueKeys: true, strict: false } as const;
 
+/** Flow collections (`[`, `{`) nested deeper than this are cut out before the yaml library reads the text (as in JSON). */
+export const MAX_YAML_FLOW_DEPTH = 512;
+/**
+ * A block indicator (`-`, `?`) or a line's first content past this column is cut out the same way: block
+ * nesting takes a column per level (a column per two, for a sequence that is a map's value), so this
+ * bounds it to about 512 levels, and no template is indented that far.
+ */
+export const MAX_YAML_BLOCK_COLUMN = 256;
+const YAML_TOO_DEEP_FLOW = `invalid YAML: nested too deeply (over ${MAX_YAML_FLOW_DEPTH} levels of [ and {): not read`;
+const YAML_TOO_DEEP_BLOCK = `invalid YAML: nested too deeply (indented past column ${MAX_YAML_BLOCK_COLUMN}): not read`;
+
+/**
+ * The first place nested too deep, and the text with every such part blanked out (offsets, lines and
+ * columns unchanged), for the yaml library: it recurses per level (past about 1,000 levels the stack
+ * runs out) and its parser is slow there (50,000 levels of `[` took 0.8 s, 500,000 7 s). A flow
+ * collection too deep is blanked from its opening bracket to its closing one (or the end), a block
+ * line too far right from there to its end. The places come from the library's own lexer (linear, no
+ * recursion; quoted and block scalars and comments are its to tell), which runs only when a count of
+ * the characters allows such nesting; it stops counting inside what it cuts.
+ */
+export function yamlTooDeep(text: string): { offset: number; message: string; text: string } | undefined {
+  // brackets opened and not closed, counted as if none were in a scalar or a comment: a bound on the real depth unless
+  // scalars hold more [ and { than ] and } (a template's many short lists stay at 1)
+  let open = 0;
+  let deepest = 0;
+  let far = false;
+  for (let i = 0, col = 0, indent = true; i < text.length && !far; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x0a || c === 0x0d) {
+      col = 0;
+      indent = true;
+      continue;
+    }
+    if (c === 0x5b || c === 0x7b) deepest = Math.max(deepest, ++open);
+    else if ((c === 0x5d || c === 0x7d) && open > 0) open--;
+    if (col > MAX_YAML_BLOCK_COLUMN && ((indent && c !== 0x20) || c === 0x2d || c === 0x3f)) far = true;
+    if (c !== 0x20) indent = false;
+    col++;
+  }
+  if (deepest <= MAX_YAML_FLOW_DEPTH && !far) return undefined;
+  const cuts: [number, number][] = [];
+  let first: { offset: number; message: string } | undefined;
+  let offset = 0;
+  let lineStart = 0;
+  let lineFirst = true; // no content yet on this line
+  let depth = 0;
+  let cutFrom = -1; // a flow collection being cut
+  let skipTo = -1; // a block line being cut
+  let scalar = false;
+  const lineEnd = (from: number) => {
+    const n = text.indexOf('\n', from);
+    const r = text.indexOf('\r', from);
+    return n < 0 ? (r < 0 ? text.length : r) : r < 0 ? n : Math.min(n, r);
+  };
+  for (const tok of new Lexer().lex(text)) {
+    // the lexer's markers (a document, a scalar's start, a flow error) stand for no text; a scalar's source follows its marker
+    if (!scalar && (tok === CST.DOCUMENT || tok === CST.FLOW_END)) continue;
+    if (!scalar && tok === CST.SCALAR) {
+      scalar = true;
+      if (depth === 0 && lineFirst && offset > skipTo && offset - lineStart > MAX_YAML_BLOCK_COLUMN) {
+        skipTo = lineEnd(offset);
+        cuts.push([offset, skipTo]);
+        first ??= { offset, message: YAML_TOO_DEEP_BLOCK };
+      }
+      continue;
+    }
+    const start = offset;
+    offset += tok.length;
+    const type = scalar ? 'scalar' : CST.tokenType(tok);
+    scalar = false;
+    if (start >= skipTo) {
+      if (type === 'flow-seq-start' || type === 'flow-map-start') {
+        if (++depth > MAX_YAML_FLOW_DEPTH && cutFrom < 0) {
+          cutFrom = start;
+          first ??= { offset: start, message: YAML_TOO_DEEP_FLOW };
+        }
+      } else if (type === 'flow-seq-end' || type === 'flow-map-end') {
+        if (depth > 0 && --depth === MAX_YAML_FLOW_DEPTH && cutFrom >= 0) {
+          cuts.push([cutFrom, offset]);
+          cutFrom = -1;
+        }
+      } else if (depth === 0 && type !== 'space' && type !== 'newline' && start - lineStart > MAX_YAML_BLOCK_COLUMN && (lineFirst || type === 'seq-item-ind' || type === 'explicit-key-ind')) {
+        skipTo = lineEnd(start);
+        cuts.push([start, skipTo]);
+        first ??= { offset: start, message: YAML_TOO_DEEP_BLOCK };
+      }
+    }
+    const nl = Math.max(tok.lastIndexOf('\n'), tok.lastIndexOf('\r'));
+    if (nl >= 0) {
+      lineStart = start + nl + 1;
+      lineFirst = true;
+    } else if (type !== 'space') lineFirst = false;
+  }
+  if (cutFrom >= 0) cuts.push([cutFrom, text.length]);
+  if (!first) return undefined;
+  // blanked with spaces, line breaks kept (positions after a cut stay where they were)
+  let out = '';
+  let at = 0;
+  for (const [a, b] of cuts) {
+    out += text.slice(at, a) + text.slice(a, b).replace(/[^\r\n]/g, ' ');
+    at = b;
+  }
+  return { ...first, text: out + text.slice(at) };
+}
+
+
 /** Finds the IAM policies in a YAML document (every document of a multi-document stream). */
 export function parseYamlPolicies(text: string): ParsedDocument {
   const empty: ParsedDocument = { format: yamlFormat, text, policies: [], problems: [], hasSyntaxErrors: false, recognised: false };
   if (!yamlMayContainPolicy(text)) return empty;
+  // nesting too deep is cut out first (up to three times: a cut can change how the rest lexes); still too deep, nothing is read
+  let deep: ReturnType<typeof yamlTooDeep>;
+  let source = text;
+  for (let pass = 0; pass < 3; pass++) {
+    const d = yamlTooDeep(source);
+    if (!d) break;
+    deep ??= d;
+    source = d.text;
+    if (pass === 2) source = '';
+  }
   // the previous parse's untouched items are reused (yamlIncremental.ts): the same documents as a whole parse
-  const list = parseYamlDocuments(text, PARSE_OPTIONS);
+  const list = parseYamlDocuments(source, PARSE_OPTIONS);
   const policies: PolicyModel[] = [];
   const problems: PolicyProblem[] = [];
   const syntax: PolicyProblem[] = [];
   let recognised = false;
   let readable = false;
-  let saidTooDeep = false;
+  let saidTooDeep = !!deep;
+  if (deep) syntax.push({ code: 'invalid-syntax', message: deep.message, offset: deep.offset, length: 1, severity: 'error' });
   for (const [i, d] of list.entries()) {
     for (const e of d.errors) {
       // the yaml library reads nesting recursively and reports where the stack ran out: said once, in words
