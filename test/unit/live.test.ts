@@ -20,7 +20,7 @@ import {
 } from '../../server/src/live/accessAnalyzer';
 import { fetchCommand, recommendCommand } from '../../server/src/cli/live';
 import { CliIO } from '../../server/src/cli/io';
-import { Universe, parseFindings, parsePolicyDocument } from '../../server/src/core';
+import { Universe, parseFindings } from '../../server/src/core';
 import { defaultCatalog } from '../../server/src/workspace/catalogFile';
 
 // ---------------------------------------------------------------------------------------------

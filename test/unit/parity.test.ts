@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { LspClient, uriOf } from '../support/lspClient';
+import { LspClient } from '../support/lspClient';
 import { EXAMPLE } from '../support/example';
 import { writeFiles } from '../support/files';
 import { cli } from '../support/cli';
@@ -54,6 +54,15 @@ type Item = CheckItem;
 const key = (i: Item) => `${i.file}:${i.line}:${i.column}: ${i.code}: ${i.message}`;
 /** Editor-only diagnostics (the CLI says these on stderr): a file over the limit, a policy with no role. */
 const EDITOR_ONLY = new Set(['file-too-large', 'unbound-policy']);
+
+/** Each file's count of one problem code in the CLI's report; then the editor reports exactly what the CLI does. */
+function expectCounts(r: { cli: string[]; lsp: string[]; editorOnly: string[] }, expected: [file: string, code: string, count: number][]): void {
+  for (const [file, code, count] of expected) {
+    assert.equal(r.cli.filter((k) => k.startsWith(file + ':') && k.includes(code)).length, count, `${file} ${code}\n${r.cli.join('\n')}`);
+  }
+  assert.deepEqual(r.editorOnly, []);
+  assert.deepEqual(r.lsp, r.cli);
+}
 
 async function both(files: Record<string, string | object>): Promise<{ cli: string[]; lsp: string[]; err: string; editorOnly: string[] }> {
   const dir = writeFiles(mkdtempSync(path.join(tmpdir(), 'iam-parity-')), files);
@@ -178,16 +187,15 @@ test('a Terraform module across files (.tf and .tf.json), a file() JSON policy a
     'infra/policies/deployer.json': policy,
     'infra/policies/reader.json': tpl,
   });
-  const of = (f: string, code: string) => r.cli.filter((k) => k.startsWith(f + ':') && k.includes(code)).length;
   // deployer.json: the Deployer's findings (two unused lambda actions); reader.json and the document: the Reader's (s3:Get* too wide), the templated statement left alone
-  assert.equal(of('infra/policies/deployer.json', 'unused-action'), 2, r.cli.join('\n'));
-  assert.equal(of('infra/policies/deployer.json', 'unused-wildcard'), 0, r.cli.join('\n'));
-  assert.equal(of('infra/policies/reader.json', 'unused-wildcard'), 1, r.cli.join('\n'));
-  assert.equal(of('infra/policies/reader.json', 'not-refinable'), 1, r.cli.join('\n'));
-  assert.equal(of('infra/documents.tf', 'unused-wildcard'), 1, r.cli.join('\n'));
-  assert.equal(of('infra/documents.tf', 'unused-action'), 0, r.cli.join('\n'));
-  assert.deepEqual(r.editorOnly, []);
-  assert.deepEqual(r.lsp, r.cli);
+  expectCounts(r, [
+    ['infra/policies/deployer.json', 'unused-action', 2],
+    ['infra/policies/deployer.json', 'unused-wildcard', 0],
+    ['infra/policies/reader.json', 'unused-wildcard', 1],
+    ['infra/policies/reader.json', 'not-refinable', 1],
+    ['infra/documents.tf', 'unused-wildcard', 1],
+    ['infra/documents.tf', 'unused-action', 0],
+  ]);
 });
 
 test('file() from a sibling directory, in a .tf.json string, and a .tftpl template: bound and reported the same in the CLI and the editor', async () => {
@@ -207,14 +215,13 @@ test('file() from a sibling directory, in a .tf.json string, and a .tftpl templa
     'policies/reader.json': policy,
     'templates/reader.json.tftpl': tpl,
   });
-  const of = (f: string, code: string) => r.cli.filter((k) => k.startsWith(f + ':') && k.includes(code)).length;
-  assert.equal(of('policies/deployer.json', 'unused-action'), 2, r.cli.join('\n'));
-  assert.equal(of('policies/reader.json', 'unused-wildcard'), 1, r.cli.join('\n'));
-  assert.equal(of('policies/reader.json', 'unused-action'), 0, r.cli.join('\n'));
-  assert.equal(of('templates/reader.json.tftpl', 'unused-wildcard'), 1, r.cli.join('\n'));
-  assert.equal(of('templates/reader.json.tftpl', 'not-refinable'), 1, r.cli.join('\n'));
-  assert.deepEqual(r.editorOnly, []);
-  assert.deepEqual(r.lsp, r.cli);
+  expectCounts(r, [
+    ['policies/deployer.json', 'unused-action', 2],
+    ['policies/reader.json', 'unused-wildcard', 1],
+    ['policies/reader.json', 'unused-action', 0],
+    ['templates/reader.json.tftpl', 'unused-wildcard', 1],
+    ['templates/reader.json.tftpl', 'not-refinable', 1],
+  ]);
 });
 
 test('skipped folders and a file over the size limit', async () => {
