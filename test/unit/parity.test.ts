@@ -141,11 +141,7 @@ test('role bindings: iam-refiner.json, the file name, and an ambiguous file', as
 test('Terraform JSON (*.tf.json): found by the folder search, bound to roles by its own code, the same in the CLI and the editor', async () => {
   const p = JSON.parse(policy) as { Statement: { Effect: string; Action: string[]; Resource: string }[] };
   const r = await both({
-    'findings/all.json': JSON.stringify([
-      finding(DEPLOYER, [{ serviceNamespace: 'lambda', actions: ['GetFunction', 'DeleteFunction'] }]),
-      finding(READER, [{ serviceNamespace: 's3', actions: ['GetObjectAcl'] }]),
-    ]),
-    'iam-refiner.json': { findings: ['findings/*.json'] },
+    ...twoRoles(),
     'infra/main.tf.json': JSON.stringify(
       {
         resource: {
@@ -167,15 +163,20 @@ test('Terraform JSON (*.tf.json): found by the folder search, bound to roles by 
   assert.deepEqual(r.lsp, r.cli);
 });
 
+/** Findings of two roles (the Deployer: two unused lambda actions; the Reader: s3:GetObjectAcl) and the config naming them. */
+const twoRoles = () => ({
+  'findings/all.json': JSON.stringify([
+    finding(DEPLOYER, [{ serviceNamespace: 'lambda', actions: ['GetFunction', 'DeleteFunction'] }]),
+    finding(READER, [{ serviceNamespace: 's3', actions: ['GetObjectAcl'] }]),
+  ]),
+  'iam-refiner.json': { findings: ['findings/*.json'] },
+});
+
 test('a Terraform module across files (.tf and .tf.json), a file() JSON policy and a templatefile() template: bound and reported the same in the CLI and the editor', async () => {
   const p = JSON.parse(policy) as { Statement: { Effect: string; Action: string[]; Resource: string }[] };
   const tpl = policy.replace('"lambda:Invoke*"', '"${svc}:Invoke*"');
   const r = await both({
-    'findings/all.json': JSON.stringify([
-      finding(DEPLOYER, [{ serviceNamespace: 'lambda', actions: ['GetFunction', 'DeleteFunction'] }]),
-      finding(READER, [{ serviceNamespace: 's3', actions: ['GetObjectAcl'] }]),
-    ]),
-    'iam-refiner.json': { findings: ['findings/*.json'] },
+    ...twoRoles(),
     'infra/roles.tf': 'resource "aws_iam_role" "deployer" {\n  name = "Deployer"\n}\n',
     'infra/reader.tf.json': JSON.stringify({ resource: { aws_iam_role: { reader: { name: 'Reader' } } } }, null, 2),
     'infra/policies.tf':
@@ -201,11 +202,7 @@ test('a Terraform module across files (.tf and .tf.json), a file() JSON policy a
 test('file() from a sibling directory, in a .tf.json string, and a .tftpl template: bound and reported the same in the CLI and the editor', async () => {
   const tpl = policy.replace('"lambda:Invoke*"', '"${svc}:Invoke*"');
   const r = await both({
-    'findings/all.json': JSON.stringify([
-      finding(DEPLOYER, [{ serviceNamespace: 'lambda', actions: ['GetFunction', 'DeleteFunction'] }]),
-      finding(READER, [{ serviceNamespace: 's3', actions: ['GetObjectAcl'] }]),
-    ]),
-    'iam-refiner.json': { findings: ['findings/*.json'] },
+    ...twoRoles(),
     'infra/roles.tf':
       'resource "aws_iam_role" "deployer" {\n  name = "Deployer"\n}\n\nresource "aws_iam_role" "reader" {\n  name = "Reader"\n}\n\n' +
       'resource "aws_iam_role_policy" "sibling" {\n  role   = aws_iam_role.deployer.id\n  policy = file("../policies/deployer.json")\n}\n\n' +
