@@ -118,6 +118,33 @@ test('property: after random edits of random templates, the incremental parse eq
   assert.ok(inc > fallback / 3, `incremental ${inc}, whole after a readable text ${fallback}`);
 });
 
+test('property: one template after another (the previous parse is of another text: another file, a paste), equal to a whole parse', () => {
+  const gen = (g: fc.GeneratorValue) =>
+    g(fc.nat, { max: 3 }) === 0
+      ? g(fc.constantFrom, ...HANDWRITTEN)
+      : g(fc.boolean)
+        ? yamlText(g(fc.integer, { min: 200, max: 1500 }))
+        : renderYaml(genPolicy(g, pools).value, g(fc.constantFrom, ...YAML_HOSTS), genYamlStyle(g)).text;
+  fc.assert(
+    fc.property(fc.gen(), (g) => {
+      resetYamlParse();
+      const texts = [gen(g), gen(g), gen(g)];
+      for (const t of texts) assert.deepEqual(plainDocs(parseYamlDocuments(t, PARSE_OPTIONS)), plainDocs(parseYamlFresh(t, PARSE_OPTIONS)), t);
+    }),
+    params(150),
+  );
+});
+
+test('an edit replacing the first item by several, and indenting the next one, is a whole parse (the yaml property test, seed -337714033)', () => {
+  // one text after another: what the diff of the two sees is an edit from the start to the next item's key, whose line gains an indentation
+  const prev = 'Statement:\n  Effect: "Allow"\n  Action: ["s3:Get*"]\nVersion: "2012-10-17"\n';
+  const next = 'AWSTemplateFormatVersion: "2010-09-09"\nResources:\n  P:\n    Type: AWS::IAM::ManagedPolicy\n    Properties:\n      PolicyDocument:\n        Statement: [{Effect: Allow, Action: "s3:*", Resource: "*"}]\n        Version: "2012-10-17"\n';
+  resetYamlParse();
+  parseYamlDocuments(prev, PARSE_OPTIONS);
+  assert.deepEqual(plainDocs(parseYamlDocuments(next, PARSE_OPTIONS)), plainDocs(parseYamlFresh(next, PARSE_OPTIONS)));
+  assert.equal(parseYamlPolicies(next).policies.length, 1);
+});
+
 test('an edit inside one resource reads only that resource again; the policies are those of a whole parse', () => {
   const text = yamlText(20 * 1024);
   resetYamlParse();

@@ -208,6 +208,9 @@ function splice(prev: Parse, doc: Document, docTok: CST.Document, c: Candidate, 
     const p = bm.items[1];
     const was = c.next.start;
     if (!p.key || p.start.length !== was.length || p.start.some((t, i) => t.type !== was[i].type || t.source !== was[i].source)) return undefined;
+    // and it is the probe itself, where the probe's key was put: not an item of the chunk (an edit that replaced a whole item by
+    // several, the next item's indentation changed, read the chunk's second item as the probe and lost the rest)
+    if (p.key.offset !== chunk.length + ((nextKey as { offset: number }).offset - c.end)) return undefined;
   }
   if (hasAnchor(dt)) return undefined;
   const docs = Array.from(new Composer(options).compose(tokens)) as Document[];
