@@ -26,7 +26,8 @@ import { pathKey } from './paths';
 import { SKIPPED_DIRS, walkFiles } from './walk';
 import { MAX_POLICY_BYTES, overSizeLimit } from './analysis';
 
-const isTerraform = (name: string) => /\.tf(\.json)?$/i.test(name);
+/** A Terraform file by its name (`.tf`, `.tf.json`). */
+export const isTerraform = (name: string) => /\.tf(\.json)?$/i.test(name);
 /** How far up from a JSON policy a module that reads it with file() is looked for. */
 const MAX_LEVELS_UP = 8;
 /** A directory with more Terraform files than this is not read as one module (generated code, a benchmark). */

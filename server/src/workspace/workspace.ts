@@ -12,7 +12,7 @@ import { CONFIG_FILE, Catalog, ParsedDocument, RefineResult, TextEdit, applyEdit
 const MODULE_FORMATS = new Set(['terraform', 'terraform-json', 'json']);
 import type { Settings } from '../../../shared/protocol';
 import { Analysis, MAX_POLICY_BYTES, analyze, overSizeLimit, refinement, staleNote } from './analysis';
-import { ModuleBinding, TerraformModules } from './tfModules';
+import { ModuleBinding, TerraformModules, isTerraform } from './tfModules';
 import { bindingEdits } from './configEdit';
 import { FindingsProvider, FolderInfo } from './findingsProvider';
 import { baseName, pathKey, pathToUri, uriKey, uriToPath } from './paths';
@@ -118,14 +118,14 @@ export class Workspace {
   /** The open documents whose analysis read other files of their module, in the directory of a file just changed, or a JSON policy anywhere (file() may read it from a sibling directory). */
   moduleDependents(uri: string): string[] {
     const abs = uriToPath(uri);
-    if (!abs || !/\.tf(\.json)?$/i.test(abs)) return [];
+    if (!abs || !isTerraform(abs)) return [];
     const dir = pathKey(path.dirname(abs));
     const out: string[] = [];
     for (const [u, a] of this.analyses) {
       const p = a.moduleKey !== undefined && u !== uri ? uriToPath(u) : undefined;
       if (!p) continue;
       // a file of the same module, or a JSON policy (its binding key says whether it changed)
-      if (/\.tf(\.json)?$/i.test(p) ? pathKey(path.dirname(p)) === dir : true) out.push(u);
+      if (!isTerraform(p) || pathKey(path.dirname(p)) === dir) out.push(u);
     }
     return out;
   }
