@@ -49,6 +49,9 @@ export interface ServerHandle {
 }
 
 const DEFAULT_DEBOUNCE_MS = 150;
+/** An analysis slower than this makes the document's next version wait as long as it took (see schedule), up to MAX_COST_WAIT_MS. */
+const SLOW_ANALYSIS_MS = 150;
+const MAX_COST_WAIT_MS = 2000;
 /** The timer of a project's debounced reload (an edited findings or config file). */
 const reloadKey = (p: Project) => `project:${p.folder.uri}`;
 
@@ -80,6 +83,8 @@ class IamRefinerServer {
   private readonly watchers: FileWatchers;
   private statusTimer: NodeJS.Timeout | undefined;
   private validations = 0;
+  /** Per open document: how long its last analysis took (ms), which a newer version waits at least (see schedule). */
+  private readonly costMs = new Map<string, number>();
   private shuttingDown = false;
   /** Endpoint and trust as the client says (never from workspace settings); storage path from initialize. */
   private liveOptions: LiveClientOptions = {};
@@ -303,6 +308,7 @@ class IamRefinerServer {
 
   private documentClosed(doc: TextDocument): void {
     this.timers.cancel(doc.uri);
+    this.costMs.delete(doc.uri);
     this.ws.documentClosed(doc.uri);
     const p = uriToPath(doc.uri);
     // the disk's version counts again
@@ -311,9 +317,18 @@ class IamRefinerServer {
     this.statusChanged();
   }
 
-  /** Validates a document after `delay` ms; a newer change restarts the wait. */
+  /**
+   * Validates a document after `delay` ms; a newer change restarts the wait. A document whose last
+   * analysis took longer than the delay (a megabyte of Terraform with a syntax error: about a second)
+   * waits that long instead (when over SLOW_ANALYSIS_MS, the editor's own debounce), up to MAX_COST_WAIT_MS: changes that come while one version is analysed are
+   * read one per turn of the event loop, so with a shorter wait each of them would be analysed in turn
+   * (seven versions sent at once took seven seconds to answer the last: fuzz seed 701000, case 1706);
+   * waiting for as long as an analysis costs, only the newest is.
+   */
   private schedule(uri: string, delay: number): void {
-    this.timers.run(uri, delay, () => void this.safe(`validate ${uri}`, undefined, () => this.validate(uri)));
+    const cost = this.costMs.get(uri) ?? 0;
+    const wait = cost > SLOW_ANALYSIS_MS ? Math.max(delay, Math.min(cost, MAX_COST_WAIT_MS)) : delay;
+    this.timers.run(uri, wait, () => void this.safe(`validate ${uri}`, undefined, () => this.validate(uri)));
   }
 
   private isProjectFileOf(uri: string, p: Project): boolean {
@@ -335,8 +350,11 @@ class IamRefinerServer {
     // again after the wait: a change that came during it (the document object is the same, now at the new version) set a reload
     // that the snapshot just made has not seen; that reload validates it (publishing here sent the version twice, fuzz seeds 5, 431988)
     if (owners.some((p) => this.timers.has(reloadKey(p)))) return;
+    if (this.timers.has(uri)) return; // a newer version came during the waits: its own validation is set
     this.validations++;
+    const started = performance.now();
     const a = await this.ws.analysisOf(doc);
+    if (this.documents.get(uri)) this.costMs.set(uri, performance.now() - started);
     const current = this.documents.get(uri);
     if (!a || !current || current.version !== a.version) return; // a newer version is on its way
     let diagnostics: Diagnostic[] = [];

@@ -199,6 +199,8 @@ const MB = 1024 * 1024;
  */
 const [HEAP_MB, EXTERNAL_MB, RSS_MB] = (process.env.LSP_FUZZ_MEMORY_MB ?? '64,160,400').split(',').map(Number);
 const MEMORY_BOUNDS = { heapUsedBytes: HEAP_MB, externalBytes: EXTERNAL_MB, rssBytes: RSS_MB };
+/** How long the memory may take to come back under its bounds once every document is closed (LSP_FUZZ_MEMORY_SETTLE_MS). */
+const MEMORY_SETTLE_MS = Number(process.env.LSP_FUZZ_MEMORY_SETTLE_MS ?? 15_000);
 const describeMemory = (m: ServerStats) => `RSS ${Math.round(m.rssBytes / MB)} MB, heap ${Math.round(m.heapUsedBytes / MB)} MB used of ${Math.round((m.heapTotalBytes ?? 0) / MB)}, external ${Math.round((m.externalBytes ?? 0) / MB)} MB (Terraform parser ${Math.round((m.terraformParserBytes ?? 0) / MB)} MB)`;
 
 interface Counts {
@@ -400,12 +402,22 @@ async function fuzz(t: { diagnostic(m: string): void }, cases: number, seed: num
     if (c.errorLogs.length) failed(`the server logged an error: ${c.errorLogs[0]}`);
     // every document closed and garbage collected: the server's memory comes back under its bounds
     for (const uri of [...c.docs.keys()]) c.close(uri);
-    await new Promise((res) => setTimeout(res, 300));
-    const end = (await ask('serverStats after closing every document', c.request<ServerStats>('iamRefiner/serverStats', { gc: true })))!;
+    // V8 and the allocator give freed pages back to the system lazily (V8's memory reducer runs seconds after the heap shrank):
+    // 300 ms after the last close the RSS was still 420 MB with 37 MB of heap in use (seed 701000, 1,710 cases), 5 s later far
+    // less. So the memory is asked for again, after a GC, once a second until it is under its bounds, for up to MEMORY_SETTLE_MS.
+    let end: ServerStats;
+    let over: (keyof typeof MEMORY_BOUNDS)[];
+    const settleBy = Date.now() + MEMORY_SETTLE_MS;
+    for (;;) {
+      await new Promise((res) => setTimeout(res, 300));
+      end = (await ask('serverStats after closing every document', c.request<ServerStats>('iamRefiner/serverStats', { gc: true })))!;
+      over = (Object.keys(MEMORY_BOUNDS) as (keyof typeof MEMORY_BOUNDS)[]).filter((k) => (end[k] ?? 0) > MEMORY_BOUNDS[k] * MB);
+      if (!over.length || Date.now() > settleBy) break;
+      await new Promise((res) => setTimeout(res, 700));
+    }
     memory = end;
     assert.ok(end.gcRan, 'the fuzz starts the server with --expose-gc');
-    const over = (Object.keys(MEMORY_BOUNDS) as (keyof typeof MEMORY_BOUNDS)[]).filter((k) => (end[k] ?? 0) > MEMORY_BOUNDS[k] * MB);
-    if (over.length) failed(`with every document closed, after a GC: ${describeMemory(end)}; over the bound: ${over.map((k) => `${k} ${MEMORY_BOUNDS[k]} MB`).join(', ')}`);
+    if (over.length) failed(`with every document closed, after a GC, ${MEMORY_SETTLE_MS} ms later: ${describeMemory(end)}; over the bound: ${over.map((k) => `${k} ${MEMORY_BOUNDS[k]} MB`).join(', ')}`);
   } finally {
     await c.stop();
   }

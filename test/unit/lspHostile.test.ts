@@ -222,3 +222,23 @@ test('a findings file opened before its project first loaded: its version publis
     await s.stop();
   }
 });
+
+test('a document whose analysis is slow (800 KB of Terraform, an unterminated string): changes sent together are analysed once, the newest (fuzz seed 701000, case 1706)', async () => {
+  const dir = workspace({ 'findings.json': FINDINGS });
+  const { client: c } = await LspClient.start({ folders: [dir], initializationOptions: { debounceMs: 0 } });
+  try {
+    const text = 'resource "aws_iam_role_policy" "p" {\n  role = "deployer"\n  policy = jsonencode({\n    Statement = [{ Effect = "Allow", Action = ["s3:' + 'Gets3:'.repeat(130_000) + '\n  }]\n  })\n}\n';
+    const uri = c.open(path.join(dir, 'big.tf'), text, 'terraform');
+    await c.waitForVersion(uri, 1, 20_000);
+    const before = (await c.request<{ validations: number }>('iamRefiner/serverStats')).validations;
+    let v = 1;
+    for (let k = 0; k < 6; k++) v = c.edit(uri, [{ range: { start: { line: 3, character: 50 + k }, end: { line: 3, character: 50 + k } }, newText: 'x' }]);
+    await c.waitForVersion(uri, v, 20_000);
+    const after = (await c.request<{ validations: number }>('iamRefiner/serverStats')).validations;
+    // each of the six analysed in turn took six times as long (the analyses of superseded versions were then thrown away)
+    assert.ok(after - before <= 2, `${after - before} analyses for six changes sent together`);
+    assert.deepEqual(c.publishedVersions.get(uri), [1, v]);
+  } finally {
+    await c.stop();
+  }
+});
