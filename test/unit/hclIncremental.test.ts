@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { initFormats } from '../../server/src/core';
-import { HCL_MEMORY_LIMIT, HNode, hclMemory, parseHcl, parseHclFresh } from '../../server/src/core/formats/hcl/tree';
+import { HCL_MEMORY_LIMIT, HNode, hclDirectCursor, hclMemory, parseHcl, parseHclFresh, useDirectCursor } from '../../server/src/core/formats/hcl/tree';
 import { terraformText } from '../bench/formatsBench';
 
 const factor = Number(process.env.PROPERTY_RUNS ?? '1');
@@ -79,4 +79,29 @@ test("a parse that grows tree-sitter's WASM memory past the limit renews the run
   const strip = (n: HNode): unknown => ({ type: n.type, start: n.start, end: n.end, children: n.children.map(strip) });
   assert.deepEqual(strip(parseHcl(text)), strip(parseHclFresh(text)));
   assert.deepEqual(strip(parseHcl(text + '# x\n')), strip(parseHclFresh(text + '# x\n')));
+});
+
+test("property: the tree copied with the runtime's cursor functions called directly equals the one copied through the library's TreeCursor", async () => {
+  await initFormats();
+  assert.ok(hclDirectCursor(), 'the runtime in use exports its cursor functions (else this test compares the library with itself)');
+  const base = terraformText(3 * 1024);
+  const piece = fc.oneof(fc.constantFrom('"s3:Get*"', '{', '}', '[', ']', '(', ')', ',', '=', '\n', ' ', '#', '<<EOF\n', 'EOF\n', '${', '"', 'jsonencode(', 'resource "a" "b" {', '\t'), fc.string({ maxLength: 8 }), fc.string({ unit: 'grapheme', maxLength: 4 }));
+  fc.assert(
+    fc.property(fc.array(fc.tuple(fc.nat(), fc.nat({ max: 40 }), piece), { maxLength: 10 }), fc.boolean(), (edits, fromBase) => {
+      let text = fromBase ? base : '';
+      for (const [at, del, ins] of edits) {
+        const i = at % (text.length + 1);
+        text = text.slice(0, i) + ins + text.slice(Math.min(text.length, i + del));
+      }
+      try {
+        useDirectCursor(false);
+        const expected = plain(parseHclFresh(text));
+        useDirectCursor(true);
+        assert.deepEqual(plain(parseHclFresh(text)), expected);
+      } finally {
+        useDirectCursor(true);
+      }
+    }),
+    { numRuns: Math.round(300 * factor) },
+  );
 });

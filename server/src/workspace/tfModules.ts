@@ -80,7 +80,8 @@ interface FolderIndex {
 
 export class TerraformModules {
   private readonly facts = new Map<string, FactsEntry>();
-  private readonly listings = new Map<string, string[]>();
+  /** Per directory (pathKey): its Terraform files, [pathKey, path] (made once: a binding of each of 1,000 files joined and keyed its module's 50 names again). */
+  private readonly listings = new Map<string, [string, string][]>();
   /** Per workspace folder: its .tf and .tf.json files (absolute paths by pathKey), undefined past MAX_INDEX_FILES. */
   private readonly folders = new Map<string, FolderIndex>();
 
@@ -244,17 +245,23 @@ export class TerraformModules {
 
   /** The Terraform files of a directory (on disk and open), at most MAX_MODULE_FILES. */
   private async terraformFiles(dir: string): Promise<string[]> {
-    let names = this.keeps ? this.listings.get(pathKey(dir)) : undefined;
-    if (!names) {
+    const dk = pathKey(dir);
+    let files = this.keeps ? this.listings.get(dk) : undefined;
+    if (!files) {
       try {
-        names = (await fs.readdir(dir, { withFileTypes: true })).filter((e) => e.isFile() && isTerraform(e.name)).map((e) => e.name);
+        files = (await fs.readdir(dir, { withFileTypes: true })).filter((e) => e.isFile() && isTerraform(e.name)).map((e) => {
+          const p = path.join(dir, e.name);
+          return [pathKey(p), p];
+        });
       } catch {
-        names = [];
+        files = [];
       }
-      if (this.keeps) this.listings.set(pathKey(dir), names);
+      if (this.keeps) this.listings.set(dk, files);
     }
-    const out = new Map(names.map((n) => [pathKey(path.join(dir, n)), path.join(dir, n)]));
-    for (const p of this.sources.openPaths()) if (isTerraform(p) && pathKey(path.dirname(p)) === pathKey(dir)) out.set(pathKey(p), p);
+    const open = this.sources.openPaths().filter((p) => isTerraform(p) && pathKey(path.dirname(p)) === dk);
+    if (!open.length) return files.length > MAX_MODULE_FILES ? [] : files.map((f) => f[1]);
+    const out = new Map(files);
+    for (const p of open) out.set(pathKey(p), p);
     return out.size > MAX_MODULE_FILES ? [] : [...out.values()];
   }
 

@@ -14,7 +14,7 @@
  * why it ships as dist/web-tree-sitter.cjs rather than inside the bundles) and the old one is let
  * go, its memory with it.
  */
-import type { Parser as TsParser, Language as TsLanguage, Tree as TsTree } from 'web-tree-sitter';
+import type { Parser as TsParser, Language as TsLanguage, Tree as TsTree, TreeCursor as TsTreeCursor } from 'web-tree-sitter';
 
 export interface HNode {
   type: string;
@@ -81,6 +81,47 @@ interface Runtime {
   parser: TsParser;
   language: TsLanguage;
   memoryBytes: () => number;
+  /** The runtime's own cursor functions, when its build has them (see directCursor). */
+  direct?: DirectCalls;
+}
+
+/**
+ * The WASM functions behind web-tree-sitter's TreeCursor, as its emscripten module exports them (the
+ * module is the options object given to Parser.init). Each takes the tree's address and reads the
+ * cursor from the runtime's transfer buffer (four words); the moves write it back there, the getters
+ * leave it (lib/tree-sitter.c of the package). The library's TreeCursor writes the cursor into the
+ * buffer and reads it back, word by word, around every call: 85% of a tree copy's time in
+ * `check` over 1,000 Terraform files went to that (marshalTreeCursor, setValue, getValue).
+ */
+interface DirectCalls {
+  init(): number;
+  heap(): Int32Array;
+  firstChild(tree: number): number;
+  nextSibling(tree: number): number;
+  parent(tree: number): number;
+  typeId(tree: number): number;
+  start(tree: number): number;
+  end(tree: number): number;
+  missing(tree: number): number;
+  fieldId(tree: number): number;
+}
+
+type EmscriptenModule = Record<string, unknown> & { HEAP32?: Int32Array };
+
+function directCalls(m: EmscriptenModule): DirectCalls | undefined {
+  const f = (name: string) => (typeof m[name] === 'function' ? (m[name] as (...a: number[]) => number) : undefined);
+  const init = f('_ts_init');
+  const firstChild = f('_ts_tree_cursor_goto_first_child_wasm');
+  const nextSibling = f('_ts_tree_cursor_goto_next_sibling_wasm');
+  const parent = f('_ts_tree_cursor_goto_parent_wasm');
+  const typeId = f('_ts_tree_cursor_current_node_type_id_wasm');
+  const start = f('_ts_tree_cursor_start_index_wasm');
+  const end = f('_ts_tree_cursor_end_index_wasm');
+  const missing = f('_ts_tree_cursor_current_node_is_missing_wasm');
+  const fieldId = f('_ts_tree_cursor_current_field_id_wasm');
+  if (!init || !firstChild || !nextSibling || !parent || !typeId || !start || !end || !missing || !fieldId || !(m.HEAP32 instanceof Int32Array)) return undefined;
+  // the views are replaced when the memory grows: read afresh
+  return { init, heap: () => m.HEAP32!, firstChild, nextSibling, parent, typeId, start, end, missing, fieldId };
 }
 
 /** A new instance of the tree-sitter runtime and the grammar: web-tree-sitter's module evaluated afresh (one WASM instance per evaluation). */
@@ -105,13 +146,76 @@ async function loadRuntime(): Promise<Runtime> {
   const lang: TsLanguage = await ts.Language.load(readFileSync(wasmPath(GRAMMAR_FILE, `@tree-sitter-grammars/tree-sitter-hcl/${GRAMMAR_FILE}`)));
   const p = new ts.Parser();
   p.setLanguage(lang);
-  return { parser: p, language: lang, memoryBytes: () => options.HEAPU8?.length ?? 0 };
+  return { parser: p, language: lang, memoryBytes: () => options.HEAPU8?.length ?? 0, direct: directCalls(options as unknown as EmscriptenModule) };
 }
 
 function use(r: Runtime): void {
   parser = r.parser;
   language = r.language;
   memoryBytes = r.memoryBytes;
+  direct = r.direct;
+}
+
+/** The current runtime's direct cursor calls (undefined: the library's TreeCursor is used). */
+let direct: DirectCalls | undefined;
+/** Whether trees are copied with the runtime's cursor functions called directly (tests). */
+export function hclDirectCursor(): boolean {
+  return !!direct && !directOff;
+}
+/** Tests: copy trees with the library's TreeCursor only (what the direct calls must equal). */
+export function useDirectCursor(on: boolean): void {
+  directOff = !on;
+}
+let directOff = false;
+
+/** A cursor over a tree: the library's TreeCursor, or its WASM functions called directly (same moves, same answers). */
+interface Cur {
+  typeId(): number;
+  start(): number;
+  end(): number;
+  missing(): boolean;
+  fieldId(): number;
+  first(): boolean;
+  next(): boolean;
+  parent(): boolean;
+  /** Hands the state back to the library's cursor (which then deletes it). */
+  done(): void;
+}
+
+function cursorOf(tree: TsTree, c: TsTreeCursor): Cur {
+  const d = directOff ? undefined : direct;
+  const t = (tree as unknown as { 0?: unknown })[0];
+  const words = c as unknown as number[];
+  if (d && typeof t === 'number' && [0, 1, 2, 3].every((i) => typeof words[i] === 'number')) {
+    const buf = d.init() >> 2;
+    let h = d.heap();
+    for (let i = 0; i < 4; i++) h[buf + i] = words[i];
+    return {
+      typeId: () => d.typeId(t),
+      start: () => d.start(t),
+      end: () => d.end(t),
+      missing: () => d.missing(t) === 1,
+      fieldId: () => d.fieldId(t),
+      first: () => d.firstChild(t) === 1,
+      next: () => d.nextSibling(t) === 1,
+      parent: () => d.parent(t) === 1,
+      done: () => {
+        h = d.heap();
+        for (let i = 0; i < 4; i++) words[i] = h[buf + i];
+      },
+    };
+  }
+  return {
+    typeId: () => c.nodeTypeId,
+    start: () => c.startIndex,
+    end: () => c.endIndex,
+    missing: () => c.nodeIsMissing,
+    fieldId: () => c.currentFieldId,
+    first: () => c.gotoFirstChild(),
+    next: () => c.gotoNextSibling(),
+    parent: () => c.gotoParent(),
+    done: () => undefined,
+  };
 }
 
 /** Loads the tree-sitter runtime and the Terraform grammar once per process. */
@@ -271,19 +375,22 @@ function reusable(r: Reuse | undefined, byStart: Map<number, HNode> | undefined,
 const LEAVES = new Set(['string_lit', 'tuple_start', 'tuple_end', 'object_start', 'object_end', 'block_start', 'block_end', 'template_interpolation_start', 'template_interpolation_end', 'quoted_template_start', 'quoted_template_end', 'identifier', 'numeric_lit', 'bool_lit', 'null_lit', 'comment']);
 
 function copyTree(tree: TsTree, text: string, reuse?: Reuse): HNode {
-  const c = tree.walk();
   const full = tree.rootNode.hasError;
+  const tc = tree.walk();
+  // nothing else may call into the runtime until c.done(): its calls share the transfer buffer holding the cursor
+  const c = cursorOf(tree, tc);
+  const fields = (language as unknown as { fields: (string | null)[] }).fields;
   // the previous copy's top-level nodes (children of its body) by start, when neither tree has an error
   const oldBody = reuse && reuse.root.hasError === false && !full ? reuse.root.children.find((k) => k.type === 'body') : undefined;
   const byStart = oldBody ? new Map(oldBody.children.map((k) => [k.start, k])) : undefined;
   try {
     const node = (parent?: HNode): HNode => {
-      const id = c.nodeTypeId;
-      const start = c.startIndex;
-      const end = c.endIndex;
-      const n: HNode = { type: typeNames[id] ?? 'ERROR', start, end, named: typeNamed[id] ?? true, missing: start === end && c.nodeIsMissing, children: [], parent };
+      const id = c.typeId();
+      const start = c.start();
+      const end = c.end();
+      const n: HNode = { type: typeNames[id] ?? 'ERROR', start, end, named: typeNamed[id] ?? true, missing: start === end && c.missing(), children: [], parent };
       if (parent?.type === 'object_elem') {
-        const field = c.currentFieldName;
+        const field = fields[c.fieldId()];
         if (field) n.field = field;
       }
       return n;
@@ -291,15 +398,15 @@ function copyTree(tree: TsTree, text: string, reuse?: Reuse): HNode {
     const root = node();
     root.hasError = full;
     const stack: HNode[] = [root];
-    if (!c.gotoFirstChild()) return root;
+    if (!c.first()) return root;
     for (;;) {
       const parent = stack[stack.length - 1];
-      const again = parent.type === 'body' && stack.length === 2 ? reusable(reuse, byStart, typeNames[c.nodeTypeId] ?? 'ERROR', c.startIndex, c.endIndex, parent) : undefined;
+      const again = parent.type === 'body' && stack.length === 2 ? reusable(reuse, byStart, typeNames[c.typeId()] ?? 'ERROR', c.start(), c.end(), parent) : undefined;
       const n = again ?? node(parent);
       parent.children.push(n);
       if (again) {
-        while (!c.gotoNextSibling()) {
-          if (!c.gotoParent()) return root;
+        while (!c.next()) {
+          if (!c.parent()) return root;
           stack.pop();
           if (stack.length === 0) return root;
         }
@@ -308,18 +415,19 @@ function copyTree(tree: TsTree, text: string, reuse?: Reuse): HNode {
       if (n.type === 'string_lit') n.leaf = !full && text.charCodeAt(n.start) === 34 && text.charCodeAt(n.end - 1) === 34 && n.end - n.start >= 2;
       const deeper = full || !LEAVES.has(n.type) || (n.type === 'string_lit' && !n.leaf);
       if (deeper && stack.length >= MAX_HCL_DEPTH) root.tooDeep ??= n.start;
-      else if (deeper && c.gotoFirstChild()) {
+      else if (deeper && c.first()) {
         stack.push(n);
         continue;
       }
-      while (!c.gotoNextSibling()) {
-        if (!c.gotoParent()) return root;
+      while (!c.next()) {
+        if (!c.parent()) return root;
         stack.pop();
         if (stack.length === 0) return root;
       }
     }
   } finally {
-    c.delete();
+    c.done();
+    tc.delete();
   }
 }
 
