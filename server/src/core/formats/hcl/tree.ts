@@ -255,10 +255,11 @@ export function hclReady(): boolean {
 }
 
 /** Row and column (UTF-16 units, as the parser counts them for a JavaScript string) of an offset. */
-function point(text: string, offset: number): { row: number; column: number } {
-  let row = 0;
-  let lineStart = 0;
-  for (let i = 0; i < offset; i++) {
+function point(text: string, offset: number, from?: { offset: number; row: number; column: number }): { row: number; column: number } {
+  // from: a point of the same text (or of one with the same text before it), before `offset`
+  let row = from?.row ?? 0;
+  let lineStart = from ? from.offset - from.column : 0;
+  for (let i = from?.offset ?? 0; i < offset; i++) {
     if (text.charCodeAt(i) === 10) {
       row++;
       lineStart = i + 1;
@@ -274,30 +275,30 @@ function point(text: string, offset: number): { row: number; column: number } {
 export function parseHcl(text: string): HNode {
   if (!parser || !language) throw new Error('the Terraform parser is not loaded: await initFormats() before parsing .tf files');
   let old: TsTree | undefined;
+  let change: { pre: number; oldEnd: number; newEnd: number } | undefined;
   if (last && last.text !== text) {
     const a = last.text;
-    let pre = 0;
-    const max = Math.min(a.length, text.length);
-    while (pre < max && a.charCodeAt(pre) === text.charCodeAt(pre)) pre++;
-    let suf = 0;
-    while (suf < max - pre && a.charCodeAt(a.length - 1 - suf) === text.charCodeAt(text.length - 1 - suf)) suf++;
+    const e = editOf(a, text);
     // worth it only for a local change
-    if (pre + suf > a.length / 2) {
+    if (e.pre + (a.length - e.oldEnd) > a.length / 2) {
+      change = e;
       old = last.tree;
+      const start = point(a, e.pre);
+      const at = { offset: e.pre, ...start };
       old.edit({
-        startIndex: pre,
-        oldEndIndex: a.length - suf,
-        newEndIndex: text.length - suf,
-        startPosition: point(a, pre),
-        oldEndPosition: point(a, a.length - suf),
-        newEndPosition: point(text, text.length - suf),
+        startIndex: e.pre,
+        oldEndIndex: e.oldEnd,
+        newEndIndex: e.newEnd,
+        startPosition: start,
+        oldEndPosition: point(a, e.oldEnd, at),
+        newEndPosition: point(text, e.newEnd, at),
       });
     }
   } else if (last) old = last.tree;
   const tree: TsTree | null = old && last?.text === text ? old : parser.parse(text, old ?? null);
   if (!tree) throw new Error('tree-sitter returned no tree');
   // the top-level blocks outside the edit are the previous copy's, shifted: only the edited ones are read from WASM
-  const reuse = old && last && last.root && last.text !== text ? { before: last.text, root: last.root, ...editOf(last.text, text) } : undefined;
+  const reuse = change && last && last.root ? { before: last.text, root: last.root, ...change } : undefined;
   if (last && last.tree !== tree) last.tree.delete();
   const root = copyTree(tree, text, reuse);
   last = { text, tree, root };
@@ -345,9 +346,7 @@ interface Reuse {
  */
 function shifted(n: HNode, delta: number, parent: HNode | undefined): HNode {
   if (delta === 0) return n;
-  const m: HNode = { type: n.type, start: n.start + delta, end: n.end + delta, named: n.named, missing: n.missing, children: new Array<HNode>(n.children.length), parent };
-  if (n.field !== undefined) m.field = n.field;
-  if (n.leaf !== undefined) m.leaf = n.leaf;
+  const m: HNode = { type: n.type, start: n.start + delta, end: n.end + delta, named: n.named, missing: n.missing, field: n.field, leaf: n.leaf, children: new Array<HNode>(n.children.length), parent };
   for (let i = 0; i < n.children.length; i++) m.children[i] = shifted(n.children[i], delta, m);
   return m;
 }
@@ -388,12 +387,9 @@ function copyTree(tree: TsTree, text: string, reuse?: Reuse): HNode {
       const id = c.typeId();
       const start = c.start();
       const end = c.end();
-      const n: HNode = { type: typeNames[id] ?? 'ERROR', start, end, named: typeNamed[id] ?? true, missing: start === end && c.missing(), children: [], parent };
-      if (parent?.type === 'object_elem') {
-        const field = fields[c.fieldId()];
-        if (field) n.field = field;
-      }
-      return n;
+      // every node of one shape (field and leaf always there, undefined when not set): readers of a shape that varies were megamorphic
+      const field = parent?.type === 'object_elem' ? fields[c.fieldId()] || undefined : undefined;
+      return { type: typeNames[id] ?? 'ERROR', start, end, named: typeNamed[id] ?? true, missing: start === end && c.missing(), field, leaf: undefined, children: [], parent };
     };
     const root = node();
     root.hasError = full;
@@ -434,7 +430,25 @@ function copyTree(tree: TsTree, text: string, reuse?: Reuse): HNode {
 // ------------------------------------------------------------------------------------------------
 // small helpers over the plain tree
 
-export const named = (n: HNode): HNode[] => n.children.filter((c) => c.named && c.type !== 'comment');
+export const named = (n: HNode): HNode[] => n.children.filter(isNamed);
+const isNamed = (c: HNode): boolean => c.named && c.type !== 'comment';
+
+/** The first named child of a node (not a comment): named(n)[0] without the array. */
+export function firstNamed(n: HNode): HNode | undefined {
+  for (const c of n.children) if (isNamed(c)) return c;
+  return undefined;
+}
+
+/** The only named child of a node (not a comment): undefined when it has none, null when it has several (named(n) without the array). */
+export function onlyNamed(n: HNode): HNode | undefined | null {
+  let found: HNode | undefined;
+  for (const c of n.children) {
+    if (!isNamed(c)) continue;
+    if (found) return null;
+    found = c;
+  }
+  return found;
+}
 export const child = (n: HNode, type: string): HNode | undefined => n.children.find((c) => c.type === type);
 export const textOf = (text: string, n: HNode): string => text.slice(n.start, n.end);
 
@@ -458,6 +472,8 @@ export function syntaxErrors(root: HNode): HNode[] {
  * `\uNNNN`, `\UNNNNNNNN`) and template escapes (`$${` for `${`, `%%{` for `%{`).
  */
 export function unescapeHcl(raw: string): string {
+  // most strings (every action name) hold neither an escape nor a template escape: nothing to build
+  if (raw.indexOf('\\') < 0 && raw.indexOf('{') < 0) return raw;
   let out = '';
   for (let i = 0; i < raw.length; i++) {
     const ch = raw[i];

@@ -3,7 +3,7 @@
  * `computed` (with the reason, for the user) where only Terraform can know them: references,
  * function calls, interpolations, `for` expressions, conditionals, operations.
  */
-import { HNode, named, textOf, unescapeHcl } from './tree';
+import { HNode, firstNamed, named, onlyNamed, textOf, unescapeHcl } from './tree';
 
 export type HValue =
   | { kind: 'string'; value: string; node: HNode }
@@ -56,18 +56,17 @@ function quotedString(text: string, n: HNode): string | undefined {
   const open = n.children[0];
   const close = n.children[n.children.length - 1];
   if (open?.type !== 'quoted_template_start' || close?.type !== 'quoted_template_end' || close.missing || n.children.length < 2) return undefined;
-  for (const c of n.children.slice(1, -1)) if (c.type !== 'template_literal') return undefined;
+  for (let i = 1; i < n.children.length - 1; i++) if (n.children[i].type !== 'template_literal') return undefined;
   return unescapeHcl(text.slice(open.end, close.start));
 }
 
 /** The value of an `expression` node. */
 export function readValue(text: string, expr: HNode): HValue {
-  const parts = named(expr);
-  const inner = parts[0];
-  if (!inner) return { kind: 'computed', why: 'an incomplete expression', node: expr };
-  if (parts.length > 1) return { kind: 'computed', why: whyComputed(text, expr, inner), node: expr };
+  const inner = onlyNamed(expr);
+  if (inner === undefined) return { kind: 'computed', why: 'an incomplete expression', node: expr };
+  if (inner === null) return { kind: 'computed', why: whyComputed(text, expr, firstNamed(expr)!), node: expr };
   if (inner.type === 'literal_value') {
-    const lit = named(inner)[0];
+    const lit = firstNamed(inner);
     if (lit?.type === 'string_lit') {
       const s = quotedString(text, lit);
       if (s !== undefined) return { kind: 'string', value: s, node: expr };
@@ -77,7 +76,7 @@ export function readValue(text: string, expr: HNode): HValue {
     return { kind: 'computed', why: whyComputed(text, expr, inner), node: expr };
   }
   if (inner.type === 'template_expr') {
-    const q = named(inner)[0];
+    const q = firstNamed(inner);
     if (q?.type === 'quoted_template') {
       const s = quotedString(text, q);
       if (s !== undefined) return { kind: 'string', value: s, node: expr };
@@ -86,7 +85,7 @@ export function readValue(text: string, expr: HNode): HValue {
     return { kind: 'computed', why: whyComputed(text, expr, inner), node: expr };
   }
   if (inner.type === 'collection_value') {
-    const coll = named(inner)[0];
+    const coll = firstNamed(inner);
     if (coll?.type === 'tuple') {
       return { kind: 'tuple', items: coll.children.filter((c) => c.type === 'expression').map((c) => readValue(text, c)), node: expr };
     }
@@ -107,10 +106,10 @@ export function readValue(text: string, expr: HNode): HValue {
 
 /** An object key: a bare identifier, or a literal string; undefined when computed (`(var.k)`). */
 export function keyName(text: string, keyExpr: HNode): string | undefined {
-  const parts = named(keyExpr);
-  if (parts.length === 1 && parts[0].type === 'variable_expr') {
-    const id = named(parts[0]);
-    if (id.length === 1 && id[0].type === 'identifier') return textOf(text, id[0]);
+  const part = onlyNamed(keyExpr);
+  if (part?.type === 'variable_expr') {
+    const id = onlyNamed(part);
+    if (id?.type === 'identifier') return textOf(text, id);
   }
   const v = readValue(text, keyExpr);
   return v.kind === 'string' ? v.value : undefined;
