@@ -81,7 +81,7 @@ interface Runtime {
   parser: TsParser;
   language: TsLanguage;
   memoryBytes: () => number;
-  /** The runtime's own cursor functions, when its build has them (see directCursor). */
+  /** The runtime's own cursor functions, when its build has them (see DirectCalls, cursorOf). */
   direct?: DirectCalls;
 }
 
