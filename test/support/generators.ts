@@ -116,7 +116,8 @@ export function genPattern(g: G, catalog: Catalog, name: string, allowStar: bool
     case 'service-prefix':
       return `${svc.slice(0, g(fc.integer, { min: Math.min(2, svc.length), max: svc.length }))}*`;
     case 'star':
-      return '*';
+      // now and then written another way that also stands for every action
+      return g(fc.integer, { min: 0, max: 9 }) === 0 ? pick(g, ['**', '*:*', '?*', '*?*']) : '*';
     case 'newer': {
       const n = newerAction(g, catalog, name);
       newer.push(n);
@@ -307,7 +308,7 @@ export function policyAllows(ru: RefUniverse, spec: PolicySpec): string[] {
   for (const s of spec.statements) {
     if (s.effect !== 'Allow') continue;
     const named = new Set(s.values.flatMap((v) => ru.expand(v)));
-    if (s.key === 'Action' && !s.values.includes('*')) for (const x of named) out.add(x);
+    if (s.key === 'Action' && !s.values.some((v) => ru.allowsAll(v))) for (const x of named) out.add(x);
     else for (const svc of spec.focus) for (const x of ru.service(svc)) if (!named.has(x)) out.add(x);
   }
   return [...out];

@@ -175,6 +175,15 @@ export class RefUniverse {
 
   private readonly memo = new Map<string, string[]>();
 
+  /**
+   * Whether an Action entry stands for every action, as `"*"` does: written only with `*`, `?` and
+   * `:` (no service or name in it, so it keeps allowing actions AWS adds) and allowing every known one
+   * (`"**"`, `"*:*"`, `"?*"`). Such an entry makes its statement a `"*"` statement.
+   */
+  allowsAll(pattern: string): boolean {
+    return pattern.includes('*') && /^[*?:]+$/.test(pattern) && this.expand(pattern).length === this.all.length;
+  }
+
   /** The names a pattern allows (lower-case). The result is shared: do not modify it. */
   expand(pattern: string): string[] {
     let r = this.memo.get(pattern);
@@ -423,12 +432,13 @@ export function expectations<S extends RefStatement>(ru: RefUniverse, ost: S[], 
   return ost.map((st, s) => {
     const changeable = !st.opaque && !st.principal && st.effect === 'Allow';
     const allowed = changeable ? allowsOf(ru, st) : new Set<string>();
-    const star = st.key === 'Action' && st.values.includes('*');
+    const starAt = st.key === 'Action' ? st.values.findIndex((v) => ru.allowsAll(v)) : -1;
+    const star = starAt >= 0;
     // which entries are refined: all (document or statement scope, a NotAction statement, or the
     // "*" of an Action statement, which stands for the statement), one, or none
     let inScope: (k: number) => boolean = () => true;
     if (scope.kind !== 'document' && scope.statement !== s) inScope = () => false;
-    else if (scope.kind === 'entry' && st.key === 'Action' && st.values[scope.entry] !== '*') inScope = (k) => k === scope.entry;
+    else if (scope.kind === 'entry' && st.key === 'Action' && !ru.allowsAll(st.values[scope.entry])) inScope = (k) => k === scope.entry;
     let after: Set<string>;
     let touched: boolean;
     if (st.key === 'Action' && !star) {
@@ -446,7 +456,7 @@ export function expectations<S extends RefStatement>(ru: RefUniverse, ost: S[], 
         touched = false;
       }
     } else {
-      after = inScope(Math.max(0, st.values.indexOf('*'))) ? new Set([...allowed].filter((n) => !unused.has(n))) : allowed;
+      after = inScope(Math.max(0, starAt)) ? new Set([...allowed].filter((n) => !unused.has(n))) : allowed;
       touched = after.size !== allowed.size;
     }
     // "a statement left with no action is removed"; an entry that allows no action of the universe
@@ -672,7 +682,7 @@ export function refineAndCheck(catalog: Catalog, text: string, findings: Finding
       const v = b.st.valueNode!;
       zones.push([v.offset, v.offset + v.length]);
       const k = b.st.keyNode!;
-      if (b.st.key === 'Action' && b.st.values.includes('*')) zones.push([k.offset, k.offset + k.length]);
+      if (b.star) zones.push([k.offset, k.offset + k.length]);
     }
   });
   checkEditZones(result.edits, zones, problems);
