@@ -310,3 +310,14 @@ test('SARIF output is a typed 2.1.0 log with rules, levels and regions', async (
     ['invalid-policy', 'error', 'invalid-policy', 4, 68],
   ]);
 });
+
+test("check's text output keeps one problem a line when an action string holds a line break or another control character", async () => {
+  const text = policy('{"Effect": "Allow", "Action": ["s3:Get\\nObject", "s3:Put\\r\\nObj\\u2028ect", "s3:List\\tBucket"], "Resource": "*"}');
+  const dir = workspace({ 'p.json': text, 'f.json': FINDINGS });
+  const r = await cli(['check', 'p.json', '--findings', 'f.json'], dir);
+  assert.equal(r.code, 1);
+  const lines = r.out.split('\n').filter(Boolean);
+  assert.equal(lines.length, 3, r.out);
+  for (const l of lines) assert.match(l, /^p\.json:4:\d+: warning [a-z-]+: "s3:[A-Za-z]+\\[a-z0-9]+[A-Za-z\\0-9]*" contains white space$/);
+  assert.ok(lines.some((l) => l.includes('"s3:Get\\nObject"')) && lines.some((l) => l.includes('\\u2028')), r.out);
+});

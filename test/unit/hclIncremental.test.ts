@@ -6,7 +6,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { initFormats } from '../../server/src/core';
+import { ParsedDocument, documentContext, initFormats, parseFindings, refineDocument } from '../../server/src/core';
+import { parseTerraform } from '../../server/src/core/formats/terraform';
+import { defaultCatalog } from '../../server/src/workspace/catalogFile';
+import { CatalogPools, genLayout, genPolicy } from '../support/generators';
+import { renderTerraform, TfForm } from '../support/tfRender';
 import { HCL_MEMORY_LIMIT, HNode, hclDirectCursor, hclMemory, parseHcl, parseHclFresh, useDirectCursor } from '../../server/src/core/formats/hcl/tree';
 import { terraformText } from '../bench/formatsBench';
 
@@ -104,4 +108,82 @@ test("property: the tree copied with the runtime's cursor functions called direc
     }),
     { numRuns: Math.round(300 * factor) },
   );
+});
+
+/** A Terraform document as data: everything parseTerraform read, what its closures give, its binding. */
+function reading(doc: ParsedDocument): unknown {
+  return {
+    policies: doc.policies.map((p) => ({
+      label: p.label,
+      span: p.span,
+      statementKeySpan: p.statementKeySpan,
+      statementCount: p.statementCount,
+      attachedRoles: p.attachedRoles ?? null,
+      value: p.value(),
+      statements: p.statements.map((st) => ({
+        span: st.span,
+        index: st.index,
+        effect: st.effect ?? null,
+        sid: st.sid ?? null,
+        key: st.key ?? null,
+        keySpan: st.keySpan ?? null,
+        entries: st.entries,
+        opaque: st.opaque ?? null,
+        suppressed: st.suppressed ?? null,
+        principal: st.principal ?? null,
+        rest: st.rest(),
+      })),
+    })),
+    problems: doc.problems,
+    hasSyntaxErrors: doc.hasSyntaxErrors,
+    recognised: doc.recognised,
+    attach: doc.terraform?.attach ?? null,
+    facts: doc.terraform ? JSON.parse(JSON.stringify(doc.terraform.facts())) : null,
+  };
+}
+
+test('property: after random edits, what parseTerraform reads (blocks read before carried over) equals a fresh reading, and so do its refinement edits', async () => {
+  await initFormats();
+  const catalog = defaultCatalog();
+  const pools = new CatalogPools(catalog);
+  const findings = parseFindings('f.json', JSON.stringify([
+    { serviceNamespace: 'lambda', actions: ['GetFunction', 'DeleteFunction'] },
+    { serviceNamespace: 's3', actions: ['GetObject', 'GetObjectAcl', 'ListBucket', 'PutObject'] },
+    { serviceNamespace: 'ec2', actions: ['DescribeInstances', 'RunInstances'] },
+  ])).findings;
+  const edit = fc.record({
+    at: fc.nat(),
+    del: fc.nat({ max: 12 }),
+    ins: fc.oneof(fc.constantFrom('', 'X', '0', '"', '{', '}', '\n', ' ', '"s3:Put*", ', '#', '[', ']', ',', '=', 'Deny', '${x}'), fc.string({ maxLength: 6 })),
+  });
+  const refineEdits = (doc: ParsedDocument) => {
+    const ctx = documentContext(catalog, doc, findings, { kind: 'all', roles: [] });
+    try {
+      return refineDocument({ universe: ctx.universe, unused: ctx.unused!.indexes }, doc).edits;
+    } catch (e) {
+      return `${(e as Error).name}: ${(e as Error).message}`;
+    }
+  };
+  let carried = 0;
+  fc.assert(
+    fc.property(fc.gen(), fc.array(edit, { minLength: 1, maxLength: 6 }), (g, edits) => {
+      // several blocks of every form, with role blocks and attachments that bind them
+      const forms: TfForm[] = ['jsonencode', 'document', 'heredoc', 'jsonencode'];
+      let text = terraformText(1024) + forms.map((form, i) => renderTerraform(genPolicy(g, pools, {}), form, { indent: '  ', eol: '\n', inlineLists: 0.3, trailingCommas: 0.5, comments: 0.2, align: i % 2 === 0, quotedKeys: 0, blankLines: true, indentedHeredoc: i % 2 === 1, seed: i }, genLayout(g)).text).join('\n');
+      text += '\nresource "aws_iam_role" "app" {\n  name = "app-role"\n}\n';
+      parseTerraform(text);
+      for (const e of edits) {
+        const at = e.at % (text.length + 1);
+        text = text.slice(0, at) + e.ins + text.slice(Math.min(text.length, at + e.del));
+        const inc = parseTerraform(text);
+        if (inc.policies.some((p) => (p.host as { kind?: string }).kind === 'carried')) carried++;
+        const fresh = parseTerraform(text, { fresh: true });
+        assert.deepEqual(reading(inc), reading(fresh), `after editing at ${at}`);
+        assert.deepEqual(refineEdits(inc), refineEdits(fresh), `the refinement's edits after editing at ${at}`);
+      }
+    }),
+    { numRuns: Math.round(120 * factor) },
+  );
+  // the run exercised the carried-over path
+  assert.ok(carried > 50, `only ${carried} parses carried blocks over`);
 });

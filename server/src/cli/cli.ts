@@ -241,7 +241,7 @@ async function checkCommand(argv: string[], io: CliIO, catalog: Catalog): Promis
       const it: Located = { file: pf.file, rel, problem: p, start: { line: a.line + 1, column: a.character + 1 }, end: { line: b.line + 1, column: b.character + 1 } };
       if (format === 'sarif') sarif.push(it);
       else if (format === 'json') chunk += (problems === 0 ? '[\n' : ',\n') + JSON.stringify(jsonItem(it), null, 2).replace(/^/gm, '  ');
-      else chunk += `${it.rel}:${it.start.line}:${it.start.column}: ${it.problem.severity} ${it.problem.code}: ${it.problem.message}\n`;
+      else chunk += `${it.rel}:${it.start.line}:${it.start.column}: ${it.problem.severity} ${it.problem.code}: ${oneLine(it.problem.message)}\n`;
       problems++;
     }
     if (chunk) {
@@ -383,4 +383,13 @@ function unknownCommand(cmd: string): CliError {
   const known = [...Object.keys(LOCAL), ...extraCommands.keys(), 'help'];
   const guess = cmd.startsWith('-') ? closest(cmd, ['--help', '--version']) : closest(cmd, known);
   return new CliError(`unknown ${cmd.startsWith('-') ? 'option' : 'command'} "${cmd}"${guess ? `: did you mean ${guess}?` : ''}\n\n${USAGE}`);
+}
+
+/** A message on one line of `check`'s text output: a line break or other control character in it (from an action string, say) written as an escape. */
+function oneLine(message: string): string {
+  // eslint-disable-next-line no-control-regex
+  return message.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, (c) => {
+    const j = JSON.stringify(c).slice(1, -1);
+    return j.length > 1 ? j : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+  });
 }

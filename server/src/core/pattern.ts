@@ -98,12 +98,12 @@ export function matchesPattern(pattern: string, action: string): boolean {
 export function patternShapeError(pattern: string): string | undefined {
   if (pattern === '*') return undefined;
   if (pattern.trim().length === 0) return pattern.length === 0 ? 'an empty action string' : 'a blank action string';
-  if (/\s/.test(pattern)) return `"${pattern}" contains white space`;
+  if (/\s/.test(pattern)) return `${JSON.stringify(pattern)} contains white space`;
   const colon = pattern.indexOf(':');
   if (colon < 0) {
     if (isWildcard(pattern)) return undefined; // e.g. "s3*" still matches as a glob over service:action
-    return `"${pattern}" has no service prefix (expected service:Action)`;
+    return `${JSON.stringify(pattern)} has no service prefix (expected service:Action)`;
   }
-  if (colon === 0) return `"${pattern}" has an empty service prefix`;
+  if (colon === 0) return `${JSON.stringify(pattern)} has an empty service prefix`;
   return undefined;
 }

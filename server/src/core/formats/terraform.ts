@@ -11,7 +11,7 @@ import { EntryFate, PolicyPlan, entryFates } from '../plan';
 import { TextEdit, documentLayout, lineIndent, lineStart } from '../edits';
 import type { Node as JsonNode } from 'jsonc-parser';
 import { parseJsonPolicies, jsonFormat } from './json';
-import { HNode, child, initHcl, named, parseHcl, parseHclFresh, syntaxErrors, textOf, unescapeHcl } from './hcl/tree';
+import { HNode, blockKey, child, initHcl, named, parseHcl, parseHclFresh, syntaxErrors, textOf, unescapeHcl } from './hcl/tree';
 import { HEntry, HValue, readValue, referencePath, toJson } from './hcl/value';
 import { terraformInfo } from './sniff';
 import { MERGE_ARGUMENTS, OVERRIDDEN, TfBindingPart, TfBlock, TfFileUse, TfSite, TfValues, bindTerraformRoles, mergeNote, referenceKey, siteAttach } from './tfBinding';
@@ -156,10 +156,18 @@ export function parseTerraform(text: string, opts?: { fresh?: boolean }): Parsed
   }
   const hasSyntaxErrors = r.problems.length > 0;
   const top = root.children.find((c) => c.type === 'body');
+  // a tree without errors: a block read before (unmoved or moved by an edit elsewhere) is not read again
+  const keep = root.hasError === false && !opts?.fresh;
   for (const b of blocks(top)) {
-    const info = blockInfo(text, b);
-    if (info.type === 'data' && info.labels[0] === 'aws_iam_policy_document') readPolicyDocument(r, info);
-    else walkBody(r, info, undefined, info.body, info.type === 'locals' ? 'local.' : undefined);
+    const k = keep ? blockKey(b) : undefined;
+    const was = k && readBlocks.get(k.key);
+    if (was) {
+      carriedOver(r, was, k.delta, b);
+      continue;
+    }
+    const from = { policies: r.policies.length, problems: r.problems.length, fileCalls: r.fileCalls.length };
+    readTopBlock(r, b);
+    if (k) readBlocks.set(k.key, blockTemplate(r, from));
   }
   const binding = bindRoles(r, top);
   // a statement with a syntax error inside is read for diagnostics but never edited
@@ -171,6 +179,125 @@ export function parseTerraform(text: string, opts?: { fresh?: boolean }): Parsed
         if (errors.some((e) => e.start < end && e.end >= st.span.offset)) st.opaque ??= 'a syntax error inside';
       }
   return { format: terraformFormat, text, policies: r.policies, problems: r.problems, hasSyntaxErrors, recognised: r.policies.length > 0, host: { root } satisfies TfDocHost, terraform: binding };
+}
+
+function readTopBlock(r: Reading, b: HNode): void {
+  const info = blockInfo(r.text, b);
+  if (info.type === 'data' && info.labels[0] === 'aws_iam_policy_document') readPolicyDocument(r, info);
+  else walkBody(r, info, undefined, info.body, info.type === 'locals' ? 'local.' : undefined);
+}
+
+// --- blocks read before ---------------------------------------------------------------------------
+// While typing, the tree's top-level blocks away from the edit are the previous parse's (hcl/tree.ts):
+// what was read from such a block is kept as plain data (spans, values, problems; no node, no text,
+// no closure), under the block's key, and handed out again with its offsets moved. What needs the
+// syntax nodes (the edits, a statement's other fields, the policy's value) reads that block again
+// from the current tree when first asked: a quick fix, not a keystroke.
+
+interface StatementTemplate {
+  span: Span;
+  index: number;
+  effect?: string;
+  sid?: string;
+  key?: 'Action' | 'NotAction';
+  keySpan?: Span;
+  entries: { value: string; span: Span; index: number }[];
+  opaque?: string;
+  suppressed?: boolean;
+  principal?: boolean;
+}
+
+interface BlockTemplate {
+  policies: { label: string; span: Span; statementKeySpan: Span; statementCount: number; statements: StatementTemplate[]; site?: { nested?: string; attribute: string; ref?: string } }[];
+  problems: PolicyProblem[];
+  fileCalls: { fn: 'file' | 'templatefile'; path: string; offset: number; site: { nested?: string; attribute: string; ref?: string } }[];
+}
+
+/** What each block read so far gave, by its key (`blockKey`): alive while a tree holds the key. */
+const readBlocks = new WeakMap<object, BlockTemplate>();
+
+/** A policy handed out again: `host` says to read its block again for the syntax nodes. */
+interface CarriedHost {
+  kind: 'carried';
+  /** The policy as read from the current tree and text. */
+  resolve: () => PolicyModel;
+}
+
+const copySpan = (s: Span, by = 0): Span => ({ offset: s.offset + by, length: s.length });
+const siteData = (s: PolicySite) => ({ nested: s.nested?.type, attribute: s.attribute, ref: s.ref });
+
+/** What the reading of one block added to `r` since `from`, as plain data. */
+function blockTemplate(r: Reading, from: { policies: number; problems: number; fileCalls: number }): BlockTemplate {
+  return {
+    policies: r.policies.slice(from.policies).map((p) => {
+      const site = r.sites.get(p);
+      return {
+        label: p.label,
+        span: copySpan(p.span),
+        statementKeySpan: copySpan(p.statementKeySpan),
+        statementCount: p.statementCount,
+        statements: p.statements.map((st) => ({
+          span: copySpan(st.span),
+          index: st.index,
+          effect: st.effect,
+          sid: st.sid,
+          key: st.key,
+          keySpan: st.keySpan && copySpan(st.keySpan),
+          entries: st.entries.map((e) => ({ value: e.value, span: copySpan(e.span), index: e.index })),
+          opaque: st.opaque,
+          suppressed: st.suppressed,
+          principal: st.principal,
+        })),
+        site: site && siteData(site),
+      };
+    }),
+    problems: r.problems.slice(from.problems).map((p) => ({ ...p })),
+    fileCalls: r.fileCalls.slice(from.fileCalls).map((f) => ({ fn: f.fn, path: f.path, offset: f.offset, site: siteData(f.site) })),
+  };
+}
+
+/** A block read before, added to `r` moved by `by`; `b` is the block in the current tree. */
+function carriedOver(r: Reading, t: BlockTemplate, by: number, b: HNode): void {
+  const text = r.text;
+  const info = blockInfo(text, b);
+  // the block read again from the current tree, once, when something needs its nodes
+  let again: PolicyModel[] | undefined;
+  const fresh = (i: number): PolicyModel => {
+    if (!again) {
+      const q: Reading = { text, problems: [], policies: [], sites: new Map(), fileCalls: [] };
+      readTopBlock(q, b);
+      again = q.policies;
+    }
+    return again[i];
+  };
+  const siteOf = (s: { nested?: string; attribute: string; ref?: string }): PolicySite => ({ top: info, nested: s.nested === undefined ? undefined : { node: b, type: s.nested, labels: [] }, attribute: s.attribute, ref: s.ref });
+  t.policies.forEach((tp, i) => {
+    const p: PolicyModel = {
+      label: tp.label,
+      span: copySpan(tp.span, by),
+      statementKeySpan: copySpan(tp.statementKeySpan, by),
+      statements: tp.statements.map((ts, j) => ({
+        span: copySpan(ts.span, by),
+        index: ts.index,
+        effect: ts.effect,
+        sid: ts.sid,
+        key: ts.key,
+        keySpan: ts.keySpan && copySpan(ts.keySpan, by),
+        entries: ts.entries.map((e) => ({ value: e.value, span: copySpan(e.span, by), index: e.index })),
+        opaque: ts.opaque,
+        suppressed: ts.suppressed,
+        principal: ts.principal,
+        rest: () => fresh(i).statements[j].rest(),
+      })),
+      statementCount: tp.statementCount,
+      value: () => fresh(i).value(),
+      host: { kind: 'carried', resolve: () => fresh(i) } satisfies CarriedHost,
+    };
+    r.policies.push(p);
+    if (tp.site) r.sites.set(p, siteOf(tp.site));
+  });
+  for (const p of t.problems) r.problems.push({ ...p, offset: p.offset + by });
+  for (const f of t.fileCalls) r.fileCalls.push({ fn: f.fn, path: f.path, offset: f.offset + by, site: siteOf(f.site) });
 }
 
 /** Looks through a block's attributes (and nested blocks) for jsonencode policies and heredoc JSON. */
@@ -832,12 +959,21 @@ function removeBlocks(text: string, nodes: HNode[]): TextEdit[] {
   return out;
 }
 
+/** A plan on a policy handed out again (`carriedOver`): the same plan on the policy read from the current tree, statement for statement. */
+function uncarried(pp: PolicyPlan): PolicyPlan {
+  const h = pp.policy.host as CarriedHost | undefined;
+  if (h?.kind !== 'carried') return pp;
+  const policy = h.resolve();
+  return { ...pp, policy, statements: pp.statements.map((sp) => ({ ...sp, model: policy.statements[Math.max(0, pp.policy.statements.indexOf(sp.model))] })) };
+}
+
 function terraformEdits(doc: ParsedDocument, plans: PolicyPlan[]): TextEdit[] {
   const text = doc.text;
   const layout = documentLayout(text);
   const eol = layout.eol;
   const edits: TextEdit[] = [];
-  for (const pp of plans) {
+  for (const given of plans) {
+    const pp = uncarried(given);
     const ph = pp.policy.host as HclPolicyHost | HeredocPolicyHost;
     if (ph.kind === 'heredoc') {
       edits.push(...jsonFormat.edits(ph.doc, [{ ...pp, policy: ph.inner }]));

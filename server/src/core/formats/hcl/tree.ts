@@ -363,7 +363,28 @@ function reusable(r: Reuse | undefined, byStart: Map<number, HNode> | undefined,
   if (oldStart === undefined) return undefined;
   const o = byStart.get(oldStart);
   if (!o || o.type !== type || o.end - o.start !== end - start) return undefined;
-  return shifted(o, start - oldStart, parent);
+  const d = start - oldStart;
+  const m = shifted(o, d, parent);
+  if (m !== o) {
+    const k = blockKey(o);
+    keys.set(m, { key: k.key, delta: k.delta + d });
+  }
+  return m;
+}
+
+/** Top-level nodes carried over from an earlier parse: the key of the node they were first read as, and how far they moved since. */
+const keys = new WeakMap<HNode, { key: object; delta: number }>();
+
+/**
+ * What a top-level node of a parse without errors stands for across parses: a key shared by every
+ * later parse's node for the same text (unmoved, the node itself is shared; moved, a copy is made),
+ * and by how much its offsets moved since it was first read. Readers keep what they derived from a
+ * block under its key (terraform.ts): the key holds no node and no text.
+ */
+export function blockKey(n: HNode): { key: object; delta: number } {
+  let k = keys.get(n);
+  if (!k) keys.set(n, (k = { key: {}, delta: 0 }));
+  return k;
 }
 
 /**
