@@ -226,34 +226,27 @@ interface CarriedHost {
 const copySpan = (s: Span, by = 0): Span => ({ offset: s.offset + by, length: s.length });
 const siteData = (s: PolicySite) => ({ nested: s.nested?.type, attribute: s.attribute, ref: s.ref });
 
-/** What the reading of one block added to `r` since `from`, as plain data. */
+/**
+ * What the reading of one block added to `r` since `from`, as plain data: its spans, entries and
+ * problems shared with the models handed out (none of them is changed after reading), the models'
+ * closures and nodes left out.
+ */
 function blockTemplate(r: Reading, from: { policies: number; problems: number; fileCalls: number }): BlockTemplate {
-  return {
-    policies: r.policies.slice(from.policies).map((p) => {
-      const site = r.sites.get(p);
-      return {
-        label: p.label,
-        span: copySpan(p.span),
-        statementKeySpan: copySpan(p.statementKeySpan),
-        statementCount: p.statementCount,
-        statements: p.statements.map((st) => ({
-          span: copySpan(st.span),
-          index: st.index,
-          effect: st.effect,
-          sid: st.sid,
-          key: st.key,
-          keySpan: st.keySpan && copySpan(st.keySpan),
-          entries: st.entries.map((e) => ({ value: e.value, span: copySpan(e.span), index: e.index })),
-          opaque: st.opaque,
-          suppressed: st.suppressed,
-          principal: st.principal,
-        })),
-        site: site && siteData(site),
-      };
-    }),
-    problems: r.problems.slice(from.problems).map((p) => ({ ...p })),
-    fileCalls: r.fileCalls.slice(from.fileCalls).map((f) => ({ fn: f.fn, path: f.path, offset: f.offset, site: siteData(f.site) })),
-  };
+  const policies: BlockTemplate['policies'] = [];
+  for (let i = from.policies; i < r.policies.length; i++) {
+    const p = r.policies[i];
+    const site = r.sites.get(p);
+    const statements: StatementTemplate[] = [];
+    for (const st of p.statements)
+      statements.push({ span: st.span, index: st.index, effect: st.effect, sid: st.sid, key: st.key, keySpan: st.keySpan, entries: st.entries, opaque: st.opaque, suppressed: st.suppressed, principal: st.principal });
+    policies.push({ label: p.label, span: p.span, statementKeySpan: p.statementKeySpan, statementCount: p.statementCount, statements, site: site && siteData(site) });
+  }
+  const fileCalls: BlockTemplate['fileCalls'] = [];
+  for (let i = from.fileCalls; i < r.fileCalls.length; i++) {
+    const f = r.fileCalls[i];
+    fileCalls.push({ fn: f.fn, path: f.path, offset: f.offset, site: siteData(f.site) });
+  }
+  return { policies, problems: from.problems === r.problems.length ? [] : r.problems.slice(from.problems), fileCalls };
 }
 
 /** A block read before, added to `r` moved by `by`; `b` is the block in the current tree. */
@@ -283,7 +276,7 @@ function carriedOver(r: Reading, t: BlockTemplate, by: number, b: HNode): void {
         sid: ts.sid,
         key: ts.key,
         keySpan: ts.keySpan && copySpan(ts.keySpan, by),
-        entries: ts.entries.map((e) => ({ value: e.value, span: copySpan(e.span, by), index: e.index })),
+        entries: by === 0 ? ts.entries : ts.entries.map((e) => ({ value: e.value, span: copySpan(e.span, by), index: e.index })),
         opaque: ts.opaque,
         suppressed: ts.suppressed,
         principal: ts.principal,
@@ -296,7 +289,7 @@ function carriedOver(r: Reading, t: BlockTemplate, by: number, b: HNode): void {
     r.policies.push(p);
     if (tp.site) r.sites.set(p, siteOf(tp.site));
   });
-  for (const p of t.problems) r.problems.push({ ...p, offset: p.offset + by });
+  for (const p of t.problems) r.problems.push(by === 0 ? p : { ...p, offset: p.offset + by });
   for (const f of t.fileCalls) r.fileCalls.push({ fn: f.fn, path: f.path, offset: f.offset + by, site: siteOf(f.site) });
 }
 
