@@ -194,18 +194,8 @@ function readTopBlock(r: Reading, b: HNode): void {
 // syntax nodes (the edits, a statement's other fields, the policy's value) reads that block again
 // from the current tree when first asked: a quick fix, not a keystroke.
 
-interface StatementTemplate {
-  span: Span;
-  index: number;
-  effect?: string;
-  sid?: string;
-  key?: 'Action' | 'NotAction';
-  keySpan?: Span;
-  entries: { value: string; span: Span; index: number }[];
-  opaque?: string;
-  suppressed?: boolean;
-  principal?: boolean;
-}
+/** A statement's reading without its closures and nodes. */
+type StatementTemplate = Omit<StatementModel, 'rest' | 'host'>;
 
 interface BlockTemplate {
   policies: { label: string; span: Span; statementKeySpan: Span; statementCount: number; statements: StatementTemplate[]; site?: { nested?: string; attribute: string; ref?: string } }[];
