@@ -121,8 +121,8 @@ interface Reading {
 interface PolicySite {
   /** The top-level block. */
   top: BlockInfo;
-  /** Nested block (inline_policy) holding the attribute, if any. */
-  nested?: BlockInfo;
+  /** The type of the nested block (inline_policy) holding the attribute, if any. */
+  nested?: string;
   attribute: string;
   /** For a local or a policy document: the reference other blocks use (`local.p`, `data.aws_iam_policy_document.x`). */
   ref?: string;
@@ -196,11 +196,13 @@ function readTopBlock(r: Reading, b: HNode): void {
 
 /** A statement's reading without its closures and nodes. */
 type StatementTemplate = Omit<StatementModel, 'rest' | 'host'>;
+/** Where a policy is used, without its block (the current tree's is put back). */
+type SiteTemplate = Omit<PolicySite, 'top'>;
 
 interface BlockTemplate {
-  policies: { label: string; span: Span; statementKeySpan: Span; statementCount: number; statements: StatementTemplate[]; site?: { nested?: string; attribute: string; ref?: string } }[];
+  policies: (Omit<PolicyModel, 'statements' | 'value' | 'host' | 'attachedRoles'> & { statements: StatementTemplate[]; site?: SiteTemplate })[];
   problems: PolicyProblem[];
-  fileCalls: { fn: 'file' | 'templatefile'; path: string; offset: number; site: { nested?: string; attribute: string; ref?: string } }[];
+  fileCalls: (Omit<Reading['fileCalls'][number], 'site'> & { site: SiteTemplate })[];
 }
 
 /** What each block read so far gave, by its key (`blockKey`): alive while a tree holds the key. */
@@ -213,8 +215,8 @@ interface CarriedHost {
   resolve: () => PolicyModel;
 }
 
-const copySpan = (s: Span, by = 0): Span => ({ offset: s.offset + by, length: s.length });
-const siteData = (s: PolicySite) => ({ nested: s.nested?.type, attribute: s.attribute, ref: s.ref });
+const copySpan = (s: Span, by: number): Span => ({ offset: s.offset + by, length: s.length });
+const siteData = ({ top: _, ...site }: PolicySite): SiteTemplate => site;
 
 /**
  * What the reading of one block added to `r` since `from`, as plain data: its spans, entries and
@@ -226,15 +228,14 @@ function blockTemplate(r: Reading, from: { policies: number; problems: number; f
   for (let i = from.policies; i < r.policies.length; i++) {
     const p = r.policies[i];
     const site = r.sites.get(p);
-    const statements: StatementTemplate[] = [];
-    for (const st of p.statements)
-      statements.push({ span: st.span, index: st.index, effect: st.effect, sid: st.sid, key: st.key, keySpan: st.keySpan, entries: st.entries, opaque: st.opaque, suppressed: st.suppressed, principal: st.principal });
-    policies.push({ label: p.label, span: p.span, statementKeySpan: p.statementKeySpan, statementCount: p.statementCount, statements, site: site && siteData(site) });
+    const statements = p.statements.map(({ rest: _r, host: _h, ...data }): StatementTemplate => data);
+    const { statements: _s, value: _v, host: _h, attachedRoles: _a, ...data } = p;
+    policies.push({ ...data, statements, site: site && siteData(site) });
   }
   const fileCalls: BlockTemplate['fileCalls'] = [];
   for (let i = from.fileCalls; i < r.fileCalls.length; i++) {
     const f = r.fileCalls[i];
-    fileCalls.push({ fn: f.fn, path: f.path, offset: f.offset, site: siteData(f.site) });
+    fileCalls.push({ ...f, site: siteData(f.site) });
   }
   return { policies, problems: from.problems === r.problems.length ? [] : r.problems.slice(from.problems), fileCalls };
 }
@@ -253,34 +254,27 @@ function carriedOver(r: Reading, t: BlockTemplate, by: number, b: HNode): void {
     }
     return again[i];
   };
-  const siteOf = (s: { nested?: string; attribute: string; ref?: string }): PolicySite => ({ top: info, nested: s.nested === undefined ? undefined : { node: b, type: s.nested, labels: [] }, attribute: s.attribute, ref: s.ref });
-  t.policies.forEach((tp, i) => {
+  const siteOf = (s: SiteTemplate): PolicySite => ({ ...s, top: info });
+  t.policies.forEach(({ site, ...tp }, i) => {
     const p: PolicyModel = {
-      label: tp.label,
+      ...tp,
       span: copySpan(tp.span, by),
       statementKeySpan: copySpan(tp.statementKeySpan, by),
       statements: tp.statements.map((ts, j) => ({
+        ...ts,
         span: copySpan(ts.span, by),
-        index: ts.index,
-        effect: ts.effect,
-        sid: ts.sid,
-        key: ts.key,
         keySpan: ts.keySpan && copySpan(ts.keySpan, by),
-        entries: by === 0 ? ts.entries : ts.entries.map((e) => ({ value: e.value, span: copySpan(e.span, by), index: e.index })),
-        opaque: ts.opaque,
-        suppressed: ts.suppressed,
-        principal: ts.principal,
+        entries: by === 0 ? ts.entries : ts.entries.map((e) => ({ ...e, span: copySpan(e.span, by) })),
         rest: () => fresh(i).statements[j].rest(),
       })),
-      statementCount: tp.statementCount,
       value: () => fresh(i).value(),
       host: { kind: 'carried', resolve: () => fresh(i) } satisfies CarriedHost,
     };
     r.policies.push(p);
-    if (tp.site) r.sites.set(p, siteOf(tp.site));
+    if (site) r.sites.set(p, siteOf(site));
   });
   for (const p of t.problems) r.problems.push(by === 0 ? p : { ...p, offset: p.offset + by });
-  for (const f of t.fileCalls) r.fileCalls.push({ fn: f.fn, path: f.path, offset: f.offset + by, site: siteOf(f.site) });
+  for (const f of t.fileCalls) r.fileCalls.push({ ...f, offset: f.offset + by, site: siteOf(f.site) });
 }
 
 /** Looks through a block's attributes (and nested blocks) for jsonencode policies and heredoc JSON. */
@@ -294,7 +288,7 @@ function walkBody(r: Reading, top: BlockInfo, nested: BlockInfo | undefined, bod
       if (!expr) continue;
       const where = nested ? `${address(top)}.${nested.type}${nested.labels.length ? '.' + nested.labels.join('.') : ''}` : address(top);
       const label = localPrefix ? `${localPrefix}${name}` : name === 'policy' ? where : `${where}.${name}`;
-      const site: PolicySite = { top, nested, attribute: name, ref: localPrefix ? `${localPrefix}${name}` : undefined };
+      const site: PolicySite = { top, nested: nested?.type, attribute: name, ref: localPrefix ? `${localPrefix}${name}` : undefined };
       findInExpression(r, expr, label, site);
     } else if (c.type === 'block') {
       const info = blockInfo(text, c);
@@ -728,7 +722,7 @@ function bindRoles(r: Reading, top: HNode | undefined): TfBindingPart {
       return x.kind === 'tuple' ? x.items.map((i) => i.node) : undefined;
     },
   };
-  const siteOf = (s: PolicySite): TfSite<HclBindingBlock> => ({ top: byInfo.get(s.top.node)!, nested: s.nested?.type, attribute: s.attribute, ref: s.ref });
+  const siteOf = (s: PolicySite): TfSite<HclBindingBlock> => ({ top: byInfo.get(s.top.node)!, nested: s.nested, attribute: s.attribute, ref: s.ref });
   /** Attributes that use a policy by reference (`data.aws_iam_policy_document.x.json`, `local.p`), in one pass; the file() policies. */
   const scan = () => {
     const uses: [string, TfSite<HclBindingBlock>][] = [];
@@ -947,7 +941,7 @@ function uncarried(pp: PolicyPlan): PolicyPlan {
   const h = pp.policy.host as CarriedHost | undefined;
   if (h?.kind !== 'carried') return pp;
   const policy = h.resolve();
-  return { ...pp, policy, statements: pp.statements.map((sp) => ({ ...sp, model: policy.statements[Math.max(0, pp.policy.statements.indexOf(sp.model))] })) };
+  return { ...pp, policy, statements: pp.statements.map((sp) => ({ ...sp, model: policy.statements[sp.statement] })) };
 }
 
 function terraformEdits(doc: ParsedDocument, plans: PolicyPlan[]): TextEdit[] {
