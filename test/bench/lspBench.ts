@@ -187,7 +187,7 @@ async function formatEditRows(c: LspClient, dir: string, opts: LspBenchOptions):
         await c.waitForDiagnostics(uri, (d) => d.length > 0, 60_000);
         const how = file.endsWith('.tf')
           ? 'tree-sitter re-parses incrementally, top-level blocks outside the edit are reused'
-          : 'only the YAML mapping item holding the edit is parsed again, the items after a typed character copied with moved offsets';
+          : 'only the YAML mapping item holding the edit is parsed again, the nodes after it moved when read, the resources read before not read again';
         // a character replaced (nothing after it moves), then a character typed and deleted (everything after it moves)
         for (const typed of [false, true]) {
           const samples: number[] = [];

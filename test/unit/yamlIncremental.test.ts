@@ -15,10 +15,22 @@ import { YAML_HOSTS, genYamlStyle, renderYaml } from '../support/yamlOracle';
 import { parseYamlDocuments, parseYamlFresh, resetYamlParse, yamlParseStats } from '../../server/src/core/formats/yamlIncremental';
 import { PARSE_OPTIONS, parseYamlPolicies } from '../../server/src/core/formats/yaml';
 import { yamlText } from '../bench/formatsBench';
+import { ParsedDocument, documentContext, parseFindings, refineDocument } from '../../server/src/core';
 
 const pools = new CatalogPools(defaultCatalog());
 
-/** A value as data: every enumerable field (a node's source tokens included), the class of each object, no schema. */
+/**
+ * The fields of an object as read: its own enumerable ones, and those its prototypes give through
+ * getters (the nodes and tokens after an edit make their children when read).
+ */
+function fieldsOf(x: object): string[] {
+  const names = new Set(Object.keys(x));
+  for (let p = Object.getPrototypeOf(x); p && p !== Object.prototype; p = Object.getPrototypeOf(p))
+    for (const k of Object.getOwnPropertyNames(p)) if (Object.getOwnPropertyDescriptor(p, k)?.get) names.add(k);
+  return [...names].sort();
+}
+
+/** A value as data: every field (a node's source tokens included; undefined ones left out), the class of each object, no schema. */
 function plain(x: unknown, seen = new Set<object>()): unknown {
   if (!x || typeof x !== 'object') return x;
   if (seen.has(x)) return '<cycle>';
@@ -26,7 +38,11 @@ function plain(x: unknown, seen = new Set<object>()): unknown {
   try {
     if (Array.isArray(x)) return x.map((v) => plain(v, seen));
     const out: Record<string, unknown> = { class: x.constructor?.name };
-    for (const k of Object.keys(x).sort()) if (k !== 'schema' && k !== 'options' && k !== 'directives') out[k] = plain((x as Record<string, unknown>)[k], seen);
+    for (const k of fieldsOf(x)) {
+      if (k === 'schema' || k === 'options' || k === 'directives') continue;
+      const v = (x as Record<string, unknown>)[k];
+      if (v !== undefined) out[k] = plain(v, seen);
+    }
     return out;
   } finally {
     seen.delete(x);
@@ -169,4 +185,131 @@ test('an edit inside one resource reads only that resource again; the policies a
   const inc = summary(edited);
   resetYamlParse();
   assert.deepEqual(inc, summary(edited));
+});
+
+/** A YAML document as data: everything parseYamlPolicies read, and what its closures and hosts give. */
+function reading(doc: ParsedDocument): unknown {
+  return {
+    policies: doc.policies.map((p) => ({
+      label: p.label,
+      span: p.span,
+      statementKeySpan: p.statementKeySpan,
+      statementCount: p.statementCount,
+      attachedRoles: p.attachedRoles ?? null,
+      value: p.value(),
+      host: hostData(p.host),
+      statements: p.statements.map((st) => ({
+        span: st.span,
+        index: st.index,
+        effect: st.effect ?? null,
+        sid: st.sid ?? null,
+        key: st.key ?? null,
+        keySpan: st.keySpan ?? null,
+        entries: st.entries,
+        opaque: st.opaque ?? null,
+        suppressed: st.suppressed ?? null,
+        principal: st.principal ?? null,
+        rest: st.rest(),
+        host: hostData(st.host),
+      })),
+    })),
+    problems: doc.problems,
+    hasSyntaxErrors: doc.hasSyntaxErrors,
+    recognised: doc.recognised,
+  };
+}
+
+/** What a host points at: its kind, and the range of each node it holds (a statement's mapping, its Action pair's key and value; a policy's list). */
+function hostData(h: unknown): unknown {
+  if (!h || typeof h !== 'object') return h ?? null;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(h as Record<string, unknown>)) {
+    if (v && typeof v === 'object' && 'range' in v) out[k] = (v as { range: unknown }).range;
+    else if (v && typeof v === 'object' && 'key' in v && 'value' in v) out[k] = [((v as { key: { range?: unknown } }).key)?.range, ((v as { value: { range?: unknown } | null }).value)?.range ?? null];
+    else if (typeof v !== 'object' || v === null) out[k] = v;
+    else out[k] = typeof v;
+  }
+  return out;
+}
+
+test('property: after random edits, what parseYamlPolicies reads (resources read before carried over) equals a fresh reading, and so do its refinement edits', () => {
+  const catalog = defaultCatalog();
+  const findings = parseFindings('f.json', JSON.stringify([
+    { serviceNamespace: 'lambda', actions: ['GetFunction', 'DeleteFunction'] },
+    { serviceNamespace: 's3', actions: ['GetObject', 'GetObjectAcl', 'ListBucket', 'PutObject'] },
+    { serviceNamespace: 'ec2', actions: ['DescribeInstances', 'RunInstances'] },
+    { serviceNamespace: 'sqs', actions: ['SendMessage'] },
+  ])).findings;
+  const refineEdits = (doc: ParsedDocument) => {
+    const ctx = documentContext(catalog, doc, findings, { kind: 'all', roles: [] });
+    try {
+      return refineDocument({ universe: ctx.universe, unused: ctx.unused!.indexes }, doc).edits;
+    } catch (e) {
+      return `${(e as Error).name}: ${(e as Error).message}`;
+    }
+  };
+  const edit = fc.record({
+    // inside a word (as when typing a name or an action), anywhere, or near a line's start (keys, indentation, dashes)
+    where: fc.oneof(
+      { arbitrary: fc.nat().map((n) => ({ word: true, n })), weight: 3 },
+      // in a role's name (which the policies of other resources are bound by)
+      { arbitrary: fc.nat().map((n) => ({ role: true, n })), weight: 1 },
+      { arbitrary: fc.nat().map((n) => ({ line: false, n })), weight: 1 },
+      { arbitrary: fc.record({ line: fc.constant(true), n: fc.nat(), col: fc.nat({ max: 14 }) }), weight: 1 },
+    ),
+    del: fc.oneof({ arbitrary: fc.nat({ max: 2 }), weight: 4 }, { arbitrary: fc.nat({ max: 30 }), weight: 1 }),
+    // mostly typing, which keeps the text readable (what the carried path needs); sometimes YAML's structure, a role's name, a type
+    ins: fc.oneof(
+      { arbitrary: fc.constantFrom('', 'X', '0', 'ab', 's3:Put*', 'Deny', '*'), weight: 4 },
+      { arbitrary: fc.constantFrom(...INSERTS), weight: 1 },
+      { arbitrary: fc.constantFrom('RoleName: other\n', 'AWS::IAM::Role', 'Principal: "*"\n', '!Ref ', '\n'), weight: 1 },
+    ),
+    undo: fc.boolean(),
+  });
+  let carried = 0;
+  let parses = 0;
+  fc.assert(
+    fc.property(fc.gen(), fc.array(edit, { minLength: 1, maxLength: 8 }), (g, edits) => {
+      // templates of several resources (handwritten, the benchmark's, generated policies in every host; a role named in the first two)
+      const which = g(fc.nat, { max: 3 });
+      let text =
+        which === 0
+          ? g(fc.constantFrom, ...HANDWRITTEN)
+          : which === 1
+            ? yamlText(g(fc.integer, { min: 300, max: 2500 })) + (g(fc.boolean) ? '  Role1:\n    Type: AWS::IAM::Role\n    Properties:\n      RoleName: app-role\n' : '')
+            : renderYaml(genPolicy(g, pools).value, g(fc.constantFrom, ...YAML_HOSTS), genYamlStyle(g)).text;
+      resetYamlParse();
+      parseYamlPolicies(text);
+      for (const e of edits) {
+        let at: number;
+        if ('col' in e.where) {
+          const starts = [0];
+          for (let i = 0; i < text.length; i++) if (text[i] === '\n') starts.push(i + 1);
+          at = Math.max(0, Math.min(text.length, starts[e.where.n % starts.length] + e.where.col));
+        } else if ('role' in e.where) {
+          const names: number[] = [];
+          for (let i = text.indexOf('RoleName: '); i >= 0; i = text.indexOf('RoleName: ', i + 1)) names.push(i + 'RoleName: '.length + 1);
+          at = names.length ? names[e.where.n % names.length] : 0;
+        } else if ('word' in e.where) {
+          const inWord: number[] = [];
+          for (let i = 1; i < text.length; i++) if (/\w/.test(text[i - 1]) && /\w/.test(text[i])) inWord.push(i);
+          at = inWord.length ? inWord[e.where.n % inWord.length] : 0;
+        } else at = e.where.n % (text.length + 1);
+        const was = text;
+        text = text.slice(0, at) + e.ins + text.slice(Math.min(text.length, at + ('word' in e.where || 'role' in e.where ? Math.min(e.del, 1) : e.del)));
+        const inc = parseYamlPolicies(text);
+        parses++;
+        if (inc.policies.some((p) => Object.getOwnPropertyDescriptor(p, 'host')?.get)) carried++;
+        const fresh = parseYamlPolicies(text, { fresh: true });
+        assert.deepEqual(reading(inc), reading(fresh), `after editing at ${at}:\n${text}`);
+        assert.deepEqual(refineEdits(inc), refineEdits(fresh), `the refinement's edits after editing at ${at}:\n${text}`);
+        // a syntax error makes every later parse a whole one: often undone, as a user does
+        if (e.undo && fresh.hasSyntaxErrors) text = was;
+      }
+    }),
+    params(150),
+  );
+  // the run exercised the carried-over path
+  console.log(`carried ${carried} of ${parses} parses`);
+  assert.ok(carried > 50, `only ${carried} of ${parses} parses carried resources over`);
 });

@@ -102,8 +102,12 @@ export interface HostFormat {
   claims(fileName: string): boolean;
   /** A cheap test before any parsing: documents that cannot hold a policy cost nothing. */
   mayContainPolicy(text: string): boolean;
-  /** The policies in the text, with exact ranges, and the problems found reading it. */
-  parse(text: string): ParsedDocument;
+  /**
+   * The policies in the text, with exact ranges, and the problems found reading it. A format may keep
+   * the previous parse to read an edited text faster; `fresh` reads the text on its own, neither using
+   * nor replacing what is kept (a text that is not the document's next version: a refinement's result).
+   */
+  parse(text: string, opts?: { fresh?: boolean }): ParsedDocument;
   /** Minimal edits carrying out the plans, in the file's own syntax and style (never overlapping). */
   edits(doc: ParsedDocument, plans: PolicyPlan[]): TextEdit[];
 }

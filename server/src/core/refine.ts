@@ -246,7 +246,8 @@ function expectedAllows(ctx: RefineContext, sp: StatementPlan, scope: Scope): nu
  * scope; everything else must be unchanged.
  */
 export function verify(ctx: RefineContext, before: ParsedDocument, plans: PolicyPlan[], text: string, scope: Scope = { kind: 'document' }): void {
-  const after = before.format.parse(text);
+  // read on its own: the edited text is not the document's next version (the kept parse stays the document's)
+  const after = before.format.parse(text, { fresh: true });
   const u = ctx.universe;
   const sameTextSameStatement = before.format.id === 'json';
   const newSyntax = after.problems.filter(isSyntaxProblem).length;

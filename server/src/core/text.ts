@@ -172,3 +172,19 @@ export function propertyNode(obj: Node, key: string): Node | undefined {
 export function propertyValue(obj: Node, key: string): Node | undefined {
   return propertyNode(obj, key)?.children?.[1];
 }
+
+/** How many characters `a` and `b` start with alike (at most `max`): compared a block at a time, natively, then a character at a time. */
+export function commonPrefix(a: string, b: string, max: number): number {
+  let i = 0;
+  while (i + 512 <= max && a.slice(i, i + 512) === b.slice(i, i + 512)) i += 512;
+  while (i < max && a.charCodeAt(i) === b.charCodeAt(i)) i++;
+  return i;
+}
+
+/** How many characters `a` and `b` end with alike (at most `max`). */
+export function commonSuffix(a: string, b: string, max: number): number {
+  let n = 0;
+  while (n + 512 <= max && a.slice(a.length - n - 512, a.length - n) === b.slice(b.length - n - 512, b.length - n)) n += 512;
+  while (n < max && a.charCodeAt(a.length - 1 - n) === b.charCodeAt(b.length - 1 - n)) n++;
+  return n;
+}

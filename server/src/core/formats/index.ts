@@ -22,7 +22,7 @@ function deferred(info: FormatInfo, load: () => HostFormat): HostFormat {
       const f = get();
       if (f.init) await f.init();
     },
-    parse: (text) => get().parse(text),
+    parse: (text, opts) => get().parse(text, opts),
     edits: (doc, plans) => get().edits(doc, plans),
   };
 }

@@ -12,7 +12,7 @@ import { readJsonStringPolicy } from './yamlJson';
 import { yamlEdits } from './yamlEdits';
 import { yamlInfo, yamlMayContainPolicy } from './sniff';
 import { MAX_SYNTAX_ERRORS } from '../text';
-import { parseYamlDocuments } from './yamlIncremental';
+import { keptWhole, nodeKey, parseYamlDocuments, parseYamlFresh } from './yamlIncremental';
 
 export interface YamlStatementHost {
   kind: 'yaml';
@@ -94,6 +94,8 @@ export class Reader {
   recognised = false;
   /** Serverless Framework: `${…}` is a variable. */
   serverless = false;
+  /** The resources' readings may be kept and handed out again (the document is an error-free parse of the whole text). */
+  carry = false;
   constructor(readonly text: string, readonly doc: Document) {}
 
   problem(at: { range?: [number, number, number] | null } | Span | undefined, code: PolicyProblem['code'], message: string, severity: ProblemSeverity): void {
@@ -305,60 +307,25 @@ export class Reader {
     if (!isMap(resources)) return;
     const transform = valueOf(root, 'Transform');
     const sam = (isString(transform) && transform.value === SAM_TRANSFORM) || (isSeq(transform) && transform.items.some((t) => isString(t) && t.value === SAM_TRANSFORM));
+    // what the reading of each resource needs from the others: the literal RoleName of each role
+    const facts = resources.items.map((p) => (this.carry && readings.get(nodeKey(p)[0])?.facts) || resourceFacts(p));
     const roleNames = new Map<string, string>();
-    for (const p of resources.items) {
-      if (!isScalar(p.key) || !isMap(p.value)) continue;
-      if (stringOf(p.value, 'Type') !== 'AWS::IAM::Role') continue;
-      const n = stringOf(valueOf(p.value, 'Properties'), 'RoleName');
-      if (n) roleNames.set(String(p.key.value), n);
-    }
-    /** A literal role name, or the literal RoleName of the role a `!Ref` names. */
-    const roleName = (n: unknown): string | undefined => {
-      if (isString(n) && !n.tag) return n.value;
-      if (intrinsicName(n) === 'Ref') {
-        const arg = isScalar(n) ? n : (n as YAMLMap).items[0].value;
-        if (isString(arg)) return roleNames.get(arg.value);
-      }
-      return undefined;
-    };
-    for (const p of resources.items) {
-      if (!isScalar(p.key) || !isMap(p.value)) continue;
-      const name = String(p.key.value);
-      const type = stringOf(p.value, 'Type');
-      const props = valueOf(p.value, 'Properties');
-      if (!type || !isMap(props)) continue;
-      const label = name;
-      if (IAM_TYPES_WITH_DOCUMENT.has(type)) {
-        this.recognised = true;
-        const roles: string[] = [];
-        const list = valueOf(props, 'Roles');
-        if (isSeq(list)) for (const r of list.items) {
-          const n = roleName(r);
-          if (n) roles.push(n);
-        }
-        if (type === 'AWS::IAM::RolePolicy') {
-          const n = roleName(valueOf(props, 'RoleName'));
-          if (n) roles.push(n);
-        }
-        this.policyDocument(valueOf(props, 'PolicyDocument'), `${label}.PolicyDocument`, roles, !!props.flow);
-      } else if (IAM_TYPES_WITH_POLICIES.has(type)) {
-        this.recognised = true;
-        const roles = type === 'AWS::IAM::Role' && stringOf(props, 'RoleName') ? [stringOf(props, 'RoleName')!] : [];
-        const list = valueOf(props, 'Policies');
-        if (isSeq(list))
-          list.items.forEach((item, i) => {
-            const at = `${label}.Policies[${i}]`;
-            if (intrinsicName(item) === 'Fn::If') {
-              const arg = isMap(item) && !item.tag ? item.items[0].value : item;
-              if (isSeq(arg)) arg.items.slice(1, 3).forEach((b, k) => isMap(b) && this.policyDocument(valueOf(b, 'PolicyDocument'), `${at}.Fn::If[${k + 1}]`, roles, !!arg.flow || !!b.flow));
-            } else if (isMap(item) && !pairOf(item, 'PolicyDocument') && mergePair(item)) this.mergedPolicy(mergePair(item)!, at);
-            else if (isMap(item)) this.policyDocument(valueOf(item, 'PolicyDocument'), at, roles, !!list.flow || !!item.flow);
-          });
-      } else if (sam && SAM_TYPES_WITH_POLICIES.has(type)) {
-        this.recognised = true;
-        this.samPolicies(valueOf(props, 'Policies'), `${label}.Policies`);
-      }
-    }
+    for (const f of facts) if (f.type === 'AWS::IAM::Role' && f.roleName) roleNames.set(f.name, f.roleName);
+    const ctx: ResourceContext = { sam, roleNames, key: this.carry ? `${sam}|${this.serverless}|${JSON.stringify([...roleNames])}` : '' };
+    resources.items.forEach((p, k) => {
+      const f = facts[k];
+      if (!f.type) return;
+      if (!this.carry) return this.resource(p, f, ctx);
+      // a resource read before, with the same roles around it, is not read again (its nodes may be the previous parse's, moved)
+      const [key, delta] = nodeKey(p);
+      const kept = readings.get(key);
+      if (kept?.reading && kept.ctx === ctx.key) return this.carriedOver(kept.reading, delta - kept.delta, p, f, ctx);
+      const from = { policies: this.policies.length, problems: this.problems.length, recognised: this.recognised };
+      this.recognised = false;
+      this.resource(p, f, ctx);
+      readings.set(key, { delta, facts: f, ctx: ctx.key, reading: resourceReading(this, from) });
+      this.recognised ||= from.recognised;
+    });
     if (sam) {
       const globals = valueOf(root, 'Globals');
       for (const kind of ['Function', 'StateMachine']) {
@@ -369,6 +336,98 @@ export class Reader {
         }
       }
     }
+  }
+
+  /** One resource of a template (`f` its facts: a type and properties it has). */
+  resource(p: Pair, f: ResourceFacts, ctx: ResourceContext): void {
+    const { roleNames, sam } = ctx;
+    /** A literal role name, or the literal RoleName of the role a `!Ref` names. */
+    const roleName = (n: unknown): string | undefined => {
+      if (isString(n) && !n.tag) return n.value;
+      if (intrinsicName(n) === 'Ref') {
+        const arg = isScalar(n) ? n : (n as YAMLMap).items[0].value;
+        if (isString(arg)) return roleNames.get(arg.value);
+      }
+      return undefined;
+    };
+    const type = f.type!;
+    const props = valueOf(p.value, 'Properties') as YAMLMap;
+    const label = f.name;
+    if (IAM_TYPES_WITH_DOCUMENT.has(type)) {
+      this.recognised = true;
+      const roles: string[] = [];
+      const list = valueOf(props, 'Roles');
+      if (isSeq(list)) for (const r of list.items) {
+        const n = roleName(r);
+        if (n) roles.push(n);
+      }
+      if (type === 'AWS::IAM::RolePolicy') {
+        const n = roleName(valueOf(props, 'RoleName'));
+        if (n) roles.push(n);
+      }
+      this.policyDocument(valueOf(props, 'PolicyDocument'), `${label}.PolicyDocument`, roles, !!props.flow);
+    } else if (IAM_TYPES_WITH_POLICIES.has(type)) {
+      this.recognised = true;
+      const roles = type === 'AWS::IAM::Role' && stringOf(props, 'RoleName') ? [stringOf(props, 'RoleName')!] : [];
+      const list = valueOf(props, 'Policies');
+      if (isSeq(list))
+        list.items.forEach((item, i) => {
+          const at = `${label}.Policies[${i}]`;
+          if (intrinsicName(item) === 'Fn::If') {
+            const arg = isMap(item) && !item.tag ? item.items[0].value : item;
+            if (isSeq(arg)) arg.items.slice(1, 3).forEach((b, k) => isMap(b) && this.policyDocument(valueOf(b, 'PolicyDocument'), `${at}.Fn::If[${k + 1}]`, roles, !!arg.flow || !!b.flow));
+          } else if (isMap(item) && !pairOf(item, 'PolicyDocument') && mergePair(item)) this.mergedPolicy(mergePair(item)!, at);
+          else if (isMap(item)) this.policyDocument(valueOf(item, 'PolicyDocument'), at, roles, !!list.flow || !!item.flow);
+        });
+    } else if (sam && SAM_TYPES_WITH_POLICIES.has(type)) {
+      this.recognised = true;
+      this.samPolicies(valueOf(props, 'Policies'), `${label}.Policies`);
+    }
+  }
+
+  /**
+   * A resource's reading kept from an earlier parse, added moved by `by`: its spans, entries and
+   * problems as they were; what needs its nodes (a statement's other fields, the policy's value, the
+   * hosts the edits read) reads the resource again from the current tree, once, when first asked.
+   */
+  carriedOver(t: ResourceReading, by: number, p: Pair, f: ResourceFacts, ctx: ResourceContext): void {
+    let again: PolicyModel[] | undefined;
+    const fresh = (i: number): PolicyModel => {
+      if (!again) {
+        const q = new Reader(this.text, this.doc);
+        q.serverless = this.serverless;
+        q.resource(p, f, ctx);
+        again = q.policies;
+      }
+      return again[i];
+    };
+    const move = (sp: Span): Span => (by === 0 ? sp : { offset: sp.offset + by, length: sp.length });
+    t.policies.forEach((tp, i) => {
+      const statements = tp.statements.map(
+        (ts, j): StatementModel => ({
+          ...ts,
+          span: move(ts.span),
+          keySpan: ts.keySpan && move(ts.keySpan),
+          entries: by === 0 ? ts.entries : ts.entries.map((e) => ({ ...e, span: move(e.span) })),
+          rest: () => fresh(i).statements[j].rest(),
+          get host() {
+            return fresh(i).statements[j].host;
+          },
+        }),
+      );
+      this.policies.push({
+        ...tp,
+        span: move(tp.span),
+        statementKeySpan: move(tp.statementKeySpan),
+        statements,
+        value: () => fresh(i).value(),
+        get host() {
+          return fresh(i).host;
+        },
+      });
+    });
+    for (const q of t.problems) this.problems.push(by === 0 ? q : { ...q, offset: q.offset + by });
+    this.recognised ||= t.recognised;
   }
 
   /** SAM `Policies`: inline documents are read; managed policy names and SAM policy templates are reported, not refined. */
@@ -439,7 +498,74 @@ export class Reader {
   }
 }
 
+/** What reading one resource needs from the others. */
+interface ResourceContext {
+  sam: boolean;
+  roleNames: ReadonlyMap<string, string>;
+  /** All of it as one string (a kept reading is used again only under the same one). */
+  key: string;
+}
+
+/** A resource's name, type (undefined: not one with a type and properties, nothing to read) and, a role's, its literal RoleName. */
+interface ResourceFacts {
+  name: string;
+  type?: string;
+  roleName?: string;
+}
+
+function resourceFacts(p: Pair): ResourceFacts {
+  if (!isScalar(p.key) || !isMap(p.value)) return { name: '' };
+  const name = String(p.key.value);
+  const type = stringOf(p.value, 'Type');
+  const props = valueOf(p.value, 'Properties');
+  if (!type || !isMap(props)) return { name };
+  return { name, type, roleName: type === 'AWS::IAM::Role' ? stringOf(props, 'RoleName') : undefined };
+}
+
+type StatementData = Omit<StatementModel, 'rest' | 'host'>;
+type PolicyData = Omit<PolicyModel, 'statements' | 'value' | 'host'> & { statements: StatementData[] };
+
+/** What reading one resource gave, as plain data (no node, no closure: kept, it pins no parse). */
+interface ResourceReading {
+  policies: PolicyData[];
+  problems: PolicyProblem[];
+  recognised: boolean;
+}
+
+/**
+ * The resources' readings, by their node: the node itself, or the earlier parse's node it is a moved
+ * copy of (yamlIncremental.ts `nodeKey`), with how far that one had moved when read (`delta`).
+ */
+const readings = new WeakMap<object, { delta: number; facts: ResourceFacts; ctx: string; reading?: ResourceReading }>();
+
+function resourceReading(r: Reader, from: { policies: number; problems: number }): ResourceReading {
+  const policies: PolicyData[] = [];
+  for (let i = from.policies; i < r.policies.length; i++) {
+    const { statements, value: _v, host: _h, ...data } = r.policies[i];
+    policies.push({ ...data, statements: statements.map(({ rest: _r, host: _s, ...st }) => st) });
+  }
+  return { policies, problems: r.problems.slice(from.problems), recognised: r.recognised };
+}
+
 const YAML_TOO_DEEP = 'invalid YAML: nested too deeply: not read';
+
+/** Whether the text holds no more `[` and `{` in all than the flow depth allowed. */
+function fewBrackets(text: string): boolean {
+  let n = 0;
+  for (const c of ['[', '{']) for (let i = text.indexOf(c); i >= 0; i = text.indexOf(c, i + 1)) if (++n > MAX_YAML_FLOW_DEPTH) return false;
+  return true;
+}
+
+/** Whether every line (between line feeds) is too short to reach past the column allowed. */
+function noLongLine(text: string): boolean {
+  for (let at = 0; at < text.length; ) {
+    const nl = text.indexOf('\n', at);
+    const end = nl < 0 ? text.length : nl;
+    if (end - at > MAX_YAML_BLOCK_COLUMN) return false;
+    at = end + 1;
+  }
+  return true;
+}
 
 export const PARSE_OPTIONS = { keepSourceTokens: true, customTags: cfnCustomTags, prettyErrors: false, uniqueKeys: true, strict: false } as const;
 
@@ -464,6 +590,7 @@ const YAML_TOO_DEEP_BLOCK = `invalid YAML: nested too deeply (indented past colu
  * the characters allows such nesting; it stops counting inside what it cuts.
  */
 export function yamlTooDeep(text: string): { offset: number; message: string; text: string } | undefined {
+  if (fewBrackets(text) && noLongLine(text)) return undefined; // native scans: too few brackets to nest deep, no line reaching the column
   // brackets opened and not closed, counted as if none were in a scalar or a comment: a bound on the real depth unless
   // scalars hold more [ and { than ] and } (a template's many short lists stay at 1)
   let open = 0;
@@ -549,8 +676,12 @@ export function yamlTooDeep(text: string): { offset: number; message: string; te
 }
 
 
-/** Finds the IAM policies in a YAML document (every document of a multi-document stream). */
-export function parseYamlPolicies(text: string): ParsedDocument {
+/**
+ * Finds the IAM policies in a YAML document (every document of a multi-document stream). The
+ * previous parse's untouched parts, and the readings of its untouched resources, are used again;
+ * `fresh` reads the text on its own (neither using nor keeping anything).
+ */
+export function parseYamlPolicies(text: string, opts: { fresh?: boolean } = {}): ParsedDocument {
   const empty: ParsedDocument = { format: yamlFormat, text, policies: [], problems: [], hasSyntaxErrors: false, recognised: false };
   if (!yamlMayContainPolicy(text)) return empty;
   // nesting too deep is cut out first (up to three times: a cut can change how the rest lexes); still too deep, nothing is read
@@ -564,7 +695,7 @@ export function parseYamlPolicies(text: string): ParsedDocument {
     if (pass === 2) source = '';
   }
   // the previous parse's untouched items are reused (yamlIncremental.ts): the same documents as a whole parse
-  const list = parseYamlDocuments(source, PARSE_OPTIONS);
+  const list = opts.fresh ? parseYamlFresh(source, PARSE_OPTIONS) : parseYamlDocuments(source, PARSE_OPTIONS);
   const policies: PolicyModel[] = [];
   const problems: PolicyProblem[] = [];
   const syntax: PolicyProblem[] = [];
@@ -581,6 +712,7 @@ export function parseYamlPolicies(text: string): ParsedDocument {
       syntax.push({ code: 'invalid-syntax', message: tooDeep ? YAML_TOO_DEEP : `invalid YAML: ${e.message}`, offset: e.pos[0], length: Math.max(1, e.pos[1] - e.pos[0]), severity: 'error' });
     }
     const r = new Reader(text, d);
+    r.carry = !opts.fresh && list.length === 1 && !deep && keptWhole(list);
     r.read();
     if (isMap(d.contents)) readable = true;
     if (list.length > 1) for (const p of r.policies) p.label = `document ${i + 1}: ${p.label}`;

@@ -8,7 +8,7 @@
  * block mapping (a resource under `Resources:`, a top-level key…), only that item's lines are parsed again, by the
  * library itself, as a text of their own, followed by a probe: the start of the next item as it
  * was. The result is spliced into copies of the mappings around it, and the nodes after it are
- * copied with their offsets moved (the previous parse is never changed: an analysis of the
+ * moved copies, each made when first read (the previous parse is never changed: an analysis of the
  * previous version may still read it).
  *
  * The item's text parsed alone reads as it does in the whole text when: its first line is its key
@@ -23,6 +23,7 @@
  */
 import { Composer, Document, Node, Pair, Parser, Schema, YAMLMap, isMap, isNode, isPair, isScalar } from 'yaml';
 import type { CST, DocumentOptions, ParseOptions, SchemaOptions } from 'yaml';
+import { commonPrefix, commonSuffix } from '../text';
 
 export type YamlOptions = ParseOptions & DocumentOptions & SchemaOptions;
 
@@ -62,6 +63,20 @@ export function parseYamlDocuments(text: string, options: YamlOptions): Document
 /** A whole parse that neither uses nor keeps the previous one. */
 export function parseYamlFresh(text: string, options: YamlOptions): Document[] {
   return fresh(text, options).docs;
+}
+
+/** Whether `docs` are the kept parse and it is error-free (one document, the base of the next incremental parse). */
+export function keptWhole(docs: Document[]): boolean {
+  return !!last && last.docs === docs && !!last.tok;
+}
+
+/**
+ * What stands for a node across parses: the node itself, or for a moved copy the earlier parse's
+ * node it copies; and how far the node is from that one. Two nodes with the same key hold the same
+ * text (up to that move) as long as the key lives.
+ */
+export function nodeKey(n: object): [object, number] {
+  return isMoved(n) ? [n[BASE], n[DELTA]] : [n, 0];
 }
 
 /** Forgets the kept parse (tests). */
@@ -128,11 +143,9 @@ function shallow<T extends object>(o: T): T {
 
 function incremental(prev: Parse, text: string, options: YamlOptions): Parse | undefined {
   const a = prev.text;
-  let pre = 0;
   const max = Math.min(a.length, text.length);
-  while (pre < max && a.charCodeAt(pre) === text.charCodeAt(pre)) pre++;
-  let suf = 0;
-  while (suf < max - pre && a.charCodeAt(a.length - 1 - suf) === text.charCodeAt(text.length - 1 - suf)) suf++;
+  const pre = commonPrefix(a, text, max);
+  const suf = commonSuffix(a, text, max - pre);
   const oldEnd = a.length - suf;
   const delta = text.length - a.length;
   const doc = prev.docs[0];
@@ -238,10 +251,10 @@ function splice(prev: Parse, doc: Document, docTok: CST.Document, c: Candidate, 
     const lv = c.levels[l];
     const m = copyNode(lv.map);
     const rest = lv.map.items.slice(lv.pair + 1);
-    const moved = delta ? rest.map((p) => movedNode(p, delta)) : rest;
-    m.items = [...lv.map.items.slice(0, lv.pair), child, ...moved];
+    const movedRest = delta ? rest.map((p) => moved(p, delta)) : rest;
+    m.items = [...lv.map.items.slice(0, lv.pair), child, ...movedRest];
     const restTok = lv.tok.items.slice(lv.item + 1);
-    const t: CST.BlockMap = { ...lv.tok, items: [...lv.tok.items.slice(0, lv.item), childItem, ...(delta ? (movedItems(restTok, rest, moved, delta) as Item[]) : restTok)] };
+    const t: CST.BlockMap = { ...lv.tok, items: [...lv.tok.items.slice(0, lv.item), childItem, ...(delta ? (movedItems(restTok, rest, movedRest, delta) as Item[]) : restTok)] };
     m.srcToken = t as never;
     const r = lv.map.range!;
     if (eof) {
@@ -270,7 +283,7 @@ function splice(prev: Parse, doc: Document, docTok: CST.Document, c: Candidate, 
     const up = c.levels[l - 1];
     const p = copyNode(up.map.items[up.pair]);
     p.value = m;
-    const upItem = { ...up.tok.items[up.item], value: t } as Item;
+    const upItem = { ...plainItem(up.tok.items[up.item]), value: t } as Item;
     p.srcToken = upItem as never;
     child = p;
     childItem = upItem;
@@ -374,35 +387,151 @@ function movedToken(t: Record<string, unknown>, was: { items?: unknown[] }, now:
 
 const NODE_TYPE = Symbol.for('yaml.node.type');
 
-/** A node's copy: the same class, fields and hidden marks (its type, a collection's schema), without the cost of copying property descriptors. */
-function copyNode<T extends object>(o: T): T {
-  const m = Object.create(Object.getPrototypeOf(o)) as T;
-  Object.defineProperty(m, NODE_TYPE, { value: (o as Record<symbol, unknown>)[NODE_TYPE] });
-  if (Object.prototype.hasOwnProperty.call(o, 'schema')) Object.defineProperty(m, 'schema', { value: (o as { schema?: unknown }).schema, configurable: true, enumerable: false, writable: true });
-  return Object.assign(m, o);
+// ------------------------------------------------------------------------------------------------
+// Moved copies, made when read. A node after the edit stands for the same text as before, moved: it is
+// a "moved" node, `[BASE]` (a node of some earlier parse, never itself a moved one) and `[DELTA]` (how
+// far). Its own fields are the base's, its range moved; its children (items, key, value) and its source
+// token are made when first read, moved alike, and kept. A keystroke thus costs what is read of the
+// nodes after it, not their number; moving a moved node again moves its base (no chain grows).
+
+const BASE = Symbol('yaml.moved.base');
+const DELTA = Symbol('yaml.moved.delta');
+const MADE = Symbol('yaml.moved.made');
+/** The fields a moved node makes when read, per kind (all others are copied from its base; the range is moved at once). */
+const LAZY_PAIR = new Set(['key', 'value', 'srcToken', 'range']);
+const LAZY_COLLECTION = new Set(['items', 'srcToken', 'range']);
+const LAZY_OTHER = new Set(['srcToken', 'range']);
+const lazyOf = (base: object): Set<string> => (isPair(base) ? LAZY_PAIR : 'items' in base ? LAZY_COLLECTION : LAZY_OTHER);
+
+interface MovedNode {
+  [BASE]: Record<string | symbol, unknown>;
+  [DELTA]: number;
+  [MADE]: Record<string, unknown>;
 }
 
-/** A copy of a composed node moved by `d`, with its source token (and its children's) moved alike. */
-function movedNode<T>(n: T, d: number): T {
-  const pair = isPair(n);
-  if (!pair && !isNode(n)) return n;
-  const o = n as unknown as { range?: number[] | null; items?: unknown[]; key?: unknown; value?: unknown; srcToken?: Record<string, unknown> };
-  const m = copyNode(o);
-  if (o.range) m.range = [o.range[0] + d, o.range[1] + d, o.range[2] + d];
-  if (o.items) m.items = o.items.map((x) => movedNode(x, d));
-  if (pair) {
-    m.key = movedNode(o.key, d);
-    m.value = movedNode(o.value, d);
-    const it = o.srcToken as AnyItem | undefined;
-    if (it) m.srcToken = pairItem(it, o, m, d) as never;
-  } else if (o.srcToken) m.srcToken = movedToken(o.srcToken, o, m, d) as never;
+const isMoved = (n: unknown): n is MovedNode => !!n && typeof n === 'object' && (n as MovedNode)[BASE] !== undefined;
+
+function lazyField(name: string, make: (self: MovedNode, base: Record<string | symbol, unknown>, d: number) => unknown): PropertyDescriptor {
+  return {
+    get(this: MovedNode) {
+      const made = this[MADE];
+      if (name in made) return made[name];
+      return (made[name] = make(this, this[BASE], this[DELTA]));
+    },
+    set(this: MovedNode, v: unknown) {
+      this[MADE][name] = v;
+    },
+    configurable: true,
+  };
+}
+
+/** Per class of node, the prototype of its moved copies: the class's own, with the fields above made when read. */
+const movedProtos = new Map<object, object>();
+function movedProto(base: Record<string | symbol, unknown>): object {
+  const proto = Object.getPrototypeOf(base) as object;
+  let mp = movedProtos.get(proto);
+  if (mp) return mp;
+  const fields: PropertyDescriptorMap = {
+    srcToken: lazyField('srcToken', (self, b) => (b.srcToken === undefined ? undefined : isPair(b) ? movedItemToken(self) : movedToken(b.srcToken as Record<string, unknown>, b, self as never, self[DELTA]))),
+    schema: {
+      get(this: MovedNode) {
+        return this[BASE].schema;
+      },
+      set(this: MovedNode, v: unknown) {
+        Object.defineProperty(this, 'schema', { value: v, configurable: true, enumerable: false, writable: true });
+      },
+      configurable: true,
+    },
+  };
+  if (isPair(base)) {
+    fields.key = lazyField('key', (_s, b, d) => moved(b.key, d));
+    fields.value = lazyField('value', (_s, b, d) => moved(b.value, d));
+  } else if ('items' in base) fields.items = lazyField('items', (_s, b, d) => (b.items as unknown[]).map((x) => moved(x, d)));
+  mp = Object.create(proto, fields) as object;
+  Object.defineProperty(mp, NODE_TYPE, { value: base[NODE_TYPE] });
+  movedProtos.set(proto, mp);
+  return mp;
+}
+
+/** A node (or pair) moved by `d`: itself when `d` is 0 in all, else a moved node of its base. */
+function moved<T>(n: T, d: number): T {
+  if (!isPair(n) && !isNode(n)) return n;
+  let base = n as unknown as Record<string | symbol, unknown>;
+  if (isMoved(n)) {
+    base = n[BASE];
+    d += n[DELTA];
+  }
+  if (d === 0) return base as unknown as T;
+  const m = Object.create(movedProto(base)) as MovedNode & Record<string, unknown>;
+  m[BASE] = base;
+  m[DELTA] = d;
+  m[MADE] = {};
+  const lazy = lazyOf(base);
+  for (const k of Object.keys(base)) if (!lazy.has(k)) m[k] = base[k];
+  const r = base.range as number[] | null | undefined;
+  if (r) m.range = [r[0] + d, r[1] + d, r[2] + d];
+  else if ('range' in base) m.range = r;
+  return m as unknown as T;
+}
+
+/**
+ * A moved pair's CST entry: made when one of its fields is first read (the incremental parse reads
+ * the entries around the edit; the edits read a pair's separator). Its fields are those of the base's
+ * entry, moved, its key and value the moved key's and value's own tokens.
+ */
+const MOVED_ITEM: object = (() => {
+  const o: PropertyDescriptorMap = {};
+  for (const f of ['start', 'explicitKey', 'key', 'sep', 'value'])
+    o[f] = {
+      get(this: { [MADE]?: AnyItem; [BASE]: MovedNode & { key?: unknown; value?: unknown } }) {
+        const made = (this[MADE] ??= itemOfPair(this[BASE])) as unknown as Record<string, unknown>;
+        return made[f];
+      },
+      enumerable: true,
+      configurable: true,
+    };
+  return Object.create(Object.prototype, o) as object;
+})();
+
+function movedItemToken(pair: MovedNode): AnyItem {
+  const t = Object.create(MOVED_ITEM) as { [BASE]: MovedNode };
+  t[BASE] = pair;
+  return t as unknown as AnyItem;
+}
+
+function itemOfPair(pair: MovedNode & { key?: unknown; value?: unknown }): AnyItem {
+  const base = pair[BASE] as { srcToken: AnyItem; key?: unknown; value?: unknown };
+  return pairItem(base.srcToken, base, pair, pair[DELTA]);
+}
+
+/** A CST entry as a plain object (a moved pair's is made of getters, which a spread would not copy). */
+function plainItem(it: Item): Item {
+  if (Object.getPrototypeOf(it) !== MOVED_ITEM) return it;
+  const o: Record<string, unknown> = {};
+  for (const f of ['start', 'explicitKey', 'key', 'sep', 'value']) {
+    const v = (it as unknown as Record<string, unknown>)[f];
+    if (v !== undefined) o[f] = v;
+  }
+  return o as unknown as Item;
+}
+
+/** A node's copy: the same class, fields and hidden marks (its type, a collection's schema), a moved node's fields made. */
+function copyNode<T extends object>(o: T): T {
+  const src = o as unknown as Record<string | symbol, unknown>;
+  const base = isMoved(o) ? o[BASE] : src;
+  const m = Object.create(Object.getPrototypeOf(base)) as Record<string | symbol, unknown>;
+  Object.defineProperty(m, NODE_TYPE, { value: base[NODE_TYPE] });
+  if (Object.prototype.hasOwnProperty.call(base, 'schema'))
+    Object.defineProperty(m, 'schema', { value: src.schema, configurable: true, enumerable: false, writable: true });
+  for (const k of Object.keys(src)) m[k] = src[k];
+  if (isMoved(o)) for (const k of lazyOf(base)) if (k !== 'range' && k in base) m[k] = src[k];
   return m as unknown as T;
 }
 
 /** A pair's CST entry moved: its key and value entries the moved key's and value's own tokens. */
 function pairItem(it: AnyItem, was: { key?: unknown; value?: unknown }, now: { key?: unknown; value?: unknown }, d: number): AnyItem {
   const tokOf = (x: unknown) => (x as { srcToken?: unknown } | null)?.srcToken;
-  const c: AnyItem = { ...it, start: movedSources(it.start, d) };
+  const c: AnyItem = { ...plainItem(it as Item), start: movedSources(it.start, d) };
   if (it.sep) c.sep = movedSources(it.sep, d);
   if (it.key) c.key = (it.key === tokOf(was.key) ? tokOf(now.key) : movedCst(it.key, d)) as CST.Token;
   if (it.value) c.value = (it.value === tokOf(was.value) ? tokOf(now.value) : movedCst(it.value, d)) as CST.Token;

@@ -15,6 +15,7 @@
  * go, its memory with it.
  */
 import type { Parser as TsParser, Language as TsLanguage, Tree as TsTree, TreeCursor as TsTreeCursor } from 'web-tree-sitter';
+import { commonPrefix, commonSuffix } from '../../text';
 
 export interface HNode {
   type: string;
@@ -321,11 +322,9 @@ export function parseHclFresh(text: string): HNode {
 
 /** The one contiguous change from `a` to `b`: [pre, a.length - suf) became [pre, b.length - suf). */
 function editOf(a: string, b: string): { pre: number; oldEnd: number; newEnd: number } {
-  let pre = 0;
   const max = Math.min(a.length, b.length);
-  while (pre < max && a.charCodeAt(pre) === b.charCodeAt(pre)) pre++;
-  let suf = 0;
-  while (suf < max - pre && a.charCodeAt(a.length - 1 - suf) === b.charCodeAt(b.length - 1 - suf)) suf++;
+  const pre = commonPrefix(a, b, max);
+  const suf = commonSuffix(a, b, max - pre);
   return { pre, oldEnd: a.length - suf, newEnd: b.length - suf };
 }
 
