@@ -343,11 +343,60 @@ interface Reuse {
  * it is made, so the two parses can share it. Moved, a copy of fixed shape (a spread is several
  * times slower, and most of a file's nodes are here).
  */
-function shifted(n: HNode, delta: number, parent: HNode | undefined): HNode {
-  if (delta === 0) return n;
-  const m: HNode = { type: n.type, start: n.start + delta, end: n.end + delta, named: n.named, missing: n.missing, field: n.field, leaf: n.leaf, children: new Array<HNode>(n.children.length), parent };
-  for (let i = 0; i < n.children.length; i++) m.children[i] = shifted(n.children[i], delta, m);
-  return m;
+/**
+ * Every node of the copy: one class, so that readers see one shape. A node moved from an earlier
+ * parse (a top-level block after the edit) is made with its offsets moved and its children made on
+ * first read, each moved from its base's child: most moved blocks are never read again (their
+ * readings are carried over, terraform.ts), so copying them whole was most of a typed character.
+ * A moved node's base is never itself an unread moved node (no chains).
+ */
+class Node implements HNode {
+  hasError?: boolean;
+  tooDeep?: number;
+  private kids: HNode[] | undefined;
+  private base: Node | undefined;
+  private delta = 0;
+  constructor(
+    public type: string,
+    public start: number,
+    public end: number,
+    public named: boolean,
+    public missing: boolean,
+    public field: string | undefined,
+    public leaf: boolean | undefined,
+    public parent: HNode | undefined,
+  ) {
+    this.kids = [];
+    this.base = undefined;
+  }
+
+  get children(): HNode[] {
+    let k = this.kids;
+    if (k === undefined) {
+      const from = this.base!.children;
+      k = this.kids = new Array<HNode>(from.length);
+      for (let i = 0; i < from.length; i++) k[i] = Node.moved(from[i] as Node, this.delta, this);
+      this.base = undefined;
+    }
+    return k;
+  }
+
+  static moved(n: Node, delta: number, parent: HNode | undefined): Node {
+    const m = new Node(n.type, n.start + delta, n.end + delta, n.named, n.missing, n.field, n.leaf, parent);
+    m.kids = undefined;
+    if (n.kids === undefined) {
+      m.base = n.base;
+      m.delta = n.delta + delta;
+    } else {
+      m.base = n;
+      m.delta = delta;
+    }
+    return m;
+  }
+}
+
+function shifted(n: Node, delta: number, parent: HNode | undefined): HNode {
+  return delta === 0 ? n : Node.moved(n, delta, parent);
 }
 
 /**
@@ -363,7 +412,7 @@ function reusable(r: Reuse | undefined, byStart: Map<number, HNode> | undefined,
   const o = byStart.get(oldStart);
   if (!o || o.type !== type || o.end - o.start !== end - start) return undefined;
   const d = start - oldStart;
-  const m = shifted(o, d, parent);
+  const m = shifted(o as Node, d, parent);
   if (m !== o) {
     const k = blockKey(o);
     keys.set(m, { key: k.key, delta: k.delta + d });
@@ -409,7 +458,7 @@ function copyTree(tree: TsTree, text: string, reuse?: Reuse): HNode {
       const end = c.end();
       // every node of one shape (field and leaf always there, undefined when not set): readers of a shape that varies were megamorphic
       const field = parent?.type === 'object_elem' ? fields[c.fieldId()] || undefined : undefined;
-      return { type: typeNames[id] ?? 'ERROR', start, end, named: typeNamed[id] ?? true, missing: start === end && c.missing(), field, leaf: undefined, children: [], parent };
+      return new Node(typeNames[id] ?? 'ERROR', start, end, typeNamed[id] ?? true, start === end && c.missing(), field, undefined, parent);
     };
     const root = node();
     root.hasError = full;
