@@ -41,3 +41,4 @@ await Promise.all([
   build({ ...common, entryPoints: ['server/src/cli/live.ts'], outfile: 'dist/cli-live.js' }),
   build({ ...common, entryPoints: ['server/src/cli/catalogCommand.ts'], outfile: 'dist/cli-catalog.js' }),
 ]);
+await import('./code-cache.mjs');

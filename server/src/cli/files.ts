@@ -2,7 +2,7 @@ import {
   readFileSync, renameSync, statSync, lstatSync, readdirSync, openSync, fsyncSync, fchmodSync, fchownSync, closeSync, unlinkSync, writeSync,
   realpathSync, accessSync, constants as fsConstants,
 } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { nodeCrypto } from '../workspace/lazyNode';
 import { join, dirname, basename, relative, resolve, sep, isAbsolute } from 'node:path';
 import { CliError } from './io';
 import { BOM, matchesAnyGlob, mayContainPolicy, parsePolicyDocument, ParsedDocument, CONFIG_FILE } from '../core';
@@ -139,7 +139,7 @@ export function writeAtomic(file: string, text: string, opts: WriteOptions = {})
   const dir = dirname(target);
   const base = basename(target);
   removeStaleTemps(dir, base);
-  const tmp = join(dir, `.${base}.iam-refine-${process.pid}-${randomBytes(8).toString('hex')}.tmp`);
+  const tmp = join(dir, `.${base}.iam-refine-${process.pid}-${nodeCrypto().randomBytes(8).toString('hex')}.tmp`);
   let fd: number | undefined;
   try {
     fd = openSync(tmp, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL | (fsConstants.O_NOFOLLOW ?? 0), 0o600);

@@ -5,7 +5,12 @@
  * glob without `/` matches the file name at any depth (as .gitignore does). Dot files and folders
  * match like any other.
  */
-import picomatch from 'picomatch';
+import type Picomatch from 'picomatch';
+
+// loaded on first use (2 ms of every CLI command's start-up otherwise, most of which match no glob)
+let pm: typeof Picomatch | undefined;
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const picomatch = (): typeof Picomatch => (pm ??= require('picomatch') as typeof Picomatch);
 
 const cache = new Map<string, (p: string) => boolean>();
 
@@ -13,7 +18,7 @@ function matcher(glob: string): (p: string) => boolean {
   let m = cache.get(glob);
   if (!m) {
     const g = glob.replace(/^\.\//, '');
-    m = picomatch(g, { dot: true, basename: !g.includes('/') });
+    m = picomatch()(g, { dot: true, basename: !g.includes('/') });
     if (cache.size > 1000) cache.clear();
     cache.set(glob, m);
   }
@@ -32,7 +37,7 @@ export function matchesAnyGlob(globs: readonly string[], relPath: string): boole
 export function globBase(glob: string): { base: string; depth: number } {
   const g = glob.replace(/^\.\//, '');
   if (!g.includes('/')) return { base: '', depth: Infinity }; // a bare name matches at any depth
-  const scan = picomatch.scan(g);
+  const scan = picomatch().scan(g);
   const base = scan.isGlob ? scan.base : g.slice(0, Math.max(0, g.lastIndexOf('/')));
   const rest = (scan.isGlob ? scan.glob : g.slice(g.lastIndexOf('/') + 1)).split('/');
   return { base, depth: rest.includes('**') || rest.some((s) => s.includes('**')) ? Infinity : rest.length - 1 };

@@ -200,6 +200,21 @@ function sortedUnique(xs: number[]): number[] {
   return xs;
 }
 
+/**
+ * sortedUnique for indexes below `size` (a universe's): a long list through a mask over the
+ * universe (one pass over it, no comparison sort: a broad statement unions thousands of indexes),
+ * a short one sorted.
+ */
+function sortedUniqueBelow(xs: number[], size: number): number[] {
+  if (xs.length < 256 || xs.length * 64 < size) return sortedUnique(xs);
+  const m = new Uint8Array(size);
+  for (let i = 0; i < xs.length; i++) m[xs[i]] = 1;
+  let k = 0;
+  for (let i = 0; i < size; i++) if (m[i] === 1) xs[k++] = i;
+  xs.length = k;
+  return xs;
+}
+
 function sameList(a: readonly number[], b: readonly number[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
@@ -236,7 +251,7 @@ function expectedAllows(ctx: RefineContext, sp: StatementPlan, scope: Scope): nu
     const refined = inScope(scope, sp.policy, sp.statement, k);
     for (const i of u.expand(e.value)) if (!refined || !ctx.unused.has(i)) out.push(i);
   });
-  return sortedUnique(out);
+  return sortedUniqueBelow(out, u.size);
 }
 
 /**
@@ -290,7 +305,7 @@ export function statementAllowList(u: Universe, st: StatementModel): readonly nu
     if (st.entries.length === 1) return u.expand(st.entries[0].value);
     const all: number[] = [];
     for (const e of st.entries) for (const i of u.expand(e.value)) all.push(i);
-    return sortedUnique(all);
+    return sortedUniqueBelow(all, u.size);
   }
   const m = u.allowedMask(st.entries.map((e) => e.value));
   const out: number[] = [];

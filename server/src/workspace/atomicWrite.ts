@@ -1,6 +1,6 @@
 /** Replacing a file atomically: a temporary file beside it, flushed, then renamed over it (never half-written). */
 import { promises as fs, constants } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { nodeCrypto } from './lazyNode';
 import * as path from 'node:path';
 
 export async function writeFileAtomic(file: string, text: string): Promise<void> {
@@ -16,7 +16,7 @@ export async function writeFileAtomic(file: string, text: string): Promise<void>
   } catch {
     /* a new file */
   }
-  const tmp = path.join(path.dirname(target), `.${path.basename(target)}.${randomBytes(6).toString('hex')}.iam-refine.tmp`);
+  const tmp = path.join(path.dirname(target), `.${path.basename(target)}.${nodeCrypto().randomBytes(6).toString('hex')}.iam-refine.tmp`);
   const h = await fs.open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, mode);
   try {
     await h.writeFile(text, 'utf8');

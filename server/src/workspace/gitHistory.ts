@@ -4,8 +4,7 @@
  * unsaved and uncommitted lines count as changed now. git runs through execFile (no shell), with a
  * timeout; without git, or outside a repository, there is no history and every line is judged.
  */
-import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { nodeChildProcess, nodeCrypto } from './lazyNode';
 import * as path from 'node:path';
 import type { LineTimes } from '../core';
 
@@ -38,7 +37,7 @@ export const runGit: GitRunner = (args, cwd, input) =>
   new Promise((resolve) => {
     let child;
     try {
-      child = execFile(
+      child = nodeChildProcess().execFile(
         'git',
         // nothing of the repository's configuration that runs a program: no fsmonitor daemon, no text conversion
         ['-c', 'core.fsmonitor=false', ...args],
@@ -131,7 +130,7 @@ export class GitHistory {
    */
   lineTimes(absPath: string, text: string): Promise<History> {
     if (!this.allowed()) return Promise.resolve({ state: 'no-git', note: UNTRUSTED });
-    const key = `${absPath}\0${createHash('sha256').update(text).digest('hex')}`;
+    const key = `${absPath}\0${nodeCrypto().createHash('sha256').update(text).digest('hex')}`;
     let h = this.blames.get(key);
     if (h) return h;
     const last = this.lastBlame.get(absPath);

@@ -1,0 +1,32 @@
+// The CLI's V8 code cache (dist/cli.js.cache), read by bin/iam-refine.js: dist/cli.js compiled the way
+// the bin compiles it, run once on the bundled example (so the functions a command runs are in the
+// cache too, not only the top level), and the cache written when that run ends. Made by the Node
+// that builds; another V8 rejects it and compiles as usual.
+import { spawnSync } from 'node:child_process';
+import { existsSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const file = path.join(root, 'dist', 'cli.js');
+const cache = file + '.cache';
+rmSync(cache, { force: true });
+rmSync(cache + '.json', { force: true });
+const child = `
+const vm = require('node:vm'), fs = require('node:fs'), path = require('node:path'), Module = require('node:module');
+const file = ${JSON.stringify(file)};
+process.argv = [process.argv[0], file, ...process.argv.slice(1)];
+const script = new vm.Script(Module.wrap(fs.readFileSync(file, 'utf8')), { filename: file });
+process.on('exit', () => fs.writeFileSync(file + '.cache', script.createCachedData()));
+const m = new Module(file, module);
+m.filename = file;
+m.paths = Module._nodeModulePaths(path.dirname(file));
+script.runInThisContext().call(m.exports, m.exports, (id) => m.require(id), m, file, path.dirname(file));
+`;
+const r = spawnSync(process.execPath, ['-e', child, 'refine', path.join(root, 'examples', 'policy.json'), '--findings', path.join(root, 'examples', 'findings.json'), '--diff'], { cwd: root, encoding: 'utf8' });
+if (!existsSync(cache)) {
+  console.error(`code cache: not made (exit ${r.status}): ${r.stderr}`);
+  process.exit(1);
+}
+// what the cache was made from: the bin uses it only for that file (V8 itself checks the source's length only)
+const { size, mtimeMs } = statSync(file);
+writeFileSync(cache + '.json', JSON.stringify({ size, mtimeMs }) + '\n');
