@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { parseFindings, resolveUnused, Universe, findingActionNames, InputError, bindPolicy, emptyConfig, parseConfig } from '../../server/src/core';
+import type { Finding } from '../../server/src/core';
 import { defaultCatalog } from '../../server/src/workspace/catalogFile';
 
 const catalog = defaultCatalog();
@@ -109,4 +111,44 @@ test('binding: config globs first, then one role for all, then a file named like
   const cfg = parseConfig('iam-refiner.json', '{"roles": {"policies/**/*.json": ["arn:aws:iam::123456789012:role/Deployer"]}}');
   assert.deepEqual(bindPolicy('policies/a/x.json', cfg, two), { kind: 'roles', roles: ['arn:aws:iam::123456789012:role/Deployer'], via: 'config' });
   assert.deepEqual(bindPolicy('x.json', emptyConfig(), []), { kind: 'no-findings' });
+});
+
+test('property: the unused set over universes with names of their own (findings resolved once, per catalog) is the names the findings give', () => {
+  const catalog = defaultCatalog();
+  const names = catalog.sorted().names;
+  const some = names.filter((_, i) => i % 97 === 0);
+  const made = fc.tuple(fc.constantFrom('s3', 'ec2', 'iam', 'zzz', 'a'), fc.stringMatching(/^[A-Za-z]{1,8}$/)).map(([s, a]) => `${s}:${a}`);
+  const name = fc.oneof(fc.constantFrom(...some), made);
+  const findingsArb = fc.array(fc.array(name, { maxLength: 30 }), { minLength: 1, maxLength: 3 });
+  fc.assert(
+    fc.property(findingsArb, fc.array(fc.array(made, { maxLength: 6 }), { minLength: 1, maxLength: 4 }), (lists, universes) => {
+      const findings: Finding[] = lists.map((l) => ({
+        findingType: 'UnusedPermission',
+        source: 'findings.json',
+        details: [...new Set(l.map((n) => n.split(':')[0]))].map((svc) => ({ serviceNamespace: svc, actions: l.filter((n) => n.split(':')[0] === svc).map((n) => ({ action: n.split(':')[1] })) })),
+      }));
+      // the same findings (the same objects) over several universes, each with extra names of its own and the findings' own
+      for (const extras of universes) {
+        const u = new Universe(catalog, [...extras, ...findingActionNames(findings)]);
+        const got = [...resolveUnused(findings, u).indexes].map((i) => u.lower[i]).sort();
+        const known = new Set(u.lower);
+        const want = [...new Set(lists.flat().map((n) => n.toLowerCase()))].filter((l) => known.has(l)).sort();
+        assert.deepEqual(got, want);
+        // and every catalog action is where the universe's own lookup puts it
+        const lower = catalog.sorted().lower;
+        const near = [...extras, ...findingActionNames(findings)].flatMap((e) => {
+          // the catalog actions on either side of where an extra name goes in
+          let c = 0;
+          for (let hi = lower.length; c < hi; ) {
+            const mid = (c + hi) >> 1;
+            if (lower[mid] < e.toLowerCase()) c = mid + 1;
+            else hi = mid;
+          }
+          return [c - 1, c].filter((x) => x >= 0 && x < lower.length);
+        });
+        for (const c of [...near, ...some.map((n) => catalog.indexOfLower(n.toLowerCase()))]) assert.equal(u.fromCatalog(c), u.indexOf(names[c]), names[c]);
+      }
+    }),
+    { numRuns: 300 },
+  );
 });

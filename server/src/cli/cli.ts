@@ -235,15 +235,19 @@ async function checkCommand(argv: string[], io: CliIO, catalog: Catalog): Promis
     if (binding?.kind === 'ambiguous') notes.push(ambiguousMessage(rel, binding.candidates));
     const lines = new LineIndex(pf.text);
     let chunk = '';
+    const items: ReturnType<typeof jsonItem>[] = [];
     for (const p of pf.analysis.problems) {
       const a = lines.position(p.offset);
       const b = lines.position(p.offset + p.length);
       const it: Located = { file: pf.file, rel, problem: p, start: { line: a.line + 1, column: a.character + 1 }, end: { line: b.line + 1, column: b.character + 1 } };
       if (format === 'sarif') sarif.push(it);
-      else if (format === 'json') chunk += (problems === 0 ? '[\n' : ',\n') + JSON.stringify(jsonItem(it), null, 2).replace(/^/gm, '  ');
+      else if (format === 'json') items.push(jsonItem(it));
       else chunk += `${it.rel}:${it.start.line}:${it.start.column}: ${it.problem.severity} ${it.problem.code}: ${oneLine(it.problem.message)}\n`;
-      problems++;
     }
+    // a file's items as the array's own elements: "[\n  {…},\n  {…}\n]" without its brackets (one
+    // stringify a file, not one and a re-indenting pass a problem)
+    if (items.length) chunk = (problems === 0 ? '[\n' : ',\n') + JSON.stringify(items, null, 2).slice(2, -2);
+    problems += pf.analysis.problems.length;
     if (chunk) {
       io.out(chunk);
       await io.drained?.();

@@ -208,6 +208,34 @@ function qualify(service: string, action: string): string {
   return i >= 0 ? action : `${service}:${action}`;
 }
 
+/**
+ * A detail's named actions looked up in the catalog once (per catalog and finding, not per universe:
+ * every document whose universe has names of its own resolves the findings again): the catalog index
+ * of each, or -1 with its lower-cased name.
+ */
+interface ResolvedActions {
+  at: Int32Array;
+  lower: (string | undefined)[];
+}
+const resolvedCache = new WeakMap<object, WeakMap<UnusedDetail, ResolvedActions>>();
+
+function resolvedActions(universe: Universe, d: UnusedDetail & { actions: NonNullable<UnusedDetail['actions']> }): ResolvedActions {
+  let byDetail = resolvedCache.get(universe.catalog);
+  if (!byDetail) resolvedCache.set(universe.catalog, (byDetail = new WeakMap()));
+  let r = byDetail.get(d);
+  if (!r) {
+    const at = new Int32Array(d.actions.length);
+    const lower: (string | undefined)[] = new Array(d.actions.length);
+    d.actions.forEach((a, k) => {
+      const l = qualify(d.serviceNamespace, a.action).toLowerCase();
+      at[k] = universe.catalog.indexOfLower(l);
+      lower[k] = at[k] < 0 ? l : undefined;
+    });
+    byDetail.set(d, (r = { at, lower }));
+  }
+  return r;
+}
+
 function unusedForFindings(findings: Finding[], universe: Universe): Map<number, string | undefined> {
   const out = new Map<number, string | undefined>();
   for (const f of findings) {
@@ -216,9 +244,10 @@ function unusedForFindings(findings: Finding[], universe: Universe): Map<number,
       if (!d.actions || d.actions.length === 0) {
         for (const i of universe.service(d.serviceNamespace)) if (!out.has(i)) out.set(i, d.lastAccessed);
       } else {
-        for (const a of d.actions) {
-          const i = universe.indexOf(qualify(d.serviceNamespace, a.action));
-          if (i !== undefined) out.set(i, a.lastAccessed);
+        const { at, lower } = resolvedActions(universe, d as UnusedDetail & { actions: NonNullable<UnusedDetail['actions']> });
+        for (let k = 0; k < at.length; k++) {
+          const i = at[k] >= 0 ? universe.fromCatalog(at[k]) : universe.indexOfLower(lower[k]!);
+          if (i !== undefined) out.set(i, d.actions[k].lastAccessed);
         }
       }
     }

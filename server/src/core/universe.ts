@@ -14,6 +14,8 @@ export class Universe {
   /** The extra names (lower-cased, sorted) and where each sits in `lower`. */
   private readonly extraLower: string[] = [];
   private readonly extraAt: number[] = [];
+  /** Per extra name, how many catalog actions sort before it: a catalog index moves up by the extras at or below it. */
+  private readonly extraIns: number[] = [];
   private readonly expansions = new Map<string, readonly number[]>();
   private expandedCount = 0;
 
@@ -46,6 +48,7 @@ export class Universe {
       };
       for (const [l, name] of extra) {
         copy(lowerBound(base.lower, l, from));
+        this.extraIns.push(from);
         this.extraLower.push(l);
         this.extraAt.push(lower.length);
         lower.push(l);
@@ -80,6 +83,21 @@ export class Universe {
     const k = lowerBound(this.extraLower, l);
     if (i >= 0) return i + k;
     return k < this.extraLower.length && this.extraLower[k] === l ? this.extraAt[k] : undefined;
+  }
+
+  /** The index of the catalog's action at catalog index `c` (catalog.sorted()) in this universe. */
+  fromCatalog(c: number): number {
+    const ins = this.extraIns;
+    if (ins.length === 0) return c;
+    // the extras inserted before catalog action c: those with at most c catalog actions before them
+    let lo = 0;
+    let hi = ins.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (ins[mid] <= c) lo = mid + 1;
+      else hi = mid;
+    }
+    return c + lo;
   }
 
   /**
