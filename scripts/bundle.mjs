@@ -2,6 +2,7 @@
 import { build } from 'esbuild';
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { randomBytes } from 'node:crypto';
 
 const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: true, logLevel: 'warning', minifySyntax: true, mainFields: ['module', 'main'] };
 mkdirSync('dist', { recursive: true });
@@ -35,7 +36,8 @@ const lazyFormats = {
 await Promise.all([
   build({ ...common, entryPoints: ['client/src/extension.ts'], outfile: 'dist/client.js', external: ['vscode'] }),
   build({ ...common, entryPoints: ['server/src/serverMain.ts'], outfile: 'dist/server.js' }),
-  build({ ...common, entryPoints: ['server/src/cli/main.ts'], outfile: 'dist/cli.js', plugins: [lazyParts, lazyFormats] }),
+  // a build id first in the file: what the CLI's code cache is checked against (scripts/code-cache.mjs)
+  build({ ...common, entryPoints: ['server/src/cli/main.ts'], outfile: 'dist/cli.js', plugins: [lazyParts, lazyFormats], banner: { js: `/* iam-refine build ${randomBytes(8).toString('hex')} */` } }),
   build({ ...common, entryPoints: ['server/src/core/formats/yaml.ts'], outfile: 'dist/format-yaml.js' }),
   build({ ...common, entryPoints: ['server/src/core/formats/terraform.ts'], outfile: 'dist/format-terraform.js' }),
   build({ ...common, entryPoints: ['server/src/cli/live.ts'], outfile: 'dist/cli-live.js' }),

@@ -3,7 +3,7 @@
 // cache too, not only the top level), and the cache written when that run ends. Made by the Node
 // that builds; another V8 rejects it and compiles as usual.
 import { spawnSync } from 'node:child_process';
-import { existsSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
@@ -27,6 +27,11 @@ if (!existsSync(cache)) {
   console.error(`code cache: not made (exit ${r.status}): ${r.stderr}`);
   process.exit(1);
 }
-// what the cache was made from: the bin uses it only for that file (V8 itself checks the source's length only)
-const { size, mtimeMs } = statSync(file);
-writeFileSync(cache + '.json', JSON.stringify({ size, mtimeMs }) + '\n');
+// what the cache was made from: the bin uses it only for that file (V8 itself checks the source's
+// length only): its size and the build id it starts with (scripts/bundle.mjs), which every build changes
+const build = /^\/\* iam-refine build ([0-9a-f]+) \*\//.exec(readFileSync(file, 'utf8'))?.[1];
+if (!build) {
+  console.error('code cache: dist/cli.js does not start with its build id');
+  process.exit(1);
+}
+writeFileSync(cache + '.json', JSON.stringify({ size: statSync(file).size, build }) + '\n');

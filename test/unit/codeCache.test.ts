@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import * as vm from 'node:vm';
@@ -57,19 +57,19 @@ test('a code cache made for another text of the same length is not used: the fil
     mkdirSync(path.join(dir, 'dist'));
     copyFileSync(BIN, path.join(dir, 'bin', 'iam-refine.js'));
     const cli = path.join(dir, 'dist', 'cli.js');
-    const made = 'process.stdout.write("made " + (function f() { return "old"; })());\n';
-    const now = 'process.stdout.write("made " + (function f() { return "new"; })());\n';
+    const made = '/* iam-refine build 0123 */process.stdout.write("made " + (function f() { return "old"; })());\n';
+    const now = '/* iam-refine build 4567 */process.stdout.write("made " + (function f() { return "new"; })());\n';
     assert.equal(made.length, now.length);
     // the cache and its record, as the build writes them, for the first text
     writeFileSync(cli, made);
     const script = new vm.Script(require('node:module').wrap(made), { filename: cli });
     writeFileSync(cli + '.cache', script.createCachedData());
-    const { size, mtimeMs } = statSync(cli);
-    writeFileSync(cli + '.cache.json', JSON.stringify({ size, mtimeMs }));
-    assert.equal(run([path.join(dir, 'bin', 'iam-refine.js')]).stdout, 'made old');
-    // the file changes, same length: the cache is not the file's any more
+    writeFileSync(cli + '.cache.json', JSON.stringify({ size: statSync(cli).size, build: '0123' }));
+    const first = run(['-r', hook(dir), path.join(dir, 'bin', 'iam-refine.js')]);
+    assert.equal(first.stdout, 'made old');
+    assert.match(first.stderr, /\[cache taken\]/);
+    // another build, same length: the cache is not the file's any more
     writeFileSync(cli, now);
-    utimesSync(cli, new Date(), new Date(Date.now() + 5000));
     const r = run(['-r', hook(dir), path.join(dir, 'bin', 'iam-refine.js')]);
     assert.equal(r.stdout, 'made new');
     assert.doesNotMatch(r.stderr, /\[cache/, 'the cache was not even offered to V8');
