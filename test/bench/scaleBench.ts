@@ -226,8 +226,12 @@ export function inProcessRows(): BenchRow[] {
   const parse: number[] = [];
   const load: number[] = [];
   const sorted: number[] = [];
+  const read: number[] = [];
   for (let i = 0; i < 15; i++) {
     let t0 = performance.now();
+    readFileSync(file, 'utf8');
+    read.push(performance.now() - t0);
+    t0 = performance.now();
     JSON.parse(readFileSync(file, 'utf8'));
     parse.push(performance.now() - t0);
     t0 = performance.now();
@@ -237,7 +241,7 @@ export function inProcessRows(): BenchRow[] {
     c.sorted();
     sorted.push(performance.now() - t0);
   }
-  rows.push(row('`Catalog.load` (read + parse dist/catalog.json)', load, '< 2 ms', `JSON.parse of the same file alone: median ${fixed(median(parse))} ms; the sorted list the engine uses, on first use: median ${fixed(median(sorted))} ms more`));
+  rows.push(row('`Catalog.load` (read + parse dist/catalog.json)', load, '< 2 ms', `reading the file alone: median ${fixed(median(read))} ms; reading and JSON.parse of it: median ${fixed(median(parse))} ms (the packed list is taken as a slice of the text, the rest parsed); the sorted list the engine uses, on first use: median ${fixed(median(sorted))} ms more`));
   return rows;
 }
 

@@ -39,6 +39,17 @@ export interface SortedActions {
 /** Binary-search lookups before the catalog builds its name index (about 2 ms, then 10× faster lookups). */
 const INDEX_AFTER = 4096;
 
+/** How the packed list starts in the file: its last member. */
+const ACTIONS_KEY = ',"actions":"';
+
+interface CatalogJson {
+  version: string;
+  updatedAt: string;
+  source: string;
+  format?: number;
+  services: CatalogRow[] | [string, string, string][];
+}
+
 const byCodeUnit = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
@@ -58,7 +69,7 @@ export class Catalog {
   private lookups = 0;
 
   /**
-   * `packed`: every full action name in the order of sorted() joined by line breaks, with `rows`
+   * `packed`: every full action name in the order of sorted() joined by commas, with `rows`
    * giving each service's prefix, name and levels (one letter per action, in that order); without
    * it, each row carries its own comma-separated actions (the older layout, still read).
    */
@@ -92,21 +103,33 @@ export class Catalog {
         list
           .filter((r) => r[2].length)
           .sort((a, b) => byCodeUnit(a[0] + ':', b[0] + ':'))
-          .map(([prefix, , actions]) => prefix + ':' + actions.replaceAll(',', '\n' + prefix + ':'))
-          .join('\n');
+          .map(([prefix, , actions]) => prefix + ':' + actions.replaceAll(',', ',' + prefix + ':'))
+          .join(',');
     }
     this.actionCount = n;
   }
 
   static fromJSON(text: string): Catalog {
-    const j = JSON.parse(text) as { version: string; updatedAt: string; source: string; services: CatalogRow[] | [string, string, string][]; actions?: string };
+    // the packed list is the file's last member, a string with nothing to unescape (names and commas):
+    // taken as it stands in the text (a slice), the rest parsed; anything else is parsed whole
+    const end = text.trimEnd();
+    const at = end.lastIndexOf(ACTIONS_KEY);
+    if (at > 0 && end.endsWith('"}')) {
+      const packed = end.slice(at + ACTIONS_KEY.length, -2);
+      if (!packed.includes('"') && !packed.includes('\\')) {
+        const j = JSON.parse(end.slice(0, at) + '}') as CatalogJson;
+        if (j.format === 3) return new Catalog(j.version, j.updatedAt, j.source, j.services, packed);
+      }
+    }
+    const j = JSON.parse(text) as CatalogJson & { actions?: string };
+    if (typeof j.actions === 'string' && j.format !== 3) throw new Error(`catalog format ${j.format} is not read (format 3: actions joined by commas)`);
     return new Catalog(j.version, j.updatedAt, j.source, j.services, typeof j.actions === 'string' ? j.actions : undefined);
   }
 
   private fileOrder(): string[] {
     if (!this.namesInFileOrder) {
       const joined = this.joined();
-      this.namesInFileOrder = joined.length ? joined.split('\n') : [];
+      this.namesInFileOrder = joined.length ? joined.split(',') : [];
     }
     return this.namesInFileOrder;
   }
@@ -116,7 +139,7 @@ export class Catalog {
     if (this.sortedActions) return this.sortedActions;
     const joined = this.joined();
     let names = this.fileOrder();
-    let lower = joined.length ? joined.toLowerCase().split('\n') : [];
+    let lower = joined.length ? joined.toLowerCase().split(',') : [];
     let ordered = lower.length === names.length && names.length === this.actionCount;
     for (let i = 1; ordered && i < lower.length; i++) if (!(lower[i - 1] < lower[i])) ordered = false;
     if (!ordered) {
