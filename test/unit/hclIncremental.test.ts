@@ -6,9 +6,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { ParsedDocument, documentContext, initFormats, parseFindings, refineDocument } from '../../server/src/core';
+import { ParsedDocument, initFormats, parseFindings } from '../../server/src/core';
 import { parseTerraform } from '../../server/src/core/formats/terraform';
 import { defaultCatalog } from '../../server/src/workspace/catalogFile';
+import { documentReading, refinementEdits } from '../support/reading';
 import { CatalogPools, genLayout, genPolicy } from '../support/generators';
 import { renderTerraform, TfForm } from '../support/tfRender';
 import { HCL_MEMORY_LIMIT, HNode, hclDirectCursor, hclMemory, parseHcl, parseHclFresh, useDirectCursor } from '../../server/src/core/formats/hcl/tree';
@@ -119,30 +120,7 @@ test("property: the tree copied with the runtime's cursor functions called direc
 /** A Terraform document as data: everything parseTerraform read, what its closures give, its binding. */
 function reading(doc: ParsedDocument): unknown {
   return {
-    policies: doc.policies.map((p) => ({
-      label: p.label,
-      span: p.span,
-      statementKeySpan: p.statementKeySpan,
-      statementCount: p.statementCount,
-      attachedRoles: p.attachedRoles ?? null,
-      value: p.value(),
-      statements: p.statements.map((st) => ({
-        span: st.span,
-        index: st.index,
-        effect: st.effect ?? null,
-        sid: st.sid ?? null,
-        key: st.key ?? null,
-        keySpan: st.keySpan ?? null,
-        entries: st.entries,
-        opaque: st.opaque ?? null,
-        suppressed: st.suppressed ?? null,
-        principal: st.principal ?? null,
-        rest: st.rest(),
-      })),
-    })),
-    problems: doc.problems,
-    hasSyntaxErrors: doc.hasSyntaxErrors,
-    recognised: doc.recognised,
+    ...documentReading(doc),
     attach: doc.terraform?.attach ?? null,
     facts: doc.terraform ? JSON.parse(JSON.stringify(doc.terraform.facts())) : null,
   };
@@ -162,14 +140,7 @@ test('property: after random edits, what parseTerraform reads (blocks read befor
     del: fc.nat({ max: 12 }),
     ins: fc.oneof(fc.constantFrom('', 'X', '0', '"', '{', '}', '\n', ' ', '"s3:Put*", ', '#', '[', ']', ',', '=', 'Deny', '${x}'), fc.string({ maxLength: 6 })),
   });
-  const refineEdits = (doc: ParsedDocument) => {
-    const ctx = documentContext(catalog, doc, findings, { kind: 'all', roles: [] });
-    try {
-      return refineDocument({ universe: ctx.universe, unused: ctx.unused!.indexes }, doc).edits;
-    } catch (e) {
-      return `${(e as Error).name}: ${(e as Error).message}`;
-    }
-  };
+  const refineEdits = (doc: ParsedDocument) => refinementEdits(catalog, findings, doc);
   let carried = 0;
   fc.assert(
     fc.property(fc.gen(), fc.array(edit, { minLength: 1, maxLength: 6 }), (g, edits) => {

@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { Document, isDocument } from 'yaml';
+import { documentReading, refinementEdits } from '../support/reading';
 import { params } from '../support/property';
 import { defaultCatalog } from '../../server/src/workspace/catalogFile';
 import { CatalogPools, genPolicy } from '../support/generators';
@@ -15,7 +16,7 @@ import { YAML_HOSTS, genYamlStyle, renderYaml } from '../support/yamlOracle';
 import { parseYamlDocuments, parseYamlFresh, resetYamlParse, yamlParseStats } from '../../server/src/core/formats/yamlIncremental';
 import { PARSE_OPTIONS, parseYamlPolicies } from '../../server/src/core/formats/yaml';
 import { yamlText } from '../bench/formatsBench';
-import { ParsedDocument, documentContext, parseFindings, refineDocument } from '../../server/src/core';
+import { ParsedDocument, parseFindings } from '../../server/src/core';
 
 const pools = new CatalogPools(defaultCatalog());
 
@@ -79,6 +80,30 @@ const INSERTS = [
   '[', ']', '{', '}', ',', '? ', '---\n', '...\n', '%YAML 1.2\n', 'Key: v\n', '  Extra:\n    Type: X\n', '\n\n', "  - 's3:Put*'\n", 'A:', '<<: ',
 ];
 
+/**
+ * Where a generated edit goes in `text`: line `n`, column `col` (-1: the end of the line before, where
+ * one item ends and the next begins), inside the `n`th role name, between two word characters, or at
+ * offset `n`.
+ */
+function editOffset(text: string, where: { n: number; col?: number; role?: boolean; word?: boolean }): number {
+  if (where.col !== undefined) {
+    const starts = [0];
+    for (let i = 0; i < text.length; i++) if (text[i] === '\n') starts.push(i + 1);
+    return Math.max(0, Math.min(text.length, starts[where.n % starts.length] + where.col));
+  }
+  if (where.role) {
+    const names: number[] = [];
+    for (let i = text.indexOf('RoleName: '); i >= 0; i = text.indexOf('RoleName: ', i + 1)) names.push(i + 'RoleName: '.length + 1);
+    return names.length ? names[where.n % names.length] : 0;
+  }
+  if (where.word) {
+    const inWord: number[] = [];
+    for (let i = 1; i < text.length; i++) if (/\w/.test(text[i - 1]) && /\w/.test(text[i])) inWord.push(i);
+    return inWord.length ? inWord[where.n % inWord.length] : 0;
+  }
+  return where.n % (text.length + 1);
+}
+
 test('property: after random edits of random templates, the incremental parse equals a whole parse', () => {
   const before = { ...yamlParseStats };
   fc.assert(
@@ -106,13 +131,7 @@ test('property: after random edits of random templates, the incremental parse eq
         resetYamlParse();
         parseYamlDocuments(text, PARSE_OPTIONS);
         for (const e of edits) {
-          let at: number;
-          if ('col' in e.where) {
-            const starts = [0];
-            for (let i = 0; i < text.length; i++) if (text[i] === '\n') starts.push(i + 1);
-            // col -1: at the end of the line before (where one item ends and the next begins)
-            at = Math.max(0, Math.min(text.length, starts[e.where.n % starts.length] + e.where.col));
-          } else at = e.where.n % (text.length + 1);
+          const at = editOffset(text, e.where);
           const was = text;
           text = text.slice(0, at) + e.ins + text.slice(Math.min(text.length, at + e.del));
           const whole = parseYamlFresh(text, PARSE_OPTIONS);
@@ -189,34 +208,7 @@ test('an edit inside one resource reads only that resource again; the policies a
 
 /** A YAML document as data: everything parseYamlPolicies read, and what its closures and hosts give. */
 function reading(doc: ParsedDocument): unknown {
-  return {
-    policies: doc.policies.map((p) => ({
-      label: p.label,
-      span: p.span,
-      statementKeySpan: p.statementKeySpan,
-      statementCount: p.statementCount,
-      attachedRoles: p.attachedRoles ?? null,
-      value: p.value(),
-      host: hostData(p.host),
-      statements: p.statements.map((st) => ({
-        span: st.span,
-        index: st.index,
-        effect: st.effect ?? null,
-        sid: st.sid ?? null,
-        key: st.key ?? null,
-        keySpan: st.keySpan ?? null,
-        entries: st.entries,
-        opaque: st.opaque ?? null,
-        suppressed: st.suppressed ?? null,
-        principal: st.principal ?? null,
-        rest: st.rest(),
-        host: hostData(st.host),
-      })),
-    })),
-    problems: doc.problems,
-    hasSyntaxErrors: doc.hasSyntaxErrors,
-    recognised: doc.recognised,
-  };
+  return documentReading(doc, hostData);
 }
 
 /** What a host points at: its kind, and the range of each node it holds (a statement's mapping, its Action pair's key and value; a policy's list). */
@@ -240,14 +232,7 @@ test('property: after random edits, what parseYamlPolicies reads (resources read
     { serviceNamespace: 'ec2', actions: ['DescribeInstances', 'RunInstances'] },
     { serviceNamespace: 'sqs', actions: ['SendMessage'] },
   ])).findings;
-  const refineEdits = (doc: ParsedDocument) => {
-    const ctx = documentContext(catalog, doc, findings, { kind: 'all', roles: [] });
-    try {
-      return refineDocument({ universe: ctx.universe, unused: ctx.unused!.indexes }, doc).edits;
-    } catch (e) {
-      return `${(e as Error).name}: ${(e as Error).message}`;
-    }
-  };
+  const refineEdits = (doc: ParsedDocument) => refinementEdits(catalog, findings, doc);
   const edit = fc.record({
     // inside a word (as when typing a name or an action), anywhere, or near a line's start (keys, indentation, dashes)
     where: fc.oneof(
@@ -281,20 +266,7 @@ test('property: after random edits, what parseYamlPolicies reads (resources read
       resetYamlParse();
       parseYamlPolicies(text);
       for (const e of edits) {
-        let at: number;
-        if ('col' in e.where) {
-          const starts = [0];
-          for (let i = 0; i < text.length; i++) if (text[i] === '\n') starts.push(i + 1);
-          at = Math.max(0, Math.min(text.length, starts[e.where.n % starts.length] + e.where.col));
-        } else if ('role' in e.where) {
-          const names: number[] = [];
-          for (let i = text.indexOf('RoleName: '); i >= 0; i = text.indexOf('RoleName: ', i + 1)) names.push(i + 'RoleName: '.length + 1);
-          at = names.length ? names[e.where.n % names.length] : 0;
-        } else if ('word' in e.where) {
-          const inWord: number[] = [];
-          for (let i = 1; i < text.length; i++) if (/\w/.test(text[i - 1]) && /\w/.test(text[i])) inWord.push(i);
-          at = inWord.length ? inWord[e.where.n % inWord.length] : 0;
-        } else at = e.where.n % (text.length + 1);
+        const at = editOffset(text, e.where);
         const was = text;
         text = text.slice(0, at) + e.ins + text.slice(Math.min(text.length, at + ('word' in e.where || 'role' in e.where ? Math.min(e.del, 1) : e.del)));
         const inc = parseYamlPolicies(text);
