@@ -40,6 +40,11 @@ mkdirSync(dirname(out), { recursive: true });
 const byCodeUnit = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
 services.sort((a, b) => byCodeUnit(a.prefix + ':', b.prefix + ':'));
 const packed = services.filter((s) => s.actions.length);
+// the order the engine relies on (it does not check it again when it loads this file): every full
+// name, lower-cased, strictly after the one before it by code units
+const lowerNames = packed.flatMap((s) => s.actions.map((a) => `${s.prefix}:${a}`.toLowerCase()));
+for (let i = 1; i < lowerNames.length; i++)
+  if (!(lowerNames[i - 1] < lowerNames[i])) throw new Error(`catalog: not in the engine's order: ${lowerNames[i - 1]} before ${lowerNames[i]}`);
 writeFileSync(
   out,
   JSON.stringify({

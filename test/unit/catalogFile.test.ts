@@ -29,6 +29,10 @@ test('the bundled file: format 3, its list last and without escapes; the slice r
   assert.equal(j.format, 3);
   assert.equal(Object.keys(j).pop(), 'actions');
   assert.ok(!/["\\]/.test(j.actions));
+  // the order the engine takes on trust from a format-3 file: strictly increasing, lower-cased, by code units
+  const lower = j.actions.toLowerCase().split(',');
+  for (let i = 1; i < lower.length; i++) assert.ok(lower[i - 1] < lower[i], `${lower[i - 1]} before ${lower[i]}`);
+  assert.equal(new Set(lower).size, lower.length);
   const fast = Catalog.fromJSON(text);
   // the same data with other spacing: not the layout the slice takes, so parsed whole
   const spaced = Catalog.fromJSON(JSON.stringify(j, null, 1));
