@@ -10,8 +10,6 @@ const file = path.join(__dirname, '..', 'dist', 'cli.js');
 
 function compiled() {
   const fs = require('node:fs');
-  const vm = require('node:vm');
-  const Module = require('node:module');
   let cachedData;
   let source;
   try {
@@ -25,16 +23,7 @@ function compiled() {
   } catch {
     return undefined;
   }
-  const script = new vm.Script(Module.wrap(source), { filename: file, cachedData });
-  const fn = script.runInThisContext();
-  const m = new Module(file, module);
-  m.filename = file;
-  m.paths = Module._nodeModulePaths(path.dirname(file));
-  require.cache[file] = m;
-  return () => {
-    fn.call(m.exports, m.exports, Module.createRequire(file), m, file, path.dirname(file));
-    m.loaded = true;
-  };
+  return require('./cli-module.js').compileCli(file, source, cachedData, module).run;
 }
 
 let run;

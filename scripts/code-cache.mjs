@@ -1,5 +1,5 @@
 // The CLI's V8 code cache (dist/cli.js.cache), read by bin/iam-refine.js: dist/cli.js compiled the way
-// the bin compiles it, run once on the bundled example (so the functions a command runs are in the
+// the bin compiles it (bin/cli-module.js), run once on the bundled example (so the functions a command runs are in the
 // cache too, not only the top level), and the cache written when that run ends. Made by the Node
 // that builds; another V8 rejects it and compiles as usual.
 import { spawnSync } from 'node:child_process';
@@ -12,15 +12,12 @@ const cache = file + '.cache';
 rmSync(cache, { force: true });
 rmSync(cache + '.json', { force: true });
 const child = `
-const vm = require('node:vm'), fs = require('node:fs'), path = require('node:path'), Module = require('node:module');
+const fs = require('node:fs');
 const file = ${JSON.stringify(file)};
 process.argv = [process.argv[0], file, ...process.argv.slice(1)];
-const script = new vm.Script(Module.wrap(fs.readFileSync(file, 'utf8')), { filename: file });
-process.on('exit', () => fs.writeFileSync(file + '.cache', script.createCachedData()));
-const m = new Module(file, module);
-m.filename = file;
-m.paths = Module._nodeModulePaths(path.dirname(file));
-script.runInThisContext().call(m.exports, m.exports, (id) => m.require(id), m, file, path.dirname(file));
+const cli = require(${JSON.stringify(path.join(root, 'bin', 'cli-module.js'))}).compileCli(file, fs.readFileSync(file, 'utf8'), undefined, module);
+process.on('exit', () => fs.writeFileSync(file + '.cache', cli.script.createCachedData()));
+cli.run();
 `;
 const r = spawnSync(process.execPath, ['-e', child, 'refine', path.join(root, 'examples', 'policy.json'), '--findings', path.join(root, 'examples', 'findings.json'), '--diff'], { cwd: root, encoding: 'utf8' });
 if (!existsSync(cache)) {

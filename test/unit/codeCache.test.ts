@@ -56,6 +56,7 @@ test('a code cache made for another text of the same length is not used: the fil
     mkdirSync(path.join(dir, 'bin'));
     mkdirSync(path.join(dir, 'dist'));
     copyFileSync(BIN, path.join(dir, 'bin', 'iam-refine.js'));
+    copyFileSync(path.join(ROOT, 'bin', 'cli-module.js'), path.join(dir, 'bin', 'cli-module.js'));
     const cli = path.join(dir, 'dist', 'cli.js');
     const made = '/* iam-refine build 0123 */process.stdout.write("made " + (function f() { return "old"; })());\n';
     const now = '/* iam-refine build 4567 */process.stdout.write("made " + (function f() { return "new"; })());\n';

@@ -23,7 +23,7 @@ test('npm pack → npm install -g offline into a temporary prefix → iam-refine
   const env = { ...process.env, npm_config_cache: join(tmp, 'cache'), npm_config_offline: 'true', npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' };
   const packed = JSON.parse(execFileSync(npm, ['pack', '--json', '--ignore-scripts', '--pack-destination', tmp], { cwd: ROOT, env, encoding: 'utf8' })) as { filename: string; files: { path: string }[] }[];
   const files = packed[0].files.map((f) => f.path).sort();
-  assert.deepEqual(files.filter((f) => !/^(README|LICENSE|CHANGELOG)/.test(f)), ['bin/iam-refine.js', 'dist/catalog.json', 'dist/cli-catalog.js', 'dist/cli-live.js', 'dist/cli.js', 'dist/cli.js.cache', 'dist/cli.js.cache.json', 'dist/format-terraform.js', 'dist/format-yaml.js', 'dist/server.js', 'dist/tree-sitter-terraform.wasm', 'dist/tree-sitter.wasm', 'dist/web-tree-sitter.cjs', 'package.json']);
+  assert.deepEqual(files.filter((f) => !/^(README|LICENSE|CHANGELOG)/.test(f)), ['bin/cli-module.js', 'bin/iam-refine.js', 'dist/catalog.json', 'dist/cli-catalog.js', 'dist/cli-live.js', 'dist/cli.js', 'dist/cli.js.cache', 'dist/cli.js.cache.json', 'dist/format-terraform.js', 'dist/format-yaml.js', 'dist/server.js', 'dist/tree-sitter-terraform.wasm', 'dist/tree-sitter.wasm', 'dist/web-tree-sitter.cjs', 'package.json']);
   const tgz = join(tmp, packed[0].filename);
   const prefix = join(tmp, 'prefix');
   execFileSync(npm, ['install', '-g', tgz, '--prefix', prefix], { cwd: tmp, env, encoding: 'utf8' });
