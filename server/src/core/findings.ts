@@ -219,14 +219,14 @@ interface ResolvedActions {
 }
 const resolvedCache = new WeakMap<object, WeakMap<UnusedDetail, ResolvedActions>>();
 
-function resolvedActions(universe: Universe, d: UnusedDetail & { actions: NonNullable<UnusedDetail['actions']> }): ResolvedActions {
+function resolvedActions(universe: Universe, d: UnusedDetail, actions: NonNullable<UnusedDetail['actions']>): ResolvedActions {
   let byDetail = resolvedCache.get(universe.catalog);
   if (!byDetail) resolvedCache.set(universe.catalog, (byDetail = new WeakMap()));
   let r = byDetail.get(d);
   if (!r) {
-    const at = new Int32Array(d.actions.length);
-    const lower: (string | undefined)[] = new Array(d.actions.length);
-    d.actions.forEach((a, k) => {
+    const at = new Int32Array(actions.length);
+    const lower: (string | undefined)[] = new Array(actions.length);
+    actions.forEach((a, k) => {
       const l = qualify(d.serviceNamespace, a.action).toLowerCase();
       at[k] = universe.catalog.indexOfLower(l);
       lower[k] = at[k] < 0 ? l : undefined;
@@ -244,7 +244,7 @@ function unusedForFindings(findings: Finding[], universe: Universe): Map<number,
       if (!d.actions || d.actions.length === 0) {
         for (const i of universe.service(d.serviceNamespace)) if (!out.has(i)) out.set(i, d.lastAccessed);
       } else {
-        const { at, lower } = resolvedActions(universe, d as UnusedDetail & { actions: NonNullable<UnusedDetail['actions']> });
+        const { at, lower } = resolvedActions(universe, d, d.actions);
         for (let k = 0; k < at.length; k++) {
           const i = at[k] >= 0 ? universe.fromCatalog(at[k]) : universe.indexOfLower(lower[k]!);
           if (i !== undefined) out.set(i, d.actions[k].lastAccessed);
