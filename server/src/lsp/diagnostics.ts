@@ -1,6 +1,6 @@
 import { CodeDescription, Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, DiagnosticTag, Range } from 'vscode-languageserver';
 import { CatalogStaleness, InputError, LineIndex, Problem, README_URL, UnusedSet, isWildcard, roleName } from '../core';
-import { DIAGNOSTIC_SOURCE, DiagnosticCode, DiagnosticData, SeveritySetting, Settings } from '../../../shared/protocol';
+import { DIAGNOSTIC_SOURCE, DiagnosticCode, DiagnosticData, SeveritySetting, Settings, encodeDiagnosticData } from '../../../shared/protocol';
 import { Analysis, MAX_POLICY_BYTES, linesOf } from '../workspace/analysis';
 import { FindingsSource } from '../workspace/findingsProvider';
 import { ProjectSnapshot } from '../workspace/project';
@@ -52,6 +52,7 @@ const RELATED_BUDGET = 500;
  * stale in a few words, the hover saying why and what to do (the whole sentence, 400 characters, a
  * thousand times over, was a fifth of what a keystroke in a broad policy sent). In plain ASCII: the
  * message as a whole then is too, which makes the JSON of a publish half the memory and quicker to encode.
+ * Its diagnostics carry no README link either (the hover of each gives it).
  */
 const COMPACT_AFTER = 500;
 
@@ -221,8 +222,9 @@ export function documentDiagnostics(a: Analysis, snap: ProjectSnapshot | undefin
     if (p.suggestions) data.suggestions = p.suggestions;
     let message = compact && p.catalogStale ? compact(p.message) : p.message;
     if (unevidenced && p.unused?.length) message = unevidenced(message);
-    const d: Diagnostic = { range, severity, source: DIAGNOSTIC_SOURCE, code, message, data };
-    const cd = CODE_DESCRIPTIONS.get(code);
+    const d: Diagnostic = { range, severity, source: DIAGNOSTIC_SOURCE, code, message, data: encodeDiagnosticData(data) };
+    // the code's README link: in a document with many diagnostics the hover gives it instead (a thousand links were a quarter of a keystroke's publish)
+    const cd = many ? undefined : CODE_DESCRIPTIONS.get(code);
     if (cd) d.codeDescription = cd;
     if (p.unnecessary) d.tags = unnecessary;
     const rel = limit > 0 ? related(a, p, range, snap, limit) : undefined;

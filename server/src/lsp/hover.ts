@@ -2,7 +2,8 @@ import { Hover, MarkupKind } from 'vscode-languageserver';
 import { ActionEntry, Catalog, StatementModel, isWildcard, roleName, splitFullName } from '../core';
 import { plural } from '../workspace/format';
 import { Analysis, describeBinding, linesOf } from '../workspace/analysis';
-import { rangeOf } from './diagnostics';
+import { codeDescription, rangeOf } from './diagnostics';
+import type { DiagnosticCode } from '../../../shared/protocol';
 
 /** Names shown before a list collapses into "… and N more". */
 const LIST_LIMIT = 12;
@@ -81,5 +82,11 @@ export function hover(a: Analysis, offset: number, catalog: Catalog): Hover | nu
   if (st.effect === 'Deny') lines.push('', '_Deny statement: never refined (removing from a Deny grants more)._');
   lines.push('', `_Findings: ${describeBinding(a)}${unused?.evidence ? ` [${unused.evidence}]` : ''} · catalog ${catalog.version} (${catalog.source}), data of ${catalog.date}_`);
   if (a.catalogStaleness && isPattern) lines.push('', `⚠ ${a.catalogStaleness.message.replace(/^the/, 'The')}.`);
+  // what each warning on this entry means (a document with many diagnostics sends them without this link)
+  const links = [...new Set(a.problems.filter((p) => p.offset === entry.span.offset && p.length === entry.span.length).map((p) => p.code))].flatMap((code) => {
+    const cd = codeDescription(code as DiagnosticCode);
+    return cd ? [`[About ${code}](${cd.href})`] : [];
+  });
+  if (links.length) lines.push('', links.join(' · '));
   return { contents: { kind: MarkupKind.Markdown, value: lines.join('\n') }, range: rangeOf(linesOf(a), entry.span.offset, entry.span.length) };
 }

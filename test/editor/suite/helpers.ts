@@ -124,9 +124,11 @@ export function byCode(ds: vscode.Diagnostic[], code: string): vscode.Diagnostic
   return ds.filter((d) => codeOf(d) === code);
 }
 
-/** The document version a diagnostic was computed on (the server puts it in `data`; the language client keeps it). */
+/** The document version a diagnostic was computed on (the server puts it in `data`, `[version, …]` or `{ version }`; the language client keeps it). */
 export function versionOf(d: vscode.Diagnostic): number | undefined {
-  return (d as vscode.Diagnostic & { data?: { version?: number } }).data?.version;
+  const data = (d as vscode.Diagnostic & { data?: unknown }).data;
+  const v = Array.isArray(data) ? data[0] : (data as { version?: unknown } | undefined)?.version;
+  return typeof v === 'number' ? v : undefined;
 }
 
 function summarize(ds: vscode.Diagnostic[]): string {
