@@ -54,10 +54,13 @@ export function evidenceNote(unused: UnusedSet): string {
 export const README_URL = 'https://github.com/iam-policy-refiner/iam-policy-refiner#diagnostics';
 
 /** "last used 2024-05-01" or "not used in the analyzer's tracking period", from what the findings say. */
+/** What the findings say of an unused action they give no date for. */
+export const NOT_USED_NOTE = 'not used in the tracking period';
+
 export function usageNote(unused: UnusedSet, index: number): string {
   const info = unused.info.get(index);
   const dates = [...(info?.lastAccessed.values() ?? [])].filter((d): d is string => !!d).sort();
-  if (dates.length === 0) return 'not used in the tracking period';
+  if (dates.length === 0) return NOT_USED_NOTE;
   return `last used ${dates[dates.length - 1].slice(0, 10)}`;
 }
 

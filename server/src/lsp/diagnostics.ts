@@ -1,5 +1,5 @@
 import { CodeDescription, Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, DiagnosticTag, Range } from 'vscode-languageserver';
-import { CatalogStaleness, InputError, LineIndex, Problem, README_URL, UnusedSet, isWildcard, roleName } from '../core';
+import { CatalogStaleness, InputError, LineIndex, Problem, README_URL, UnusedSet, NOT_USED_NOTE, isWildcard, roleName } from '../core';
 import { DIAGNOSTIC_SOURCE, DiagnosticCode, DiagnosticData, SeveritySetting, Settings, encodeDiagnosticData } from '../../../shared/protocol';
 import { Analysis, MAX_POLICY_BYTES, linesOf } from '../workspace/analysis';
 import { FindingsSource } from '../workspace/findingsProvider';
@@ -48,54 +48,50 @@ const RELATED_LIMIT = 30;
 const RELATED_BUDGET = 500;
 
 /**
- * A document with more diagnostics than this says in each wildcard diagnostic that the catalog may be
- * stale in a few words, the hover saying why and what to do (the whole sentence, 400 characters, a
- * thousand times over, was a fifth of what a keystroke in a broad policy sent). In plain ASCII: the
- * message as a whole then is too, which makes the JSON of a publish half the memory and quicker to encode.
- * Its diagnostics carry no README link either (the hover of each gives it).
+ * A document with more diagnostics than this says in each what is the same for all of them once, in
+ * the hover (see manyMessages), and sends no README link in each (the hover of each gives it).
  */
 const COMPACT_AFTER = 500;
 
-const compacted = new WeakMap<CatalogStaleness, Map<string, string>>();
+/** What the analysis says that a document with many diagnostics says once, in the hover, instead of in each of them. */
+const DEFAULT_USAGE = ` (${NOT_USED_NOTE})`;
 
-/** The message with the staleness sentence (core/staleness.ts `markStale`) replaced by its short form; the same string for the same message. */
-function compactMessages(stale: CatalogStaleness): (message: string) => string {
-  let m = compacted.get(stale);
-  if (!m) compacted.set(stale, (m = new Map()));
-  const byMessage = m;
-  const long = ` — ${stale.message}`;
-  return (message) => {
-    let out = byMessage.get(message);
-    if (out === undefined) {
-      out = message.endsWith(long) ? `${message.slice(0, -long.length)}; the action ${stale.short} (the hover says why)` : message;
-      if (byMessage.size >= 50_000) byMessage.clear();
-      byMessage.set(message, out);
-    }
-    return out;
-  };
-}
-
-const withoutEvidence = new WeakMap<object, Map<string, string>>();
+const manyMessagesCache = new WeakMap<object, WeakMap<object, Map<string, string>>>();
+const NO_STALENESS = {};
+const NO_UNUSED = {};
 
 /**
- * The message without the findings' evidence note (` [findings list findings.json, undated, …]`,
- * core/analyze.ts `evidenceNote`) of the document's unused set: the same for every diagnostic of
- * such a document, said once in each hover instead (a thousand times over it was an eighth of a
- * keystroke's publish). Messages of another unused set (a policy bound to other roles) keep theirs.
+ * The message a document with many diagnostics sends (the same string for the same message, kept
+ * per unused set and staleness; the hover of each says the whole):
+ * - the staleness sentence (core/staleness.ts `markStale`) in its short form: the whole sentence, 400
+ *   characters, a thousand times over, was a fifth of what a keystroke in a broad policy sent;
+ * - without the findings' evidence note of the document's unused set (` [findings list findings.json,
+ *   undated, …]`, core/analyze.ts `evidenceNote`), the same for every one of them (an eighth of a
+ *   publish); messages of another unused set (a policy bound to other roles) keep theirs;
+ * - an unused action without "(not used in the tracking period)", what the findings say of every
+ *   action they give no date for (a dated one keeps its "(last used …)").
+ * In plain ASCII: the JSON of a publish is then half the memory and quicker to encode.
  */
-function evidenceStripper(unused: UnusedSet): ((message: string) => string) | undefined {
-  if (!unused.evidence) return undefined;
-  let m = withoutEvidence.get(unused);
-  if (!m) withoutEvidence.set(unused, (m = new Map()));
+function manyMessages(stale: CatalogStaleness | undefined, unused: UnusedSet | undefined): (p: Problem) => string {
+  let byUnused = manyMessagesCache.get(stale ?? NO_STALENESS);
+  if (!byUnused) manyMessagesCache.set(stale ?? NO_STALENESS, (byUnused = new WeakMap()));
+  let m = byUnused.get(unused ?? NO_UNUSED);
+  if (!m) byUnused.set(unused ?? NO_UNUSED, (m = new Map()));
   const byMessage = m;
-  const note = ` [${unused.evidence}]`;
-  return (message) => {
-    let out = byMessage.get(message);
+  const long = stale && ` — ${stale.message}`;
+  const note = unused?.evidence && ` [${unused.evidence}]`;
+  return (p) => {
+    let out = byMessage.get(p.message);
     if (out === undefined) {
-      const at = message.lastIndexOf(note);
-      out = at < 0 ? message : message.slice(0, at) + message.slice(at + note.length);
+      out = p.message;
+      if (long && p.catalogStale && out.endsWith(long)) out = `${out.slice(0, -long.length)}; the action ${stale.short} (the hover says why)`;
+      if (note && p.unused?.length) {
+        const at = out.lastIndexOf(note);
+        if (at >= 0) out = out.slice(0, at) + out.slice(at + note.length);
+      }
+      if (p.code === 'unused-action' && out.endsWith(DEFAULT_USAGE)) out = out.slice(0, -DEFAULT_USAGE.length);
       if (byMessage.size >= 50_000) byMessage.clear();
-      byMessage.set(message, out);
+      byMessage.set(p.message, out);
     }
     return out;
   };
@@ -205,10 +201,8 @@ export function documentDiagnostics(a: Analysis, snap: ProjectSnapshot | undefin
   const out: Diagnostic[] = [];
   const listing = a.problems.filter((p) => p.unused?.length).length;
   const limit = Math.min(RELATED_LIMIT, Math.floor(RELATED_BUDGET / Math.max(1, listing)));
-  const stale = a.catalogStaleness;
   const many = a.problems.length > COMPACT_AFTER;
-  const compact = stale && many ? compactMessages(stale) : undefined;
-  const unevidenced = many && a.context?.unused ? evidenceStripper(a.context.unused) : undefined;
+  const messageOf = many ? manyMessages(a.catalogStaleness, a.context?.unused) : undefined;
   const unnecessary = [DiagnosticTag.Unnecessary];
   for (const p of a.problems) {
     // the editor's JSON language support reports syntax errors; duplicate keys and nesting too deep to read it does not
@@ -220,8 +214,7 @@ export function documentDiagnostics(a: Analysis, snap: ProjectSnapshot | undefin
     // what a quick fix needs to find its problem in the analysis of this version (its pattern, whether the catalog is stale: there)
     const data: DiagnosticData = { version: a.version, target: p.target };
     if (p.suggestions) data.suggestions = p.suggestions;
-    let message = compact && p.catalogStale ? compact(p.message) : p.message;
-    if (unevidenced && p.unused?.length) message = unevidenced(message);
+    const message = messageOf ? messageOf(p) : p.message;
     const d: Diagnostic = { range, severity, source: DIAGNOSTIC_SOURCE, code, message, data: encodeDiagnosticData(data) };
     // the code's README link: in a document with many diagnostics the hover gives it instead (a thousand links were a quarter of a keystroke's publish)
     const cd = many ? undefined : CODE_DESCRIPTIONS.get(code);
