@@ -2,7 +2,7 @@ import { Catalog } from './catalog';
 import { ParsedDocument, PolicyProblem, ProblemSeverity } from './model';
 import { UnusedSet } from './findings';
 import { Universe } from './universe';
-import { isWildcard, patternShapeError } from './pattern';
+import { isWildcard, matchesPattern, patternShapeError } from './pattern';
 
 export type ProblemCode = 'unused-action' | 'unused-wildcard' | 'unknown-action' | 'not-judged' | PolicyProblem['code'];
 
@@ -220,12 +220,20 @@ function suggestNow(catalog: Catalog, pattern: string, count: number): string[] 
   const action = pattern.slice(colon + 1).toLowerCase();
   const svc = catalog.services.get(prefix);
   if (!svc) {
-    return [...catalog.services.keys()]
-      .map((k) => [k, levenshtein(prefix, k, 3)] as const)
-      .filter(([, d]) => d <= Math.max(1, Math.floor(prefix.length / 3)))
-      .sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1))
-      .slice(0, count)
-      .map(([k]) => `${k}:${pattern.slice(colon + 1)}`);
+    // the closest service prefixes that have the action (or, for a wildcard, an action it matches), spelled as the catalog spells them
+    const limit = Math.max(1, Math.floor(prefix.length / 3));
+    const out: string[] = [];
+    const near = [...catalog.services.keys()]
+      .map((k) => [k, levenshtein(prefix, k, limit)] as const)
+      .filter(([, d]) => d <= limit)
+      .sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1));
+    for (const [k] of near) {
+      const other = catalog.services.get(k)!;
+      const name = isWildcard(action) ? (other.actions.some((a) => matchesPattern(action, a)) ? pattern.slice(colon + 1) : undefined) : other.actions.find((a) => a.toLowerCase() === action);
+      if (name !== undefined) out.push(`${other.prefix}:${name}`);
+      if (out.length === count) break;
+    }
+    return out;
   }
   if (isWildcard(action)) return [];
   const limit = Math.max(2, Math.floor(action.length / 4));
