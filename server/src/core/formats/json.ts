@@ -8,6 +8,7 @@ import { HostFormat, ParsedDocument, PolicyModel, PolicyProblem, ProblemSeverity
 import { EntryFate, PolicyPlan, entryFates } from '../plan';
 import { Layout, TextEdit, documentLayout, lineIndent } from '../edits';
 import { parseJsonc, propertyNode, propertyValue, describeParseError } from '../text';
+import { incrementalJson } from './jsonIncremental';
 
 export interface JsonStatementHost {
   node: Node;
@@ -36,9 +37,13 @@ export const jsonFormat: HostFormat = {
   // syntax: read as JSON, its templated statements left alone (workspace/tfModules.ts)
   claims: (fileName) => /\.(jsonc?|tftpl)$/i.test(fileName) && !/\.tf\.json$/i.test(fileName),
   mayContainPolicy: (text) => text.includes('"Statement"'),
-  parse: parseJsonPolicies,
+  // a keystroke in a large policy reads again only what it can change (formats/jsonIncremental.ts)
+  parse: (text, opts) => jsonReadings.parse(text, opts),
   edits: jsonEdits,
 };
+
+/** The JSON format's readings: the whole one, or the incremental one from the last text read. */
+export const jsonReadings = incrementalJson((text) => parseJsonPolicies(text));
 
 /** Finds the IAM policies in a JSON/JSONC document: a policy file, or the policies of a CloudFormation template. */
 export function parseJsonPolicies(text: string): ParsedDocument {
