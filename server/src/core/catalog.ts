@@ -67,6 +67,8 @@ export class Catalog {
   private namesInFileOrder: string[] | undefined;
   private index: Map<string, number> | undefined;
   private lookups = 0;
+  private spellingIndex: Map<string, number> | undefined;
+  private spellingLookups = 0;
 
   /**
    * `packed`: every full action name in the order of sorted() joined by commas, with `rows`
@@ -173,6 +175,20 @@ export class Catalog {
     }
     const lo = lowerBound(a, lowerName);
     return lo < a.length && a[lo] === lowerName ? lo : -1;
+  }
+
+  /**
+   * The position in sorted() of a full name spelled exactly as the catalog spells it (what most
+   * policies and findings write), or -1: for any other spelling, or for the first few thousand asks
+   * (a command over a small policy), ask indexOfLower. No lower-casing: one lookup of the very string.
+   */
+  indexOfSpelling(name: string): number {
+    if (!this.spellingIndex) {
+      if (++this.spellingLookups <= INDEX_AFTER) return -1;
+      const names = this.sorted().names;
+      this.spellingIndex = new Map(names.map((n, i) => [n, i]));
+    }
+    return this.spellingIndex.get(name) ?? -1;
   }
 
   /** The canonical spelling of a full action name, if the catalog has it. */

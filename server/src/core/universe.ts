@@ -17,6 +17,12 @@ export class Universe {
   /** Per extra name, how many catalog actions sort before it: a catalog index moves up by the extras at or below it. */
   private readonly extraIns: number[] = [];
   private readonly expansions = new Map<string, readonly number[]>();
+  /**
+   * Per pattern as written (any case): its expansion. A refinement expands the same entry strings
+   * in its plan and its verification, and the constructor has looked up every literal name already:
+   * a hit on the very string is a hash already computed and one comparison, no lower-casing.
+   */
+  private readonly byText = new Map<string, readonly number[]>();
   private expandedCount = 0;
 
   constructor(
@@ -26,6 +32,8 @@ export class Universe {
     const base = catalog.sorted();
     const add = new Map<string, string>();
     for (const e of extras) {
+      // spelled as the catalog spells it: the catalog's (no lower-casing)
+      if (catalog.indexOfSpelling(e) >= 0) continue;
       const l = e.toLowerCase();
       if (!l.includes(':') || isWildcard(l) || add.has(l) || catalog.indexOfLower(l) >= 0) continue;
       add.set(l, e);
@@ -34,29 +42,27 @@ export class Universe {
       this.lower = base.lower;
       this.names = base.names;
     } else {
-      // each extra goes in at its place: the catalog's runs between them copied once
+      // each extra goes in at its place: the catalog's runs between them copied by slices (a packed
+      // array keeps the binary searches over it fast: concat of slices makes one)
       const extra = [...add.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1));
-      // (pushed, not preallocated: a packed array keeps the binary searches over it fast)
-      const lower: string[] = [];
-      const names: string[] = [];
+      const lowerParts: string[][] = [];
+      const nameParts: string[][] = [];
       let from = 0;
-      const copy = (end: number) => {
-        for (; from < end; from++) {
-          lower.push(base.lower[from]);
-          names.push(base.names[from]);
-        }
-      };
+      let at = 0;
       for (const [l, name] of extra) {
-        copy(lowerBound(base.lower, l, from));
+        const end = lowerBound(base.lower, l, from);
+        lowerParts.push(base.lower.slice(from, end), [l]);
+        nameParts.push(base.names.slice(from, end), [name]);
+        at += end - from;
+        from = end;
         this.extraIns.push(from);
         this.extraLower.push(l);
-        this.extraAt.push(lower.length);
-        lower.push(l);
-        names.push(name);
+        this.extraAt.push(at++);
       }
-      copy(base.lower.length);
-      this.lower = lower;
-      this.names = names;
+      lowerParts.push(base.lower.slice(from));
+      nameParts.push(base.names.slice(from));
+      this.lower = joinParts(lowerParts);
+      this.names = joinParts(nameParts);
     }
   }
 
@@ -130,22 +136,36 @@ export class Universe {
    * same patterns, and a keystroke leaves most of them as they were.
    */
   expand(pattern: string): readonly number[] {
+    let out = this.byText.get(pattern);
+    if (out !== undefined) return out;
+    // a name spelled as the catalog spells it: one lookup of the very string, not worth a memo entry
+    const c = this.catalog.indexOfSpelling(pattern);
+    if (c >= 0) return [this.fromCatalog(c)];
     const p = pattern.toLowerCase();
     if (!isWildcard(p)) {
-      // a name: one lookup, not worth a memo entry (most patterns a refinement writes are names)
       const i = this.indexOfLower(p);
-      return i === undefined ? [] : [i];
+      out = i === undefined ? EMPTY : [i];
+    } else {
+      out = this.expansions.get(p);
+      if (out === undefined) {
+        out = this.expandNow(p);
+        this.remember(out.length);
+        this.expansions.set(p, out);
+      }
     }
-    let out = this.expansions.get(p);
-    if (out) return out;
-    out = this.expandNow(p);
-    this.expandedCount += out.length + 8;
+    this.remember(out.length);
+    this.byText.set(pattern, out);
+    return out;
+  }
+
+  /** Counts a memo entry against the budget, starting the memos again past it. */
+  private remember(n: number): void {
+    this.expandedCount += n + 8;
     if (this.expandedCount > EXPANSION_BUDGET) {
       this.expansions.clear();
-      this.expandedCount = out.length + 8;
+      this.byText.clear();
+      this.expandedCount = n + 8;
     }
-    this.expansions.set(p, out);
-    return out;
   }
 
   private expandNow(p: string): number[] {
@@ -175,6 +195,15 @@ export class Universe {
     for (let i = lo; i < hi; i++) out.push(i);
     return out;
   }
+}
+
+const EMPTY: readonly number[] = [];
+
+/** The parts one after the other, by native concatenation (a few thousand parts a call: no huge argument list). */
+function joinParts(parts: string[][]): string[] {
+  let out: string[] = [];
+  for (let i = 0; i < parts.length; i += 4096) out = out.concat(...parts.slice(i, i + 4096));
+  return out;
 }
 
 /** Indexes (plus a little per pattern) the expansion memo keeps before it starts again: a few MB at most. */
