@@ -69,6 +69,8 @@ export class Catalog {
   private lookups = 0;
   private spellingIndex: Map<string, number> | undefined;
   private spellingLookups = 0;
+  /** Per position of sorted(): the length of the prefix its name shares with the one before (-1: not yet computed). */
+  private shared: Int32Array | undefined;
 
   /**
    * `packed`: every full action name in the order of sorted() joined by commas, with `rows`
@@ -178,6 +180,19 @@ export class Catalog {
   }
 
   /**
+   * The length of the common prefix of sorted().lower[c - 1] and sorted().lower[c] (0 < c < their
+   * number): computed on first ask and kept, since every universe over the catalog has the same
+   * neighbours wherever it adds no name between them.
+   */
+  sharedPrefix(c: number): number {
+    const lower = this.sorted().lower;
+    const a = (this.shared ??= new Int32Array(lower.length).fill(-1));
+    let v = a[c];
+    if (v < 0) a[c] = v = commonPrefixLength(lower[c - 1], lower[c]);
+    return v;
+  }
+
+  /**
    * The position in sorted() of a full name spelled exactly as the catalog spells it (what most
    * policies and findings write), or -1: for any other spelling, or for the first few thousand asks
    * (a command over a small policy), ask indexOfLower. No lower-casing: one lookup of the very string.
@@ -237,6 +252,14 @@ export class Catalog {
   describe(): string {
     return `${this.source} ${this.version} (${this.services.size} services, ${this.actionCount} actions, data of ${this.updatedAt.slice(0, 10)})`;
   }
+}
+
+/** The length of the common prefix of two strings. */
+export function commonPrefixLength(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  let i = 0;
+  while (i < n && a.charCodeAt(i) === b.charCodeAt(i)) i++;
+  return i;
 }
 
 export function splitFullName(fullName: string): [string, string] {

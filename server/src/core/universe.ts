@@ -1,4 +1,4 @@
-import { Catalog } from './catalog';
+import { Catalog, commonPrefixLength } from './catalog';
 import { isWildcard, literalPrefix, patternMatcher } from './pattern';
 import { lowerBound } from './sorted';
 
@@ -104,6 +104,24 @@ export class Universe {
       else hi = mid;
     }
     return c + lo;
+  }
+
+  /**
+   * For every i in (lo, hi): the length of the prefix lower[i] shares with lower[i - 1], in
+   * out[i - lo] (out[0] is left as it is). Neighbours that are neighbours in the catalog too (no
+   * extra name between them) take the catalog's kept value.
+   */
+  sharedPrefixes(lo: number, hi: number, out: Int32Array): void {
+    const ex = this.extraAt;
+    const lower = this.lower;
+    const catalog = this.catalog;
+    // k: the extras at positions below i
+    let k = lowerBound(ex, lo + 1);
+    for (let i = lo + 1; i < hi; i++) {
+      while (k < ex.length && ex[k] < i) k++;
+      if ((k < ex.length && ex[k] === i) || (k > 0 && ex[k - 1] === i - 1)) out[i - lo] = commonPrefixLength(lower[i - 1], lower[i]);
+      else out[i - lo] = catalog.sharedPrefix(i - k);
+    }
   }
 
   /**
