@@ -130,6 +130,14 @@ export class Universe {
    */
   range(prefix: string, from = 0, to = this.lower.length): [number, number] {
     const a = this.lower;
+    const colon = prefix.indexOf(':');
+    if (colon >= 0 && from === 0 && to === a.length) {
+      // within its service's block: the catalog's, widened to the extras next to it
+      const [clo, chi] = this.catalog.serviceBlock(prefix.slice(0, colon + 1));
+      const n = this.catalog.sorted().lower.length;
+      if (clo > 0) from = this.fromCatalog(clo - 1) + 1;
+      if (chi < n) to = this.fromCatalog(chi);
+    }
     let lo = from;
     let hi = to;
     while (lo < hi) {
