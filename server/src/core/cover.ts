@@ -89,8 +89,14 @@ export function coverRange(universe: Universe, members: Iterable<number>, good: 
   }
   const names = universe.names;
   const lower = universe.lower;
-  const out = new Set<string>();
-  const spelling = new Map<string, string>();
+  // what is written, by the node it stands for: [k, length) with k the first action under it (relative
+  // to lo): a name is its own node, a `prefix*` the run of actions that share the prefix; z its end
+  const at: number[] = [];
+  const len: number[] = [];
+  const end: number[] = [];
+  const text: string[] = [];
+  // a node already written: by k, length and kind (a name cannot be 65536 long: by string otherwise)
+  const written = new Map<number | string, true>();
   for (const m of members) {
     const name = names[m];
     const k = m - lo;
@@ -99,21 +105,44 @@ export function coverRange(universe: Universe, members: Iterable<number>, good: 
     // what it shares with its neighbours in the range: a prefix longer than both holds it alone
     const withPrev = k > 0 ? shared[k] : 0;
     const withNext = k + 1 < n ? shared[k + 1] : 0;
-    let emitted: string | undefined;
-    for (const b of wordBoundaries(name)) {
-      if (b <= unsafeUpTo) continue;
-      if (withPrev < b && withNext < b) emitted = name;
-      else {
-        // one spelling per prefix: names that differ in case only (`GetSso…`, `GetSSO…`) share it
-        const key = lower[m].slice(0, b);
-        emitted = spelling.get(key);
-        if (emitted === undefined) spelling.set(key, (emitted = name.slice(0, b) + '*'));
+    let b = -1;
+    for (const x of wordBoundaries(name)) {
+      if (x > unsafeUpTo) {
+        b = x;
+        break;
       }
-      break;
     }
-    out.add(emitted ?? name);
+    let a = k;
+    let z = k + 1;
+    let wild = false;
+    if (b >= 0 && !(withPrev < b && withNext < b)) {
+      // the run of actions under the prefix (all good: it is safe)
+      wild = true;
+      while (a > 0 && shared[a] >= b) a--;
+      while (z < n && shared[z] >= b) z++;
+    } else b = lower[m].length;
+    const id = b < 65536 ? (a * 65536 + b) * 2 + (wild ? 1 : 0) : `${a}.${b}.${wild}`;
+    if (written.has(id)) continue;
+    written.set(id, true);
+    at.push(a);
+    len.push(b);
+    end.push(wild ? z : -1);
+    // one spelling per prefix: names that differ in case only (`GetSso…`, `GetSSO…`) share the first's
+    text.push(wild ? name.slice(0, b) + '*' : name);
   }
-  return sortPatterns(dropCovered([...out]));
+  // in the order of their lower-cased text: by first action, then shorter first (a prefix sorts
+  // before what it prefixes), and a `prefix*` before the name it equals
+  const order = at.map((_, i) => i);
+  order.sort((x, y) => at[x] - at[y] || len[x] - len[y] || (end[x] >= 0 ? -1 : 0) - (end[y] >= 0 ? -1 : 0));
+  // what a `prefix*` before it already covers is dropped (see dropCovered): whatever starts within its run
+  const out: string[] = [];
+  let stemEnd = -1;
+  for (const i of order) {
+    if (at[i] < stemEnd) continue;
+    out.push(text[i]);
+    stemEnd = end[i];
+  }
+  return out;
 }
 
 /**

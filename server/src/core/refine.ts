@@ -323,14 +323,45 @@ function markExpected(ctx: RefineContext, sp: StatementPlan, scope: Scope, work:
 }
 
 /**
+ * The entries an edited statement should read, in order, as the plan wrote them, with the
+ * expansion of the kept ones (the original entries'). Only a hint: each entry read from the edited
+ * text is taken for what it says, the hint serving only where it says the very same string (the
+ * expansion is the string's, whoever made it).
+ */
+interface WrittenEntries {
+  text: string[];
+  allows: (readonly number[] | undefined)[];
+}
+
+function writtenEntries(sp: StatementPlan, work: RefineWork): WrittenEntries | undefined {
+  if (sp.change.kind !== 'entries') return undefined;
+  const expanded = work.entries(sp.model);
+  const text: string[] = [];
+  const allows: (readonly number[] | undefined)[] = [];
+  sp.change.fates.forEach((f, k) => {
+    if (f.kind === 'keep') {
+      text.push(sp.model.entries[k].value);
+      allows.push(expanded[k]);
+    } else if (f.kind === 'replace')
+      for (const x of f.patterns) {
+        text.push(x);
+        allows.push(undefined);
+      }
+  });
+  return { text, allows };
+}
+
+/**
  * Whether a statement allows exactly the `count` actions marked 1 in `want` (markExpected): every
  * action it allows is marked (each one found is marked 2), and as many are found as were marked.
  */
-function allowsExactly(u: Universe, st: StatementModel, want: Uint8Array, count: number): boolean {
+function allowsExactly(u: Universe, st: StatementModel, want: Uint8Array, count: number, hint?: WrittenEntries): boolean {
   let found = 0;
   if (st.key === 'Action') {
-    for (const e of st.entries) {
-      const allowed = u.expand(e.value);
+    for (let k = 0; k < st.entries.length; k++) {
+      const value = st.entries[k].value;
+      // the string the plan wrote here: its expansion, when already made, is this string's
+      const allowed = hint && k < hint.text.length && hint.text[k] === value ? (hint.allows[k] ?? u.expand(hint.text[k])) : u.expand(value);
       for (let j = 0; j < allowed.length; j++) {
         const w = want[allowed[j]];
         if (w === 0) return false;
@@ -394,7 +425,7 @@ export function verify(ctx: RefineContext, before: ParsedDocument, plans: Policy
       if (st.opaque) throw new InternalVerificationError(`${where}: the edited statement is malformed (${st.opaque})`);
       const sctx = statementContext(ctx, p, sp.statement);
       const n = markExpected(sctx, sp, scope, work, want);
-      const exact = allowsExactly(u, st, want, n);
+      const exact = allowsExactly(u, st, want, n, writtenEntries(sp, work));
       want.fill(0);
       if (!exact) throw new InternalVerificationError(`${where}: ${describeDiff(u, statementAllowList(u, st), expectedAllows(sctx, sp, scope))}`);
     });
