@@ -39,14 +39,6 @@ export function nodeSafety(universe: Universe, good: (i: number) => boolean, roo
   };
 }
 
-/** The length of the common prefix of two strings. */
-function commonPrefix(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  let i = 0;
-  while (i < n && a.charCodeAt(i) === b.charCodeAt(i)) i++;
-  return i;
-}
-
 /**
  * The least-general refinement's core: the shortest safe prefixes that together cover `members`.
  *
@@ -63,40 +55,94 @@ function commonPrefix(a: string, b: string): number {
  */
 export function cover(universe: Universe, members: Iterable<number>, good: (i: number) => boolean, root: string): string[] {
   const [lo, hi] = universe.range(root);
-  const lower = universe.lower;
-  // the nearest action that is not good at or before / at or after each position of the range (-1: none)
-  const prevBad = new Int32Array(hi - lo);
-  const nextBad = new Int32Array(hi - lo);
-  let bad = -1;
-  for (let i = lo; i < hi; i++) prevBad[i - lo] = bad = good(i) ? bad : i;
-  bad = -1;
-  for (let i = hi - 1; i >= lo; i--) nextBad[i - lo] = bad = good(i) ? bad : i;
-  const out = new Set<string>();
-  const spelling = new Map<string, string>();
-  for (const m of members) {
-    const name = universe.names[m];
-    const l = lower[m];
-    const pb = prevBad[m - lo];
-    const nb = nextBad[m - lo];
-    // a prefix no longer than this holds a non-good action (or is not below the root)
-    const unsafeUpTo = Math.max(root.length, pb >= 0 ? commonPrefix(l, lower[pb]) : 0, nb >= 0 ? commonPrefix(l, lower[nb]) : 0);
-    let emitted: string | undefined;
-    for (const b of wordBoundaries(name)) {
-      if (b <= unsafeUpTo) continue;
-      // the only action under it, or several
-      const alone = !(m > lo && commonPrefix(l, lower[m - 1]) >= b) && !(m + 1 < hi && commonPrefix(l, lower[m + 1]) >= b);
-      if (alone) emitted = name;
-      else {
-        // one spelling per prefix: names that differ in case only (`GetSso…`, `GetSSO…`) share it
-        const key = l.slice(0, b);
-        emitted = spelling.get(key);
-        if (emitted === undefined) spelling.set(key, (emitted = name.slice(0, b) + '*'));
-      }
-      break;
-    }
-    out.add(emitted ?? name);
+  const mask = new Uint8Array(hi - lo);
+  for (let i = lo; i < hi; i++) if (good(i)) mask[i - lo] = 1;
+  return coverRange(universe, members, mask, root.length, lo, hi);
+}
+
+/**
+ * `cover` over the root's range [lo, hi) of the universe (`rootLength`: the root's length), with
+ * `good` a mask over that range (good[i - lo] === 1).
+ *
+ * What a member shares with the nearest non-good action before it is the least of what each
+ * neighbour between them shares with the one before it (the universe is sorted): the neighbours'
+ * shared prefixes (kept by the catalog) give every member's in one pass each way, with no string
+ * compared here.
+ */
+export function coverRange(universe: Universe, members: Iterable<number>, good: Uint8Array, rootLength: number, lo: number, hi: number): string[] {
+  const n = hi - lo;
+  // shared[k]: what lower[lo + k] shares with lower[lo + k - 1] (k > 0)
+  const shared = new Int32Array(n);
+  universe.sharedPrefixes(lo, hi, shared);
+  // what each good action shares with the nearest non-good one before / after it (0: none)
+  const before = new Int32Array(n);
+  const after = new Int32Array(n);
+  let run = -1;
+  for (let k = 0; k < n; k++) {
+    if (good[k] !== 1) run = 0x7fffffff;
+    else if (run >= 0) before[k] = run = Math.min(run, shared[k]);
   }
-  return sortPatterns(dropCovered([...out]));
+  run = -1;
+  for (let k = n - 1; k >= 0; k--) {
+    if (good[k] !== 1) run = 0x7fffffff;
+    else if (run >= 0) after[k] = run = Math.min(run, shared[k + 1]);
+  }
+  const names = universe.names;
+  const lower = universe.lower;
+  // what is written, by the node it stands for: [k, length) with k the first action under it (relative
+  // to lo): a name is its own node, a `prefix*` the run of actions that share the prefix; z its end
+  const at: number[] = [];
+  const len: number[] = [];
+  const end: number[] = [];
+  const text: string[] = [];
+  // a node already written: by k, length and kind (a name cannot be 65536 long: by string otherwise)
+  const written = new Map<number | string, true>();
+  for (const m of members) {
+    const name = names[m];
+    const k = m - lo;
+    // a prefix no longer than this holds a non-good action (or is not below the root)
+    const unsafeUpTo = Math.max(rootLength, before[k], after[k]);
+    // what it shares with its neighbours in the range: a prefix longer than both holds it alone
+    const withPrev = k > 0 ? shared[k] : 0;
+    const withNext = k + 1 < n ? shared[k + 1] : 0;
+    let b = -1;
+    for (const x of wordBoundaries(name)) {
+      if (x > unsafeUpTo) {
+        b = x;
+        break;
+      }
+    }
+    let a = k;
+    let z = k + 1;
+    let wild = false;
+    if (b >= 0 && !(withPrev < b && withNext < b)) {
+      // the run of actions under the prefix (all good: it is safe)
+      wild = true;
+      while (a > 0 && shared[a] >= b) a--;
+      while (z < n && shared[z] >= b) z++;
+    } else b = lower[m].length;
+    const id = b < 65536 ? (a * 65536 + b) * 2 + (wild ? 1 : 0) : `${a}.${b}.${wild}`;
+    if (written.has(id)) continue;
+    written.set(id, true);
+    at.push(a);
+    len.push(b);
+    end.push(wild ? z : -1);
+    // one spelling per prefix: names that differ in case only (`GetSso…`, `GetSSO…`) share the first's
+    text.push(wild ? name.slice(0, b) + '*' : name);
+  }
+  // in the order of their lower-cased text: by first action, then shorter first (a prefix sorts
+  // before what it prefixes), and a `prefix*` before the name it equals
+  const order = at.map((_, i) => i);
+  order.sort((x, y) => at[x] - at[y] || len[x] - len[y] || (end[x] >= 0 ? -1 : 0) - (end[y] >= 0 ? -1 : 0));
+  // what a `prefix*` before it already covers is dropped (see dropCovered): whatever starts within its run
+  const out: string[] = [];
+  let stemEnd = -1;
+  for (const i of order) {
+    if (at[i] < stemEnd) continue;
+    out.push(text[i]);
+    stemEnd = end[i];
+  }
+  return out;
 }
 
 /**

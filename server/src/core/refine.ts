@@ -1,7 +1,7 @@
 import { ActionEntry, ParsedDocument, StatementModel, isSyntaxProblem, statementRest } from './model';
 import { EntryFate, PolicyPlan, Scope, StatementChange, StatementPlan } from './plan';
 import { Universe } from './universe';
-import { cover, sortPatterns } from './cover';
+import { cover, coverRange, sortPatterns } from './cover';
 import { isWildcard, literalPrefix } from './pattern';
 import { TextEdit, applyEdits } from './edits';
 
@@ -51,23 +51,64 @@ const union = (sets: Iterable<number>[]) => {
   return s;
 };
 
-/** The refinement of one pattern: the least-general patterns allowing what it allowed minus the unused actions. */
-export function refinePattern(ctx: RefineContext, pattern: string, allowed: readonly number[] = ctx.universe.expand(pattern)): EntryFate {
-  const unusedHere = allowed.filter((i) => ctx.unused.has(i));
-  if (unusedHere.length === 0) return { kind: 'keep' };
-  if (unusedHere.length === allowed.length) return { kind: 'remove' };
+/** A mask of the universe: 1 at each index of `set` (an unused set, tested once per allowed action). */
+export function unusedMask(u: Universe, set: ReadonlySet<number>): Uint8Array {
+  const m = new Uint8Array(u.size);
+  for (const i of set) m[i] = 1;
+  return m;
+}
+
+/**
+ * What one refinement's plan and verification share: the masks of the unused sets they work with (a
+ * statement's own set, where it has one, gets its own), and each original statement's entries as
+ * the universe expanded them (what the statement allowed: the verification's starting point too).
+ */
+export class RefineWork {
+  private readonly made = new Map<ReadonlySet<number>, Uint8Array>();
+  readonly expanded = new Map<StatementModel, readonly (readonly number[])[]>();
+  constructor(private readonly u: Universe) {}
+  mask(set: ReadonlySet<number>): Uint8Array {
+    let m = this.made.get(set);
+    if (!m) this.made.set(set, (m = unusedMask(this.u, set)));
+    return m;
+  }
+  /** The expansion of each entry of an original statement. */
+  entries(st: StatementModel): readonly (readonly number[])[] {
+    let e = this.expanded.get(st);
+    if (!e) this.expanded.set(st, (e = st.entries.map((x) => this.u.expand(x.value))));
+    return e;
+  }
+}
+
+/**
+ * The refinement of one pattern: the least-general patterns allowing what it allowed minus the
+ * unused actions. `allowed` is the pattern's expansion; `unused`, ctx.unused as a mask (unusedMask).
+ */
+export function refinePattern(ctx: RefineContext, pattern: string, allowed: readonly number[] = ctx.universe.expand(pattern), unused: Uint8Array = unusedMask(ctx.universe, ctx.unused)): EntryFate {
+  let unusedHere = 0;
+  for (let j = 0; j < allowed.length; j++) unusedHere += unused[allowed[j]];
+  if (unusedHere === 0) return { kind: 'keep' };
+  if (unusedHere === allowed.length) return { kind: 'remove' };
+  const u = ctx.universe;
   const root = literalPrefix(pattern);
+  // the root's range: for `prefix*`, the expansion is that range itself (no search)
+  let lo: number;
+  let hi: number;
+  if (pattern.indexOf('*') === pattern.length - 1 && !pattern.includes('?')) {
+    lo = allowed[0];
+    hi = allowed[allowed.length - 1] + 1;
+  } else [lo, hi] = u.range(root);
   // good: allowed here and used, as a mask over the root's range (every allowed action is in it)
-  const [lo, hi] = ctx.universe.range(root);
   const good = new Uint8Array(hi - lo);
   const members: number[] = [];
-  for (const i of allowed)
-    if (!ctx.unused.has(i)) {
+  for (let j = 0; j < allowed.length; j++) {
+    const i = allowed[j];
+    if (unused[i] === 0) {
       good[i - lo] = 1;
       members.push(i);
     }
-  const patterns = cover(ctx.universe, members, (i) => good[i - lo] === 1, root);
-  return { kind: 'replace', patterns };
+  }
+  return { kind: 'replace', patterns: coverRange(u, members, good, root.length, lo, hi) };
 }
 
 function inScope(scope: Scope, p: number, s: number, e?: number): boolean {
@@ -76,7 +117,7 @@ function inScope(scope: Scope, p: number, s: number, e?: number): boolean {
   return scope.kind === 'statement' || e === undefined || scope.entry === e;
 }
 
-export function planStatement(ctx: RefineContext, st: StatementModel, p: number, s: number, scope: Scope): StatementPlan {
+export function planStatement(ctx: RefineContext, st: StatementModel, p: number, s: number, scope: Scope, work: RefineWork = new RefineWork(ctx.universe)): StatementPlan {
   const none: StatementPlan = { policy: p, statement: s, model: st, change: { kind: 'none' } };
   if (st.opaque || st.suppressed || st.principal || st.effect !== 'Allow' || !st.key) return none;
   const u = ctx.universe;
@@ -103,14 +144,17 @@ export function planStatement(ctx: RefineContext, st: StatementModel, p: number,
   }
   const fates: EntryFate[] = [];
   let changed = false;
-  const kept = new Set(st.entries.map((e) => e.value.toLowerCase()));
+  const unused = work.mask(ctx.unused);
+  const expanded = work.entries(st);
+  let kept: Set<string> | undefined;
   st.entries.forEach((e, k) => {
-    const allowed = u.expand(e.value);
+    const allowed = expanded[k];
     let fate: EntryFate = { kind: 'keep' };
-    if (inScope(scope, p, s, k)) fate = refinePattern(ctx, e.value, allowed);
+    if (inScope(scope, p, s, k)) fate = refinePattern(ctx, e.value, allowed, unused);
     if (fate.kind === 'replace') {
       // a replacement already written elsewhere in the array (or by an earlier replacement) adds nothing
-      const patterns = fate.patterns.filter((x) => !kept.has(x.toLowerCase()));
+      kept ??= new Set(st.entries.map((x) => x.value.toLowerCase()));
+      const patterns = fate.patterns.filter((x) => !kept!.has(x.toLowerCase()));
       for (const x of patterns) kept.add(x.toLowerCase());
       fate = patterns.length ? { kind: 'replace', patterns } : { kind: 'remove' };
     }
@@ -122,10 +166,10 @@ export function planStatement(ctx: RefineContext, st: StatementModel, p: number,
   return { ...none, change: { kind: 'entries', fates } };
 }
 
-export function planDocument(ctx: RefineContext, doc: ParsedDocument, scope: Scope = { kind: 'document' }): PolicyPlan[] {
+export function planDocument(ctx: RefineContext, doc: ParsedDocument, scope: Scope = { kind: 'document' }, work: RefineWork = new RefineWork(ctx.universe)): PolicyPlan[] {
   return doc.policies.map((policy, p) => ({
     policy,
-    statements: policy.statements.map((st, s) => planStatement(statementContext(ctx, p, s), st, p, s, scope)),
+    statements: policy.statements.map((st, s) => planStatement(statementContext(ctx, p, s), st, p, s, scope, work)),
   }));
 }
 
@@ -175,7 +219,8 @@ function summarize(plans: PolicyPlan[]): RefineSummary {
  * the result is not exactly what it must be (never returned as an output).
  */
 export function refineDocument(ctx: RefineContext, doc: ParsedDocument, scope: Scope = { kind: 'document' }): RefineResult {
-  const plans = planDocument(ctx, doc, scope);
+  const work = new RefineWork(ctx.universe);
+  const plans = planDocument(ctx, doc, scope, work);
   const emptied = plans.filter((pp) => {
     if (pp.policy.statements.length === 0 || !pp.statements.every((sp) => sp.change.kind === 'remove')) return false;
     return !(pp.policy.statementCount > pp.policy.statements.length);
@@ -187,7 +232,7 @@ export function refineDocument(ctx: RefineContext, doc: ParsedDocument, scope: S
   }
   const edits = doc.format.edits(doc, plans);
   const text = applyEdits(doc.text, edits);
-  if (edits.length) verify(ctx, doc, plans, text, scope);
+  if (edits.length) verify(ctx, doc, plans, text, scope, work);
   return { edits, text, plans, summary: summarize(plans), everythingUnused: emptied.map((pp) => pp.policy.label) };
 }
 
@@ -215,12 +260,6 @@ function sortedUniqueBelow(xs: number[], size: number): number[] {
   return xs;
 }
 
-function sameList(a: readonly number[], b: readonly number[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
 function describeDiff(u: Universe, got: readonly number[], want: readonly number[]): string {
   const w = new Set(want);
   const g = new Set(got);
@@ -244,14 +283,103 @@ export function allowsEverything(u: Universe, pattern: string): boolean {
  */
 function expectedAllows(ctx: RefineContext, sp: StatementPlan, scope: Scope): number[] {
   const u = ctx.universe;
-  const st = sp.model;
-  if (st.key === 'NotAction' || st.entries.some((e) => allowsEverything(u, e.value))) return statementAllowList(u, st).filter((i) => !ctx.unused.has(i));
+  const want = new Uint8Array(u.size);
+  markExpected(ctx, sp, scope, new RefineWork(u), want);
   const out: number[] = [];
+  for (let i = 0; i < want.length; i++) if (want[i] === 1) out.push(i);
+  return out;
+}
+
+/**
+ * expectedAllows as marks: sets want[i] = 1 (want: zero over the universe) for each action the
+ * statement must allow; returns how many.
+ */
+function markExpected(ctx: RefineContext, sp: StatementPlan, scope: Scope, work: RefineWork, want: Uint8Array): number {
+  const u = ctx.universe;
+  const st = sp.model;
+  const unused = work.mask(ctx.unused);
+  let count = 0;
+  if (st.key === 'NotAction' || st.entries.some((e) => allowsEverything(u, e.value))) {
+    for (const i of statementAllowList(u, st))
+      if (unused[i] === 0 && want[i] === 0) {
+        want[i] = 1;
+        count++;
+      }
+    return count;
+  }
+  const expanded = work.entries(st);
   st.entries.forEach((e, k) => {
     const refined = inScope(scope, sp.policy, sp.statement, k);
-    for (const i of u.expand(e.value)) if (!refined || !ctx.unused.has(i)) out.push(i);
+    const allowed = expanded[k];
+    for (let j = 0; j < allowed.length; j++) {
+      const i = allowed[j];
+      if ((!refined || unused[i] === 0) && want[i] === 0) {
+        want[i] = 1;
+        count++;
+      }
+    }
   });
-  return sortedUniqueBelow(out, u.size);
+  return count;
+}
+
+/**
+ * The entries an edited statement should read, in order, as the plan wrote them, with the
+ * expansion of the kept ones (the original entries'). Only a hint: each entry read from the edited
+ * text is taken for what it says, the hint serving only where it says the very same string (the
+ * expansion is the string's, whoever made it).
+ */
+interface WrittenEntries {
+  text: string[];
+  allows: (readonly number[] | undefined)[];
+}
+
+function writtenEntries(sp: StatementPlan, work: RefineWork): WrittenEntries | undefined {
+  if (sp.change.kind !== 'entries') return undefined;
+  const expanded = work.entries(sp.model);
+  const text: string[] = [];
+  const allows: (readonly number[] | undefined)[] = [];
+  sp.change.fates.forEach((f, k) => {
+    if (f.kind === 'keep') {
+      text.push(sp.model.entries[k].value);
+      allows.push(expanded[k]);
+    } else if (f.kind === 'replace')
+      for (const x of f.patterns) {
+        text.push(x);
+        allows.push(undefined);
+      }
+  });
+  return { text, allows };
+}
+
+/**
+ * Whether a statement allows exactly the `count` actions marked 1 in `want` (markExpected): every
+ * action it allows is marked (each one found is marked 2), and as many are found as were marked.
+ */
+function allowsExactly(u: Universe, st: StatementModel, want: Uint8Array, count: number, hint?: WrittenEntries): boolean {
+  let found = 0;
+  if (st.key === 'Action') {
+    for (let k = 0; k < st.entries.length; k++) {
+      const value = st.entries[k].value;
+      // the string the plan wrote here: its expansion, when already made, is this string's
+      const allowed = hint && k < hint.text.length && hint.text[k] === value ? (hint.allows[k] ?? u.expand(hint.text[k])) : u.expand(value);
+      for (let j = 0; j < allowed.length; j++) {
+        const w = want[allowed[j]];
+        if (w === 0) return false;
+        if (w === 1) {
+          want[allowed[j]] = 2;
+          found++;
+        }
+      }
+    }
+    return found === count;
+  }
+  const m = u.allowedMask(st.entries.map((e) => e.value));
+  for (let i = 0; i < m.length; i++)
+    if (!m[i]) {
+      if (want[i] === 0) return false;
+      found++;
+    }
+  return found === count;
 }
 
 /**
@@ -260,7 +388,7 @@ function expectedAllows(ctx: RefineContext, sp: StatementPlan, scope: Scope): nu
  * actions; every other changed one must allow exactly what it allowed minus the unused actions in
  * scope; everything else must be unchanged.
  */
-export function verify(ctx: RefineContext, before: ParsedDocument, plans: PolicyPlan[], text: string, scope: Scope = { kind: 'document' }): void {
+export function verify(ctx: RefineContext, before: ParsedDocument, plans: PolicyPlan[], text: string, scope: Scope = { kind: 'document' }, work: RefineWork = new RefineWork(ctx.universe)): void {
   // read on its own: the edited text is not the document's next version (the kept parse stays the document's)
   const after = before.format.parse(text, { fresh: true });
   const u = ctx.universe;
@@ -269,9 +397,15 @@ export function verify(ctx: RefineContext, before: ParsedDocument, plans: Policy
   const oldSyntax = before.problems.filter(isSyntaxProblem).length;
   if (newSyntax > oldSyntax) throw new InternalVerificationError('the edited text does not parse');
   if (after.policies.length !== before.policies.length) throw new InternalVerificationError('a policy was lost');
+  // what a statement must allow, as marks over the universe (cleared after each statement)
+  const want = new Uint8Array(u.size);
   plans.forEach((pp, p) => {
     for (const sp of pp.statements) {
-      if (sp.change.kind === 'remove' && expectedAllows(statementContext(ctx, p, sp.statement), sp, scope).length > 0) throw new InternalVerificationError(`statement ${sp.statement + 1} was removed but allows used actions`);
+      if (sp.change.kind !== 'remove') continue;
+      const sctx = statementContext(ctx, p, sp.statement);
+      const n = markExpected(sctx, sp, scope, work, want);
+      want.fill(0);
+      if (n > 0) throw new InternalVerificationError(`statement ${sp.statement + 1} was removed but allows used actions`);
     }
     const survivors = pp.statements.filter((sp) => sp.change.kind !== 'remove');
     const now = after.policies[p].statements;
@@ -289,9 +423,11 @@ export function verify(ctx: RefineContext, before: ParsedDocument, plans: Policy
         return;
       }
       if (st.opaque) throw new InternalVerificationError(`${where}: the edited statement is malformed (${st.opaque})`);
-      const want = expectedAllows(statementContext(ctx, p, sp.statement), sp, scope);
-      const got = statementAllowList(u, st);
-      if (!sameList(got, want)) throw new InternalVerificationError(`${where}: ${describeDiff(u, got, want)}`);
+      const sctx = statementContext(ctx, p, sp.statement);
+      const n = markExpected(sctx, sp, scope, work, want);
+      const exact = allowsExactly(u, st, want, n, writtenEntries(sp, work));
+      want.fill(0);
+      if (!exact) throw new InternalVerificationError(`${where}: ${describeDiff(u, statementAllowList(u, st), expectedAllows(sctx, sp, scope))}`);
     });
   });
 }

@@ -1,4 +1,4 @@
-import { Catalog } from './catalog';
+import { Catalog, commonPrefixLength } from './catalog';
 import { isWildcard, literalPrefix, patternMatcher } from './pattern';
 import { lowerBound } from './sorted';
 
@@ -17,6 +17,12 @@ export class Universe {
   /** Per extra name, how many catalog actions sort before it: a catalog index moves up by the extras at or below it. */
   private readonly extraIns: number[] = [];
   private readonly expansions = new Map<string, readonly number[]>();
+  /**
+   * Per pattern as written (any case): its expansion. A refinement expands the same entry strings
+   * in its plan and its verification, and the constructor has looked up every literal name already:
+   * a hit on the very string is a hash already computed and one comparison, no lower-casing.
+   */
+  private readonly byText = new Map<string, readonly number[]>();
   private expandedCount = 0;
 
   constructor(
@@ -26,6 +32,8 @@ export class Universe {
     const base = catalog.sorted();
     const add = new Map<string, string>();
     for (const e of extras) {
+      // spelled as the catalog spells it: the catalog's (no lower-casing)
+      if (catalog.indexOfSpelling(e) >= 0) continue;
       const l = e.toLowerCase();
       if (!l.includes(':') || isWildcard(l) || add.has(l) || catalog.indexOfLower(l) >= 0) continue;
       add.set(l, e);
@@ -34,29 +42,27 @@ export class Universe {
       this.lower = base.lower;
       this.names = base.names;
     } else {
-      // each extra goes in at its place: the catalog's runs between them copied once
+      // each extra goes in at its place: the catalog's runs between them copied by slices (a packed
+      // array keeps the binary searches over it fast: concat of slices makes one)
       const extra = [...add.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1));
-      // (pushed, not preallocated: a packed array keeps the binary searches over it fast)
-      const lower: string[] = [];
-      const names: string[] = [];
+      const lowerParts: string[][] = [];
+      const nameParts: string[][] = [];
       let from = 0;
-      const copy = (end: number) => {
-        for (; from < end; from++) {
-          lower.push(base.lower[from]);
-          names.push(base.names[from]);
-        }
-      };
+      let at = 0;
       for (const [l, name] of extra) {
-        copy(lowerBound(base.lower, l, from));
+        const end = lowerBound(base.lower, l, from);
+        lowerParts.push(base.lower.slice(from, end), [l]);
+        nameParts.push(base.names.slice(from, end), [name]);
+        at += end - from;
+        from = end;
         this.extraIns.push(from);
         this.extraLower.push(l);
-        this.extraAt.push(lower.length);
-        lower.push(l);
-        names.push(name);
+        this.extraAt.push(at++);
       }
-      copy(base.lower.length);
-      this.lower = lower;
-      this.names = names;
+      lowerParts.push(base.lower.slice(from));
+      nameParts.push(base.names.slice(from));
+      this.lower = joinParts(lowerParts);
+      this.names = joinParts(nameParts);
     }
   }
 
@@ -101,11 +107,37 @@ export class Universe {
   }
 
   /**
+   * For every i in (lo, hi): the length of the prefix lower[i] shares with lower[i - 1], in
+   * out[i - lo] (out[0] is left as it is). Neighbours that are neighbours in the catalog too (no
+   * extra name between them) take the catalog's kept value.
+   */
+  sharedPrefixes(lo: number, hi: number, out: Int32Array): void {
+    const ex = this.extraAt;
+    const lower = this.lower;
+    const catalog = this.catalog;
+    // k: the extras at positions below i
+    let k = lowerBound(ex, lo + 1);
+    for (let i = lo + 1; i < hi; i++) {
+      while (k < ex.length && ex[k] < i) k++;
+      if ((k < ex.length && ex[k] === i) || (k > 0 && ex[k - 1] === i - 1)) out[i - lo] = commonPrefixLength(lower[i - 1], lower[i]);
+      else out[i - lo] = catalog.sharedPrefix(i - k);
+    }
+  }
+
+  /**
    * [lo, hi) of the actions whose lower-cased full name starts with `prefix` (lower-case), searched
    * within [from, to) (a range known to hold them, e.g. that of a shorter prefix).
    */
   range(prefix: string, from = 0, to = this.lower.length): [number, number] {
     const a = this.lower;
+    const colon = prefix.indexOf(':');
+    if (colon >= 0 && from === 0 && to === a.length) {
+      // within its service's block: the catalog's, widened to the extras next to it
+      const [clo, chi] = this.catalog.serviceBlock(prefix.slice(0, colon + 1));
+      const n = this.catalog.sorted().lower.length;
+      if (clo > 0) from = this.fromCatalog(clo - 1) + 1;
+      if (chi < n) to = this.fromCatalog(chi);
+    }
     let lo = from;
     let hi = to;
     while (lo < hi) {
@@ -130,22 +162,36 @@ export class Universe {
    * same patterns, and a keystroke leaves most of them as they were.
    */
   expand(pattern: string): readonly number[] {
+    let out = this.byText.get(pattern);
+    if (out !== undefined) return out;
+    // a name spelled as the catalog spells it: one lookup of the very string, not worth a memo entry
+    const c = this.catalog.indexOfSpelling(pattern);
+    if (c >= 0) return [this.fromCatalog(c)];
     const p = pattern.toLowerCase();
     if (!isWildcard(p)) {
-      // a name: one lookup, not worth a memo entry (most patterns a refinement writes are names)
       const i = this.indexOfLower(p);
-      return i === undefined ? [] : [i];
+      out = i === undefined ? EMPTY : [i];
+    } else {
+      out = this.expansions.get(p);
+      if (out === undefined) {
+        out = this.expandNow(p);
+        this.remember(out.length);
+        this.expansions.set(p, out);
+      }
     }
-    let out = this.expansions.get(p);
-    if (out) return out;
-    out = this.expandNow(p);
-    this.expandedCount += out.length + 8;
+    this.remember(out.length);
+    this.byText.set(pattern, out);
+    return out;
+  }
+
+  /** Counts a memo entry against the budget, starting the memos again past it. */
+  private remember(n: number): void {
+    this.expandedCount += n + 8;
     if (this.expandedCount > EXPANSION_BUDGET) {
       this.expansions.clear();
-      this.expandedCount = out.length + 8;
+      this.byText.clear();
+      this.expandedCount = n + 8;
     }
-    this.expansions.set(p, out);
-    return out;
   }
 
   private expandNow(p: string): number[] {
@@ -175,6 +221,15 @@ export class Universe {
     for (let i = lo; i < hi; i++) out.push(i);
     return out;
   }
+}
+
+const EMPTY: readonly number[] = [];
+
+/** The parts one after the other, by native concatenation (a few thousand parts a call: no huge argument list). */
+function joinParts(parts: string[][]): string[] {
+  let out: string[] = [];
+  for (let i = 0; i < parts.length; i += 4096) out = out.concat(...parts.slice(i, i + 4096));
+  return out;
 }
 
 /** Indexes (plus a little per pattern) the expansion memo keeps before it starts again: a few MB at most. */

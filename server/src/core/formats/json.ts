@@ -179,7 +179,9 @@ function readStatement(node: Node, index: number, problems: PolicyProblem[]): St
 // ------------------------------------------------------------------------------------------------
 // edits
 
-const quote = (s: string) => JSON.stringify(s);
+/** Printable ASCII without `"` or `\\`: what JSON writes as it stands (every action name). */
+const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+const quote = (s: string) => (PLAIN.test(s) ? '"' + s + '"' : JSON.stringify(s));
 
 /** How the elements of an existing array are separated: `,\n    ` for a multi-line array, `, ` inline. */
 function separatorOf(text: string, arr: Node, layout: Layout): string {
