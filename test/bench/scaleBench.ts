@@ -12,6 +12,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { ServerStats } from '../../shared/protocol';
+import type { Diagnostic } from 'vscode-languageserver-protocol';
 import { Catalog, Universe, documentActionNames, findingActionNames, parseFindings, parsePolicyDocument, refineDocument, resolveUnused } from '../../server/src/core';
 import { defaultCatalog, loadCatalog } from '../../server/src/workspace/catalogFile';
 import { LspClient } from '../support/lspClient';
@@ -62,7 +63,54 @@ function fixture(catalog: Catalog): Fixture {
 // ---------------------------------------------------------------------------------------------
 // The language server
 
-async function editRun(dir: string, policyText: string, findingsText: string, edits: number): Promise<{ samples: number[]; diagnostics: number; publishKB: number; serverCpuMs: number; stats: ServerStats }> {
+/**
+ * A stand-in language server that does nothing but answer each change of a document with the same
+ * diagnostics (read from a file): what sending, encoding and decoding a publish of that size costs
+ * alone, the floor of the real server's edit → diagnostics time.
+ */
+const STAND_IN = `
+const { createConnection, TextDocuments } = require(${JSON.stringify(require.resolve('vscode-languageserver/node'))});
+const { TextDocument } = require(${JSON.stringify(require.resolve('vscode-languageserver-textdocument'))});
+const diagnostics = JSON.parse(require('fs').readFileSync(process.env.IAM_BENCH_DIAGNOSTICS, 'utf8'));
+const c = createConnection();
+const docs = new TextDocuments(TextDocument);
+c.onInitialize(() => ({ capabilities: { textDocumentSync: 2 } }));
+docs.onDidChangeContent((e) => c.sendDiagnostics({ uri: e.document.uri, version: e.document.version, diagnostics }));
+docs.listen(c);
+c.listen();
+`;
+
+async function standInRun(dir: string, policyText: string, diagnostics: Diagnostic[], edits: number): Promise<number[]> {
+  const script = path.join(dir, 'stand-in-server.js');
+  const file = path.join(dir, 'diagnostics.json');
+  writeFileSync(script, STAND_IN);
+  writeFileSync(file, JSON.stringify(diagnostics));
+  writeFileSync(path.join(dir, 'readonly-policy.json'), policyText);
+  const { client } = await LspClient.start({ folders: [dir], command: { exe: process.execPath, args: [script, '--stdio'] }, env: { IAM_BENCH_DIAGNOSTICS: file } });
+  try {
+    const uri = client.open(path.join(dir, 'readonly-policy.json'));
+    return await editLoop(client, uri, policyText, edits);
+  } finally {
+    await client.stop();
+  }
+}
+
+/** `edits` times: a space in and out before "Statement" (the policy's meaning never changes), timed until the diagnostics of that version arrive. */
+async function editLoop(client: LspClient, uri: string, policyText: string, edits: number): Promise<number[]> {
+  const at = policyText.indexOf('"Statement"');
+  const samples: number[] = [];
+  for (let i = 0; i < edits; i++) {
+    const doc = client.docs.get(uri)!;
+    const pos = doc.positionAt(at);
+    const t0 = performance.now();
+    const version = client.edit(uri, [i % 2 ? { range: { start: pos, end: doc.positionAt(at + 1) }, newText: '' } : { range: { start: pos, end: pos }, newText: ' ' }]);
+    await client.nextDiagnostics(uri, () => client.diagnostics.get(uri)?.version === version, 60_000);
+    samples.push(performance.now() - t0);
+  }
+  return samples;
+}
+
+async function editRun(dir: string, policyText: string, findingsText: string, edits: number): Promise<{ samples: number[]; diagnostics: number; publishKB: number; serverCpuMs: number; stats: ServerStats; last: Diagnostic[] }> {
   writeFileSync(path.join(dir, 'readonly-policy.json'), policyText);
   writeFileSync(path.join(dir, 'findings.json'), findingsText);
   const server = path.join(ROOT, 'dist', 'server.js');
@@ -70,22 +118,13 @@ async function editRun(dir: string, policyText: string, findingsText: string, ed
   try {
     const uri = client.open(path.join(dir, 'readonly-policy.json'));
     await client.waitForDiagnostics(uri, (d) => d.length > 0, 60_000);
-    const at = policyText.indexOf('"Statement"');
-    const samples: number[] = [];
     const cpu0 = (await client.request<ServerStats>('iamRefiner/serverStats')).cpuMs ?? NaN;
-    for (let i = 0; i < edits; i++) {
-      const doc = client.docs.get(uri)!;
-      // a space in and out before "Statement": the policy's meaning never changes, every edit is analysed again
-      const pos = doc.positionAt(at);
-      const t0 = performance.now();
-      const version = client.edit(uri, [i % 2 ? { range: { start: pos, end: doc.positionAt(at + 1) }, newText: '' } : { range: { start: pos, end: pos }, newText: ' ' }]);
-      await client.nextDiagnostics(uri, () => client.diagnostics.get(uri)?.version === version, 60_000);
-      samples.push(performance.now() - t0);
-    }
+    // every edit is analysed again
+    const samples = await editLoop(client, uri, policyText, edits);
     const last = client.diagnostics.get(uri)?.diagnostics ?? [];
     const stats = await client.request<ServerStats>('iamRefiner/serverStats');
     // the diagnostics of one publish as JSON (what each keystroke encodes, sends and decodes)
-    return { samples, diagnostics: last.length, publishKB: JSON.stringify(last).length / 1024, serverCpuMs: ((stats.cpuMs ?? NaN) - cpu0) / edits, stats };
+    return { samples, diagnostics: last.length, publishKB: JSON.stringify(last).length / 1024, serverCpuMs: ((stats.cpuMs ?? NaN) - cpu0) / edits, stats, last };
   } finally {
     await client.stop();
   }
@@ -107,6 +146,19 @@ export async function lspScaleRows(): Promise<BenchRow[]> {
     rows.push(valueRow(`LSP edit → diagnostics, ReadOnlyAccess with 30% unused: p95`, p95b, '< 10 ms', `the 95th percentile of the row above`));
     rows.push(row(`LSP edit → diagnostics, ReadOnlyAccess with 22 unused: median`, small.samples, '—', `the same edit, ${small.diagnostics} diagnostics (${small.publishKB.toFixed(0)} KB, server CPU ${fixed(small.serverCpuMs)} ms an edit); p95 ${fixed(p95s)} ms`));
     rows.push(valueRow('LSP edit → diagnostics: 30% unused over 22 unused (p95 ratio, ×)', p95b / p95s, '< 1.5 ×', `median ratio ${(median(big.samples) / median(small.samples)).toFixed(2)}×, server CPU ratio ${(big.serverCpuMs / small.serverCpuMs).toFixed(2)}×: the cost does not grow with the findings`));
+    // the floor: the same publishes from a server that does no work at all
+    const floorBig = await standInRun(dir, f.ro, big.last, 200);
+    const floorSmall = await standInRun(dir, f.ro, small.last, 200);
+    const fb = quantile(floorBig, 0.95);
+    const fs = quantile(floorSmall, 0.95);
+    rows.push(
+      row(
+        `LSP floor: the same ${big.diagnostics} diagnostics from a stand-in server that does no analysis`,
+        floorBig,
+        '—',
+        `p95 ${fixed(fb)} ms; with the ${small.diagnostics} diagnostics: median ${fixed(median(floorSmall))}, p95 ${fixed(fs)} ms. What sending, encoding and decoding a publish costs alone: the real server's p95 over this floor's is ${(p95b / fb).toFixed(2)}× (30% unused) and ${(p95s / fs).toFixed(2)}× (22 unused)`,
+      ),
+    );
     const n = Number(process.env.BENCH_EDITS ?? '2000');
     const long = await editRun(dir, f.ro, bigText, n);
     const mb = long.stats.rssBytes / 1024 / 1024;
