@@ -80,7 +80,7 @@ interface Prepared {
 
 /** What a caller does to refine a document: parse, universe, unused set, refine (with its verification). */
 function refineText(catalog: Catalog, text: string, findings: Finding[]): { removedStatements: number; written: number; text: string } | 'nothing-left' {
-  const doc = parsePolicyDocument(text);
+  const doc = parsePolicyDocument(text, 'policy.json', { fresh: true });
   const u = new Universe(catalog, [...findingActionNames(findings), ...documentActionNames(doc)]);
   const unused = resolveUnused(findings, u).indexes;
   try {

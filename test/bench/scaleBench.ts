@@ -249,7 +249,7 @@ function statements(n: number, catalog: Catalog): { text: string; unused: string
 function refineTimes(catalog: Catalog, text: string, unusedNames: string[], runs: number): number[] {
   const findings = parseFindings('findings.json', listFindings(unusedNames)).findings;
   const once = () => {
-    const doc = parsePolicyDocument(text);
+    const doc = parsePolicyDocument(text, 'policy.json', { fresh: true });
     const u = new Universe(catalog, [...findingActionNames(findings), ...documentActionNames(doc)]);
     return refineDocument({ universe: u, unused: resolveUnused(findings, u).indexes }, doc);
   };

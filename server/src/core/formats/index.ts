@@ -69,8 +69,8 @@ export function isPolicyFileName(fileName: string): boolean {
 }
 
 /** Finds the IAM policies in a document, read by the format of its file name (JSON by default). */
-export function parsePolicyDocument(text: string, fileName?: string): ParsedDocument {
-  return formatFor(fileName).parse(text);
+export function parsePolicyDocument(text: string, fileName?: string, opts?: { fresh?: boolean }): ParsedDocument {
+  return formatFor(fileName).parse(text, opts);
 }
 
 /** Cheap test before any parsing: documents that cannot hold a policy cost nothing. */
