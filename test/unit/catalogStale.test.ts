@@ -9,7 +9,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { Catalog, Finding, Problem, STALE_AFTER_DAYS, catalogStaleness, markStale, parseFindings } from '../../server/src/core';
+import fc from 'fast-check';
+import { Catalog, Finding, Problem, STALE_AFTER_DAYS, analyzeDocument, catalogStaleness, documentContext, markStale, parseFindings, parsePolicyDocument } from '../../server/src/core';
+import { CatalogPools, genFindingsFor, genPolicy } from '../support/generators';
+import { params } from '../support/property';
 import { defaultCatalog } from '../../server/src/workspace/catalogFile';
 import { SERVICE_REFERENCE_ENV } from '../../server/src/workspace/catalogUpdate';
 import { startFakeServiceReference } from '../support/fakeServiceReference';
@@ -143,4 +146,28 @@ test('the catalog in use is what staleness is judged against: a catalog of a lat
   const f = findingsOf(exampleFindingsOf('2026-11-01T10:00:00Z'));
   assert.ok(catalogStaleness(bundled, f));
   assert.equal(catalogStaleness(later, f), undefined);
+});
+
+test('property: analyzeDocument told the staleness gives exactly what markStale makes of its problems (same fields, same order), keystroke after keystroke', () => {
+  const pools = new CatalogPools(bundled);
+  const stale = catalogStaleness(bundled, parseFindings('f.json', JSON.stringify([exampleFindingsOf(at(30))])).findings)!;
+  assert.ok(stale, 'stale findings');
+  fc.assert(
+    fc.property(fc.gen(), (g) => {
+      const spec = genPolicy(g, pools);
+      const { findings } = genFindingsFor(g, pools, spec);
+      const doc = parsePolicyDocument(JSON.stringify(spec.value, null, 2), 'policy.json', { fresh: true });
+      const ctx = documentContext(bundled, doc, findings, { kind: 'all', roles: [] });
+      const base = { catalog: bundled, universe: ctx.universe, unused: ctx.unused };
+      const want = markStale(analyzeDocument(doc, base), stale);
+      // twice: the second from the kept problems of each entry
+      for (let i = 0; i < 2; i++) {
+        const got = analyzeDocument(doc, { ...base, staleness: stale });
+        assert.deepEqual(got, want);
+        assert.equal(JSON.stringify(got), JSON.stringify(want));
+      }
+      assert.ok(want.some((p) => p.catalogStale) || !want.some((p) => p.code === 'unused-wildcard'), 'a wildcard refinement is marked');
+    }),
+    params(200),
+  );
 });

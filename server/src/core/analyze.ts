@@ -3,6 +3,7 @@ import { ParsedDocument, PolicyProblem, ProblemSeverity } from './model';
 import { UnusedSet } from './findings';
 import { Universe } from './universe';
 import { isWildcard, matchesPattern, patternShapeError } from './pattern';
+import { CatalogStaleness, staleMessage } from './staleness';
 
 export type ProblemCode = 'unused-action' | 'unused-wildcard' | 'unknown-action' | 'not-judged' | PolicyProblem['code'];
 
@@ -44,6 +45,11 @@ export interface AnalyzeContext {
   unusedByPolicy?: (UnusedSet | undefined)[];
   /** Per statement (`"policy.statement"`): the unused set without what entries newer than the findings allow (core/judged.ts). */
   unusedByStatement?: Map<string, UnusedSet>;
+  /**
+   * The findings show the catalog to be stale: every wildcard refinement says so (as markStale
+   * would; made with the entry's cached problems, not copied a keystroke at a time).
+   */
+  staleness?: CatalogStaleness;
 }
 
 /** "; Access Analyzer, role Deployer, findings of 2026-11-20, tracking period 90 days": which source, role, date. */
@@ -82,16 +88,24 @@ interface EntryTemplate {
  * a large policy leaves most entries as they were, so their problems (expansion, unused filter,
  * message) are computed once, not per version. Bounded; the arrays in them are shared, never modified.
  */
-const templateCache = new WeakMap<Universe, WeakMap<UnusedSet | Universe, Map<string, readonly EntryTemplate[]>>>();
+const templateCache = new WeakMap<Universe, WeakMap<UnusedSet | Universe, WeakMap<CatalogStaleness | Universe, Map<string, readonly EntryTemplate[]>>>>();
 const TEMPLATES_KEPT = 50_000;
 
-function entryTemplates(u: Universe, unused: UnusedSet | undefined): Map<string, readonly EntryTemplate[]> {
+function entryTemplates(u: Universe, unused: UnusedSet | undefined, staleness: CatalogStaleness | undefined): Map<string, readonly EntryTemplate[]> {
   let byUnused = templateCache.get(u);
   if (!byUnused) templateCache.set(u, (byUnused = new WeakMap()));
   const key = unused ?? u;
-  let m = byUnused.get(key);
-  if (!m) byUnused.set(key, (m = new Map()));
+  let byStaleness = byUnused.get(key);
+  if (!byStaleness) byUnused.set(key, (byStaleness = new WeakMap()));
+  let m = byStaleness.get(staleness ?? u);
+  if (!m) byStaleness.set(staleness ?? u, (m = new Map()));
   return m;
+}
+
+/** A template marked as markStale marks a problem: a wildcard refinement says the catalog may be stale. */
+function markTemplate(t: EntryTemplate, value: string, staleness: CatalogStaleness): EntryTemplate {
+  const wildcardRefinement = t.code === 'unused-wildcard' || (t.code === 'unused-action' && isWildcard(value));
+  return wildcardRefinement ? { ...t, message: staleMessage(staleness, t.message), rest: { ...t.rest, catalogStale: staleness.short } } : t;
 }
 
 const NONE: readonly EntryTemplate[] = [];
@@ -148,12 +162,15 @@ export function analyzeDocument(doc: ParsedDocument, ctx: AnalyzeContext): Probl
       const unused = ctx.unusedByStatement?.get(`${p}.${s}`) ?? policyUnused;
       const allowStatement = st.effect === 'Allow' && !st.opaque && !st.suppressed && !st.principal;
       const active = allowStatement && st.key === 'Action' ? unused : undefined;
-      const templates = entryTemplates(u, active);
+      const stale = ctx.staleness;
+      const templates = entryTemplates(u, active, stale);
       st.entries.forEach((e, k) => {
         let tpl = templates.get(e.value);
         if (tpl === undefined) {
           if (templates.size >= TEMPLATES_KEPT) templates.clear();
-          templates.set(e.value, (tpl = entryProblems(ctx.catalog, u, active, e.value)));
+          tpl = entryProblems(ctx.catalog, u, active, e.value);
+          if (stale && tpl.length) tpl = tpl.map((t) => markTemplate(t, e.value, stale));
+          templates.set(e.value, tpl);
         }
         for (const t of tpl) problems.push(Object.assign({ code: t.code, message: t.message, severity: t.severity, offset: e.span.offset, length: e.span.length, pattern: e.value, target: { policy: p, statement: s, entry: k } }, t.rest));
       });
@@ -164,9 +181,10 @@ export function analyzeDocument(doc: ParsedDocument, ctx: AnalyzeContext): Probl
         if (names.length) {
           const key = st.keySpan;
           names.sort();
-          problems.push({
+          const message = `this NotAction statement allows ${plural(names.length, 'unused action')}${evidenceNote(unused)}`;
+          const problem: Problem = {
             code: 'unused-wildcard',
-            message: `this NotAction statement allows ${plural(names.length, 'unused action')}${evidenceNote(unused)}`,
+            message: ctx.staleness ? staleMessage(ctx.staleness, message) : message,
             severity: 'warning',
             offset: key.offset,
             length: key.length,
@@ -174,7 +192,9 @@ export function analyzeDocument(doc: ParsedDocument, ctx: AnalyzeContext): Probl
             pattern: 'NotAction',
             unused: names,
             allows: u.size - excluded.size,
-          });
+          };
+          if (ctx.staleness) problem.catalogStale = ctx.staleness.short;
+          problems.push(problem);
         }
       }
     });

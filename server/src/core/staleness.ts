@@ -92,18 +92,19 @@ export function isWildcardRefinement(p: Problem): boolean {
 /** The problems with every wildcard refinement saying that the catalog may be stale (new objects; the others as they are). */
 export function markStale(problems: Problem[], staleness: CatalogStaleness | undefined): Problem[] {
   if (!staleness) return problems;
-  let marked = markedMessages.get(staleness);
-  if (!marked) markedMessages.set(staleness, (marked = new Map()));
-  const m = marked;
-  const mark = (message: string) => {
-    let out = m.get(message);
-    if (out === undefined) {
-      if (m.size >= 50_000) m.clear();
-      m.set(message, (out = `${message} — ${staleness.message}`));
-    }
-    return out;
-  };
-  return problems.map((p) => (isWildcardRefinement(p) ? { ...p, message: mark(p.message), catalogStale: staleness.short } : p));
+  return problems.map((p) => (isWildcardRefinement(p) ? { ...p, message: staleMessage(staleness, p.message), catalogStale: staleness.short } : p));
+}
+
+/** A wildcard refinement's message saying that the catalog may be stale: the same string for the same message (kept per staleness). */
+export function staleMessage(staleness: CatalogStaleness, message: string): string {
+  let m = markedMessages.get(staleness);
+  if (!m) markedMessages.set(staleness, (m = new Map()));
+  let out = m.get(message);
+  if (out === undefined) {
+    if (m.size >= 50_000) m.clear();
+    m.set(message, (out = `${message} — ${staleness.message}`));
+  }
+  return out;
 }
 
 /** Per staleness, each message with the note appended: the same string every keystroke (built and flattened once). */

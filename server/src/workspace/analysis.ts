@@ -131,13 +131,12 @@ export function analyze(input: AnalyzeInput): Analysis {
   // entries changed after the findings judged are spared: per statement, the unused set without them
   const judged = spareUnjudged(parsed, { ...context, lineTimes: input.history?.lineTimes, entryTimes: input.history?.entryTimes, graceDays: snapshot?.config.gracePeriodDays });
   if (judged.unusedByStatement.size) context.unusedByStatement = judged.unusedByStatement;
-  let problems = analyzeDocument(parsed, { catalog, universe: context.universe, unused: context.unused, unusedByPolicy: context.unusedByPolicy, unusedByStatement: context.unusedByStatement });
-  if (judged.problems.length) problems = [...problems, ...judged.problems].sort((a, b) => a.offset - b.offset);
+  // a wildcard refined over a catalog older than the findings may lose an action AWS added since: its problem says so
+  const staleness = context.unused ? catalogStaleness(catalog, findings) : undefined;
+  let problems = analyzeDocument(parsed, { catalog, universe: context.universe, unused: context.unused, unusedByPolicy: context.unusedByPolicy, unusedByStatement: context.unusedByStatement, staleness });
+  if (judged.problems.length) problems = [...problems, ...markStale(judged.problems, staleness)].sort((a, b) => a.offset - b.offset);
   // while the JSON is broken, the policy checks mostly describe the half-typed text: keep the action checks only
   if (parsed.hasSyntaxErrors) problems = problems.filter((p) => p.code !== 'invalid-policy');
-  // a wildcard refined over a catalog older than the findings may lose an action AWS added since
-  const staleness = context.unused ? catalogStaleness(catalog, findings) : undefined;
-  problems = markStale(problems, staleness);
   // a Terraform file is bound with the other files of its module, a JSON file by the .tf files that read it
   const from = input.module?.code?.from ?? [];
   const module = input.module ? { sourceParsed, moduleKey: input.module.key, ...(from.length ? { moduleNote: `${sourceParsed.terraform ? 'with' : 'of'} ${from.join(', ')}` } : {}) } : {};
