@@ -3,7 +3,7 @@ import { ParsedDocument, PolicyProblem, ProblemSeverity } from './model';
 import { UnusedSet } from './findings';
 import { Universe } from './universe';
 import { isWildcard, matchesPattern, patternShapeError } from './pattern';
-import { CatalogStaleness, staleMessage } from './staleness';
+import { CatalogStaleness, refinesWildcard, staleMessage } from './staleness';
 
 export type ProblemCode = 'unused-action' | 'unused-wildcard' | 'unknown-action' | 'not-judged' | PolicyProblem['code'];
 
@@ -59,10 +59,10 @@ export function evidenceNote(unused: UnusedSet): string {
 
 export const README_URL = 'https://github.com/iam-policy-refiner/iam-policy-refiner#diagnostics';
 
-/** "last used 2024-05-01" or "not used in the analyzer's tracking period", from what the findings say. */
 /** What the findings say of an unused action they give no date for. */
 export const NOT_USED_NOTE = 'not used in the tracking period';
 
+/** "last used 2024-05-01" or "not used in the analyzer's tracking period", from what the findings say. */
 export function usageNote(unused: UnusedSet, index: number): string {
   const info = unused.info.get(index);
   const dates = [...(info?.lastAccessed.values() ?? [])].filter((d): d is string => !!d).sort();
@@ -104,8 +104,7 @@ function entryTemplates(u: Universe, unused: UnusedSet | undefined, staleness: C
 
 /** A template marked as markStale marks a problem: a wildcard refinement says the catalog may be stale. */
 function markTemplate(t: EntryTemplate, value: string, staleness: CatalogStaleness): EntryTemplate {
-  const wildcardRefinement = t.code === 'unused-wildcard' || (t.code === 'unused-action' && isWildcard(value));
-  return wildcardRefinement ? { ...t, message: staleMessage(staleness, t.message), rest: { ...t.rest, catalogStale: staleness.short } } : t;
+  return refinesWildcard(t.code, value) ? { ...t, message: staleMessage(staleness, t.message), rest: { ...t.rest, catalogStale: staleness.short } } : t;
 }
 
 const NONE: readonly EntryTemplate[] = [];

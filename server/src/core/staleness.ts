@@ -86,7 +86,12 @@ function compute(catalog: Catalog, findings: Finding[]): CatalogStaleness | unde
 
 /** Whether a problem is about a wildcard the refinement rewrites (or removes): what a stale catalog makes unsafe. */
 export function isWildcardRefinement(p: Problem): boolean {
-  return p.code === 'unused-wildcard' || (p.code === 'unused-action' && !!p.pattern && isWildcard(p.pattern));
+  return refinesWildcard(p.code, p.pattern);
+}
+
+/** The same for a problem's code and pattern (analyze.ts marks the problems it keeps per entry with it). */
+export function refinesWildcard(code: Problem['code'], pattern: string | undefined): boolean {
+  return code === 'unused-wildcard' || (code === 'unused-action' && !!pattern && isWildcard(pattern));
 }
 
 /** The problems with every wildcard refinement saying that the catalog may be stale (new objects; the others as they are). */
