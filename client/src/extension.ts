@@ -39,9 +39,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<IamRef
   context.subscriptions.push(log);
 
   const module = context.asAbsolutePath('dist/server.js');
+  // stdio, not node-ipc: on stdio the server writes its messages itself (server/src/lsp/wire.ts), a publish of a thousand
+  // diagnostics a third of what JSON.stringify costs; node-ipc's messages are always Node's own JSON.stringify
   const serverOptions: ServerOptions = {
-    run: { module, transport: TransportKind.ipc },
-    debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
+    run: { module, transport: TransportKind.stdio },
+    debug: { module, transport: TransportKind.stdio, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
   };
   // a function: a restarted server gets the endpoint and trust of that moment
   const initializationOptions = (): InitializationOptions => ({ clientCommands: true, explainView: true, live: liveClientOptions(context) });

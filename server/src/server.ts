@@ -4,7 +4,7 @@
  * (problems → Diagnostics, outcomes → CodeActions, hovers, completion). Validation is debounced,
  * superseded versions are dropped, and every handler logs and degrades instead of throwing.
  */
-import { ClientCapabilities, Connection, Diagnostic, DidChangeConfigurationNotification, Disposable, FileChangeType, InitializeParams, InitializeResult, MessageType, ShowMessageNotification, TextDocuments, createConnection } from 'vscode-languageserver/node';
+import { ClientCapabilities, Connection, Diagnostic, DidChangeConfigurationNotification, Disposable, FileChangeType, InitializeParams, InitializeResult, MessageType, ShowMessageNotification, TextDocuments } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { Catalog } from './core';
 import { InitializationOptions, LiveClientOptions, RefinementResult, ServerStatsRequest, StatusNotification } from '../../shared/protocol';
@@ -18,6 +18,7 @@ import { Workspace } from './workspace/workspace';
 import { BindingHost, bindRole, bindingAction } from './lsp/bindRole';
 import { initialFolders, initializeResult, liveClientOptions } from './lsp/capabilities';
 import { registerCatalogRequests } from './lsp/catalogRequests';
+import { createServerConnection } from './lsp/connection';
 import { EditCapabilities, refinementResult } from './lsp/codeActions';
 import { Debouncer } from './lsp/debounce';
 import { documentDiagnostics } from './lsp/diagnostics';
@@ -57,7 +58,7 @@ const reloadKey = (p: Project) => `project:${p.folder.uri}`;
 
 /** Starts the IAM Policy Refiner language server (the VS Code extension, `iam-refine lsp --stdio`). */
 export function startServer(options: ServerOptions = {}): ServerHandle {
-  const connection = options.connection ?? createConnection();
+  const connection = options.connection ?? createServerConnection();
   // a stray rejection is a bug to log, not a reason to take the editor's server down
   process.on('unhandledRejection', (e) => connection.console.error(`unhandled rejection: ${e instanceof Error ? e.stack : String(e)}`));
   const server = new IamRefinerServer(connection, options);
