@@ -305,6 +305,8 @@ export interface ServerStats {
   arrayBuffersBytes?: number;
   /** The Terraform parser's WebAssembly memory (0 before the first .tf file). */
   terraformParserBytes?: number;
+  /** V8's heap spaces (new_space, old_space, large_object_space, code_space, …): allocated and used. */
+  heapSpaces?: Record<string, { sizeBytes: number; usedBytes: number }>;
   gcRan?: boolean;
   documents: number;
   analyses: number;

@@ -83,7 +83,7 @@ const mutation = fc.constantFrom(
   'not-object',
 );
 
-function mutate(d: Shape, how: string): unknown {
+function mutate(d: Shape, how: string, version: number): unknown {
   switch (how) {
     case 'reorder':
       return Object.assign({ message: d.message }, d);
@@ -95,8 +95,17 @@ function mutate(d: Shape, how: string): unknown {
     }
     case 'undefined-value':
       return { ...d, source: undefined, data: undefined };
-    case 'related':
-      return { ...d, relatedInformation: [{ location: { uri: 'file:///x', range: d.range }, message: 'unused: s3:GetObject' }] };
+    case 'related': {
+      // where the findings name it moves, and what it says changes, from one version to the next (the diagnostic itself may not)
+      const at = { line: 3, character: version % 3 };
+      return {
+        ...d,
+        relatedInformation: [
+          { location: { uri: 'file:///x', range: d.range }, message: 'unused: s3:GetObject' },
+          { location: { uri: 'file:///findings.json', range: { start: { line: 3, character: 0 }, end: at } }, message: version % 5 ? 'unused: s3:GetBucketAcl' : 'unused: s3:GetBucketAcl (last used 2026-01-01)' },
+        ],
+      };
+    }
     case 'null-proto':
       return Object.assign(Object.create(null), d);
     case 'to-json':
@@ -130,7 +139,17 @@ function nextVersion(ds: Shape[], version: number, moved: Set<number>, changed: 
     if (Array.isArray(d.data) && d.data.length) out.data = [version, ...d.data.slice(1)];
     if (moved.has(i)) {
       const r = d.range as { start: { line: number; character: number }; end: { line: number; character: number } };
-      out.range = { start: { line: r.start.line, character: r.start.character }, end: { line: r.end.line, character: Number(r.end.character) + 1 } };
+      const n = (x: number) => Number(x) + 1;
+      // a line typed above (both lines move), a character typed before it on its line, or one typed inside it
+      out.range = [
+        { start: { line: n(r.start.line), character: r.start.character }, end: { line: n(r.end.line), character: r.end.character } },
+        { start: { line: r.start.line, character: n(r.start.character) }, end: { line: r.end.line, character: n(r.end.character) } },
+        { start: { line: r.start.line, character: r.start.character }, end: { line: r.end.line, character: n(r.end.character) } },
+        // and each number alone (the encoder must tell any of them)
+        { start: { line: n(r.start.line), character: r.start.character }, end: { line: r.end.line, character: r.end.character } },
+        { start: { line: r.start.line, character: n(r.start.character) }, end: { line: r.end.line, character: r.end.character } },
+        { start: { line: r.start.line, character: r.start.character }, end: { line: n(r.end.line), character: r.end.character } },
+      ][version % 6];
     }
     switch (changed.get(i)) {
       case 0:
@@ -170,7 +189,8 @@ const publish = (version: number | undefined, diagnostics: unknown[], uri = 'fil
 
 function assertSame(msg: unknown): void {
   const expected = Buffer.from(JSON.stringify(msg), 'utf8');
-  const got = encodeMessage(msg);
+  // every publish on the fast path, however few its diagnostics
+  const got = encodeMessage(msg, 0);
   assert.ok(got.equals(expected), `encoded:\n${got.toString('utf8')}\nJSON.stringify:\n${expected.toString('utf8')}`);
 }
 
@@ -186,7 +206,7 @@ test('wire: every publish of a keystroke sequence is JSON.stringify byte for byt
         let current = ds.map(([d], i) => (i % 4 && typeof d.message === 'string' ? { ...d, message: `${d.message} ${i}` } : d));
         for (const [version, movedList, changedList] of versions) {
           current = nextVersion(current, version, new Set(movedList), new Map(changedList));
-          const mutated = current.map((d, i) => mutate(d, ds[i][1]));
+          const mutated = current.map((d, i) => mutate(d, ds[i][1], version));
           assertSame(publish(withVersion ? version : undefined, mutated));
         }
       },

@@ -1,5 +1,6 @@
 /** `iamRefiner/serverStats`: process figures for tests and benchmarks, optionally after a GC, and a document's text as the server holds it. */
 import { createHash } from 'node:crypto';
+import { getHeapSpaceStatistics } from 'node:v8';
 import type { ServerStats, ServerStatsParams } from '../../../shared/protocol';
 import { hclMemory } from '../core/formats/hcl/tree';
 
@@ -27,6 +28,7 @@ export async function serverStats(params: ServerStatsParams | undefined | null, 
     externalBytes: m.external,
     arrayBuffersBytes: m.arrayBuffers,
     terraformParserBytes: hclMemory().bytes,
+    heapSpaces: Object.fromEntries(getHeapSpaceStatistics().map((s) => [s.space_name, { sizeBytes: s.space_size, usedBytes: s.space_used_size }])),
     gcRan,
     documents: host.documents.all().length,
     analyses: host.analyses,

@@ -16,9 +16,15 @@ const PUBLISH = 'textDocument/publishDiagnostics';
 /** How the diagnostics of publishes were written: copied from the last version's bytes, written anew, by JSON.stringify (tests: every path is taken). */
 export const wireCounts = { copied: 0, written: 0, stringified: 0 };
 
-/** The JSON of a message, as UTF-8 bytes: `Buffer.from(JSON.stringify(msg))`, quicker for a publish of many diagnostics. */
-export function encodeMessage(msg: unknown): Buffer {
-  if (isPublish(msg)) {
+/**
+ * Publishes of fewer diagnostics are JSON.stringify's whole: a few dozen cost a tenth of a millisecond
+ * either way, and checking each one's shape (with its related information) costs more than that.
+ */
+const FAST_AFTER = 64;
+
+/** The JSON of a message, as UTF-8 bytes: `Buffer.from(JSON.stringify(msg))`, quicker for a publish of many diagnostics (`fastAfter` or more). */
+export function encodeMessage(msg: unknown, fastAfter = FAST_AFTER): Buffer {
+  if (isPublish(msg) && msg.params.diagnostics.length >= fastAfter) {
     const w = new Writer();
     if (writePublish(w, msg)) return w.done();
   }
@@ -147,6 +153,7 @@ const B = {
   data: utf8(',"data":'),
   codeDescription: utf8(',"codeDescription":{"href":'),
   tags: utf8(',"tags":'),
+  related: utf8(',"relatedInformation":'),
 };
 
 const EMPTY = Buffer.alloc(0);
@@ -201,7 +208,10 @@ function writePublish(w: Writer, m: Publish): boolean {
 }
 
 /** The keys of the diagnostics documentDiagnostics builds, in its order (the first five always there: their values are checked). */
-const ORDER = ['range', 'severity', 'source', 'code', 'message', 'data', 'codeDescription', 'tags'];
+const ORDER = ['range', 'severity', 'source', 'code', 'message', 'data', 'codeDescription', 'tags', 'relatedInformation'];
+
+/** An object or array JSON.stringify writes as itself (no toJSON of its own: one would be called with its key). */
+const isPlainJson = (v: unknown): v is object => typeof v === 'object' && v !== null && typeof (v as { toJSON?: unknown }).toJSON !== 'function';
 
 type Position = { line: number; character: number };
 
@@ -249,6 +259,44 @@ function sameInts(a: number[] | undefined, b: number[] | undefined, from: number
   return true;
 }
 
+/** A Location of a uri and a range, nothing else. */
+function isLocation(l: unknown): l is { uri: string; range: { start: Position; end: Position } } {
+  if (typeof l !== 'object' || l === null || Object.getPrototypeOf(l) !== Object.prototype) return false;
+  let n = 0;
+  for (const k in l) {
+    if ((n === 0 && k !== 'uri') || (n === 1 && k !== 'range') || n > 1) return false;
+    n++;
+  }
+  const x = l as { uri: unknown; range: unknown };
+  return n === 2 && typeof x.uri === 'string' && isRange(x.range);
+}
+
+/** Related information as documentDiagnostics builds it ({location, message} each), as the values it is written from; else undefined. */
+function relatedValues(rel: unknown): unknown[] | undefined {
+  if (!Array.isArray(rel) || Object.getPrototypeOf(rel) !== Array.prototype || typeof (rel as { toJSON?: unknown }).toJSON === 'function') return undefined;
+  const out: unknown[] = [];
+  for (let i = 0; i < rel.length; i++) {
+    const r = rel[i] as { location: unknown; message: unknown } | null;
+    if (typeof r !== 'object' || r === null || Object.getPrototypeOf(r) !== Object.prototype) return undefined;
+    let n = 0;
+    for (const k in r) {
+      if ((n === 0 && k !== 'location') || (n === 1 && k !== 'message') || n > 1) return undefined;
+      n++;
+    }
+    if (n !== 2 || !isLocation(r.location) || typeof r.message !== 'string') return undefined;
+    const { uri, range } = r.location;
+    out.push(uri, range.start.line, range.start.character, range.end.line, range.end.character, r.message);
+  }
+  return out;
+}
+
+function sameValues(a: unknown[] | undefined, b: unknown[] | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /**
  * A diagnostic's bytes as last written, kept per message string: a keystroke's next publish writes
  * the same diagnostic again but for its data's first number (the version), so the bytes before that
@@ -266,6 +314,8 @@ interface Written {
   data: number[] | undefined;
   href: string | undefined;
   tags: number[] | undefined;
+  /** The related information's values (relatedValues). */
+  related: unknown[] | undefined;
   /** The bytes before the data's first number, and after it (all of them in `before` without one). */
   before: Buffer;
   after: Buffer;
@@ -276,8 +326,10 @@ const WRITTEN_KEPT = 50_000;
 
 /**
  * A diagnostic of documentDiagnostics' shape: range, severity, source, code, message, then data (an
- * array of integers), codeDescription ({href}), tags (integers) as present, in that order. False for
- * any other (the caller writes it with JSON.stringify).
+ * array of integers, or an object: suggestions, candidates), codeDescription ({href}), tags
+ * (integers), relatedInformation as present, in that order. False for any other (the caller writes
+ * it with JSON.stringify). Data that is an object and related information are written by
+ * JSON.stringify in place, and such a diagnostic is not kept (they are new objects every version).
  */
 function writeDiagnostic(w: Writer, d: unknown): boolean {
   if (typeof d !== 'object' || d === null || Object.getPrototypeOf(d) !== Object.prototype) return false;
@@ -291,10 +343,14 @@ function writeDiagnostic(w: Writer, d: unknown): boolean {
     if (i === ORDER.length) return false;
     next = i + 1;
   }
-  const { range, severity, source, code, message, data, codeDescription, tags } = o;
+  const { range, severity, source, code, message, data, codeDescription, tags, relatedInformation } = o;
   if (!isRange(range) || !isSmallInt(severity) || typeof source !== 'string' || typeof code !== 'string' || typeof message !== 'string') return false;
-  if (data !== undefined && !isIntArray(data)) return false;
+  const ints = data === undefined || isIntArray(data);
+  if (!ints && !isPlainJson(data)) return false;
   if (tags !== undefined && !isIntArray(tags)) return false;
+  if (relatedInformation !== undefined && !isPlainJson(relatedInformation)) return false;
+  const related = relatedInformation === undefined ? undefined : relatedValues(relatedInformation);
+  const keep = ints && (relatedInformation === undefined || related !== undefined);
   let href: string | undefined;
   if (codeDescription !== undefined) {
     if (typeof codeDescription !== 'object' || codeDescription === null || Object.getPrototypeOf(codeDescription) !== Object.prototype) return false;
@@ -305,7 +361,7 @@ function writeDiagnostic(w: Writer, d: unknown): boolean {
     href = h;
   }
   const { start, end } = range;
-  const rec = written.get(message);
+  const rec = keep ? written.get(message) : undefined;
   if (
     rec !== undefined &&
     rec.sl === start.line &&
@@ -316,11 +372,13 @@ function writeDiagnostic(w: Writer, d: unknown): boolean {
     rec.source === source &&
     rec.code === code &&
     rec.href === href &&
-    sameInts(rec.data, data, 1) &&
-    sameInts(rec.tags, tags, 0)
+    sameInts(rec.data, data as number[] | undefined, 1) &&
+    sameInts(rec.tags, tags, 0) &&
+    sameValues(rec.related, related)
   ) {
     w.bytes(rec.before);
-    if (data !== undefined && data.length > 0) w.int(data[0]);
+    const ds = data as number[] | undefined;
+    if (ds !== undefined && ds.length > 0) w.int(ds[0]);
     w.bytes(rec.after);
     wireCounts.copied++;
     return true;
@@ -346,12 +404,15 @@ function writeDiagnostic(w: Writer, d: unknown): boolean {
   let midEnd = -1;
   if (data !== undefined) {
     w.bytes(B.data);
-    w.byte(OPEN);
-    mid = w.pos;
-    if (data.length > 0) w.int(data[0]);
-    midEnd = w.pos;
-    writeInts(w, data, 1);
-    w.byte(CLOSE);
+    if (ints) {
+      const ds = data as number[];
+      w.byte(OPEN);
+      mid = w.pos;
+      if (ds.length > 0) w.int(ds[0]);
+      midEnd = w.pos;
+      writeInts(w, ds, 1);
+      w.byte(CLOSE);
+    } else w.json(data);
   }
   if (href !== undefined) {
     w.bytes(B.codeDescription);
@@ -364,7 +425,15 @@ function writeDiagnostic(w: Writer, d: unknown): boolean {
     writeInts(w, tags, 0);
     w.byte(CLOSE);
   }
+  if (relatedInformation !== undefined) {
+    w.bytes(B.related);
+    w.json(relatedInformation);
+  }
   w.byte(BRACE_CLOSE);
+  if (!keep) {
+    wireCounts.written++;
+    return true;
+  }
   if (written.size >= WRITTEN_KEPT) written.clear();
   const bytes = w.buf;
   written.set(message, {
@@ -375,9 +444,10 @@ function writeDiagnostic(w: Writer, d: unknown): boolean {
     severity,
     source,
     code,
-    data: data?.slice(),
+    data: (data as number[] | undefined)?.slice(),
     href,
     tags: tags?.slice(),
+    related,
     before: Buffer.from(bytes.subarray(from, mid < 0 ? w.pos : mid)),
     after: mid < 0 ? EMPTY : Buffer.from(bytes.subarray(midEnd, w.pos)),
   });
