@@ -29,6 +29,12 @@ const fixed = (x: number) => Number(x.toFixed(x < 10 ? 2 : 1));
 const row = (name: string, samples: number[], target: string, note: string, memory?: string): BenchRow => ({ ...timingRow(name, samples, target, note, fixed), memory });
 /** A row whose value is not a time (a ratio, MB): the value in all three columns. */
 const valueRow = (name: string, value: number, target: string, note: string, memory?: string): BenchRow => ({ name, median_ms: fixed(value), min_ms: fixed(value), max_ms: fixed(value), target, note, memory });
+/** V8's heap spaces of more than a megabyte, allocated/used in MB. */
+const spaces = (st: ServerStats) =>
+  Object.entries(st.heapSpaces ?? {})
+    .filter(([, v]) => v.sizeBytes >= 1 << 20)
+    .map(([k, v]) => `${k.replace(/_space$/, '')} ${(v.sizeBytes / 1048576).toFixed(1)}/${(v.usedBytes / 1048576).toFixed(1)}`)
+    .join(', ');
 const quantile = (xs: number[], q: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor(q * s.length))];
@@ -169,7 +175,7 @@ export async function lspScaleRows(): Promise<BenchRow[]> {
     const n = Number(process.env.BENCH_EDITS ?? '2000');
     const long = await editRun(dir, f.ro, bigText, n);
     const mb = long.stats.rssBytes / 1024 / 1024;
-    rows.push(valueRow(`LSP server RSS after ${n} such edits (MB)`, mb, '< 120 MB', `value in MB; heap used ${(long.stats.heapUsedBytes / 1024 / 1024).toFixed(1)} MB (of ${((long.stats.heapTotalBytes ?? NaN) / 1024 / 1024).toFixed(0)} MB allocated); after a forced collection: RSS ${(long.collected.rssBytes / 1024 / 1024).toFixed(1)} MB, heap used ${(long.collected.heapUsedBytes / 1024 / 1024).toFixed(1)} MB${long.collected.gcRan ? '' : ' (no collection ran)'}; edits took median ${fixed(median(long.samples))} ms, p95 ${fixed(quantile(long.samples, 0.95))} ms`));
+    rows.push(valueRow(`LSP server RSS after ${n} such edits (MB)`, mb, '< 120 MB', `value in MB; heap used ${(long.stats.heapUsedBytes / 1024 / 1024).toFixed(1)} MB (of ${((long.stats.heapTotalBytes ?? NaN) / 1024 / 1024).toFixed(0)} MB allocated); after a forced collection: RSS ${(long.collected.rssBytes / 1024 / 1024).toFixed(1)} MB, heap used ${(long.collected.heapUsedBytes / 1024 / 1024).toFixed(1)} MB${long.collected.gcRan ? '' : ' (no collection ran)'}; edits took median ${fixed(median(long.samples))} ms, p95 ${fixed(quantile(long.samples, 0.95))} ms; V8's spaces before the collection (allocated/used MB): ${spaces(long.stats)}`));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
