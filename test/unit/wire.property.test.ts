@@ -237,3 +237,27 @@ test('wire: messages of other shapes are JSON.stringify byte for byte', () => {
   ];
   for (const c of cases) assertSame(c);
 });
+
+test('wire: publishes larger than the scratch buffer (growing it, and letting a huge one go) are JSON.stringify byte for byte', () => {
+  const diagnostic = (i: number, version: number) => ({
+    range: { start: { line: i, character: 8 }, end: { line: i, character: 30 + (i % 7) } },
+    severity: 2,
+    source: 'iam-refiner',
+    code: i % 3 ? 'unused-action' : 'unused-wildcard',
+    message: `service${i % 40}:Action${i} is unused`,
+    data: [version, 0, i % 5, i],
+    ...(i % 3 ? { tags: [1] } : {}),
+  });
+  // 300 diagnostics (about 60 KB: the scratch grows), 20,000 (about 5 MB: past the size kept), then small ones again
+  for (const [n, version] of [
+    [300, 1],
+    [300, 2],
+    [20_000, 3],
+    [20_000, 4],
+    [300, 5],
+  ]) {
+    assertSame(publish(version, Array.from({ length: n }, (_, i) => diagnostic(i, version))));
+  }
+  // one string longer than the scratch buffer's doubling
+  assertSame(publish(6, [{ ...diagnostic(0, 6), message: 'x'.repeat(300_000) }]));
+});

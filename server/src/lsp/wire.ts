@@ -73,6 +73,9 @@ function quotedBytes(s: string): Buffer {
   return b;
 }
 
+/** The largest scratch buffer kept between messages (a publish of ReadOnlyAccess's 1,067 diagnostics: 257 KB). */
+const SCRATCH_KEPT = 4 << 20;
+
 class Writer {
   private static scratch = Buffer.allocUnsafe(1 << 16);
   buf = Writer.scratch;
@@ -125,7 +128,10 @@ class Writer {
 
   /** A copy of what was written (the scratch buffer is written again by the next message). */
   done(): Buffer {
-    return Buffer.from(this.buf.subarray(0, this.pos));
+    const out = Buffer.from(this.buf.subarray(0, this.pos));
+    // a huge publish (a megabyte policy's ten thousand diagnostics) does not keep its scratch buffer for the process's life
+    if (Writer.scratch.length > SCRATCH_KEPT) Writer.scratch = Buffer.allocUnsafe(1 << 16);
+    return out;
   }
 
   /** Back to `at`: a diagnostic begun on the fast path that turned out not to be of its shape. */
@@ -322,7 +328,8 @@ interface Written {
 }
 
 const written = new Map<string, Written>();
-const WRITTEN_KEPT = 50_000;
+/** Diagnostics kept (about 300 bytes each: a document's 10,000 diagnostics are 3 MB); past it, kept anew. */
+const WRITTEN_KEPT = 10_000;
 
 /**
  * A diagnostic of documentDiagnostics' shape: range, severity, source, code, message, then data (an
