@@ -221,28 +221,21 @@ const isPlainJson = (v: unknown): v is object => typeof v === 'object' && v !== 
 
 type Position = { line: number; character: number };
 
-/** A {line, character} of two small integers, nothing else. */
-function isPosition(p: unknown): p is Position {
-  if (typeof p !== 'object' || p === null || Object.getPrototypeOf(p) !== Object.prototype) return false;
+/** A plain object whose own keys are `a` then `b`, nothing else (as documentDiagnostics builds its positions, ranges, locations). */
+function hasKeys(o: unknown, a: string, b: string): o is Record<string, unknown> {
+  if (typeof o !== 'object' || o === null || Object.getPrototypeOf(o) !== Object.prototype) return false;
   let n = 0;
-  for (const k in p) {
-    if ((n === 0 && k !== 'line') || (n === 1 && k !== 'character') || n > 1) return false;
+  for (const k in o) {
+    if ((n === 0 && k !== a) || (n === 1 && k !== b) || n > 1) return false;
     n++;
   }
-  const q = p as Position;
-  return n === 2 && isSmallInt(q.line) && isSmallInt(q.character);
+  return n === 2;
 }
 
-function isRange(r: unknown): r is { start: Position; end: Position } {
-  if (typeof r !== 'object' || r === null || Object.getPrototypeOf(r) !== Object.prototype) return false;
-  let n = 0;
-  for (const k in r) {
-    if ((n === 0 && k !== 'start') || (n === 1 && k !== 'end') || n > 1) return false;
-    n++;
-  }
-  const x = r as { start: unknown; end: unknown };
-  return n === 2 && isPosition(x.start) && isPosition(x.end);
-}
+/** A {line, character} of two small integers. */
+const isPosition = (p: unknown): p is Position => hasKeys(p, 'line', 'character') && isSmallInt(p.line) && isSmallInt(p.character);
+
+const isRange = (r: unknown): r is { start: Position; end: Position } => hasKeys(r, 'start', 'end') && isPosition(r.start) && isPosition(r.end);
 
 function isIntArray(a: unknown): a is number[] {
   if (!Array.isArray(a) || Object.getPrototypeOf(a) !== Array.prototype || typeof (a as { toJSON?: unknown }).toJSON === 'function') return false;
@@ -265,31 +258,16 @@ function sameInts(a: number[] | undefined, b: number[] | undefined, from: number
   return true;
 }
 
-/** A Location of a uri and a range, nothing else. */
-function isLocation(l: unknown): l is { uri: string; range: { start: Position; end: Position } } {
-  if (typeof l !== 'object' || l === null || Object.getPrototypeOf(l) !== Object.prototype) return false;
-  let n = 0;
-  for (const k in l) {
-    if ((n === 0 && k !== 'uri') || (n === 1 && k !== 'range') || n > 1) return false;
-    n++;
-  }
-  const x = l as { uri: unknown; range: unknown };
-  return n === 2 && typeof x.uri === 'string' && isRange(x.range);
-}
+/** A Location of a uri and a range. */
+const isLocation = (l: unknown): l is { uri: string; range: { start: Position; end: Position } } => hasKeys(l, 'uri', 'range') && typeof l.uri === 'string' && isRange(l.range);
 
 /** Related information as documentDiagnostics builds it ({location, message} each), as the values it is written from; else undefined. */
 function relatedValues(rel: unknown): unknown[] | undefined {
   if (!Array.isArray(rel) || Object.getPrototypeOf(rel) !== Array.prototype || typeof (rel as { toJSON?: unknown }).toJSON === 'function') return undefined;
   const out: unknown[] = [];
   for (let i = 0; i < rel.length; i++) {
-    const r = rel[i] as { location: unknown; message: unknown } | null;
-    if (typeof r !== 'object' || r === null || Object.getPrototypeOf(r) !== Object.prototype) return undefined;
-    let n = 0;
-    for (const k in r) {
-      if ((n === 0 && k !== 'location') || (n === 1 && k !== 'message') || n > 1) return undefined;
-      n++;
-    }
-    if (n !== 2 || !isLocation(r.location) || typeof r.message !== 'string') return undefined;
+    const r: unknown = rel[i];
+    if (!hasKeys(r, 'location', 'message') || !isLocation(r.location) || typeof r.message !== 'string') return undefined;
     const { uri, range } = r.location;
     out.push(uri, range.start.line, range.start.character, range.end.line, range.end.character, r.message);
   }
