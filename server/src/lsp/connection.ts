@@ -1,21 +1,37 @@
 /**
  * The server's connection from its command line, as vscode-languageserver's createConnection() reads
- * it (--node-ipc, --stdio, --socket=…, --pipe=…), but on stdio the messages are written by
- * wire.ts's encoder (JSON.stringify's bytes, a publish of many diagnostics without JSON.stringify).
- * Everything else is the library's: its reader of stdin (the process exits when stdin ends), and
- * console output sent to the client's log as it sends it (stdout is the protocol's).
+ * it (--node-ipc, --stdio, --socket=…, --pipe=…), but on stdio, a socket or a pipe the messages are
+ * written by wire.ts's encoder (JSON.stringify's bytes, a publish of many diagnostics without
+ * JSON.stringify); node-ipc's are Node's own. Everything else is the library's: its reader of stdin
+ * (the process exits when stdin ends), and console output sent to the client's log as it sends it
+ * (stdout is the protocol's).
  */
+import { createConnection as connectTo } from 'node:net';
 import { inspect } from 'node:util';
-import { Connection, RemoteConsole, StreamMessageWriter, createConnection } from 'vscode-languageserver/node';
+import { Connection, RemoteConsole, SocketMessageReader, SocketMessageWriter, StreamMessageWriter, createConnection } from 'vscode-languageserver/node';
 import { wireEncoder } from './wire';
 
-/** The transport argument createConnection() acts on: the first of them. */
-function transportOf(argv: string[]): string | undefined {
-  return argv.find((a) => a === '--node-ipc' || a === '--stdio' || a === '--socket' || a === '--pipe' || a.startsWith('--socket=') || a.startsWith('--pipe='));
+/** The transport createConnection() acts on: the first transport argument, with its value (`--socket=N` or `--socket N`). */
+function transportOf(argv: string[]): { kind: string; value?: string } | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--node-ipc' || a === '--stdio') return { kind: a };
+    if (a === '--socket' || a === '--pipe') return { kind: a, value: argv[i + 1] };
+    const [k, v] = a.split('=');
+    if (k === '--socket' || k === '--pipe') return { kind: k, value: v };
+  }
+  return undefined;
 }
 
 export function createServerConnection(argv: string[] = process.argv.slice(2)): Connection {
-  if (transportOf(argv) !== '--stdio') return createConnection();
+  const t = transportOf(argv);
+  const port = t?.kind === '--socket' ? parseInt(t.value ?? '', 10) : NaN;
+  if ((t?.kind === '--socket' && port) || (t?.kind === '--pipe' && t.value)) {
+    // as the library's createServerSocketTransport / createServerPipeTransport, with the writer
+    const socket = t.kind === '--socket' ? connectTo(port, '127.0.0.1') : connectTo(t.value!);
+    return createConnection(new SocketMessageReader(socket, 'utf-8'), new SocketMessageWriter(socket, { charset: 'utf-8', contentTypeEncoder: wireEncoder }));
+  }
+  if (t?.kind !== '--stdio') return createConnection();
   // a stream in (the library reads it and exits when it ends), a writer out (a stream out would get the default encoder)
   const writer = new StreamMessageWriter(process.stdout, { contentTypeEncoder: wireEncoder });
   const connection = createConnection(process.stdin as never, writer as never);
