@@ -20,6 +20,14 @@ import { RefUniverse } from '../support/oracle';
 import { corpusUniverseExtras, managedPolicies, randomFindings, releaseManagedPolicies } from '../support/corpus';
 import { prng } from '../support/generators';
 import { BenchRow, median, timingRow } from './rows';
+import { getHeapStatistics } from 'node:v8';
+import { pathToFileURL } from 'node:url';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { DEFAULT_SETTINGS } from '../../shared/protocol';
+import { Workspace } from '../../server/src/workspace/workspace';
+import { FileFindingsProvider } from '../../server/src/workspace/findingsProvider';
+import { documentDiagnostics } from '../../server/src/lsp/diagnostics';
+import { encodeMessage } from '../../server/src/lsp/wire';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const SEED = 20240611;
@@ -142,6 +150,48 @@ async function editRun(dir: string, policyText: string, findingsText: string, ed
   }
 }
 
+/**
+ * What a keystroke allocates, in this process, step by step as the server takes it: the edited text,
+ * the analysis (the JSON reading, problems), the diagnostics, the publish's bytes. Measured as the
+ * growth of V8's heap over each step; a step during which a collection ran (the heap shrank) is left
+ * out.
+ */
+export async function keystrokeAllocation(dir: string, catalog: Catalog, versions: number): Promise<Record<'text' | 'analysis' | 'diagnostics' | 'encode', number>> {
+  const file = path.join(dir, 'readonly-policy.json');
+  const uri = pathToFileURL(file).href;
+  let doc = TextDocument.create(uri, 'json', 1, readFileSync(file, 'utf8'));
+  const docs = new Map<string, TextDocument>();
+  const ws = new Workspace({ settings: async () => DEFAULT_SETTINGS, documents: { get: (u) => docs.get(u), all: () => [...docs.values()] }, providers: () => [new FileFindingsProvider()], catalog: () => catalog, log: () => undefined });
+  ws.addFolder({ uri: pathToFileURL(dir).href, name: 'bench' });
+  // the whole heap's use: objects V8 allocates in its old generation at once (pretenured) count too
+  const young = () => getHeapStatistics().used_heap_size;
+  const at = doc.getText().indexOf('"Statement"');
+  const steps = { text: [] as number[], analysis: [] as number[], diagnostics: [] as number[], encode: [] as number[] };
+  try {
+    for (let i = 0; i < versions + 20; i++) {
+      const u0 = young();
+      const pos = doc.positionAt(at);
+      doc = TextDocument.update(doc, [i % 2 ? { range: { start: pos, end: doc.positionAt(at + 1) }, text: '' } : { range: { start: pos, end: pos }, text: ' ' }], doc.version + 1);
+      doc.getText();
+      docs.set(uri, doc);
+      ws.documentOpened(uri);
+      const u1 = young();
+      const a = await ws.analysisOf(doc);
+      const u2 = young();
+      const ds = a ? documentDiagnostics(a, ws.projectFor(uri)?.snapshot, DEFAULT_SETTINGS) : [];
+      const u3 = young();
+      encodeMessage({ jsonrpc: '2.0', method: 'textDocument/publishDiagnostics', params: { uri, version: doc.version, diagnostics: ds } });
+      const u4 = young();
+      if (i < 20) continue; // the first versions read the findings and fill the caches
+      for (const [k, d] of [['text', u1 - u0], ['analysis', u2 - u1], ['diagnostics', u3 - u2], ['encode', u4 - u3]] as const) if (d >= 0) steps[k].push(d);
+    }
+  } finally {
+    ws.dispose();
+  }
+  const kb = (xs: number[]) => median(xs) / 1024;
+  return { text: kb(steps.text), analysis: kb(steps.analysis), diagnostics: kb(steps.diagnostics), encode: kb(steps.encode) };
+}
+
 export async function lspScaleRows(): Promise<BenchRow[]> {
   const catalog = defaultCatalog();
   const f = fixture(catalog);
@@ -170,6 +220,21 @@ export async function lspScaleRows(): Promise<BenchRow[]> {
         floorBig,
         '—',
         `p95 ${fixed(fb)} ms; with the ${small.diagnostics} diagnostics: median ${fixed(median(floorSmall))}, p95 ${fixed(fs)} ms; the ${big.diagnostics} written by vscode-languageserver's own writer (JSON.stringify) instead of ours (wire.ts): median ${fixed(median(floorDefault))}, p95 ${fixed(quantile(floorDefault, 0.95))} ms. What sending, encoding and decoding a publish costs alone: the real server's p95 over this floor's is ${(p95b / fb).toFixed(2)}× (30% unused) and ${(p95s / fs).toFixed(2)}× (22 unused)`,
+      ),
+    );
+    writeFileSync(path.join(dir, 'findings.json'), bigText); // the small case's run wrote its own
+    // in a process of its own, as the server's: in this one, code the fixture ran first is compiled otherwise (half the allocation)
+    const script = `require(${JSON.stringify(__filename)}).keystrokeAllocation(${JSON.stringify(dir)}, require(${JSON.stringify(require.resolve('../../server/src/workspace/catalogFile'))}).defaultCatalog(), 300).then((r) => console.log(JSON.stringify(r)))`;
+    const child = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+    if (child.status !== 0) throw new Error(`the allocation run failed: ${child.stderr}`);
+    const alloc = JSON.parse(child.stdout) as Awaited<ReturnType<typeof keystrokeAllocation>>;
+    const total = alloc.text + alloc.analysis + alloc.diagnostics + alloc.encode;
+    rows.push(
+      valueRow(
+        'LSP keystroke on ReadOnlyAccess with 30% unused: what it allocates (KB per version)',
+        total,
+        '—',
+        `value in KB, in a node process of its own (the server's steps, median of 300 versions): the edited text ${alloc.text.toFixed(0)}, the analysis ${alloc.analysis.toFixed(0)} (JSON reading, problems), the diagnostics ${alloc.diagnostics.toFixed(0)}, the publish's bytes ${alloc.encode.toFixed(0)}: what V8's young generation collects, and copies while a version lives`,
       ),
     );
     const n = Number(process.env.BENCH_EDITS ?? '2000');
