@@ -170,7 +170,12 @@ export function decodeDiagnosticData(raw: unknown): DiagnosticData | undefined {
 export function encodeDiagnosticData(d: DiagnosticData): DiagnosticData | number[] {
   const t = d.target;
   if (!t || d.suggestions || d.candidates || d.folderUri !== undefined || d.relPath !== undefined) return d;
-  return t.entry === undefined ? [d.version, t.policy, t.statement] : [d.version, t.policy, t.statement, t.entry];
+  return targetData(d.version, t);
+}
+
+/** The compact `data` of a version and a target alone (encodeDiagnosticData's array, without the object first: a keystroke makes a thousand). */
+export function targetData(version: number, t: NonNullable<DiagnosticData['target']>): number[] {
+  return t.entry === undefined ? [version, t.policy, t.statement] : [version, t.policy, t.statement, t.entry];
 }
 
 // ---------------------------------------------------------------------------------------------

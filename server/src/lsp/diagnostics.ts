@@ -1,6 +1,6 @@
 import { CodeDescription, Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, DiagnosticTag, Range } from 'vscode-languageserver';
 import { CatalogStaleness, InputError, LineIndex, Problem, README_URL, UnusedSet, NOT_USED_NOTE, isWildcard, roleName } from '../core';
-import { DIAGNOSTIC_SOURCE, DiagnosticCode, DiagnosticData, SeveritySetting, Settings, encodeDiagnosticData } from '../../../shared/protocol';
+import { DIAGNOSTIC_SOURCE, DiagnosticCode, DiagnosticData, SeveritySetting, Settings, encodeDiagnosticData, targetData } from '../../../shared/protocol';
 import { Analysis, MAX_POLICY_BYTES, linesOf } from '../workspace/analysis';
 import { FindingsSource } from '../workspace/findingsProvider';
 import { ProjectSnapshot } from '../workspace/project';
@@ -212,10 +212,9 @@ export function documentDiagnostics(a: Analysis, snap: ProjectSnapshot | undefin
     const range = rangeOf(lines, p.offset, p.length);
     const code = p.code as DiagnosticCode;
     // what a quick fix needs to find its problem in the analysis of this version (its pattern, whether the catalog is stale: there)
-    const data: DiagnosticData = { version: a.version, target: p.target };
-    if (p.suggestions) data.suggestions = p.suggestions;
+    const data = p.target && !p.suggestions ? targetData(a.version, p.target) : encodeDiagnosticData({ version: a.version, target: p.target, ...(p.suggestions ? { suggestions: p.suggestions } : {}) });
     const message = messageOf ? messageOf(p) : p.message;
-    const d: Diagnostic = { range, severity, source: DIAGNOSTIC_SOURCE, code, message, data: encodeDiagnosticData(data) };
+    const d: Diagnostic = { range, severity, source: DIAGNOSTIC_SOURCE, code, message, data };
     // the code's README link: in a document with many diagnostics the hover gives it instead (a thousand links were a quarter of a keystroke's publish)
     const cd = many ? undefined : CODE_DESCRIPTIONS.get(code);
     if (cd) d.codeDescription = cd;
