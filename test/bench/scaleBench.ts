@@ -11,8 +11,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import type { ServerStats } from '../../shared/protocol';
-import type { Diagnostic } from 'vscode-languageserver-protocol';
+import { DEFAULT_SETTINGS, type ServerStats } from '../../shared/protocol';
+import type { Diagnostic, Range } from 'vscode-languageserver-protocol';
 import { Catalog, Universe, documentActionNames, findingActionNames, parseFindings, parsePolicyDocument, refineDocument, resolveUnused } from '../../server/src/core';
 import { defaultCatalog, loadCatalog } from '../../server/src/workspace/catalogFile';
 import { LspClient } from '../support/lspClient';
@@ -23,7 +23,6 @@ import { BenchRow, median, timingRow } from './rows';
 import { Session } from 'node:inspector';
 import { pathToFileURL } from 'node:url';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { DEFAULT_SETTINGS } from '../../shared/protocol';
 import { Workspace } from '../../server/src/workspace/workspace';
 import { FileFindingsProvider } from '../../server/src/workspace/findingsProvider';
 import { documentDiagnostics } from '../../server/src/lsp/diagnostics';
@@ -113,15 +112,20 @@ async function standInRun(dir: string, policyText: string, diagnostics: Diagnost
   }
 }
 
-/** `edits` times: a space in and out before "Statement" (the policy's meaning never changes), timed until the diagnostics of that version arrive. */
+/** The bench's keystroke i at offset `at` (before "Statement"): a space in (even i), out again (odd i); the policy's meaning never changes. */
+function spaceToggle(doc: TextDocument, at: number, i: number): { range: Range; text: string } {
+  const pos = doc.positionAt(at);
+  return i % 2 ? { range: { start: pos, end: doc.positionAt(at + 1) }, text: '' } : { range: { start: pos, end: pos }, text: ' ' };
+}
+
+/** `edits` keystrokes (spaceToggle), each timed until the diagnostics of its version arrive. */
 async function editLoop(client: LspClient, uri: string, policyText: string, edits: number): Promise<number[]> {
   const at = policyText.indexOf('"Statement"');
   const samples: number[] = [];
   for (let i = 0; i < edits; i++) {
-    const doc = client.docs.get(uri)!;
-    const pos = doc.positionAt(at);
+    const { range, text } = spaceToggle(client.docs.get(uri)!, at, i);
     const t0 = performance.now();
-    const version = client.edit(uri, [i % 2 ? { range: { start: pos, end: doc.positionAt(at + 1) }, newText: '' } : { range: { start: pos, end: pos }, newText: ' ' }]);
+    const version = client.edit(uri, [{ range, newText: text }]);
     await client.nextDiagnostics(uri, () => client.diagnostics.get(uri)?.version === version, 60_000);
     samples.push(performance.now() - t0);
   }
@@ -171,8 +175,7 @@ export async function keystrokeAllocation(dir: string, catalog: Catalog, version
   session.connect();
   const post = <T>(method: string, params?: object) => new Promise<T>((resolve, reject) => session.post(method, params, (e, r) => (e ? reject(e) : resolve(r as T))));
   const keystroke = async (i: number) => {
-    const pos = doc.positionAt(at);
-    doc = TextDocument.update(doc, [i % 2 ? { range: { start: pos, end: doc.positionAt(at + 1) }, text: '' } : { range: { start: pos, end: pos }, text: ' ' }], doc.version + 1);
+    doc = TextDocument.update(doc, [spaceToggle(doc, at, i)], doc.version + 1);
     docs.set(uri, doc);
     ws.documentOpened(uri);
     const a = await ws.analysisOf(doc);

@@ -239,8 +239,11 @@ const isPosition = (p: unknown): p is Position => hasKeys(p, 'line', 'character'
 
 const isRange = (r: unknown): r is { start: Position; end: Position } => hasKeys(r, 'start', 'end') && isPosition(r.start) && isPosition(r.end);
 
+/** An array JSON.stringify writes as its elements (Array's own prototype, no toJSON of its own). */
+const isPlainArray = (a: unknown): a is unknown[] => Array.isArray(a) && Object.getPrototypeOf(a) === Array.prototype && typeof (a as { toJSON?: unknown }).toJSON !== 'function';
+
 function isIntArray(a: unknown): a is number[] {
-  if (!Array.isArray(a) || Object.getPrototypeOf(a) !== Array.prototype || typeof (a as { toJSON?: unknown }).toJSON === 'function') return false;
+  if (!isPlainArray(a)) return false;
   for (let i = 0; i < a.length; i++) if (!isSmallInt(a[i])) return false;
   return true;
 }
@@ -252,8 +255,8 @@ function writeInts(w: Writer, a: number[], from: number): void {
   }
 }
 
-/** The same integers from `from` on (both absent, or the same length). */
-function sameInts(a: number[] | undefined, b: number[] | undefined, from: number): boolean {
+/** The same values from `from` on (both absent, or the same length). */
+function sameFrom(a: readonly unknown[] | undefined, b: readonly unknown[] | undefined, from: number): boolean {
   if (a === undefined || b === undefined) return a === b;
   if (a.length !== b.length) return false;
   for (let i = from; i < a.length; i++) if (a[i] !== b[i]) return false;
@@ -265,7 +268,7 @@ const isLocation = (l: unknown): l is { uri: string; range: { start: Position; e
 
 /** Related information as documentDiagnostics builds it ({location, message} each), as the values it is written from; else undefined. */
 function relatedValues(rel: unknown): unknown[] | undefined {
-  if (!Array.isArray(rel) || Object.getPrototypeOf(rel) !== Array.prototype || typeof (rel as { toJSON?: unknown }).toJSON === 'function') return undefined;
+  if (!isPlainArray(rel)) return undefined;
   const out: unknown[] = [];
   for (let i = 0; i < rel.length; i++) {
     const r: unknown = rel[i];
@@ -274,13 +277,6 @@ function relatedValues(rel: unknown): unknown[] | undefined {
     out.push(uri, range.start.line, range.start.character, range.end.line, range.end.character, r.message);
   }
   return out;
-}
-
-function sameValues(a: unknown[] | undefined, b: unknown[] | undefined): boolean {
-  if (a === undefined || b === undefined) return a === b;
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /**
@@ -359,9 +355,9 @@ function writeDiagnostic(w: Writer, d: unknown): boolean {
     rec.source === source &&
     rec.code === code &&
     rec.href === href &&
-    sameInts(rec.data, data as number[] | undefined, 1) &&
-    sameInts(rec.tags, tags, 0) &&
-    sameValues(rec.related, related)
+    sameFrom(rec.data, data as number[] | undefined, 1) &&
+    sameFrom(rec.tags, tags, 0) &&
+    sameFrom(rec.related, related, 0)
   ) {
     w.bytes(rec.before);
     const ds = data as number[] | undefined;
