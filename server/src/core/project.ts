@@ -121,7 +121,9 @@ export function bindPolicy(relPath: string, config: ProjectConfig, findings: Fin
 
 /** Every literal action named in a document's policies (for the universe). */
 export function documentActionNames(doc: ParsedDocument): string[] {
-  return doc.policies.flatMap((p) => p.statements.flatMap((s) => s.entries.map((e) => e.value)));
+  const out: string[] = [];
+  for (const p of doc.policies) for (const s of p.statements) for (const e of s.entries) out.push(e.value);
+  return out;
 }
 
 /**
@@ -157,6 +159,8 @@ function findingsFacts(catalog: Catalog, findings: Finding[]): FindingsFacts {
 
 function addExtras(catalog: Catalog, into: Map<string, string>, names: Iterable<string>): void {
   for (const n of names) {
+    // spelled as the catalog spells it (most names): the catalog's, without lower-casing it
+    if (catalog.indexOfSpelling(n) >= 0) continue;
     const l = n.toLowerCase();
     if (l.includes(':') && !/[*?]/.test(l) && !into.has(l) && !catalog.has(l)) into.set(l, n);
   }
@@ -207,8 +211,12 @@ function documentUniverse(catalog: Catalog, facts: FindingsFacts, doc: ParsedDoc
         const n = e.value;
         let l = memo.get(n);
         if (l === undefined) {
-          const lower = n.toLowerCase();
-          l = facts.extras.has(lower) || !lower.includes(':') || /[*?]/.test(lower) || catalog.has(lower) ? null : lower;
+          // spelled as the catalog spells it (most entries): the catalog's, without lower-casing it
+          if (catalog.indexOfSpelling(n) >= 0) l = null;
+          else {
+            const lower = n.toLowerCase();
+            l = facts.extras.has(lower) || !lower.includes(':') || /[*?]/.test(lower) || catalog.has(lower) ? null : lower;
+          }
           if (memo.size >= ENTRY_EXTRAS_KEPT) memo.clear();
           memo.set(n, l);
         }

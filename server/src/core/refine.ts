@@ -117,6 +117,47 @@ function inScope(scope: Scope, p: number, s: number, e?: number): boolean {
   return scope.kind === 'statement' || e === undefined || scope.entry === e;
 }
 
+/**
+ * What an Action array writes, case aside, to drop a replacement that repeats it: its names by their
+ * index in the universe (a literal entry's expansion is its one index: no lower-casing of every entry
+ * of a large array), its wildcards by their lower-cased text. A replacement is a universe name or a
+ * `prefix*` (coverRange), so it can only repeat an entry of its own kind.
+ */
+class WrittenInArray {
+  private readonly names = new Set<number>();
+  private readonly wild = new Set<string>();
+  constructor(st: StatementModel, expanded: readonly (readonly number[])[]) {
+    st.entries.forEach((e, k) => {
+      if (isWildcard(e.value)) this.wild.add(e.value.toLowerCase());
+      else if (expanded[k].length === 1) this.names.add(expanded[k][0]);
+    });
+  }
+  /** The patterns not written yet, now counted as written. */
+  addNew(u: Universe, patterns: readonly string[]): string[] {
+    const out: string[] = [];
+    for (const x of patterns) {
+      if (isWildcard(x)) {
+        const l = x.toLowerCase();
+        if (this.wild.has(l)) continue;
+        this.wild.add(l);
+      } else {
+        const i = u.indexOfSpelled(x);
+        if (i === undefined) {
+          // not a universe name (never from coverRange): compared as text, like a wildcard
+          const l = x.toLowerCase();
+          if (this.wild.has(l)) continue;
+          this.wild.add(l);
+        } else {
+          if (this.names.has(i)) continue;
+          this.names.add(i);
+        }
+      }
+      out.push(x);
+    }
+    return out;
+  }
+}
+
 export function planStatement(ctx: RefineContext, st: StatementModel, p: number, s: number, scope: Scope, work: RefineWork = new RefineWork(ctx.universe)): StatementPlan {
   const none: StatementPlan = { policy: p, statement: s, model: st, change: { kind: 'none' } };
   if (st.opaque || st.suppressed || st.principal || st.effect !== 'Allow' || !st.key) return none;
@@ -146,16 +187,15 @@ export function planStatement(ctx: RefineContext, st: StatementModel, p: number,
   let changed = false;
   const unused = work.mask(ctx.unused);
   const expanded = work.entries(st);
-  let kept: Set<string> | undefined;
+  let kept: WrittenInArray | undefined;
   st.entries.forEach((e, k) => {
     const allowed = expanded[k];
     let fate: EntryFate = { kind: 'keep' };
     if (inScope(scope, p, s, k)) fate = refinePattern(ctx, e.value, allowed, unused);
     if (fate.kind === 'replace') {
       // a replacement already written elsewhere in the array (or by an earlier replacement) adds nothing
-      kept ??= new Set(st.entries.map((x) => x.value.toLowerCase()));
-      const patterns = fate.patterns.filter((x) => !kept!.has(x.toLowerCase()));
-      for (const x of patterns) kept.add(x.toLowerCase());
+      kept ??= new WrittenInArray(st, expanded);
+      const patterns = kept.addNew(u, fate.patterns);
       fate = patterns.length ? { kind: 'replace', patterns } : { kind: 'remove' };
     }
     if (fate.kind !== 'keep') changed = true;

@@ -81,6 +81,12 @@ export class Universe {
     return this.indexOfLower(name.toLowerCase());
   }
 
+  /** indexOf, without lower-casing a name spelled as the catalog spells it. */
+  indexOfSpelled(name: string): number | undefined {
+    const c = this.catalog.indexOfSpelling(name);
+    return c >= 0 ? this.fromCatalog(c) : this.indexOfLower(name.toLowerCase());
+  }
+
   /** indexOf of a name already lower-cased. */
   indexOfLower(l: string): number | undefined {
     const i = this.catalog.indexOfLower(l);
