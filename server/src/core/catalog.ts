@@ -39,7 +39,7 @@ export interface SortedActions {
 /** Binary-search lookups before the catalog builds its name index (about 2 ms, then 10× faster lookups). */
 const INDEX_AFTER = 4096;
 /** How many names after the last one found indexOfSpelling compares before its index. */
-const FINGER = 4;
+const FINGER = 8;
 
 /** How the packed list starts in the file: its last member. */
 const ACTIONS_KEY = ',"actions":"';

@@ -32,10 +32,10 @@ export class Universe {
     const base = catalog.sorted();
     const add = new Map<string, string>();
     for (const e of extras) {
-      // spelled as the catalog spells it: the catalog's (no lower-casing)
-      if (catalog.indexOfSpelling(e) >= 0) continue;
+      // a pattern is no name; a name spelled as the catalog spells it is the catalog's (no lower-casing)
+      if (isWildcard(e) || catalog.indexOfSpelling(e) >= 0) continue;
       const l = e.toLowerCase();
-      if (!l.includes(':') || isWildcard(l) || add.has(l) || catalog.indexOfLower(l) >= 0) continue;
+      if (!l.includes(':') || add.has(l) || catalog.indexOfLower(l) >= 0) continue;
       add.set(l, e);
     }
     if (add.size === 0) {
@@ -168,13 +168,16 @@ export class Universe {
    * same patterns, and a keystroke leaves most of them as they were.
    */
   expand(pattern: string): readonly number[] {
+    const wild = isWildcard(pattern);
+    if (!wild) {
+      // a name spelled as the catalog spells it: one lookup of the very string, not worth a memo entry
+      const c = this.catalog.indexOfSpelling(pattern);
+      if (c >= 0) return [this.fromCatalog(c)];
+    }
     let out = this.byText.get(pattern);
     if (out !== undefined) return out;
-    // a name spelled as the catalog spells it: one lookup of the very string, not worth a memo entry
-    const c = this.catalog.indexOfSpelling(pattern);
-    if (c >= 0) return [this.fromCatalog(c)];
     const p = pattern.toLowerCase();
-    if (!isWildcard(p)) {
+    if (!wild) {
       const i = this.indexOfLower(p);
       out = i === undefined ? EMPTY : [i];
     } else {
