@@ -7,7 +7,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readdirSync, rmSync, existsSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { ROOT, EXAMPLE, EXPECTED_S3, LAMBDA_UNUSED } from '../support/example';
@@ -78,4 +78,15 @@ test('npm pack → npm install -g offline into a temporary prefix → iam-refine
   assert.equal(x.status, 0, x.stderr);
   assert.match(x.stdout, /^s3:GetObjectTagging$/m);
   assert.ok(readdirSync(tmp).includes(packed[0].filename));
+});
+
+test('every bundle that ships is ASCII: V8 keeps a source with one character beyond Latin-1 at two bytes per character', () => {
+  // esbuild escapes the code's other characters, not those of the comments it keeps (scripts/bundle.mjs escapes those)
+  const bundles = readdirSync(join(ROOT, 'dist')).filter((f) => /\.c?js$/.test(f));
+  assert.ok(bundles.includes('server.js') && bundles.includes('cli.js') && bundles.includes('client.js'), `bundles: ${bundles.join(', ')}`);
+  for (const f of bundles) {
+    const bytes = readFileSync(join(ROOT, 'dist', f));
+    const at = bytes.findIndex((b) => b > 0x7f);
+    assert.equal(at, -1, `dist/${f} has a byte beyond ASCII at ${at}: ${bytes.subarray(Math.max(0, at - 40), at + 20).toString('utf8')}`);
+  }
 });
