@@ -431,3 +431,14 @@ describe('fixtures for the CLI and language-server tests', () => {
     assert.deepEqual([doc.recognised, doc.policies.length, doc.problems.length], [false, 0, 0]);
   });
 });
+
+test('a written pattern with a space inside (from findings naming "CreateDomain ") is plain in a file that writes plain', () => {
+  // found by the YAML property test (seed -1345750127): the pattern was single-quoted among plain ones
+  const text = 'service: app\nprovider:\n  name: aws\n  iam:\n    role:\n      statements: [{Effect: Allow, Resource: arn:aws:s3:::b/*, Action: [s3:GetObject, \'*\']}]\n';
+  const doc = parsePolicyDocument(text, 'serverless.yml');
+  const findings = unusedFindings('cloudwatch', 'CreateDomain ', 'CreateDomain Ex');
+  const u = new Universe(defaultCatalog(), [...findingActionNames(findings), ...documentActionNames(doc)]);
+  const r = refineDocument({ universe: u, unused: resolveUnused(findings, u).indexes }, doc);
+  assert.match(r.text, /NotAction: \[cloudwatch:CreateDomain \*\]\}\]/, r.text);
+  assert.deepEqual((parseYaml(r.text) as { provider: { iam: { role: { statements: { NotAction: string[] }[] } } } }).provider.iam.role.statements[0].NotAction, ['cloudwatch:CreateDomain *']);
+});

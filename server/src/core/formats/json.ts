@@ -108,10 +108,16 @@ function readPolicy(node: Node, label: string, problems: PolicyProblem[]): Polic
 /** A statement object's model before its fields are read: its span, and everything but its action keys as the rest. */
 export function objectStatement(node: Node, index: number, actionKeys: readonly [string, string]): StatementModel {
   const host: JsonStatementHost = { node };
+  // getNodeValue's object without the action keys' values (a policy's large Action array is never
+  // turned into values for a comparison of everything else)
   const rest = () => {
-    const o = { ...(getNodeValue(node) as Record<string, unknown>) };
-    for (const k of actionKeys) delete o[k];
-    return o;
+    const o = Object.create(null) as Record<string, unknown>;
+    for (const prop of node.children ?? []) {
+      const key = prop.children?.[0]?.value as string;
+      const value = prop.children?.[1];
+      if (value && key !== actionKeys[0] && key !== actionKeys[1]) o[key] = getNodeValue(value);
+    }
+    return { ...o };
   };
   return { span: span(node), index, entries: [], rest, host };
 }

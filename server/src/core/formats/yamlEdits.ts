@@ -15,11 +15,12 @@ import { JsonPolicyHost, jsonStringEdits } from './yamlJson';
 
 type Style = 'PLAIN' | 'QUOTE_SINGLE' | 'QUOTE_DOUBLE';
 
-const SAFE_PLAIN = /^[A-Za-z0-9][A-Za-z0-9:*?._\-/]*$/;
+// a space inside too (an action name from findings that have one): ` #` and `: ` are ruled out by reading it back
+const SAFE_PLAIN = /^[A-Za-z0-9][A-Za-z0-9:*?._\-/ ]*$/;
 
 /** Whether `s` written plain reads back as the string `s` (YAML 1.2 core schema and YAML 1.1 alike). */
 export function plainSafe(s: string, flow: boolean): boolean {
-  if (!SAFE_PLAIN.test(s) || (flow && /[,[\]{}]/.test(s))) return false;
+  if (!SAFE_PLAIN.test(s) || s.endsWith(' ') || (flow && /[,[\]{}]/.test(s))) return false;
   if (/^(y|n|yes|no|on|off|true|false|null|~)$/i.test(s)) return false;
   try {
     return parseYaml(s) === s && parseYaml(s, { version: '1.1' }) === s;
