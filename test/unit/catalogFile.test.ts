@@ -6,9 +6,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
 import { Catalog } from '../../server/src/core';
-import { defaultCatalogPath } from '../../server/src/workspace/catalogFile';
+import { defaultCatalogPath, readCatalogText } from '../../server/src/workspace/catalogFile';
 
 const text = readFileSync(defaultCatalogPath(), 'utf8');
 
@@ -48,7 +50,26 @@ test('a list with an escape or a quote is not sliced: the whole parse reads it (
   const escaped = text.replace(',"actions":"a2c:', ',"actions":"a2c\\u003a').replace('s3:GetObject,', '\\u00733:GetObject,');
   same(Catalog.fromJSON(escaped), Catalog.fromJSON(text));
   assert.throws(() => Catalog.fromJSON(text.slice(0, -10) + '"x"}'));
+  // the list's key is looked for from the start: a member before it with a key "actions" of its own is
+  // found first, what follows it holds quotes, and the file is parsed whole (the last "actions" counts)
+  const earlier = text.replace('{"source":', '{"x":{"n":1,"actions":"s3:GetObject"},"source":');
+  assert.notEqual(earlier, text);
+  same(Catalog.fromJSON(earlier), Catalog.fromJSON(text));
   // an older file (format 2: the list joined by line breaks) is refused with its format, not misread
   const old = JSON.stringify({ ...JSON.parse(text), format: 2, actions: j.actions.replaceAll(',', '\n') });
   assert.throws(() => Catalog.fromJSON(old), /catalog format 2 is not read/);
+});
+
+test('readCatalogText: the text readFileSync gives as UTF-8, for an ASCII file (taken byte for byte) and any other', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'iam-cat-text-'));
+  try {
+    assert.equal(readCatalogText(defaultCatalogPath()), text);
+    for (const t of ['{"a":"é ☃ 😀"}', '\ufeff{"a":1}', 'plain ascii', '', 'bad \xff byte']) {
+      const f = join(dir, 'c.json');
+      writeFileSync(f, t === 'bad \xff byte' ? Buffer.from([0x62, 0xff, 0x0a]) : t);
+      assert.equal(readCatalogText(f), readFileSync(f, 'utf8'), JSON.stringify(t));
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

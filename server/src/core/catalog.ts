@@ -123,9 +123,12 @@ export class Catalog {
 
   static fromJSON(text: string): Catalog {
     // the packed list is the file's last member, a string with nothing to unescape (names and commas):
-    // taken as it stands in the text (a slice), the rest parsed; anything else is parsed whole
+    // taken as it stands in the text (a slice), the rest parsed; anything else is parsed whole. Found
+    // from the start (after the 43 KB of services; searching back from the end read the 690 KB list
+    // itself: 1.3 ms): `,"actions":"` cannot stand inside a JSON string (a quote there is escaped),
+    // and what follows the first one is this last member only if it holds no other quote
     const end = text.trimEnd();
-    const at = end.lastIndexOf(ACTIONS_KEY);
+    const at = end.indexOf(ACTIONS_KEY);
     if (at > 0 && end.endsWith('"}')) {
       const packed = end.slice(at + ACTIONS_KEY.length, -2);
       if (!packed.includes('"') && !packed.includes('\\')) {
