@@ -22,6 +22,26 @@ describe('activation', () => {
     await waitForExampleDiagnostics(doc);
   });
 
+  it('starts the language server with MALLOC_ARENA_MAX=2 on Linux (one malloc arena per V8 thread held 9 MB more)', async function () {
+    if (process.platform !== 'linux') this.skip();
+    const { readdirSync, readFileSync } = await import('node:fs');
+    // the server: a child of this extension host running dist/server.js
+    const servers = readdirSync('/proc')
+      .filter((d) => /^\d+$/.test(d))
+      .filter((pid) => {
+        try {
+          const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+          const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+          return ppid === process.pid && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('dist/server.js');
+        } catch {
+          return false;
+        }
+      });
+    assert.equal(servers.length, 1, `language server processes under the extension host ${process.pid}: ${servers.join(', ')}`);
+    const env = readFileSync(`/proc/${servers[0]}/environ`, 'utf8').split('\0');
+    assert.ok(env.includes(process.env.MALLOC_ARENA_MAX === undefined ? 'MALLOC_ARENA_MAX=2' : `MALLOC_ARENA_MAX=${process.env.MALLOC_ARENA_MAX}`), env.filter((e) => e.startsWith('MALLOC')).join(' ') || 'no MALLOC_ARENA_MAX');
+  });
+
   it('contributes its commands', async () => {
     const all = await vscode.commands.getCommands(true);
     for (const c of ['iamRefiner.refineFile', 'iamRefiner.refineAll', 'iamRefiner.showOutput']) assert.ok(all.includes(c), `${c} not registered`);
