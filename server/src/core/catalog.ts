@@ -1,3 +1,4 @@
+import { isWildcard } from './pattern';
 import { lowerBound } from './sorted';
 
 export type AccessLevel = 'List' | 'Read' | 'Write' | 'Tagging' | 'Permissions management';
@@ -249,6 +250,17 @@ export class Catalog {
     const i = this.spellingIndex.get(name) ?? -1;
     if (i >= 0) this.finger = i;
     return i;
+  }
+
+  /**
+   * The lower-cased name when `name` is a full action name (`service:Action`, no wildcard) the catalog
+   * lacks, else undefined: the names a universe adds to the catalog's. One spelled as the catalog
+   * spells it (most) is found without lower-casing it.
+   */
+  lackedName(name: string): string | undefined {
+    if (isWildcard(name) || this.indexOfSpelling(name) >= 0) return undefined;
+    const l = name.toLowerCase();
+    return l.includes(':') && this.indexOfLower(l) < 0 ? l : undefined;
   }
 
   /** The canonical spelling of a full action name, if the catalog has it. */

@@ -159,10 +159,8 @@ function findingsFacts(catalog: Catalog, findings: Finding[]): FindingsFacts {
 
 function addExtras(catalog: Catalog, into: Map<string, string>, names: Iterable<string>): void {
   for (const n of names) {
-    // spelled as the catalog spells it (most names): the catalog's, without lower-casing it
-    if (catalog.indexOfSpelling(n) >= 0) continue;
-    const l = n.toLowerCase();
-    if (l.includes(':') && !/[*?]/.test(l) && !into.has(l) && !catalog.has(l)) into.set(l, n);
+    const l = catalog.lackedName(n);
+    if (l !== undefined && !into.has(l)) into.set(l, n);
   }
 }
 
@@ -211,12 +209,8 @@ function documentUniverse(catalog: Catalog, facts: FindingsFacts, doc: ParsedDoc
         const n = e.value;
         let l = memo.get(n);
         if (l === undefined) {
-          // spelled as the catalog spells it (most entries): the catalog's, without lower-casing it
-          if (catalog.indexOfSpelling(n) >= 0) l = null;
-          else {
-            const lower = n.toLowerCase();
-            l = facts.extras.has(lower) || !lower.includes(':') || /[*?]/.test(lower) || catalog.has(lower) ? null : lower;
-          }
+          const lacked = catalog.lackedName(n);
+          l = lacked === undefined || facts.extras.has(lacked) ? null : lacked;
           if (memo.size >= ENTRY_EXTRAS_KEPT) memo.clear();
           memo.set(n, l);
         }

@@ -120,41 +120,31 @@ function inScope(scope: Scope, p: number, s: number, e?: number): boolean {
 /**
  * What an Action array writes, case aside, to drop a replacement that repeats it: its names by their
  * index in the universe (a literal entry's expansion is its one index: no lower-casing of every entry
- * of a large array), its wildcards by their lower-cased text. A replacement is a universe name or a
- * `prefix*` (coverRange), so it can only repeat an entry of its own kind.
+ * of a large array), anything else (wildcards, names the universe lacks) by its lower-cased text. A
+ * replacement is a universe name or a `prefix*` (coverRange), so it can only repeat an entry of its
+ * own kind.
  */
 class WrittenInArray {
   private readonly names = new Set<number>();
-  private readonly wild = new Set<string>();
+  private readonly texts = new Set<string>();
   constructor(st: StatementModel, expanded: readonly (readonly number[])[]) {
-    st.entries.forEach((e, k) => {
-      if (isWildcard(e.value)) this.wild.add(e.value.toLowerCase());
-      else if (expanded[k].length === 1) this.names.add(expanded[k][0]);
-    });
+    st.entries.forEach((e, k) => this.add(e.value, isWildcard(e.value) || expanded[k].length !== 1 ? undefined : expanded[k][0]));
+  }
+  /** Counts `x` as written (by `index`, its universe index if it is a name, else by its lower-cased text); false if it was already. */
+  private add(x: string, index: number | undefined): boolean {
+    if (index !== undefined) {
+      if (this.names.has(index)) return false;
+      this.names.add(index);
+      return true;
+    }
+    const l = x.toLowerCase();
+    if (this.texts.has(l)) return false;
+    this.texts.add(l);
+    return true;
   }
   /** The patterns not written yet, now counted as written. */
   addNew(u: Universe, patterns: readonly string[]): string[] {
-    const out: string[] = [];
-    for (const x of patterns) {
-      if (isWildcard(x)) {
-        const l = x.toLowerCase();
-        if (this.wild.has(l)) continue;
-        this.wild.add(l);
-      } else {
-        const i = u.indexOfSpelled(x);
-        if (i === undefined) {
-          // not a universe name (never from coverRange): compared as text, like a wildcard
-          const l = x.toLowerCase();
-          if (this.wild.has(l)) continue;
-          this.wild.add(l);
-        } else {
-          if (this.names.has(i)) continue;
-          this.names.add(i);
-        }
-      }
-      out.push(x);
-    }
-    return out;
+    return patterns.filter((x) => this.add(x, isWildcard(x) ? undefined : u.indexOfSpelled(x)));
   }
 }
 

@@ -32,11 +32,8 @@ export class Universe {
     const base = catalog.sorted();
     const add = new Map<string, string>();
     for (const e of extras) {
-      // a pattern is no name; a name spelled as the catalog spells it is the catalog's (no lower-casing)
-      if (isWildcard(e) || catalog.indexOfSpelling(e) >= 0) continue;
-      const l = e.toLowerCase();
-      if (!l.includes(':') || add.has(l) || catalog.indexOfLower(l) >= 0) continue;
-      add.set(l, e);
+      const l = catalog.lackedName(e);
+      if (l !== undefined && !add.has(l)) add.set(l, e);
     }
     if (add.size === 0) {
       this.lower = base.lower;

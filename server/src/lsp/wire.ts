@@ -330,6 +330,8 @@ function writeDiagnostic(w: Writer, d: unknown): boolean {
   if (!isRange(range) || !isSmallInt(severity) || typeof source !== 'string' || typeof code !== 'string' || typeof message !== 'string') return false;
   const ints = data === undefined || isIntArray(data);
   if (!ints && !isPlainJson(data)) return false;
+  // the data as integers (undefined when absent, or when it is an object)
+  const ds = ints ? (data as number[] | undefined) : undefined;
   if (tags !== undefined && !isIntArray(tags)) return false;
   if (relatedInformation !== undefined && !isPlainJson(relatedInformation)) return false;
   const related = relatedInformation === undefined ? undefined : relatedValues(relatedInformation);
@@ -355,12 +357,11 @@ function writeDiagnostic(w: Writer, d: unknown): boolean {
     rec.source === source &&
     rec.code === code &&
     rec.href === href &&
-    sameFrom(rec.data, data as number[] | undefined, 1) &&
+    sameFrom(rec.data, ds, 1) &&
     sameFrom(rec.tags, tags, 0) &&
     sameFrom(rec.related, related, 0)
   ) {
     w.bytes(rec.before);
-    const ds = data as number[] | undefined;
     if (ds !== undefined && ds.length > 0) w.int(ds[0]);
     w.bytes(rec.after);
     wireCounts.copied++;
@@ -387,8 +388,7 @@ function writeDiagnostic(w: Writer, d: unknown): boolean {
   let midEnd = -1;
   if (data !== undefined) {
     w.bytes(B.data);
-    if (ints) {
-      const ds = data as number[];
+    if (ds !== undefined) {
       w.byte(OPEN);
       mid = w.pos;
       if (ds.length > 0) w.int(ds[0]);
@@ -427,7 +427,7 @@ function writeDiagnostic(w: Writer, d: unknown): boolean {
     severity,
     source,
     code,
-    data: (data as number[] | undefined)?.slice(),
+    data: ds?.slice(),
     href,
     tags: tags?.slice(),
     related,
