@@ -92,6 +92,16 @@ export interface InitializationOptions {
   live?: LiveClientOptions;
   /** The client runs `iamRefiner.explainRefinement` (the picture, through ExplainRequest): the server offers it in code actions and hovers. */
   explainView?: boolean;
+  /**
+   * The client pulls the diagnostics of the documents it shows (textDocument/diagnostic) after each
+   * change, and pulls again on workspace/diagnostic/refresh (VS Code: vscode-languageclient with
+   * diagnosticPullOptions.onChange). The server then answers pulls instead of publishing a document's
+   * diagnostics, `unchanged` when they are what the client holds (a keystroke that moves none of them
+   * sends a few bytes, not a thousand diagnostics); it needs the client's textDocument.diagnostic and
+   * workspace.diagnostics.refreshSupport capabilities too. The diagnostics of findings and config files
+   * are still published.
+   */
+  pullDiagnostics?: boolean;
 }
 
 /** Live-mode options the client alone decides (never read from a workspace). */

@@ -32,6 +32,14 @@ const SELECTOR: { scheme: string; language?: string; pattern?: string }[] = [
 export interface IamRefinerApi {
   status(): ReturnType<StatusView['snapshot']>;
   onDidChangeStatus: vscode.Event<void>;
+  /**
+   * The document version whose diagnostics the editor was last given for a uri (pulled: a full
+   * answer, or `unchanged` — the diagnostics then keep the version they were computed on in their
+   * data). For tests and other extensions: VS Code tells of no pull answered unchanged.
+   */
+  pulledVersion(uri: vscode.Uri): number | undefined;
+  /** Fires after each pull answered, once the editor holds its diagnostics. */
+  onDidPullDiagnostics: vscode.Event<vscode.Uri>;
 }
 
 /**
@@ -58,7 +66,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<IamRef
     debug: { module, transport: TransportKind.stdio, options: { env, execArgv: ['--nolazy', '--inspect=6019'] } },
   };
   // a function: a restarted server gets the endpoint and trust of that moment
-  const initializationOptions = (): InitializationOptions => ({ clientCommands: true, explainView: true, live: liveClientOptions(context) });
+  const initializationOptions = (): InitializationOptions => ({ clientCommands: true, explainView: true, pullDiagnostics: true, live: liveClientOptions(context) });
+  const pulled = new Map<string, number>();
+  const pulledEvent = new vscode.EventEmitter<vscode.Uri>();
+  context.subscriptions.push(pulledEvent, vscode.workspace.onDidCloseTextDocument((d) => pulled.delete(d.uri.toString())));
   const clientOptions: LanguageClientOptions = {
     documentSelector: SELECTOR,
     outputChannel: log,
@@ -67,7 +78,21 @@ export async function activate(context: vscode.ExtensionContext): Promise<IamRef
     initializationOptions,
     // command links in hovers: only the one that opens the Explain Refinement picture
     markdown: { isTrusted: { enabledCommands: [Commands.explainRefinement] }, supportHtml: false },
+    // the diagnostics pulled after every change (initializationOptions.pullDiagnostics): a keystroke that moves none of a
+    // broad policy's thousand diagnostics gets `unchanged`, a few bytes, where a publish sends them all again
+    diagnosticPullOptions: { onChange: true, onSave: false },
     middleware: {
+      provideDiagnostics: async (document, previousResultId, token, next) => {
+        const version = document instanceof vscode.Uri ? undefined : document.version;
+        const uri = document instanceof vscode.Uri ? document : document.uri;
+        const report = await next(document, previousResultId, token);
+        if (report && version !== undefined && !token.isCancellationRequested) {
+          pulled.set(uri.toString(), version);
+          // after the language client has put the answer in its collection (the continuation of this promise)
+          setTimeout(() => pulledEvent.fire(uri), 0);
+        }
+        return report;
+      },
       workspace: {
         // the endpoint goes to the server only through the live options (machine scope); the server
         // ignores it in settings anyway, and here it is not even sent
@@ -118,7 +143,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<IamRef
     log.error(`the language server did not start: ${e instanceof Error ? e.message : e}`);
     void vscode.window.showErrorMessage('IAM Policy Refiner: the language server did not start; see the output.');
   }
-  return { status: () => status.snapshot(), onDidChangeStatus: status.onDidChange };
+  return { status: () => status.snapshot(), onDidChangeStatus: status.onDidChange, pulledVersion: (uri) => pulled.get(uri.toString()), onDidPullDiagnostics: pulledEvent.event };
 }
 
 export async function deactivate(): Promise<void> {

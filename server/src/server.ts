@@ -4,7 +4,7 @@
  * (problems → Diagnostics, outcomes → CodeActions, hovers, completion). Validation is debounced,
  * superseded versions are dropped, and every handler logs and degrades instead of throwing.
  */
-import { ClientCapabilities, Connection, Diagnostic, DidChangeConfigurationNotification, Disposable, FileChangeType, InitializeParams, InitializeResult, MessageType, ShowMessageNotification, TextDocuments } from 'vscode-languageserver/node';
+import { CancellationToken, ClientCapabilities, Connection, Diagnostic, DidChangeConfigurationNotification, Disposable, DocumentDiagnosticParams, DocumentDiagnosticReport, DocumentDiagnosticReportKind, FileChangeType, InitializeParams, InitializeResult, LSPErrorCodes, MessageType, ResponseError, ShowMessageNotification, TextDocuments } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { Catalog } from './core';
 import { InitializationOptions, LiveClientOptions, RefinementResult, ServerStatsRequest, StatusNotification } from '../../shared/protocol';
@@ -16,7 +16,7 @@ import { Project } from './workspace/project';
 import { SettingsCache } from './workspace/settings';
 import { Workspace } from './workspace/workspace';
 import { BindingHost, bindRole, bindingAction } from './lsp/bindRole';
-import { initialFolders, initializeResult, liveClientOptions } from './lsp/capabilities';
+import { initialFolders, initializeResult, liveClientOptions, pullsDiagnostics } from './lsp/capabilities';
 import { registerCatalogRequests } from './lsp/catalogRequests';
 import { createServerConnection } from './lsp/connection';
 import { EditCapabilities, refinementResult } from './lsp/codeActions';
@@ -91,13 +91,15 @@ class IamRefinerServer {
   private liveOptions: LiveClientOptions = {};
   /** The client shows Explain Refinement (InitializationOptions.explainView). */
   private explainView = false;
+  /** The client pulls the documents' diagnostics (capabilities.pullsDiagnostics). */
+  private pullDiagnostics = false;
 
   constructor(private readonly connection: Connection, private readonly options: ServerOptions) {
     this.initialized = new Promise((resolve) => (this.markInitialized = resolve));
     this.catalogs = new LazyCatalog(() => options.catalog?.(), (m) => this.log(m));
     this.catalog = this.catalogs.get;
     this.watchers = new FileWatchers(connection, (e) => this.error('registering file watchers', e));
-    this.diagnostics = new DiagnosticsPublisher(connection, (p) => this.ws.openUri(p), (e) => this.error('publishDiagnostics', e));
+    this.diagnostics = new DiagnosticsPublisher(connection, (p) => this.ws.openUri(p), (e) => this.error('publishDiagnostics', e), () => this.pullDiagnostics);
     this.ws = new Workspace({
       settings: (scopeUri) => this.settings.get(scopeUri),
       documents: this.documents,
@@ -166,6 +168,7 @@ class IamRefinerServer {
     c.onShutdown(() => {
       this.shuttingDown = true;
       this.timers.dispose();
+      this.diagnostics.dispose();
       if (this.statusTimer) clearTimeout(this.statusTimer);
       this.ws.dispose();
       this.providers.dispose();
@@ -174,6 +177,7 @@ class IamRefinerServer {
     docs.onDidChangeContent((e) => this.safe('didChange', undefined, () => this.documentChanged(e.document)));
     docs.onDidClose((e) => this.safe('didClose', undefined, () => this.documentClosed(e.document)));
     docs.listen(c);
+    c.languages.diagnostics.on((params, token) => this.pulled(params, token));
     c.onDidChangeConfiguration((params) =>
       this.safe('didChangeConfiguration', undefined, () => {
         this.settings.changed((params.settings as Record<string, unknown> | null | undefined)?.iamRefiner);
@@ -202,6 +206,7 @@ class IamRefinerServer {
       catalog: this.catalog,
       explainView: () => this.explainView,
       editCaps: () => this.editCaps,
+      heldVersion: (uri, version) => this.diagnostics.heldVersion(uri, version),
       log: (m) => this.log(m),
       error: (ctx, e) => this.error(ctx, e),
       notify: (t, m) => this.notify(t, m),
@@ -248,7 +253,8 @@ class IamRefinerServer {
       (m) => this.log(m),
     );
     for (const f of initialFolders(params)) this.ws.addFolder(f);
-    return initializeResult(init);
+    this.pullDiagnostics = pullsDiagnostics(params);
+    return initializeResult(init, this.pullDiagnostics);
   }
 
   private async onInitialized(): Promise<void> {
@@ -329,7 +335,30 @@ class IamRefinerServer {
   private schedule(uri: string, delay: number): void {
     const cost = this.costMs.get(uri) ?? 0;
     const wait = cost > SLOW_ANALYSIS_MS ? Math.max(delay, Math.min(cost, MAX_COST_WAIT_MS)) : delay;
-    this.timers.run(uri, wait, () => void this.safe(`validate ${uri}`, undefined, () => this.validate(uri)));
+    this.timers.run(uri, wait, () =>
+      void this.validate(uri).catch((e) => {
+        this.error(`validate ${uri}`, e);
+        const version = this.documents.get(uri)?.version;
+        if (version !== undefined) this.diagnostics.validationFailed(uri, version);
+      }),
+    );
+  }
+
+  /**
+   * textDocument/diagnostic (pull mode): the diagnostics of the document's current version, once its
+   * validation (debounced as a publish is) has them; `unchanged` when the client holds them already.
+   * A change that comes meanwhile cancels the pull (the client pulls again).
+   */
+  private async pulled(params: DocumentDiagnosticParams, token: CancellationToken): Promise<DocumentDiagnosticReport> {
+    const uri = params.textDocument.uri;
+    for (;;) {
+      const doc = this.documents.get(uri);
+      if (!doc || this.shuttingDown) return { kind: DocumentDiagnosticReportKind.Full, items: [] };
+      if (this.diagnostics.knownVersion(uri) === doc.version) return this.diagnostics.report(uri, params.previousResultId);
+      if (this.diagnostics.hasFailed(uri, doc.version)) return this.diagnostics.report(uri, params.previousResultId, true);
+      if (token.isCancellationRequested) throw new ResponseError(LSPErrorCodes.ServerCancelled, 'the document changed', { retriggerRequest: true });
+      await this.diagnostics.nextValidation(uri, token);
+    }
   }
 
   private isProjectFileOf(uri: string, p: Project): boolean {

@@ -112,18 +112,23 @@ async function standInRun(dir: string, policyText: string, diagnostics: Diagnost
   }
 }
 
-/** The bench's keystroke i at offset `at` (before "Statement"): a space in (even i), out again (odd i); the policy's meaning never changes. */
-function spaceToggle(doc: TextDocument, at: number, i: number): { range: Range; text: string } {
+/**
+ * The bench's keystroke i at offset `at` (before "Statement"): a space in (even i), out again (odd i);
+ * the policy's meaning never changes, nor any diagnostic's place. With `newline`, a line break instead
+ * (typed after the policy's opening brace, then deleted): every diagnostic moves a line down, then back.
+ */
+function spaceToggle(doc: TextDocument, at: number, i: number, newline = false): { range: Range; text: string } {
   const pos = doc.positionAt(at);
-  return i % 2 ? { range: { start: pos, end: doc.positionAt(at + 1) }, text: '' } : { range: { start: pos, end: pos }, text: ' ' };
+  const typed = newline ? '\n' : ' ';
+  return i % 2 ? { range: { start: pos, end: doc.positionAt(at + typed.length) }, text: '' } : { range: { start: pos, end: pos }, text: typed };
 }
 
-/** `edits` keystrokes (spaceToggle), each timed until the diagnostics of its version arrive. */
-async function editLoop(client: LspClient, uri: string, policyText: string, edits: number): Promise<number[]> {
-  const at = policyText.indexOf('"Statement"');
+/** `edits` keystrokes (spaceToggle), each timed until the diagnostics of its version arrive (pulled, in pull mode). */
+async function editLoop(client: LspClient, uri: string, policyText: string, edits: number, newline = false): Promise<number[]> {
+  const at = newline ? policyText.indexOf('{') + 1 : policyText.indexOf('"Statement"');
   const samples: number[] = [];
   for (let i = 0; i < edits; i++) {
-    const { range, text } = spaceToggle(client.docs.get(uri)!, at, i);
+    const { range, text } = spaceToggle(client.docs.get(uri)!, at, i, newline);
     const t0 = performance.now();
     const version = client.edit(uri, [{ range, newText: text }]);
     await client.nextDiagnostics(uri, () => client.diagnostics.get(uri)?.version === version, 60_000);
@@ -135,23 +140,35 @@ async function editLoop(client: LspClient, uri: string, policyText: string, edit
 /** The environment the VS Code extension starts the server with (client/src/extension.ts: glibc's MALLOC_ARENA_MAX on Linux). */
 const CLIENT_ENV: Record<string, string> = process.platform === 'linux' && process.env.MALLOC_ARENA_MAX === undefined ? { MALLOC_ARENA_MAX: '2' } : {};
 
-async function editRun(dir: string, policyText: string, findingsText: string, edits: number, env: Record<string, string> = CLIENT_ENV): Promise<{ samples: number[]; diagnostics: number; publishKB: number; serverCpuMs: number; stats: ServerStats; collected: ServerStats; last: Diagnostic[] }> {
+interface EditRunOptions {
+  /** The server's environment (default: as the VS Code extension starts it). */
+  env?: Record<string, string>;
+  /** Pull the diagnostics as VS Code does (LspClient's pull mode); else take the publishes, as Neovim 0.7 does. */
+  pull?: boolean;
+  /** A line break typed and deleted above every diagnostic (spaceToggle). */
+  newline?: boolean;
+}
+
+async function editRun(dir: string, policyText: string, findingsText: string, edits: number, opts: EditRunOptions = {}): Promise<{ samples: number[]; diagnostics: number; publishKB: number; serverCpuMs: number; stats: ServerStats; collected: ServerStats; last: Diagnostic[]; pulls: LspClient['pullCounts'] }> {
   writeFileSync(path.join(dir, 'readonly-policy.json'), policyText);
   writeFileSync(path.join(dir, 'findings.json'), findingsText);
   const server = path.join(ROOT, 'dist', 'server.js');
   // --expose-gc: the figures after a collection too, asked after the others (it changes nothing until then)
-  const { client } = await LspClient.start({ folders: [dir], command: { exe: process.execPath, args: ['--expose-gc', server, '--stdio'] }, initializationOptions: { debounceMs: 0 }, env });
+  const { client } = await LspClient.start({ folders: [dir], command: { exe: process.execPath, args: ['--expose-gc', server, '--stdio'] }, initializationOptions: { debounceMs: 0 }, env: opts.env ?? CLIENT_ENV, pull: opts.pull });
   try {
     const uri = client.open(path.join(dir, 'readonly-policy.json'));
     await client.waitForDiagnostics(uri, (d) => d.length > 0, 60_000);
     const cpu0 = (await client.request<ServerStats>('iamRefiner/serverStats')).cpuMs ?? NaN;
+    const pulls0 = { ...client.pullCounts };
     // every edit is analysed again
-    const samples = await editLoop(client, uri, policyText, edits);
+    const samples = await editLoop(client, uri, policyText, edits, opts.newline);
     const last = client.diagnostics.get(uri)?.diagnostics ?? [];
     const stats = await client.request<ServerStats>('iamRefiner/serverStats');
     const collected = await client.request<ServerStats>('iamRefiner/serverStats', { gc: true });
+    const pulls = { full: client.pullCounts.full - pulls0.full, unchanged: client.pullCounts.unchanged - pulls0.unchanged, cancelled: client.pullCounts.cancelled - pulls0.cancelled, refreshes: client.pullCounts.refreshes - pulls0.refreshes };
+    if (client.pullErrors.length) throw new Error(`pulls failed: ${client.pullErrors.join('; ')}`);
     // the diagnostics of one publish as JSON (what each keystroke encodes, sends and decodes)
-    return { samples, diagnostics: last.length, publishKB: JSON.stringify(last).length / 1024, serverCpuMs: ((stats.cpuMs ?? NaN) - cpu0) / edits, stats, collected, last };
+    return { samples, diagnostics: last.length, publishKB: JSON.stringify(last).length / 1024, serverCpuMs: ((stats.cpuMs ?? NaN) - cpu0) / edits, stats, collected, last, pulls };
   } finally {
     await client.stop();
   }
@@ -215,27 +232,45 @@ export async function lspScaleRows(): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   try {
     const bigText = listFindings(f.big);
-    const big = await editRun(dir, f.ro, bigText, 200);
-    const small = await editRun(dir, f.ro, listFindings(f.small), 200);
+    // as VS Code takes them: pulled (the extension's client pulls on every change)
+    const big = await editRun(dir, f.ro, bigText, 200, { pull: true });
+    const small = await editRun(dir, f.ro, listFindings(f.small), 200, { pull: true });
     const p95b = quantile(big.samples, 0.95);
     const p95s = quantile(small.samples, 0.95);
-    const what = `ReadOnlyAccess (${(f.ro.length / 1024).toFixed(0)} KB), didChange → diagnostics of that version, debounce 0, ${big.samples.length} edits`;
-    rows.push(row(`LSP edit → diagnostics, ReadOnlyAccess with 30% unused: median`, big.samples, '—', `${what}; ${f.big.length} unused actions (${(bigText.length / 1024).toFixed(0)} KB findings), ${big.diagnostics} diagnostics, ${big.publishKB.toFixed(0)} KB of them per publish; server CPU ${fixed(big.serverCpuMs)} ms an edit`));
+    const pulls = (r: typeof big) => `${r.pulls.unchanged} answered unchanged, ${r.pulls.full} in full`;
+    const what = `ReadOnlyAccess (${(f.ro.length / 1024).toFixed(0)} KB), didChange → the diagnostics of that version pulled, as the VS Code extension pulls them, debounce 0, ${big.samples.length} edits (${pulls(big)})`;
+    rows.push(row(`LSP edit → diagnostics, ReadOnlyAccess with 30% unused: median`, big.samples, '—', `${what}; ${f.big.length} unused actions (${(bigText.length / 1024).toFixed(0)} KB findings), ${big.diagnostics} diagnostics (${big.publishKB.toFixed(0)} KB as JSON); server CPU ${fixed(big.serverCpuMs)} ms an edit`));
     rows.push(valueRow(`LSP edit → diagnostics, ReadOnlyAccess with 30% unused: p95`, p95b, '< 10 ms', `the 95th percentile of the row above`));
-    rows.push(row(`LSP edit → diagnostics, ReadOnlyAccess with 22 unused: median`, small.samples, '—', `the same edit, ${small.diagnostics} diagnostics (${small.publishKB.toFixed(0)} KB, server CPU ${fixed(small.serverCpuMs)} ms an edit); p95 ${fixed(p95s)} ms`));
+    rows.push(row(`LSP edit → diagnostics, ReadOnlyAccess with 22 unused: median`, small.samples, '—', `the same edit, pulled (${pulls(small)}), ${small.diagnostics} diagnostics (${small.publishKB.toFixed(0)} KB, server CPU ${fixed(small.serverCpuMs)} ms an edit); p95 ${fixed(p95s)} ms`));
     rows.push(valueRow('LSP edit → diagnostics: 30% unused over 22 unused (p95 ratio, ×)', p95b / p95s, '< 1.5 ×', `median ratio ${(median(big.samples) / median(small.samples)).toFixed(2)}×, server CPU ratio ${(big.serverCpuMs / small.serverCpuMs).toFixed(2)}×: the cost does not grow with the findings`));
+    // an edit that moves every diagnostic: each pull is answered in full
+    const moving = await editRun(dir, f.ro, bigText, 200, { pull: true, newline: true });
+    rows.push(row(`LSP edit that moves every diagnostic, 30% unused, pulled: median`, moving.samples, '—', `a line break typed above them and deleted again (${pulls(moving)}): all ${moving.diagnostics} sent each time; p95 ${fixed(quantile(moving.samples, 0.95))} ms, server CPU ${fixed(moving.serverCpuMs)} ms an edit`));
+    // clients that take publishes (Neovim 0.7, the stand-in floor below): every version's diagnostics sent whole
+    const bigPush = await editRun(dir, f.ro, bigText, 200);
+    const smallPush = await editRun(dir, f.ro, listFindings(f.small), 200);
+    const p95bp = quantile(bigPush.samples, 0.95);
+    const p95sp = quantile(smallPush.samples, 0.95);
+    rows.push(
+      row(
+        `LSP edit → diagnostics published (clients that do not pull), 30% unused: median`,
+        bigPush.samples,
+        '—',
+        `the same edits, every version's ${bigPush.diagnostics} diagnostics published (${bigPush.publishKB.toFixed(0)} KB): p95 ${fixed(p95bp)} ms, server CPU ${fixed(bigPush.serverCpuMs)} ms an edit; with 22 unused: median ${fixed(median(smallPush.samples))}, p95 ${fixed(p95sp)} ms; p95 ratio ${(p95bp / p95sp).toFixed(2)}× (the floor's below: what sending them costs alone)`,
+      ),
+    );
     // the floor: the same publishes from a server that does no work at all
-    const floorBig = await standInRun(dir, f.ro, big.last, 200);
-    const floorSmall = await standInRun(dir, f.ro, small.last, 200);
-    const floorDefault = await standInRun(dir, f.ro, big.last, 200, true);
+    const floorBig = await standInRun(dir, f.ro, bigPush.last, 200);
+    const floorSmall = await standInRun(dir, f.ro, smallPush.last, 200);
+    const floorDefault = await standInRun(dir, f.ro, bigPush.last, 200, true);
     const fb = quantile(floorBig, 0.95);
     const fs = quantile(floorSmall, 0.95);
     rows.push(
       row(
-        `LSP floor: the same ${big.diagnostics} diagnostics from a stand-in server that does no analysis`,
+        `LSP floor: the same ${bigPush.diagnostics} diagnostics published by a stand-in server that does no analysis`,
         floorBig,
         '—',
-        `p95 ${fixed(fb)} ms; with the ${small.diagnostics} diagnostics: median ${fixed(median(floorSmall))}, p95 ${fixed(fs)} ms; the ${big.diagnostics} written by vscode-languageserver's own writer (JSON.stringify) instead of ours (wire.ts): median ${fixed(median(floorDefault))}, p95 ${fixed(quantile(floorDefault, 0.95))} ms. What sending, encoding and decoding a publish costs alone: the real server's p95 over this floor's is ${(p95b / fb).toFixed(2)}× (30% unused) and ${(p95s / fs).toFixed(2)}× (22 unused)`,
+        `p95 ${fixed(fb)} ms; with the ${smallPush.diagnostics} diagnostics: median ${fixed(median(floorSmall))}, p95 ${fixed(fs)} ms; the ${bigPush.diagnostics} written by vscode-languageserver's own writer (JSON.stringify) instead of ours (wire.ts): median ${fixed(median(floorDefault))}, p95 ${fixed(quantile(floorDefault, 0.95))} ms. What sending, encoding and decoding a publish costs alone, p95 ratio ${(fb / fs).toFixed(2)}×: the real server's published p95 over this floor's is ${(p95bp / fb).toFixed(2)}× (30% unused) and ${(p95sp / fs).toFixed(2)}× (22 unused)`,
       ),
     );
     writeFileSync(path.join(dir, 'findings.json'), bigText); // the small case's run wrote its own
@@ -254,11 +289,12 @@ export async function lspScaleRows(): Promise<BenchRow[]> {
       ),
     );
     const n = Number(process.env.BENCH_EDITS ?? '2000');
-    const long = await editRun(dir, f.ro, bigText, n);
+    const long = await editRun(dir, f.ro, bigText, n, { pull: true });
     const mb = long.stats.rssBytes / 1024 / 1024;
-    // and started without it, as another editor may start the server
-    const plain = Object.keys(CLIENT_ENV).length ? await editRun(dir, f.ro, bigText, n, {}) : undefined;
-    const started = plain ? `started as the VS Code extension starts it (MALLOC_ARENA_MAX=2: glibc); without it ${(plain.stats.rssBytes / 1024 / 1024).toFixed(1)} MB. ` : '';
+    // and started without it, as another editor may start the server; and publishing, as to a client that does not pull
+    const plain = Object.keys(CLIENT_ENV).length ? await editRun(dir, f.ro, bigText, n, { env: {}, pull: true }) : undefined;
+    const published = await editRun(dir, f.ro, bigText, n);
+    const started = `started as the VS Code extension starts it and pulled as it pulls${plain ? ` (MALLOC_ARENA_MAX=2: glibc); without it ${(plain.stats.rssBytes / 1024 / 1024).toFixed(1)} MB` : ''}; published to a client that does not pull ${(published.stats.rssBytes / 1024 / 1024).toFixed(1)} MB. `;
     rows.push(valueRow(`LSP server RSS after ${n} such edits (MB)`, mb, '< 120 MB', `value in MB, ${started}heap used ${(long.stats.heapUsedBytes / 1024 / 1024).toFixed(1)} MB (of ${((long.stats.heapTotalBytes ?? NaN) / 1024 / 1024).toFixed(0)} MB allocated); after a forced collection: RSS ${(long.collected.rssBytes / 1024 / 1024).toFixed(1)} MB, heap used ${(long.collected.heapUsedBytes / 1024 / 1024).toFixed(1)} MB${long.collected.gcRan ? '' : ' (no collection ran)'}; edits took median ${fixed(median(long.samples))} ms, p95 ${fixed(quantile(long.samples, 0.95))} ms; V8's spaces before the collection (allocated/used MB): ${spaces(long.stats)}`));
   } finally {
     rmSync(dir, { recursive: true, force: true });

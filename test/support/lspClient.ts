@@ -7,7 +7,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { MessageConnection, StreamMessageReader, StreamMessageWriter, createMessageConnection } from 'vscode-jsonrpc/node';
+import { CancellationTokenSource, MessageConnection, StreamMessageReader, StreamMessageWriter, createMessageConnection } from 'vscode-jsonrpc/node';
 import {
   ApplyWorkspaceEditParams,
   ClientCapabilities,
@@ -16,6 +16,7 @@ import {
   CompletionItem,
   CompletionList,
   Diagnostic,
+  DocumentDiagnosticReport,
   FileChangeType,
   Hover,
   InitializeResult,
@@ -79,6 +80,20 @@ export interface StartOptions {
   command?: { exe: string; args: string[] };
   /** Added to the server's environment. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Pull the diagnostics as VS Code does (vscode-languageclient with diagnosticPullOptions.onChange):
+   * the capabilities and InitializationOptions.pullDiagnostics, a textDocument/diagnostic after each
+   * didOpen and didChange (one in flight per document: a change cancels it and pulls again after its
+   * answer), every open document again on workspace/diagnostic/refresh. Each answer is kept in
+   * `diagnostics` as a publish of the version pulled (an `unchanged` one: the diagnostics held);
+   * publishes (project files) go to `pushed`.
+   */
+  pull?: boolean;
+}
+
+/** What a client that pulls diagnostics says it can do (with CLIENT_CAPABILITIES). */
+export function pullCapabilities(caps: ClientCapabilities = CLIENT_CAPABILITIES): ClientCapabilities {
+  return { ...caps, workspace: { ...caps.workspace, diagnostics: { refreshSupport: true } }, textDocument: { ...caps.textDocument, diagnostic: { dynamicRegistration: false, relatedDocumentSupport: false } } };
 }
 
 export class LspClient {
@@ -97,6 +112,15 @@ export class LspClient {
   stderr = '';
   /** Answer to the next workspace/applyEdit (false: the editor refuses). */
   applyEditAnswer = true;
+  /** Pull mode: what was published (project files' diagnostics), per uri. */
+  readonly pushed = new Map<string, PublishDiagnosticsParams>();
+  /** Pull mode: the answers so far by kind, cancelled pulls, workspace/diagnostic/refresh requests, and the last answer's kind per uri. */
+  readonly pullCounts = { full: 0, unchanged: 0, cancelled: 0, refreshes: 0 };
+  readonly lastReport = new Map<string, 'full' | 'unchanged'>();
+  readonly pullErrors: string[] = [];
+  private readonly pullMode: boolean;
+  private readonly pulls = new Map<string, { source: CancellationTokenSource; again: boolean }>();
+  private readonly resultIds = new Map<string, string>();
   private readonly diagWaiters: Waiter<PublishDiagnosticsParams>[] = [];
   private readonly statusWaiters: Waiter<StatusParams>[] = [];
   private readonly messageWaiters: Waiter<ShowMessageParams>[] = [];
@@ -104,10 +128,15 @@ export class LspClient {
 
   private constructor(readonly proc: ChildProcess, opts: StartOptions) {
     this.settings = opts.settings ?? {};
+    this.pullMode = opts.pull === true;
     this.connection = createMessageConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!));
     proc.stderr!.on('data', (d) => (this.stderr += d.toString()));
     const c = this.connection;
     c.onNotification('textDocument/publishDiagnostics', (p: PublishDiagnosticsParams) => {
+      if (this.pullMode) {
+        this.pushed.set(p.uri, p);
+        return;
+      }
       this.diagnostics.set(p.uri, p);
       const list = this.publishedVersions.get(p.uri) ?? [];
       list.push(p.version);
@@ -141,6 +170,11 @@ export class LspClient {
       return null;
     });
     c.onRequest('window/workDoneProgress/create', () => null);
+    c.onRequest('workspace/diagnostic/refresh', () => {
+      this.pullCounts.refreshes++;
+      for (const uri of this.docs.keys()) this.pull(uri);
+      return null;
+    });
     c.onRequest('workspace/applyEdit', (p: ApplyWorkspaceEditParams): { applied: boolean; failureReason?: string } => {
       this.appliedEdits.push(p);
       if (!this.applyEditAnswer) return { applied: false, failureReason: 'refused by the test' };
@@ -162,8 +196,8 @@ export class LspClient {
       processId: process.pid,
       rootUri: opts.folders[0] ? uriOf(opts.folders[0]) : null,
       workspaceFolders: opts.folders.map((f) => ({ uri: uriOf(f), name: path.basename(f) })),
-      capabilities: opts.capabilities ?? CLIENT_CAPABILITIES,
-      initializationOptions: opts.initializationOptions,
+      capabilities: opts.capabilities ?? (opts.pull ? pullCapabilities() : CLIENT_CAPABILITIES),
+      initializationOptions: opts.pull ? { ...(opts.initializationOptions as object | undefined), pullDiagnostics: true } : opts.initializationOptions,
     });
     await client.connection.sendNotification('initialized', {});
     return { client, init };
@@ -227,7 +261,46 @@ export class LspClient {
     const doc = TextDocument.create(uri, languageId, 1, text);
     this.docs.set(uri, doc);
     void this.connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId, version: 1, text } });
+    this.pull(uri);
     return uri;
+  }
+
+  /** Pull mode: a textDocument/diagnostic for the document's current version (see StartOptions.pull). */
+  pull(uri: string): void {
+    if (!this.pullMode || !this.docs.has(uri)) return;
+    const inFlight = this.pulls.get(uri);
+    if (inFlight) {
+      inFlight.source.cancel();
+      inFlight.again = true;
+      return;
+    }
+    const version = this.docs.get(uri)!.version;
+    const state = { source: new CancellationTokenSource(), again: false };
+    this.pulls.set(uri, state);
+    const after = () => {
+      this.pulls.delete(uri);
+      state.source.dispose();
+      if (state.again) this.pull(uri);
+    };
+    this.connection.sendRequest<DocumentDiagnosticReport>('textDocument/diagnostic', { textDocument: { uri }, previousResultId: this.resultIds.get(uri) }, state.source.token).then(
+      (r) => {
+        // an answer to a cancelled pull is dropped (the client pulls again), as vscode-languageclient drops it
+        if (!state.source.token.isCancellationRequested && this.docs.has(uri)) {
+          if (r.resultId !== undefined) this.resultIds.set(uri, r.resultId);
+          this.pullCounts[r.kind]++;
+          this.lastReport.set(uri, r.kind);
+          const p: PublishDiagnosticsParams = { uri, version, diagnostics: r.kind === 'full' ? r.items : this.diagnostics.get(uri)?.diagnostics ?? [] };
+          this.diagnostics.set(uri, p);
+          this.fire(this.diagWaiters, p);
+        } else this.pullCounts.cancelled++;
+        after();
+      },
+      (e: unknown) => {
+        if (state.source.token.isCancellationRequested) this.pullCounts.cancelled++;
+        else this.pullErrors.push(String(e));
+        after();
+      },
+    );
   }
 
   /** Replaces the whole text (a full-content change), as some editors send. */
@@ -236,6 +309,7 @@ export class LspClient {
     const next = TextDocument.create(uri, doc.languageId, doc.version + 1, text);
     this.docs.set(uri, next);
     void this.connection.sendNotification('textDocument/didChange', { textDocument: { uri, version: next.version }, contentChanges: [{ text }] });
+    this.pull(uri);
     return next.version;
   }
 
@@ -253,11 +327,18 @@ export class LspClient {
       textDocument: { uri, version: next.version },
       contentChanges: ordered.map((e) => ({ range: e.range, text: e.newText })),
     });
+    this.pull(uri);
     return next.version;
   }
 
   close(uri: string): void {
     this.docs.delete(uri);
+    if (this.pullMode) {
+      // as vscode-languageclient forgets a closed document's pulled diagnostics
+      this.pulls.get(uri)?.source.cancel();
+      this.resultIds.delete(uri);
+      this.diagnostics.delete(uri);
+    }
     void this.connection.sendNotification('textDocument/didClose', { textDocument: { uri } });
   }
 

@@ -70,6 +70,8 @@ function refineAction(a: Analysis, outcome: RefineOutcome, title: (r?: RefineRes
 
 export interface CodeActionInput {
   analysis: Analysis;
+  /** Pull mode: diagnostics of this version are the analysed version's too (the server found them unchanged since; their data keeps the version they were computed on). */
+  heldVersion?: number;
   diagnostics: Diagnostic[];
   only?: string[];
   caps: EditCapabilities;
@@ -94,7 +96,7 @@ export async function codeActions(input: CodeActionInput): Promise<CodeAction[]>
   if (a.kind !== 'policy' || a.version === null) return out;
   const ours = input.diagnostics.flatMap((d) => {
     const data = d.source === DIAGNOSTIC_SOURCE ? decodeDiagnosticData(d.data) : undefined;
-    return data?.version === a.version ? [{ d, data }] : [];
+    return data && (data.version === a.version || data.version === input.heldVersion) ? [{ d, data }] : [];
   });
 
   if (wants(input.only, CodeActionKind.QuickFix)) {

@@ -26,6 +26,8 @@ export interface FeatureHost {
   /** The client shows Explain Refinement (InitializationOptions.explainView). */
   explainView(): boolean;
   editCaps(): EditCapabilities;
+  /** Pull mode: the version in the data of the diagnostics the client holds, when found unchanged at `version` (DiagnosticsPublisher.heldVersion). */
+  heldVersion(uri: string, version: number | null): number | undefined;
   log(message: string): void;
   error(context: string, e: unknown): void;
   notify(type: MessageType, text: string): void;
@@ -65,7 +67,7 @@ export function registerFeatures(c: Connection, h: FeatureHost): void {
       // the analysis the diagnostics came from; a newer version gets no fixes until it is analysed
       const a = doc && (await h.ws.analysisOf(doc));
       if (!doc || !a || a.version !== doc.version || token.isCancellationRequested) return [];
-      return codeActions({ analysis: a, diagnostics: params.context.diagnostics, only: params.context.only, caps: h.editCaps(), log: h.log, bindingAction: h.bindingAction, explain: h.explainView() });
+      return codeActions({ analysis: a, heldVersion: h.heldVersion(a.uri, a.version), diagnostics: params.context.diagnostics, only: params.context.only, caps: h.editCaps(), log: h.log, bindingAction: h.bindingAction, explain: h.explainView() });
     }),
   );
   c.onExecuteCommand((params) =>

@@ -1,7 +1,7 @@
 /** The example's diagnostics and hover, as VS Code shows them. */
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { LAMBDA_UNUSED, byCode, codeOf, fileUri, openFreshExample, rangeOfText, restoreAll, textOf, versionOf } from './helpers';
+import { EXTENSION_ID, LAMBDA_UNUSED, byCode, codeActions, codeOf, fileUri, openFreshExample, rangeOfText, restoreAll, textOf, titles, versionOf, waitForDiagnostics } from './helpers';
 
 describe('diagnostics on the example', () => {
   let doc: vscode.TextDocument;
@@ -79,5 +79,26 @@ describe('diagnostics on the example', () => {
     const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
     assert.match(text, /\*\*`lambda:AddPermission`\*\*/, text);
     assert.match(text, /\*\*Unused\*\*/, text);
+  });
+
+  // the extension pulls the diagnostics (initializationOptions.pullDiagnostics): what a keystroke that moves none gets back is `unchanged`
+  it('typing where no diagnostic moves: the diagnostics pulled unchanged and kept, their quick fix still offered; a line break: pulled in full', async () => {
+    const api = vscode.extensions.getExtension(EXTENSION_ID)?.exports as { pulledVersion(uri: vscode.Uri): number | undefined };
+    const before = doc.version;
+    const at = rangeOfText(doc, '"Statement"').start;
+    const edit = new vscode.WorkspaceEdit();
+    edit.insert(doc.uri, at, ' ');
+    assert.ok(await vscode.workspace.applyEdit(edit));
+    assert.ok(doc.version > before);
+    const held = await waitForDiagnostics(doc.uri, (d) => d.length === 9, { doc, what: 'the nine diagnostics pulled for the new version' });
+    assert.equal(api.pulledVersion(doc.uri), doc.version);
+    // kept, not sent again: their data still says the version they were computed on
+    assert.ok(held.every((d) => versionOf(d) === before), `versions ${held.map(versionOf).join(', ')}, document ${doc.version}`);
+    assert.ok(titles(await codeActions(doc.uri, rangeOfText(doc, '"s3:Get*"'), vscode.CodeActionKind.QuickFix.value)).some((t) => /^Refine s3:Get\* to 9 patterns/.test(t)));
+    const top = new vscode.WorkspaceEdit();
+    top.insert(doc.uri, new vscode.Position(0, 0), '\n');
+    assert.ok(await vscode.workspace.applyEdit(top));
+    const moved = await waitForDiagnostics(doc.uri, (d) => d.length === 9 && d.every((x) => versionOf(x) === doc.version), { doc, what: 'the nine diagnostics, moved a line down' });
+    assert.deepEqual(byCode(moved, 'unused-wildcard').map((d) => textOf(doc, d.range)), ['"s3:Get*"']);
   });
 });

@@ -135,10 +135,16 @@ function summarize(ds: vscode.Diagnostic[]): string {
   return JSON.stringify(ds.map((d) => `${codeOf(d)}@${d.range.start.line + 1}:${d.range.start.character + 1} v${versionOf(d)} ${d.message.split('\n')[0]}`), null, 1);
 }
 
+/** The extension's API (activate()'s result). */
+function api(): { pulledVersion(uri: vscode.Uri): number | undefined; onDidPullDiagnostics: vscode.Event<vscode.Uri> } | undefined {
+  return vscode.extensions.getExtension(EXTENSION_ID)?.exports;
+}
+
 /**
- * Waits (on vscode.languages.onDidChangeDiagnostics) until the iam-refiner diagnostics of `uri`
- * satisfy `predicate`. With `doc`, only diagnostics computed on the document's current version
- * count (no stale match right after an edit).
+ * Waits (on vscode.languages.onDidChangeDiagnostics, and on the extension's pulls) until the
+ * iam-refiner diagnostics of `uri` satisfy `predicate`. With `doc`, only diagnostics of the
+ * document's current version count (no stale match right after an edit): computed on it (the version
+ * in their data), or pulled for it (a pull answered `unchanged` keeps the version they were computed on).
  */
 export function waitForDiagnostics(
   uri: vscode.Uri,
@@ -146,14 +152,16 @@ export function waitForDiagnostics(
   { timeoutMs = 30_000, what = 'the expected diagnostics', doc }: { timeoutMs?: number; what?: string; doc?: vscode.TextDocument } = {},
 ): Promise<vscode.Diagnostic[]> {
   const key = uri.toString();
-  const fresh = (ds: vscode.Diagnostic[]) => !doc || ds.every((d) => versionOf(d) === undefined || versionOf(d) === doc.version);
+  const fresh = (ds: vscode.Diagnostic[]) => !doc || api()?.pulledVersion(uri) === doc.version || ds.every((d) => versionOf(d) === undefined || versionOf(d) === doc.version);
   return new Promise((resolve, reject) => {
     let sub: vscode.Disposable | undefined;
+    let pulls: vscode.Disposable | undefined;
     let timer: NodeJS.Timeout | undefined;
     const check = (): boolean => {
       const ds = ours(uri);
       if (!fresh(ds) || !predicate(ds)) return false;
       sub?.dispose();
+      pulls?.dispose();
       if (timer) clearTimeout(timer);
       resolve(ds);
       return true;
@@ -162,8 +170,12 @@ export function waitForDiagnostics(
     sub = vscode.languages.onDidChangeDiagnostics((e) => {
       if (e.uris.some((u) => u.toString() === key)) check();
     });
+    pulls = api()?.onDidPullDiagnostics((u) => {
+      if (u.toString() === key) check();
+    });
     timer = setTimeout(() => {
       sub?.dispose();
+      pulls?.dispose();
       reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what} on ${vscode.workspace.asRelativePath(uri)}; iam-refiner diagnostics now: ${summarize(ours(uri))}`));
     }, timeoutMs);
   });
