@@ -214,19 +214,23 @@ export function sameDiagnostics(a: readonly Diagnostic[], b: readonly Diagnostic
   return true;
 }
 
+/** The fields documentDiagnostics makes, compared one by one; any other is compared as a JSON value. */
+const FIELDS = new Set(['range', 'severity', 'source', 'code', 'message', 'data', 'codeDescription', 'tags', 'relatedInformation']);
+
 function sameDiagnostic(x: Diagnostic, y: Diagnostic): boolean {
   const xr = x.range;
   const yr = y.range;
   if (xr.start.line !== yr.start.line || xr.start.character !== yr.start.character || xr.end.line !== yr.end.line || xr.end.character !== yr.end.character) return false;
   if (x.message !== y.message || x.code !== y.code || x.severity !== y.severity || x.source !== y.source) return false;
+  if (!sameData(x.data, y.data)) return false;
+  // the same objects from one version to the next mostly (one code description per code, one tags array): compared without allocating
+  if (x.codeDescription !== y.codeDescription && !same(x.codeDescription, y.codeDescription)) return false;
+  if (x.tags !== y.tags && !same(x.tags, y.tags)) return false;
+  if (x.relatedInformation !== y.relatedInformation && !same(x.relatedInformation, y.relatedInformation)) return false;
   const xo = x as unknown as Record<string, unknown>;
   const yo = y as unknown as Record<string, unknown>;
-  const kx = Object.keys(xo).filter((k) => xo[k] !== undefined);
-  if (kx.length !== Object.keys(yo).filter((k) => yo[k] !== undefined).length) return false;
-  for (const k of kx) {
-    if (k === 'range' || k === 'message' || k === 'code' || k === 'severity' || k === 'source') continue;
-    if (!(k === 'data' ? sameData(xo[k], yo[k]) : same(xo[k], yo[k]))) return false;
-  }
+  for (const k in xo) if (!FIELDS.has(k) && !same(xo[k], yo[k])) return false;
+  for (const k in yo) if (!FIELDS.has(k) && !(k in xo) && yo[k] !== undefined) return false;
   return true;
 }
 
