@@ -21,7 +21,7 @@ import { registerCatalogRequests } from './lsp/catalogRequests';
 import { createServerConnection } from './lsp/connection';
 import { EditCapabilities, refinementResult } from './lsp/codeActions';
 import { Debouncer } from './lsp/debounce';
-import { documentDiagnostics } from './lsp/diagnostics';
+import { DiagnosticsMemo, documentDiagnostics } from './lsp/diagnostics';
 import { registerFeatures } from './lsp/features';
 import { LiveFindingsProvider, LiveHost } from './lsp/liveFindings';
 import { registerLiveRequests } from './lsp/liveRequests';
@@ -93,6 +93,8 @@ class IamRefinerServer {
   private explainView = false;
   /** The client pulls the documents' diagnostics (capabilities.pullsDiagnostics). */
   private pullDiagnostics = false;
+  /** Pull mode: per open document, the diagnostics of its last version, which the next one reuses where they are the same (DiagnosticsMemo). */
+  private readonly diagnosticMemos = new Map<string, { current?: DiagnosticsMemo }>();
 
   constructor(private readonly connection: Connection, private readonly options: ServerOptions) {
     this.initialized = new Promise((resolve) => (this.markInitialized = resolve));
@@ -207,6 +209,7 @@ class IamRefinerServer {
       explainView: () => this.explainView,
       editCaps: () => this.editCaps,
       heldVersion: (uri, version) => this.diagnostics.heldVersion(uri, version),
+      isCurrent: (uri, version, d) => this.diagnostics.isCurrent(uri, version, d),
       log: (m) => this.log(m),
       error: (ctx, e) => this.error(ctx, e),
       notify: (t, m) => this.notify(t, m),
@@ -316,6 +319,7 @@ class IamRefinerServer {
   private documentClosed(doc: TextDocument): void {
     this.timers.cancel(doc.uri);
     this.costMs.delete(doc.uri);
+    this.diagnosticMemos.delete(doc.uri);
     this.ws.documentClosed(doc.uri);
     const p = uriToPath(doc.uri);
     // the disk's version counts again
@@ -391,7 +395,10 @@ class IamRefinerServer {
     if (a.kind !== 'none') {
       const project = this.ws.projectFor(uri);
       const snap = project?.snapshot;
-      diagnostics = documentDiagnostics(a, snap, snap?.settings ?? (await this.settings.get(project?.folder.uri ?? uri)));
+      const settings = snap?.settings ?? (await this.settings.get(project?.folder.uri ?? uri));
+      let memo = this.diagnosticMemos.get(uri);
+      if (this.pullDiagnostics && !memo && this.documents.get(uri)) this.diagnosticMemos.set(uri, (memo = {}));
+      diagnostics = documentDiagnostics(a, snap, settings, this.pullDiagnostics ? memo : undefined);
     }
     this.diagnostics.setDocument(uri, diagnostics, a.version ?? undefined);
     this.statusChanged();

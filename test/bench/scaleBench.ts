@@ -25,7 +25,8 @@ import { pathToFileURL } from 'node:url';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { Workspace } from '../../server/src/workspace/workspace';
 import { FileFindingsProvider } from '../../server/src/workspace/findingsProvider';
-import { documentDiagnostics } from '../../server/src/lsp/diagnostics';
+import { DiagnosticsMemo, documentDiagnostics } from '../../server/src/lsp/diagnostics';
+import { sameDiagnostics } from '../../server/src/lsp/publisher';
 import { encodeMessage } from '../../server/src/lsp/wire';
 
 const ROOT = path.resolve(__dirname, '../../..');
@@ -183,7 +184,7 @@ async function editRun(dir: string, policyText: string, findingsText: string, ed
  * over each step is not a measure of this: V8 hands out its young generation in blocks, and a step's
  * growth moved by tens of kilobytes with changes to another step.)
  */
-export async function keystrokeAllocation(dir: string, catalog: Catalog, versions: number): Promise<Record<'text' | 'analysis' | 'diagnostics' | 'encode', number>> {
+export async function keystrokeAllocation(dir: string, catalog: Catalog, versions: number, pull = false): Promise<Record<'text' | 'analysis' | 'diagnostics' | 'encode', number>> {
   const file = path.join(dir, 'readonly-policy.json');
   const uri = pathToFileURL(file).href;
   let doc = TextDocument.create(uri, 'json', 1, readFileSync(file, 'utf8'));
@@ -194,12 +195,17 @@ export async function keystrokeAllocation(dir: string, catalog: Catalog, version
   const session = new Session();
   session.connect();
   const post = <T>(method: string, params?: object) => new Promise<T>((resolve, reject) => session.post(method, params, (e, r) => (e ? reject(e) : resolve(r as T))));
+  // pulled (as the VS Code extension pulls): the version before's diagnostics reused where they are the same, compared with what the editor holds, nothing encoded when they are
+  const memo: { current?: DiagnosticsMemo } = {};
+  let held: Diagnostic[] | undefined;
   const keystroke = async (i: number) => {
     doc = TextDocument.update(doc, [spaceToggle(doc, at, i)], doc.version + 1);
     docs.set(uri, doc);
     ws.documentOpened(uri);
     const a = await ws.analysisOf(doc);
-    const ds = a ? documentDiagnostics(a, ws.projectFor(uri)?.snapshot, DEFAULT_SETTINGS) : [];
+    const ds = a ? documentDiagnostics(a, ws.projectFor(uri)?.snapshot, DEFAULT_SETTINGS, pull ? memo : undefined) : [];
+    if (pull && held && sameDiagnostics(held, ds)) return;
+    held = ds;
     encodeMessage({ jsonrpc: '2.0', method: 'textDocument/publishDiagnostics', params: { uri, version: doc.version, diagnostics: ds } });
   };
   type Node = { callFrame: { functionName: string }; selfSize: number; children: Node[] };
@@ -210,7 +216,7 @@ export async function keystrokeAllocation(dir: string, catalog: Catalog, version
     for (let i = 20; i < versions + 20; i++) await keystroke(i);
     const { profile } = await post<{ profile: { head: Node } }>('HeapProfiler.stopSampling');
     const steps = { text: 0, analysis: 0, diagnostics: 0, encode: 0 };
-    const stepOf: Record<string, keyof typeof steps> = { update: 'text', documentDiagnostics: 'diagnostics', encodeMessage: 'encode' };
+    const stepOf: Record<string, keyof typeof steps> = { update: 'text', documentDiagnostics: 'diagnostics', sameDiagnostics: 'diagnostics', encodeMessage: 'encode' };
     const walk = (n: Node, step: keyof typeof steps) => {
       const here = step === 'analysis' ? (stepOf[n.callFrame.functionName] ?? 'analysis') : step;
       steps[here] += n.selfSize;
@@ -275,17 +281,22 @@ export async function lspScaleRows(): Promise<BenchRow[]> {
     );
     writeFileSync(path.join(dir, 'findings.json'), bigText); // the small case's run wrote its own
     // in a process of its own, as the server's: in this one, code the fixture ran first is compiled otherwise (half the allocation)
-    const script = `require(${JSON.stringify(__filename)}).keystrokeAllocation(${JSON.stringify(dir)}, require(${JSON.stringify(require.resolve('../../server/src/workspace/catalogFile'))}).defaultCatalog(), 300).then((r) => console.log(JSON.stringify(r)))`;
-    const child = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
-    if (child.status !== 0) throw new Error(`the allocation run failed: ${child.stderr}`);
-    const alloc = JSON.parse(child.stdout) as Awaited<ReturnType<typeof keystrokeAllocation>>;
-    const total = alloc.text + alloc.analysis + alloc.diagnostics + alloc.encode;
+    const allocation = (pull: boolean) => {
+      const script = `require(${JSON.stringify(__filename)}).keystrokeAllocation(${JSON.stringify(dir)}, require(${JSON.stringify(require.resolve('../../server/src/workspace/catalogFile'))}).defaultCatalog(), 300, ${pull}).then((r) => console.log(JSON.stringify(r)))`;
+      const child = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+      if (child.status !== 0) throw new Error(`the allocation run failed: ${child.stderr}`);
+      return JSON.parse(child.stdout) as Awaited<ReturnType<typeof keystrokeAllocation>>;
+    };
+    const pulledAlloc = allocation(true);
+    const alloc = allocation(false);
+    const sum = (x: typeof alloc) => x.text + x.analysis + x.diagnostics + x.encode;
+    const total = sum(pulledAlloc);
     rows.push(
       valueRow(
         'LSP keystroke on ReadOnlyAccess with 30% unused: what it allocates (KB per version)',
         total,
         '—',
-        `value in KB, in a node process of its own over 300 versions (the server's steps; V8's sampling heap profiler, collected objects included): the edited text ${alloc.text.toFixed(0)}, the diagnostics ${alloc.diagnostics.toFixed(0)}, the publish's bytes ${alloc.encode.toFixed(0)}, the analysis and the rest ${alloc.analysis.toFixed(0)} (the JSON reading, problems): what V8's young generation collects, and copies while a version lives`,
+        `value in KB, pulled (the diagnostics of the version before reused where the same, compared with those held: nothing sent); in a node process of its own over 300 versions (the server's steps; V8's sampling heap profiler, collected objects included): the edited text ${pulledAlloc.text.toFixed(0)}, the diagnostics ${pulledAlloc.diagnostics.toFixed(0)}, the analysis and the rest ${pulledAlloc.analysis.toFixed(0)} (the JSON reading, problems). Published: ${sum(alloc).toFixed(0)} KB (the diagnostics ${alloc.diagnostics.toFixed(0)}, the publish's bytes ${alloc.encode.toFixed(0)}). What V8's young generation collects, and copies while a version lives`,
       ),
     );
     const n = Number(process.env.BENCH_EDITS ?? '2000');

@@ -32,6 +32,15 @@ export class LineIndex {
     this.starts = Int32Array.from(starts);
   }
   position(offset: number): Position {
+    const line = this.lineOf(offset);
+    return { line, character: offset - this.starts[line] };
+  }
+  /** Whether `offset` is at `pos` (what position(offset) would say, without making it). */
+  isAt(offset: number, pos: Position): boolean {
+    const line = this.lineOf(offset);
+    return line === pos.line && offset - this.starts[line] === pos.character;
+  }
+  private lineOf(offset: number): number {
     let lo = 0;
     let hi = this.starts.length - 1;
     while (lo < hi) {
@@ -39,7 +48,7 @@ export class LineIndex {
       if (this.starts[mid] <= offset) lo = mid;
       else hi = mid - 1;
     }
-    return { line: lo, character: offset - this.starts[lo] };
+    return lo;
   }
   offset(pos: Position): number {
     const start = this.starts[Math.min(pos.line, this.starts.length - 1)] ?? 0;

@@ -181,8 +181,42 @@ function lastUsed(m: Map<string, string | undefined>): string {
   return dates.length ? ` (last used ${dates[dates.length - 1].slice(0, 10)})` : '';
 }
 
-/** The diagnostics of one analysed document version. */
-export function documentDiagnostics(a: Analysis, snap: ProjectSnapshot | undefined, settings: Settings): Diagnostic[] {
+/**
+ * What documentDiagnostics made for a document's version, kept for its next version (pull mode): a
+ * diagnostic whose problem is the same and still at the same place is the same object again, its data
+ * keeping the version it was computed on, so that an editor's held diagnostics compare equal at once
+ * and a keystroke makes none of them anew (ReadOnlyAccess with 30% unused: 1,067 a version).
+ */
+export interface DiagnosticsMemo {
+  /** The problems of the version, and per problem the diagnostic made for it (undefined: not shown). */
+  problems: readonly Problem[];
+  made: (Diagnostic | undefined)[];
+  /** What every diagnostic depends on besides its problem: the same objects, or nothing is reused. */
+  snap: ProjectSnapshot | undefined;
+  settings: Settings;
+  unused: UnusedSet | undefined;
+  universe: unknown;
+  staleness: CatalogStaleness | undefined;
+  limit: number;
+  many: boolean;
+}
+
+/** Counts of diagnostics made and reused (tests: both happen). */
+export const memoCounts = { made: 0, reused: 0 };
+
+const sameList = (x: readonly string[] | undefined, y: readonly string[] | undefined): boolean => x === y || (!!x && !!y && x.length === y.length && x.every((v, i) => v === y[i]));
+
+/** The diagnostic made for `q` of the version before, if `p` is the same problem at the same place (its range read without making it). */
+function reusable(lines: LineIndex, p: Problem, q: Problem | undefined, d: Diagnostic | undefined): Diagnostic | undefined {
+  if (!q || !d) return undefined;
+  if (p.code !== q.code || p.message !== q.message || p.severity !== q.severity || p.length !== q.length || p.target !== q.target) return undefined;
+  if (p.unnecessary !== q.unnecessary || p.pattern !== q.pattern || p.catalogStale !== q.catalogStale || p.allows !== q.allows) return undefined;
+  if (!sameList(p.unused, q.unused) || !sameList(p.suggestions, q.suggestions)) return undefined;
+  return lines.isAt(p.offset, d.range.start) && lines.isAt(p.offset + p.length, d.range.end) ? d : undefined;
+}
+
+/** The diagnostics of one analysed document version (with `memo`: reusing the version before's, see DiagnosticsMemo). */
+export function documentDiagnostics(a: Analysis, snap: ProjectSnapshot | undefined, settings: Settings, memo?: { current?: DiagnosticsMemo }): Diagnostic[] {
   if (a.version === null) return [];
   if (a.kind === 'too-large') {
     return [
@@ -204,9 +238,21 @@ export function documentDiagnostics(a: Analysis, snap: ProjectSnapshot | undefin
   const many = a.problems.length > COMPACT_AFTER;
   const messageOf = many ? manyMessages(a.catalogStaleness, a.context?.unused) : undefined;
   const unnecessary = [DiagnosticTag.Unnecessary];
-  for (const p of a.problems) {
+  const prev = memo?.current;
+  const before =
+    prev && prev.snap === snap && prev.settings === settings && prev.unused === a.context?.unused && prev.universe === a.context?.universe && prev.staleness === a.catalogStaleness && prev.limit === limit && prev.many === many ? prev : undefined;
+  const made: (Diagnostic | undefined)[] = memo ? new Array(a.problems.length) : [];
+  for (let i = 0; i < a.problems.length; i++) {
+    const p = a.problems[i];
     // the editor's JSON language support reports syntax errors; duplicate keys and nesting too deep to read it does not
     if (p.code === 'invalid-json' && p.message.startsWith('invalid JSON')) continue;
+    const again = before && reusable(lines, p, before.problems[i], before.made[i]);
+    if (again) {
+      memoCounts.reused++;
+      made[i] = again;
+      out.push(again);
+      continue;
+    }
     const severity = severityFor(p, settings);
     if (severity === undefined) continue;
     const range = rangeOf(lines, p.offset, p.length);
@@ -221,8 +267,13 @@ export function documentDiagnostics(a: Analysis, snap: ProjectSnapshot | undefin
     if (p.unnecessary) d.tags = unnecessary;
     const rel = limit > 0 ? related(a, p, range, snap, limit) : undefined;
     if (rel?.length) d.relatedInformation = rel;
+    if (memo) {
+      memoCounts.made++;
+      made[i] = d;
+    }
     out.push(d);
   }
+  if (memo) memo.current = { problems: a.problems, made, snap, settings, unused: a.context?.unused, universe: a.context?.universe, staleness: a.catalogStaleness, limit, many };
   const b = a.binding;
   if (b?.kind === 'ambiguous') {
     const key = a.parsed.policies[0].statementKeySpan;

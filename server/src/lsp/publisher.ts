@@ -139,6 +139,17 @@ export class DiagnosticsPublisher {
     return h && version !== null && h.sameThrough === version ? h.version : undefined;
   }
 
+  /**
+   * Whether `d` is one of the diagnostics of `uri` at `version` (its data's version too): in pull
+   * mode a diagnostic the version before made, the same problem at the same place, is that version's
+   * again (documentDiagnostics' memo), its data keeping the version it was first computed on.
+   */
+  isCurrent(uri: string, version: number | null, d: Diagnostic): boolean {
+    if (version === null || this.versions.get(uri) !== version) return false;
+    const v = dataVersion(d.data);
+    return v !== undefined && !!this.documents.get(uri)?.some((x) => dataVersion(x.data) === v && sameDiagnostic(x, d));
+  }
+
   /** workspace/diagnostic/refresh, once for the changes that come together (a project's documents validated again), if the client still holds other diagnostics then. */
   private refreshSoon(): void {
     if (this.refreshTimer) return;
@@ -213,6 +224,8 @@ export function sameDiagnostics(a: readonly Diagnostic[], b: readonly Diagnostic
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i] && !sameDiagnostic(a[i], b[i])) return false;
   return true;
 }
+
+const dataVersion = (data: unknown): unknown => (Array.isArray(data) ? data[0] : isObject(data) ? data.version : undefined);
 
 /** The fields documentDiagnostics makes, compared one by one; any other is compared as a JSON value. */
 const FIELDS = new Set(['range', 'severity', 'source', 'code', 'message', 'data', 'codeDescription', 'tags', 'relatedInformation']);
