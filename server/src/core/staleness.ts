@@ -72,7 +72,8 @@ function compute(catalog: Catalog, findings: Finding[]): CatalogStaleness | unde
   }
   const missing = new Set<string>();
   for (const name of findingActionNames(findings)) {
-    if (!name.includes('*') && !name.includes('?') && !catalog.has(name)) missing.add(catalog.canonical.get(name.toLowerCase()) ?? name);
+    // (a name the catalog lacks has no canonical spelling of it: as the findings write it; asking `canonical` made a 22,000-entry map for nothing)
+    if (!name.includes('*') && !name.includes('?') && !catalog.has(name)) missing.add(name);
   }
   for (const f of findings) for (const d of f.details) if (d.serviceNamespace && !catalog.services.has(d.serviceNamespace.toLowerCase())) missing.add(`${d.serviceNamespace.toLowerCase()}:*`);
   if (daysNewer === undefined && missing.size === 0) return undefined;
