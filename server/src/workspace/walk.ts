@@ -2,7 +2,7 @@
  * The one directory walker of the CLI and the editor: findings files by glob, policy files by the
  * registered formats' file names. One skip list, documented in the README ("Which files").
  */
-import { promises as fs } from 'node:fs';
+import { Dirent, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { globBase, matchesAnyGlob } from '../core';
 
@@ -16,7 +16,17 @@ export interface WalkOptions {
   /** Stop after visiting this many entries (a runaway tree must not hang the server). */
   maxEntries?: number;
   isCancelled?: () => boolean;
+  /** How long the walk reads before it lets other work run (default SLICE_MS; 0: it yields after every folder). */
+  sliceMs?: number;
 }
+
+/**
+ * Folders are read synchronously, a slice of SLICE_MS at a time, then the walk yields (setImmediate):
+ * fs.promises.readdir cost 150–300 µs a folder here (a thread-pool round trip and its promise each),
+ * readdirSync 20–40: walking this repository's 80 folders took 13–30 ms, now 2–3, and the language
+ * server's event loop is never held longer than a slice (and one folder's read).
+ */
+const SLICE_MS = 8;
 
 /**
  * The files under `root` (relative, `/`-separated, sorted) that `accept` takes, searching from
@@ -26,34 +36,58 @@ async function walkFrom(root: string, starts: Map<string, number>, accept: (rel:
   const found = new Set<string>();
   const budget = { left: opts.maxEntries ?? 200_000 };
   const visited = new Set<string>();
+  const slice = { ms: opts.sliceMs ?? SLICE_MS, from: performance.now() };
   // a start inside another start with a deeper reach is covered by it
   for (const [base, depth] of [...starts.entries()].sort((a, b) => a[0].length - b[0].length)) {
-    await walk(root, base, Math.min(depth, opts.maxDepth ?? Infinity), accept, found, budget, visited, opts);
+    await walk(root, base, Math.min(depth, opts.maxDepth ?? Infinity), accept, found, budget, visited, opts, slice);
   }
   return [...found].sort();
 }
 
-async function walk(root: string, rel: string, depth: number, accept: (rel: string) => boolean, found: Set<string>, budget: { left: number }, visited: Set<string>, opts: WalkOptions): Promise<void> {
-  const key = `${rel}\0${depth}`;
-  if (visited.has(key) || budget.left <= 0 || opts.isCancelled?.()) return;
-  visited.add(key);
-  let entries: import('node:fs').Dirent[];
-  try {
-    entries = await fs.readdir(path.join(root, rel), { withFileTypes: true });
-  } catch {
-    return;
+const yieldNow = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** Depth first, each folder's entries in name order (the order the budget counts them in), as a recursion would visit them. */
+async function walk(
+  root: string,
+  start: string,
+  startDepth: number,
+  accept: (rel: string) => boolean,
+  found: Set<string>,
+  budget: { left: number },
+  visited: Set<string>,
+  opts: WalkOptions,
+  slice: { ms: number; from: number },
+): Promise<void> {
+  const stack: [string, number][] = [[start, startDepth]];
+  while (stack.length) {
+    if (performance.now() - slice.from >= slice.ms) {
+      await yieldNow();
+      slice.from = performance.now();
+    }
+    const [rel, depth] = stack.pop()!;
+    const key = `${rel}\0${depth}`;
+    if (budget.left <= 0 || opts.isCancelled?.()) return;
+    if (visited.has(key)) continue;
+    visited.add(key);
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(path.join(root, rel), { withFileTypes: true });
+    } catch {
+      continue;
+    }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const dirs: string[] = [];
+    for (const e of entries) {
+      if (--budget.left <= 0) return;
+      const child = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) {
+        if (!SKIPPED.has(e.name)) dirs.push(child);
+      } else if (e.isFile() && accept(child)) found.add(child);
+    }
+    if (depth <= 0) continue;
+    // the first folder is read next
+    for (let i = dirs.length - 1; i >= 0; i--) stack.push([dirs[i], depth - 1]);
   }
-  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const dirs: string[] = [];
-  for (const e of entries) {
-    if (--budget.left <= 0) return;
-    const child = rel ? `${rel}/${e.name}` : e.name;
-    if (e.isDirectory()) {
-      if (!SKIPPED.has(e.name)) dirs.push(child);
-    } else if (e.isFile() && accept(child)) found.add(child);
-  }
-  if (depth <= 0) return;
-  for (const d of dirs) await walk(root, d, depth - 1, accept, found, budget, visited, opts);
 }
 
 /**
