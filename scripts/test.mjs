@@ -3,7 +3,7 @@
 // runner), then the real-editor tests (scripts/editor-tests.mjs). Prints each part's count and, last,
 // one closing line `tests: N passed, M failed[, K skipped]`. Exits non-zero when anything failed or
 // when a part ran no test.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -29,6 +29,16 @@ const num = (text, re) => Number((text.match(re) ?? [])[1] ?? 0);
 // an empty per-user cache for every test process: a catalog the developer fetched with
 // `iam-refine catalog update` never changes what the tests expect (they make their own)
 process.env.XDG_CACHE_HOME = mkdtempSync(path.join(tmpdir(), 'iam-refiner-test-cache-'));
+
+// test/unit/neovim.test.ts drives the server from Debian's Neovim 0.7: as root it is installed if missing (as the
+// editor tests install chromium); otherwise that test fails saying so
+const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+if (!has(process.env.NVIM ?? 'nvim') && process.getuid?.() === 0 && has('apt-get')) {
+  process.stderr.write('[test] apt-get installing neovim (for test/unit/neovim.test.ts)\n');
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
+  spawnSync('apt-get', ['install', '-y', '-qq', 'neovim'], { stdio: 'inherit', env });
+}
 
 const unitDir = path.join(root, 'out', 'test', 'unit');
 const files = readdirSync(unitDir).filter((f) => f.endsWith('.test.js')).map((f) => path.join(unitDir, f));
