@@ -160,10 +160,23 @@ test('property: a pulled server and a publishing one agree on every version (dia
   const findings = exampleFindings();
   const parsed = JSON.parse(findings) as { serviceNamespace: string; actions: string[] }[];
   // other findings: the example's with some of its unused actions left out (by the bits of `pick`)
-  const findingsVariant = (pick: number): string => {
+  const all = parsed.reduce((n, f) => n + f.actions.length, 0);
+  /** The findings text and how many unused actions it names (all distinct: the folder's `unusedActions` in the status). */
+  const findingsVariant = (pick: number, not: number): { text: string; count: number } => {
     let bit = 0;
-    const out = parsed.map((f) => ({ ...f, actions: f.actions.filter(() => ((pick >>> (bit++ % 31)) & 1) === 0) }));
-    return JSON.stringify(out, null, 2) + '\n';
+    let out = parsed.map((f) => ({ ...f, actions: f.actions.filter(() => ((pick >>> (bit++ % 31)) & 1) === 0) }));
+    let count = out.reduce((n, f) => n + f.actions.length, 0);
+    // another count than the findings before: the status that says it is the reload's
+    if (count === not) {
+      out = parsed.map((f, i) => (i === 0 ? { ...f, actions: f.actions.slice(count === all ? 1 : 0) } : f));
+      count = out.reduce((n, f) => n + f.actions.length, 0);
+      if (count === not) {
+        out = out.map((f, i) => (i === 0 ? { ...f, actions: f.actions.slice(1) } : f));
+        count--;
+      }
+    }
+    // (a service listed with no actions would say the whole service is unused)
+    return { text: JSON.stringify(out.filter((f) => f.actions.length), null, 2) + '\n', count };
   };
   const dirs = [workspace({ 'policy.json': policy, 'findings.json': findings }), workspace({ 'policy.json': policy, 'findings.json': findings })];
   // the two workspaces' paths, the same in what each server says (related information, edits)
@@ -182,11 +195,14 @@ test('property: a pulled server and a publishing one agree on every version (dia
         assert.deepEqual(same(1, b1.map(withoutVersion)), same(0, a1.map(withoutVersion)), `the first version of ${file}: published ${a1.length}, pulled ${b1.length} (${pull.lastReport.get(uris[1])}, ${JSON.stringify(pull.pullCounts)})`);
         let text = policy;
         let changedFindings = false;
+        let current = all;
         /** New findings in both workspaces: both servers take them (the pulled one asks for a pull again), the open document's diagnostics with them. */
-        const setFindings = async (f: string) => {
-          for (const [i, d] of dirs.entries()) [push, pull][i].writeFile(path.join(d, 'findings.json'), f);
-          // the reloads, their validations and the refresh take a few ms: then the two agree again
-          await new Promise((r) => setTimeout(r, 300));
+        const setFindings = async (f: { text: string; count: number }) => {
+          for (const [i, d] of dirs.entries()) [push, pull][i].writeFile(path.join(d, 'findings.json'), f.text);
+          // both servers reloaded (their status counts the new findings' actions: another count than before), then their
+          // validations and the refresh: the two agree again
+          await Promise.all([push, pull].map((c) => c.waitForStatus((st) => st.folders[0]?.unusedActions === f.count, 10_000)));
+          current = f.count;
           const until = Date.now() + 10_000;
           for (;;) {
             const a = push.diagnostics.get(uris[0])?.diagnostics ?? [];
@@ -198,7 +214,7 @@ test('property: a pulled server and a publishing one agree on every version (dia
         };
         for (const op of ops) {
           if (op.kind === 'findings') {
-            await setFindings(findingsVariant(op.pick));
+            await setFindings(findingsVariant(op.pick, current));
             changedFindings = true;
             cov.count('findings changed');
             continue;
@@ -231,7 +247,7 @@ test('property: a pulled server and a publishing one agree on every version (dia
             if (fa.length) cov.count(kind === 'unchanged' ? 'fixes on held diagnostics' : (dataVersion(b[i]) ?? v) < v ? 'fixes on kept diagnostics' : 'fixes on fresh diagnostics');
           }
         }
-        if (changedFindings) await setFindings(findings);
+        if (changedFindings) await setFindings({ text: findings, count: all });
         push.close(uris[0]);
         pull.close(uris[1]);
         assert.deepEqual(pull.pullErrors, []);
