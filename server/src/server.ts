@@ -4,7 +4,7 @@
  * (problems → Diagnostics, outcomes → CodeActions, hovers, completion). Validation is debounced,
  * superseded versions are dropped, and every handler logs and degrades instead of throwing.
  */
-import { CancellationToken, ClientCapabilities, Connection, Diagnostic, DidChangeConfigurationNotification, Disposable, DocumentDiagnosticParams, DocumentDiagnosticReport, DocumentDiagnosticReportKind, FileChangeType, InitializeParams, InitializeResult, LSPErrorCodes, MessageType, ResponseError, ShowMessageNotification, TextDocuments } from 'vscode-languageserver/node';
+import { ClientCapabilities, Connection, Diagnostic, DidChangeConfigurationNotification, Disposable, FileChangeType, InitializeParams, InitializeResult, MessageType, ShowMessageNotification, TextDocuments } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { Catalog } from './core';
 import { InitializationOptions, LiveClientOptions, RefinementResult, ServerStatsRequest, StatusNotification } from '../../shared/protocol';
@@ -21,7 +21,7 @@ import { registerCatalogRequests } from './lsp/catalogRequests';
 import { createServerConnection } from './lsp/connection';
 import { EditCapabilities, refinementResult } from './lsp/codeActions';
 import { Debouncer } from './lsp/debounce';
-import { DiagnosticsMemo, documentDiagnostics } from './lsp/diagnostics';
+import { documentDiagnostics } from './lsp/diagnostics';
 import { registerFeatures } from './lsp/features';
 import { LiveFindingsProvider, LiveHost } from './lsp/liveFindings';
 import { registerLiveRequests } from './lsp/liveRequests';
@@ -93,8 +93,6 @@ class IamRefinerServer {
   private explainView = false;
   /** The client pulls the documents' diagnostics (capabilities.pullsDiagnostics). */
   private pullDiagnostics = false;
-  /** Pull mode: per open document, the diagnostics of its last version, which the next one reuses where they are the same (DiagnosticsMemo). */
-  private readonly diagnosticMemos = new Map<string, { current?: DiagnosticsMemo }>();
 
   constructor(private readonly connection: Connection, private readonly options: ServerOptions) {
     this.initialized = new Promise((resolve) => (this.markInitialized = resolve));
@@ -179,7 +177,8 @@ class IamRefinerServer {
     docs.onDidChangeContent((e) => this.safe('didChange', undefined, () => this.documentChanged(e.document)));
     docs.onDidClose((e) => this.safe('didClose', undefined, () => this.documentClosed(e.document)));
     docs.listen(c);
-    c.languages.diagnostics.on((params, token) => this.pulled(params, token));
+    // pull mode: answered once the document's current version is validated (see DiagnosticsPublisher.answer)
+    c.languages.diagnostics.on((params, token) => this.diagnostics.answer(params, token, (uri) => (this.shuttingDown ? undefined : this.documents.get(uri)?.version)));
     c.onDidChangeConfiguration((params) =>
       this.safe('didChangeConfiguration', undefined, () => {
         this.settings.changed((params.settings as Record<string, unknown> | null | undefined)?.iamRefiner);
@@ -319,7 +318,6 @@ class IamRefinerServer {
   private documentClosed(doc: TextDocument): void {
     this.timers.cancel(doc.uri);
     this.costMs.delete(doc.uri);
-    this.diagnosticMemos.delete(doc.uri);
     this.ws.documentClosed(doc.uri);
     const p = uriToPath(doc.uri);
     // the disk's version counts again
@@ -346,23 +344,6 @@ class IamRefinerServer {
         if (version !== undefined) this.diagnostics.validationFailed(uri, version);
       }),
     );
-  }
-
-  /**
-   * textDocument/diagnostic (pull mode): the diagnostics of the document's current version, once its
-   * validation (debounced as a publish is) has them; `unchanged` when the client holds them already.
-   * A change that comes meanwhile cancels the pull (the client pulls again).
-   */
-  private async pulled(params: DocumentDiagnosticParams, token: CancellationToken): Promise<DocumentDiagnosticReport> {
-    const uri = params.textDocument.uri;
-    for (;;) {
-      const doc = this.documents.get(uri);
-      if (!doc || this.shuttingDown) return { kind: DocumentDiagnosticReportKind.Full, items: [] };
-      if (this.diagnostics.knownVersion(uri) === doc.version) return this.diagnostics.report(uri, params.previousResultId);
-      if (this.diagnostics.hasFailed(uri, doc.version)) return this.diagnostics.report(uri, params.previousResultId, true);
-      if (token.isCancellationRequested) throw new ResponseError(LSPErrorCodes.ServerCancelled, 'the document changed', { retriggerRequest: true });
-      await this.diagnostics.nextValidation(uri, token);
-    }
   }
 
   private isProjectFileOf(uri: string, p: Project): boolean {
@@ -396,9 +377,7 @@ class IamRefinerServer {
       const project = this.ws.projectFor(uri);
       const snap = project?.snapshot;
       const settings = snap?.settings ?? (await this.settings.get(project?.folder.uri ?? uri));
-      let memo = this.diagnosticMemos.get(uri);
-      if (this.pullDiagnostics && !memo && this.documents.get(uri)) this.diagnosticMemos.set(uri, (memo = {}));
-      diagnostics = documentDiagnostics(a, snap, settings, this.pullDiagnostics ? memo : undefined);
+      diagnostics = documentDiagnostics(a, snap, settings, this.diagnostics.memoFor(uri));
     }
     this.diagnostics.setDocument(uri, diagnostics, a.version ?? undefined);
     this.statusChanged();

@@ -1,7 +1,7 @@
-import { CancellationToken, Connection, Diagnostic, DocumentDiagnosticReport, DocumentDiagnosticReportKind } from 'vscode-languageserver';
+import { CancellationToken, Connection, Diagnostic, DocumentDiagnosticParams, DocumentDiagnosticReport, DocumentDiagnosticReportKind, LSPErrorCodes, ResponseError } from 'vscode-languageserver';
 import { Project, ProjectSnapshot } from '../workspace/project';
 import { uriKey, uriToPath } from '../workspace/paths';
-import { projectDiagnostics } from './diagnostics';
+import { DiagnosticsMemo, projectDiagnostics } from './diagnostics';
 
 /** What the client holds of a document after a pull: the diagnostics of the last full report, the version they were computed on, and the newest version they were found to be still. */
 interface Held {
@@ -36,6 +36,8 @@ export class DiagnosticsPublisher {
   /** Result ids of this server process only: a client that kept one from a server before a restart gets a full report. */
   private readonly resultPrefix = `${process.pid.toString(36)}.${Date.now().toString(36)}.`;
   private refreshTimer: NodeJS.Timeout | undefined;
+  /** Pull mode: per open document, what documentDiagnostics made for its last version (the next one reuses it where the same). */
+  private readonly memos = new Map<string, { current?: DiagnosticsMemo }>();
 
   constructor(
     private readonly connection: Connection,
@@ -69,6 +71,7 @@ export class DiagnosticsPublisher {
     this.versions.delete(uri);
     this.held.delete(uri);
     this.failed.delete(uri);
+    this.memos.delete(uri);
     this.wake(uri);
     this.publish(uri);
     this.sent.delete(uri);
@@ -77,17 +80,34 @@ export class DiagnosticsPublisher {
   // ------------------------------------------------------------------------------------------
   // pull mode
 
-  /** The version whose diagnostics are known for an open document (validated, or failed), if any. */
-  knownVersion(uri: string): number | undefined {
-    return this.documents.has(uri) ? this.versions.get(uri) : undefined;
+  /** Pull mode: where documentDiagnostics keeps what it made for this document's version (DiagnosticsMemo); else nothing. */
+  memoFor(uri: string): { current?: DiagnosticsMemo } | undefined {
+    if (!this.pull()) return undefined;
+    let m = this.memos.get(uri);
+    if (!m) this.memos.set(uri, (m = {}));
+    return m;
   }
 
-  hasFailed(uri: string, version: number): boolean {
-    return this.failed.get(uri) === version;
+  /**
+   * textDocument/diagnostic: the diagnostics of the document's current version (`versionOf`:
+   * undefined once it is closed, or the server shuts down), once its validation (debounced as a
+   * publish is) has them; `unchanged` when the client holds them already. A change that comes
+   * meanwhile cancels the pull (the client pulls again).
+   */
+  async answer(params: DocumentDiagnosticParams, token: CancellationToken, versionOf: (uri: string) => number | undefined): Promise<DocumentDiagnosticReport> {
+    const uri = params.textDocument.uri;
+    for (;;) {
+      const version = versionOf(uri);
+      if (version === undefined) return { kind: DocumentDiagnosticReportKind.Full, items: [] };
+      if (this.documents.has(uri) && this.versions.get(uri) === version) return this.report(uri, params.previousResultId);
+      if (this.failed.get(uri) === version) return this.report(uri, params.previousResultId, true);
+      if (token.isCancellationRequested) throw new ResponseError(LSPErrorCodes.ServerCancelled, 'the document changed', { retriggerRequest: true });
+      await this.nextValidation(uri, token);
+    }
   }
 
   /** Resolves at the next validation (or failure, or close) of `uri`, or when the request is cancelled. */
-  nextValidation(uri: string, token: CancellationToken): Promise<void> {
+  private nextValidation(uri: string, token: CancellationToken): Promise<void> {
     return new Promise((resolve) => {
       let set = this.waiters.get(uri);
       if (!set) this.waiters.set(uri, (set = new Set()));
