@@ -207,7 +207,6 @@ class IamRefinerServer {
       catalog: this.catalog,
       explainView: () => this.explainView,
       editCaps: () => this.editCaps,
-      heldVersion: (uri, version) => this.diagnostics.heldVersion(uri, version),
       isCurrent: (uri, version, d) => this.diagnostics.isCurrent(uri, version, d),
       log: (m) => this.log(m),
       error: (ctx, e) => this.error(ctx, e),

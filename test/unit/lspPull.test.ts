@@ -16,7 +16,7 @@ import { CLIENT_CAPABILITIES, LspClient, byCode, pullCapabilities, uriOf } from 
 import { exampleFindings, examplePolicy } from '../support/example';
 import { tempWorkspaces } from '../support/files';
 import { Coverage, params } from '../support/property';
-import { sameDiagnostics } from '../../server/src/lsp/publisher';
+import type { ServerStats } from '../../shared/protocol';
 
 const workspace = tempWorkspaces('iam-lsp-pull-');
 
@@ -73,6 +73,17 @@ test('the example pulled: full, unchanged while nothing moves, quick fixes on th
     assert.equal(onHeld.length, fresh.length);
     assert.deepEqual(onHeld, fresh.map((f) => f.replaceAll('"version":1', `"version":${v2}`)));
     assert.ok(onHeld.every((f) => !f.includes('"version":1')));
+
+    // the same findings written again: a new snapshot, so version 2 is validated anew (nothing of version 1 reused) and finds
+    // the same diagnostics (no refresh); the client still holds version 1's, which are version 2's all the same
+    const validated = (await c.request<ServerStats>('iamRefiner/serverStats')).validations;
+    c.writeFile(path.join(dir, 'findings.json'), exampleFindings());
+    const until = Date.now() + 10_000;
+    while ((await c.request<ServerStats>('iamRefiner/serverStats')).validations === validated) {
+      assert.ok(Date.now() < until, 'the document was not validated again after its findings were written');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.deepEqual(fixes(await c.codeActions(uri, [byCode(held, 'unused-wildcard')[0]])), onHeld);
 
     // a line break at the top: every diagnostic one line down, sent in full
     const v3 = c.edit(uri, [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, newText: '\n' }]);

@@ -70,9 +70,7 @@ function refineAction(a: Analysis, outcome: RefineOutcome, title: (r?: RefineRes
 
 export interface CodeActionInput {
   analysis: Analysis;
-  /** Pull mode: diagnostics of this version are the analysed version's too (the server found them unchanged since; their data keeps the version they were computed on). */
-  heldVersion?: number;
-  /** Pull mode: whether a diagnostic is one of the analysed version's, made by a version before (the same problem at the same place). */
+  /** Pull mode: whether a diagnostic of an earlier version is one of the analysed version's (DiagnosticsPublisher.isCurrent: kept, or held through `unchanged` answers). */
   isCurrent?: (d: Diagnostic) => boolean;
   diagnostics: Diagnostic[];
   only?: string[];
@@ -98,7 +96,7 @@ export async function codeActions(input: CodeActionInput): Promise<CodeAction[]>
   if (a.kind !== 'policy' || a.version === null) return out;
   const ours = input.diagnostics.flatMap((d) => {
     const data = d.source === DIAGNOSTIC_SOURCE ? decodeDiagnosticData(d.data) : undefined;
-    return data && (data.version === a.version || data.version === input.heldVersion || input.isCurrent?.(d)) ? [{ d, data }] : [];
+    return data && (data.version === a.version || input.isCurrent?.(d)) ? [{ d, data }] : [];
   });
 
   if (wants(input.only, CodeActionKind.QuickFix)) {

@@ -201,9 +201,6 @@ export interface DiagnosticsMemo {
   many: boolean;
 }
 
-/** Counts of diagnostics made and reused (tests: both happen). */
-export const memoCounts = { made: 0, reused: 0 };
-
 const sameList = (x: readonly string[] | undefined, y: readonly string[] | undefined): boolean => x === y || (!!x && !!y && x.length === y.length && x.every((v, i) => v === y[i]));
 
 /** The diagnostic made for `q` of the version before, if `p` is the same problem at the same place (its range read without making it). */
@@ -248,7 +245,6 @@ export function documentDiagnostics(a: Analysis, snap: ProjectSnapshot | undefin
     if (p.code === 'invalid-json' && p.message.startsWith('invalid JSON')) continue;
     const again = before && reusable(lines, p, before.problems[i], before.made[i]);
     if (again) {
-      memoCounts.reused++;
       made[i] = again;
       out.push(again);
       continue;
@@ -267,10 +263,7 @@ export function documentDiagnostics(a: Analysis, snap: ProjectSnapshot | undefin
     if (p.unnecessary) d.tags = unnecessary;
     const rel = limit > 0 ? related(a, p, range, snap, limit) : undefined;
     if (rel?.length) d.relatedInformation = rel;
-    if (memo) {
-      memoCounts.made++;
-      made[i] = d;
-    }
+    if (memo) made[i] = d;
     out.push(d);
   }
   if (memo) memo.current = { problems: a.problems, made, snap, settings, unused: a.context?.unused, universe: a.context?.universe, staleness: a.catalogStaleness, limit, many };

@@ -26,8 +26,6 @@ export interface FeatureHost {
   /** The client shows Explain Refinement (InitializationOptions.explainView). */
   explainView(): boolean;
   editCaps(): EditCapabilities;
-  /** Pull mode: the version in the data of the diagnostics the client holds, when found unchanged at `version` (DiagnosticsPublisher.heldVersion). */
-  heldVersion(uri: string, version: number | null): number | undefined;
   /** Whether a diagnostic is one of a document version's (DiagnosticsPublisher.isCurrent). */
   isCurrent(uri: string, version: number | null, d: Diagnostic): boolean;
   log(message: string): void;
@@ -69,7 +67,7 @@ export function registerFeatures(c: Connection, h: FeatureHost): void {
       // the analysis the diagnostics came from; a newer version gets no fixes until it is analysed
       const a = doc && (await h.ws.analysisOf(doc));
       if (!doc || !a || a.version !== doc.version || token.isCancellationRequested) return [];
-      return codeActions({ analysis: a, heldVersion: h.heldVersion(a.uri, a.version), isCurrent: (d) => h.isCurrent(a.uri, a.version, d), diagnostics: params.context.diagnostics, only: params.context.only, caps: h.editCaps(), log: h.log, bindingAction: h.bindingAction, explain: h.explainView() });
+      return codeActions({ analysis: a, isCurrent: (d) => h.isCurrent(a.uri, a.version, d), diagnostics: params.context.diagnostics, only: params.context.only, caps: h.editCaps(), log: h.log, bindingAction: h.bindingAction, explain: h.explainView() });
     }),
   );
   c.onExecuteCommand((params) =>

@@ -56,8 +56,7 @@ export class DiagnosticsPublisher {
     this.failed.delete(uri);
     if (!this.pull()) return this.publish(uri, version);
     // a pull waiting for this version is answered; diagnostics the client holds otherwise (new findings, settings, catalog) are pulled again on a refresh
-    const h = this.held.get(uri);
-    if (!this.wake(uri) && h && h.refreshedFor !== diagnostics && !sameDiagnostics(h.diagnostics, diagnostics)) this.refreshSoon();
+    if (!this.wake(uri) && this.held.has(uri)) this.refreshSoon();
   }
 
   /** Pull mode: the validation of this version failed (logged); a pull answers with what the client holds. */
@@ -133,7 +132,7 @@ export class DiagnosticsPublisher {
   /**
    * The answer to a pull of `uri`: `unchanged` when the client holds the last full report
    * (`previousResultId`) and the document's diagnostics are still those, their data's version aside
-   * (the client keeps the version they were computed on: quick fixes accept it, see heldVersion);
+   * (the client keeps the version they were computed on: quick fixes accept it, see isCurrent);
    * else the full report, under a new result id. With `failedNow`, what the client holds is not
    * confirmed for the new version.
    */
@@ -151,23 +150,18 @@ export class DiagnosticsPublisher {
   }
 
   /**
-   * Pull mode: the version in the data of the diagnostics the client holds for `uri`, when the
-   * server found them unchanged at `version` (a quick fix asked on them is one of that version's).
-   */
-  heldVersion(uri: string, version: number | null): number | undefined {
-    const h = this.held.get(uri);
-    return h && version !== null && h.sameThrough === version ? h.version : undefined;
-  }
-
-  /**
-   * Whether `d` is one of the diagnostics of `uri` at `version` (its data's version too): in pull
-   * mode a diagnostic the version before made, the same problem at the same place, is that version's
-   * again (documentDiagnostics' memo), its data keeping the version it was first computed on.
+   * Whether `d` (its data's version too) is one of the diagnostics of `uri` at `version`: one this
+   * version's validation made or kept (documentDiagnostics' memo: the same problem at the same place
+   * keeps the diagnostic of the version it was first computed on), or one of the last full report the
+   * client holds when a pull found it unchanged at this version.
    */
   isCurrent(uri: string, version: number | null, d: Diagnostic): boolean {
-    if (version === null || this.versions.get(uri) !== version) return false;
     const v = dataVersion(d.data);
-    return v !== undefined && !!this.documents.get(uri)?.some((x) => dataVersion(x.data) === v && sameDiagnostic(x, d));
+    if (version === null || v === undefined) return false;
+    const among = (list: Diagnostic[] | undefined) => !!list?.some((x) => dataVersion(x.data) === v && sameDiagnostic(x, d));
+    if (this.versions.get(uri) === version && among(this.documents.get(uri))) return true;
+    const h = this.held.get(uri);
+    return !!h && h.sameThrough === version && among(h.diagnostics);
   }
 
   /** workspace/diagnostic/refresh, once for the changes that come together (a project's documents validated again), if the client still holds other diagnostics then. */

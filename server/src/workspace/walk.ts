@@ -34,61 +34,47 @@ const SLICE_MS = 8;
  */
 async function walkFrom(root: string, starts: Map<string, number>, accept: (rel: string) => boolean, opts: WalkOptions): Promise<string[]> {
   const found = new Set<string>();
-  const budget = { left: opts.maxEntries ?? 200_000 };
+  let left = opts.maxEntries ?? 200_000;
   const visited = new Set<string>();
-  const slice = { ms: opts.sliceMs ?? SLICE_MS, from: performance.now() };
+  const sliceMs = opts.sliceMs ?? SLICE_MS;
+  let sliceFrom = performance.now();
   // a start inside another start with a deeper reach is covered by it
   for (const [base, depth] of [...starts.entries()].sort((a, b) => a[0].length - b[0].length)) {
-    await walk(root, base, Math.min(depth, opts.maxDepth ?? Infinity), accept, found, budget, visited, opts, slice);
+    // depth first, each folder's entries in name order (the order the budget counts them in), as a recursion would visit them
+    const stack: [string, number][] = [[base, Math.min(depth, opts.maxDepth ?? Infinity)]];
+    while (stack.length) {
+      if (performance.now() - sliceFrom >= sliceMs) {
+        await yieldNow();
+        sliceFrom = performance.now();
+      }
+      if (left <= 0 || opts.isCancelled?.()) return [...found].sort();
+      const [rel, d] = stack.pop()!;
+      const key = `${rel}\0${d}`;
+      if (visited.has(key)) continue;
+      visited.add(key);
+      let entries: Dirent[];
+      try {
+        entries = readdirSync(path.join(root, rel), { withFileTypes: true });
+      } catch {
+        continue;
+      }
+      entries.sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
+      const dirs: string[] = [];
+      for (const e of entries) {
+        if (--left <= 0) return [...found].sort();
+        const child = rel ? `${rel}/${e.name}` : e.name;
+        if (e.isDirectory()) {
+          if (!SKIPPED.has(e.name)) dirs.push(child);
+        } else if (e.isFile() && accept(child)) found.add(child);
+      }
+      // the first folder is read next
+      if (d > 0) for (let i = dirs.length - 1; i >= 0; i--) stack.push([dirs[i], d - 1]);
+    }
   }
   return [...found].sort();
 }
 
 const yieldNow = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-/** Depth first, each folder's entries in name order (the order the budget counts them in), as a recursion would visit them. */
-async function walk(
-  root: string,
-  start: string,
-  startDepth: number,
-  accept: (rel: string) => boolean,
-  found: Set<string>,
-  budget: { left: number },
-  visited: Set<string>,
-  opts: WalkOptions,
-  slice: { ms: number; from: number },
-): Promise<void> {
-  const stack: [string, number][] = [[start, startDepth]];
-  while (stack.length) {
-    if (performance.now() - slice.from >= slice.ms) {
-      await yieldNow();
-      slice.from = performance.now();
-    }
-    const [rel, depth] = stack.pop()!;
-    const key = `${rel}\0${depth}`;
-    if (budget.left <= 0 || opts.isCancelled?.()) return;
-    if (visited.has(key)) continue;
-    visited.add(key);
-    let entries: Dirent[];
-    try {
-      entries = readdirSync(path.join(root, rel), { withFileTypes: true });
-    } catch {
-      continue;
-    }
-    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    const dirs: string[] = [];
-    for (const e of entries) {
-      if (--budget.left <= 0) return;
-      const child = rel ? `${rel}/${e.name}` : e.name;
-      if (e.isDirectory()) {
-        if (!SKIPPED.has(e.name)) dirs.push(child);
-      } else if (e.isFile() && accept(child)) found.add(child);
-    }
-    if (depth <= 0) continue;
-    // the first folder is read next
-    for (let i = dirs.length - 1; i >= 0; i--) stack.push([dirs[i], depth - 1]);
-  }
-}
 
 /**
  * The files under `root` matching any of `globs`. Each search starts in the glob's literal folder
