@@ -156,3 +156,29 @@ test('a closed stdout pipe ends the command quietly (expand | head)', async () =
   assert.equal(err, '');
   assert.equal(code, 0);
 });
+
+test('output to a non-blocking pipe that fills up arrives whole and in order (the stream takes over from direct writes)', async () => {
+  const bin = join(ROOT, 'bin/iam-refine.js');
+  const run = (pre: string) =>
+    new Promise<{ out: Buffer; err: string; code: number | null }>((res) => {
+      // asking for process.stdout opens the pipe as a stream, which makes its descriptor non-blocking (libuv): the
+      // command's direct writes then meet EAGAIN as soon as the 64 KB pipe is full, while this reader waits
+      const child = spawn(process.execPath, ['-e', `${pre}; process.argv = [process.argv[0], ${JSON.stringify(bin)}, 'expand', '*']; require(${JSON.stringify(bin)})`], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const out: Buffer[] = [];
+      let err = '';
+      child.stderr.on('data', (d) => (err += d));
+      child.stdout.pause();
+      setTimeout(() => {
+        child.stdout.on('data', (d: Buffer) => out.push(d));
+        child.stdout.resume();
+      }, 400);
+      child.once('close', (code) => res({ out: Buffer.concat(out), err, code }));
+    });
+  const blocking = await run('void 0');
+  const nonBlocking = await run('void process.stdout');
+  assert.equal(blocking.code, 0, blocking.err);
+  assert.equal(nonBlocking.code, 0, nonBlocking.err);
+  assert.equal(nonBlocking.err, '');
+  assert.ok(blocking.out.length > 500_000, `${blocking.out.length} bytes`);
+  assert.ok(nonBlocking.out.equals(blocking.out), `${nonBlocking.out.length} bytes against ${blocking.out.length}`);
+});

@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { CONFIG_FILE, Catalog, InputError, ensureFormat, isPolicyFileName, parseFindings, parseJsoncStrict, propertyNode } from '../core';
 import { DEFAULT_SETTINGS } from '../../../shared/defaults';
 import { Analysis, MAX_POLICY_BYTES } from '../workspace/analysis';
+import { syncDisk } from '../workspace/disk';
 import { FileFindingsProvider, FindingsProvider, FindingsSource, newest } from '../workspace/findingsProvider';
 import { pathToUri } from '../workspace/paths';
 import { Project, ProjectSnapshot } from '../workspace/project';
@@ -51,7 +52,7 @@ export async function openProject(args: ParsedArgs, io: CliIO, catalog: Catalog,
   } else if (existsSync(resolve(io.cwd, CONFIG_FILE))) configFile = resolve(io.cwd, CONFIG_FILE);
   const root = configFile ? dirname(configFile) : io.cwd;
   const listed = values(args, '--findings').map((f) => ({ abs: resolve(io.cwd, f), name: displayPath(io.cwd, resolve(io.cwd, f)) }));
-  const provider = listed.length ? new ListedFindingsProvider(listed) : new FileFindingsProvider();
+  const provider = listed.length ? new ListedFindingsProvider(listed) : new FileFindingsProvider(syncDisk);
   const ws = new Workspace({ settings: async () => DEFAULT_SETTINGS, documents: { get: () => undefined, all: () => [] }, providers: () => [provider], catalog: () => catalog, log: () => undefined, stableDisk: true });
   const roles = values(args, '--role');
   const project = ws.addFolder({ uri: pathToUri(root), name: basename(root) || root });

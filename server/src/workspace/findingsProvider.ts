@@ -1,8 +1,8 @@
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { Finding, FindingsFile, ProjectConfig, parseFindings } from '../core';
 import type { LiveSourceStatus, Settings } from '../../../shared/protocol';
 import { findFiles } from './walk';
+import { Disk, asyncDisk } from './disk';
 import { pathToUri } from './paths';
 
 /** One place findings come from: a findings file now, Access Analyzer (live) later. */
@@ -71,9 +71,9 @@ export function newest(findings: Finding[]): string | undefined {
   return dates[dates.length - 1];
 }
 
-async function modifiedAt(absPath: string): Promise<string | undefined> {
+async function modifiedAt(disk: Disk, absPath: string): Promise<string | undefined> {
   try {
-    return (await fs.stat(absPath)).mtime.toISOString();
+    return (await disk.stat(absPath)).mtime.toISOString();
   } catch {
     return undefined;
   }
@@ -83,6 +83,9 @@ async function modifiedAt(absPath: string): Promise<string | undefined> {
 export class FileFindingsProvider implements FindingsProvider {
   readonly id = 'files';
   private readonly parsed = new Map<string, { text: string; result: FindingsFile | Error }>();
+
+  /** `disk`: how a file's modification time is read (the CLI's synchronously, see disk.ts). */
+  constructor(private readonly disk: Disk = asyncDisk) {}
 
   async load(req: FindingsRequest): Promise<FindingsSource[]> {
     const root = req.folder.path;
@@ -107,7 +110,7 @@ export class FileFindingsProvider implements FindingsProvider {
       }
       const uri = pathToUri(abs);
       // the file's modification time only when the findings do not say when they were produced
-      const analyzedAt = (result instanceof Error ? undefined : newest(result.findings)) ?? (await modifiedAt(abs));
+      const analyzedAt = (result instanceof Error ? undefined : newest(result.findings)) ?? (await modifiedAt(this.disk, abs));
       if (result instanceof Error) out.push({ id: uri, kind: 'file', label: rel, uri, text, findings: [], error: result, analyzedAt });
       else out.push({ id: uri, kind: 'file', label: rel, uri, text, findings: result.findings, analyzedAt });
     }

@@ -19,12 +19,12 @@
  * or modification time changes, a directory is listed on each use and the folder's list is walked
  * again after LISTING_TTL_MS.
  */
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { CodeBinding, LineIndex, ParsedDocument, TfAttach, TfFacts, dependsOnModule, ensureFormat, indexFacts, resolveRoles, terraformFactsOf } from '../core';
 import { pathKey } from './paths';
 import { SKIPPED_DIRS, walkFiles } from './walk';
 import { MAX_POLICY_BYTES, overSizeLimit } from './analysis';
+import { Disk, asyncDisk } from './disk';
 
 /** A Terraform file by its name (`.tf`, `.tf.json`). */
 export const isTerraform = (name: string) => /\.tf(\.json)?$/i.test(name);
@@ -94,6 +94,7 @@ export class TerraformModules {
     private readonly stable: boolean,
     private readonly log: (m: string) => void,
     private readonly watched: () => boolean = () => false,
+    private readonly disk: Disk = asyncDisk,
   ) {}
 
   /** Listings and disk facts are kept until changed() (or forever, for the CLI). */
@@ -249,7 +250,7 @@ export class TerraformModules {
     let files = this.keeps ? this.listings.get(dk) : undefined;
     if (!files) {
       try {
-        files = (await fs.readdir(dir, { withFileTypes: true })).filter((e) => e.isFile() && isTerraform(e.name)).map((e) => {
+        files = (await this.disk.readdir(dir)).filter((e) => e.isFile() && isTerraform(e.name)).map((e) => {
           const p = path.join(dir, e.name);
           return [pathKey(p), p];
         });
@@ -269,7 +270,7 @@ export class TerraformModules {
     const open = this.sources.open(file);
     if (open) return open.text;
     try {
-      return await fs.readFile(file, 'utf8');
+      return await this.disk.readText(file);
     } catch {
       return undefined;
     }
@@ -284,7 +285,7 @@ export class TerraformModules {
     else if (this.keeps) key = 'disk';
     else {
       try {
-        const st = await fs.stat(file);
+        const st = await this.disk.stat(file);
         key = `disk:${st.size}:${st.mtimeMs}`;
       } catch {
         return { key: 'gone', facts: undefined };

@@ -4,7 +4,6 @@
  * files as data, and role bindings written to iam-refiner.json. No LSP in it: the language server
  * translates its results into LSP, the CLI into text, JSON and SARIF.
  */
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { CONFIG_FILE, Catalog, ParsedDocument, RefineResult, TextEdit, applyEdits, ensureFormat, formatFor, isPolicyFileName, mayContainPolicy } from '../core';
 
@@ -18,6 +17,7 @@ import { FindingsProvider, FolderInfo } from './findingsProvider';
 import { baseName, pathKey, pathToUri, uriKey, uriToPath } from './paths';
 import { Project, ProjectSnapshot, isAnalysed } from './project';
 import { walkFiles } from './walk';
+import { Disk, asyncDisk, syncDisk } from './disk';
 import { writeFileAtomic } from './atomicWrite';
 import { plural } from './format';
 import { GitHistory, History } from './gitHistory';
@@ -41,7 +41,7 @@ export interface WorkspaceHost {
   projectReloaded?(project: Project): void;
   /** The git history reader (tests pass their own). */
   history?: GitHistory;
-  /** The disk does not change while this workspace lives (the CLI): other files of a Terraform module are read once. */
+  /** The disk does not change while this workspace lives (the CLI): other files of a Terraform module are read once, and the disk is read synchronously (disk.ts). */
   stableDisk?: boolean;
   /** Terraform files changed on disk are reported (`terraformChanged`, the editor's file watcher): their listings and facts are kept until then. */
   watchesTerraform?(): boolean;
@@ -77,8 +77,11 @@ export class Workspace {
   readonly history: GitHistory;
   /** The other files of Terraform modules, for role binding across files. */
   private readonly modules: TerraformModules;
+  /** The disk as this host reads it (see disk.ts). */
+  private readonly disk: Disk;
 
   constructor(private readonly host: WorkspaceHost) {
+    this.disk = host.stableDisk ? syncDisk : asyncDisk;
     this.history = host.history ?? new GitHistory();
     this.modules = new TerraformModules(
       {
@@ -92,6 +95,7 @@ export class Workspace {
       !!host.stableDisk,
       (m) => this.host.log(m),
       () => !!this.host.watchesTerraform?.(),
+      this.disk,
     );
   }
 
@@ -276,7 +280,7 @@ export class Workspace {
     const doc = uri ? this.host.documents.get(uri) : undefined;
     if (doc) return doc.getText();
     try {
-      return await fs.readFile(absPath, 'utf8');
+      return await this.disk.readText(absPath);
     } catch {
       return undefined;
     }
@@ -346,8 +350,8 @@ export class Workspace {
     let text: string;
     try {
       // far beyond the analysis limit: not even read
-      if ((await fs.stat(abs)).size > MAX_POLICY_BYTES * 16) return this.analyzeFile(uri, null, ' '.repeat(0), undefined, undefined, undefined, true);
-      text = await fs.readFile(abs, 'utf8');
+      if ((await this.disk.stat(abs)).size > MAX_POLICY_BYTES * 16) return this.analyzeFile(uri, null, ' '.repeat(0), undefined, undefined, undefined, true);
+      text = await this.disk.readText(abs);
     } catch {
       return undefined;
     }
