@@ -74,6 +74,11 @@ test('property: the walker finds what a plain recursive walk finds (skips, depth
         const got = await walkFiles(root, accept, { maxDepth, maxEntries, sliceMs: yieldEach ? 0 : undefined });
         const want = reference(root, accept, maxDepth ?? Infinity, maxEntries ?? 200_000);
         assert.deepEqual(got, want);
+        // asked by each file's name (what the Terraform and policy-file listings ask): the same files
+        const names: string[] = [];
+        const byName = await walkFiles(root, (name) => (names.push(name), /\.(tf|json)$/.test(name)), { maxDepth, maxEntries, byName: true, sliceMs: yieldEach ? 0 : undefined });
+        assert.deepEqual(byName, want);
+        assert.ok(names.every((x) => !x.includes('/')), 'a name, not a path');
         // findFiles from the root's own folder, every depth: the same as walkFiles with the glob's test
         if (maxDepth === undefined && maxEntries === undefined) assert.deepEqual(await findFiles(root, ['**/*.tf']), want.filter((f) => f.endsWith('.tf')));
         cov.count(want.length ? 'files found' : 'nothing found');

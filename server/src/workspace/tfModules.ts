@@ -232,7 +232,7 @@ export class TerraformModules {
     const entry: FolderIndex = { files: undefined, at: Date.now() };
     entry.pending = (async () => {
       try {
-        const rels = await walkFiles(root, isTerraform, { maxEntries: 200_000 });
+        const rels = await walkFiles(root, isTerraform, { maxEntries: 200_000, byName: true });
         if (rels.length > MAX_INDEX_FILES) this.log(`${root}: ${rels.length} Terraform files (more than ${MAX_INDEX_FILES}): file() calls are looked for only in a JSON policy's own directory and those above it`);
         else entry.files = new Map(rels.map((r) => path.join(root, ...r.split('/'))).map((f) => [pathKey(f), f]));
         return entry.files;

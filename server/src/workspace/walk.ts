@@ -18,6 +18,8 @@ export interface WalkOptions {
   isCancelled?: () => boolean;
   /** How long the walk reads before it lets other work run (default SLICE_MS; 0: it yields after every folder). */
   sliceMs?: number;
+  /** `accept` is given each file's own name, not its relative path (none is made for the files it refuses). */
+  byName?: boolean;
 }
 
 /**
@@ -40,6 +42,7 @@ async function walkFrom(root: string, starts: Map<string, number>, accept: (rel:
   let left = opts.maxEntries ?? 200_000;
   const visited = new Set<string>();
   const sliceMs = opts.sliceMs ?? SLICE_MS;
+  const byName = !!opts.byName;
   let sliceFrom = nowMs();
   // a start inside another start with a deeper reach is covered by it
   for (const [base, depth] of [...starts.entries()].sort((a, b) => a[0].length - b[0].length)) {
@@ -65,10 +68,17 @@ async function walkFrom(root: string, starts: Map<string, number>, accept: (rel:
       const dirs: string[] = [];
       for (const e of entries) {
         if (--left <= 0) return [...found].sort();
-        const child = rel ? `${rel}/${e.name}` : e.name;
+        const name = e.name;
         if (e.isDirectory()) {
-          if (!SKIPPED.has(e.name)) dirs.push(child);
-        } else if (e.isFile() && accept(child)) found.add(child);
+          if (!SKIPPED.has(name)) dirs.push(rel ? `${rel}/${name}` : name);
+        } else if (e.isFile()) {
+          if (byName) {
+            if (accept(name)) found.add(rel ? `${rel}/${name}` : name);
+          } else {
+            const child = rel ? `${rel}/${name}` : name;
+            if (accept(child)) found.add(child);
+          }
+        }
       }
       // the first folder is read next
       if (d > 0) for (let i = dirs.length - 1; i >= 0; i--) stack.push([dirs[i], d - 1]);

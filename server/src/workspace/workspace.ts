@@ -379,7 +379,7 @@ export class Workspace {
     const snap = await p.ready();
     if (!snap.settings.enable) return [];
     const start = under ? path.resolve(root, under) : root;
-    const rels = await walkFiles(start, (rel) => isPolicyFileName(rel), { maxDepth: p.folder.maxDepth });
+    const rels = await walkFiles(start, isPolicyFileName, { maxDepth: p.folder.maxDepth, byName: true });
     const out: string[] = [];
     for (const r of rels) {
       const abs = path.join(start, r);
