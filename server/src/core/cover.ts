@@ -1,5 +1,5 @@
 import { Universe } from './universe';
-import { wordBoundaries } from './words';
+import { firstBoundaryAfter } from './words';
 
 /**
  * The safety test of the rule's trie nodes, over the actions under `root` (lower-case literal prefix
@@ -61,6 +61,21 @@ export function cover(universe: Universe, members: Iterable<number>, good: (i: n
 }
 
 /**
+ * Three work arrays coverRange reuses (each call fills what it reads first): a typed array made per
+ * call cost more than the pass over it (three per refined wildcard, 17% of the refinement's cover).
+ * A range beyond SCRATCH_MAX (the universe's whole `*`) gets arrays of its own.
+ */
+const scratchArrays: Int32Array[] = [new Int32Array(256), new Int32Array(256), new Int32Array(256)];
+const SCRATCH_MAX = 1 << 16;
+
+function scratch(which: number, n: number): Int32Array {
+  if (n > SCRATCH_MAX) return new Int32Array(n);
+  let a = scratchArrays[which];
+  if (a.length < n) scratchArrays[which] = a = new Int32Array(Math.max(n, a.length * 2));
+  return a;
+}
+
+/**
  * `cover` over the root's range [lo, hi) of the universe (`rootLength`: the root's length), with
  * `good` a mask over that range (good[i - lo] === 1).
  *
@@ -71,12 +86,12 @@ export function cover(universe: Universe, members: Iterable<number>, good: (i: n
  */
 export function coverRange(universe: Universe, members: Iterable<number>, good: Uint8Array, rootLength: number, lo: number, hi: number): string[] {
   const n = hi - lo;
-  // shared[k]: what lower[lo + k] shares with lower[lo + k - 1] (k > 0)
-  const shared = new Int32Array(n);
+  // shared[k]: what lower[lo + k] shares with lower[lo + k - 1] (0 < k < n; nothing reads it elsewhere)
+  const shared = scratch(0, n);
   universe.sharedPrefixes(lo, hi, shared);
   // what each good action shares with the nearest non-good one before / after it (0: none)
-  const before = new Int32Array(n);
-  const after = new Int32Array(n);
+  const before = scratch(1, n).fill(0, 0, n);
+  const after = scratch(2, n).fill(0, 0, n);
   let run = -1;
   for (let k = 0; k < n; k++) {
     if (good[k] !== 1) run = 0x7fffffff;
@@ -105,13 +120,7 @@ export function coverRange(universe: Universe, members: Iterable<number>, good: 
     // what it shares with its neighbours in the range: a prefix longer than both holds it alone
     const withPrev = k > 0 ? shared[k] : 0;
     const withNext = k + 1 < n ? shared[k + 1] : 0;
-    let b = -1;
-    for (const x of wordBoundaries(name)) {
-      if (x > unsafeUpTo) {
-        b = x;
-        break;
-      }
-    }
+    let b = firstBoundaryAfter(name, unsafeUpTo);
     let a = k;
     let z = k + 1;
     let wild = false;
@@ -133,7 +142,13 @@ export function coverRange(universe: Universe, members: Iterable<number>, good: 
   // in the order of their lower-cased text: by first action, then shorter first (a prefix sorts
   // before what it prefixes), and a `prefix*` before the name it equals
   const order = at.map((_, i) => i);
-  order.sort((x, y) => at[x] - at[y] || len[x] - len[y] || (end[x] >= 0 ? -1 : 0) - (end[y] >= 0 ? -1 : 0));
+  const precedes = (x: number, y: number) => at[x] - at[y] || len[x] - len[y] || (end[x] >= 0 ? -1 : 0) - (end[y] >= 0 ? -1 : 0);
+  // members come in index order, so their nodes mostly do too: sorted only when they do not
+  for (let i = 1; i < order.length; i++)
+    if (precedes(i - 1, i) > 0) {
+      order.sort(precedes);
+      break;
+    }
   // what a `prefix*` before it already covers is dropped (see dropCovered): whatever starts within its run
   const out: string[] = [];
   let stemEnd = -1;

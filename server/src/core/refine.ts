@@ -99,7 +99,7 @@ export function refinePattern(ctx: RefineContext, pattern: string, allowed: read
     hi = allowed[allowed.length - 1] + 1;
   } else [lo, hi] = u.range(root);
   // good: allowed here and used, as a mask over the root's range (every allowed action is in it)
-  const good = new Uint8Array(hi - lo);
+  const good = goodMask(hi - lo);
   const members: number[] = [];
   for (let j = 0; j < allowed.length; j++) {
     const i = allowed[j];
@@ -109,6 +109,14 @@ export function refinePattern(ctx: RefineContext, pattern: string, allowed: read
     }
   }
   return { kind: 'replace', patterns: coverRange(u, members, good, root.length, lo, hi) };
+}
+
+/** refinePattern's mask, reused (cleared over the part asked for): one made per refined wildcard cost more than filling it. */
+let goodScratch = new Uint8Array(1024);
+function goodMask(n: number): Uint8Array {
+  if (n > 1 << 16) return new Uint8Array(n);
+  if (goodScratch.length < n) goodScratch = new Uint8Array(Math.max(n, goodScratch.length * 2));
+  return goodScratch.fill(0, 0, n);
 }
 
 function inScope(scope: Scope, p: number, s: number, e?: number): boolean {
@@ -125,16 +133,18 @@ function inScope(scope: Scope, p: number, s: number, e?: number): boolean {
  * own kind.
  */
 class WrittenInArray {
-  private readonly names = new Set<number>();
+  /** The names written, as a mask over the universe (a Set of thousands of indexes cost more than its 22 KB). */
+  private readonly names: Uint8Array;
   private readonly texts = new Set<string>();
-  constructor(st: StatementModel, expanded: readonly (readonly number[])[]) {
+  constructor(u: Universe, st: StatementModel, expanded: readonly (readonly number[])[]) {
+    this.names = new Uint8Array(u.size);
     st.entries.forEach((e, k) => this.add(e.value, isWildcard(e.value) || expanded[k].length !== 1 ? undefined : expanded[k][0]));
   }
   /** Counts `x` as written (by `index`, its universe index if it is a name, else by its lower-cased text); false if it was already. */
   private add(x: string, index: number | undefined): boolean {
     if (index !== undefined) {
-      if (this.names.has(index)) return false;
-      this.names.add(index);
+      if (this.names[index] === 1) return false;
+      this.names[index] = 1;
       return true;
     }
     const l = x.toLowerCase();
@@ -184,7 +194,7 @@ export function planStatement(ctx: RefineContext, st: StatementModel, p: number,
     if (inScope(scope, p, s, k)) fate = refinePattern(ctx, e.value, allowed, unused);
     if (fate.kind === 'replace') {
       // a replacement already written elsewhere in the array (or by an earlier replacement) adds nothing
-      kept ??= new WrittenInArray(st, expanded);
+      kept ??= new WrittenInArray(u, st, expanded);
       const patterns = kept.addNew(u, fate.patterns);
       fate = patterns.length ? { kind: 'replace', patterns } : { kind: 'remove' };
     }

@@ -45,3 +45,11 @@ export function wordBoundaries(fullName: string): number[] {
   while (at < fullName.length) out.push((at = wordEnd(fullName, at)));
   return out;
 }
+
+/** The first of wordBoundaries(fullName) beyond `after`, or -1: the same offsets, without making the list. */
+export function firstBoundaryAfter(fullName: string, after: number): number {
+  let at = fullName.indexOf(':') + 1;
+  if (at > after) return at;
+  while (at < fullName.length) if ((at = wordEnd(fullName, at)) > after) return at;
+  return -1;
+}
