@@ -468,13 +468,16 @@ export function processRows(): BenchRow[] {
       bare.push(b);
       over.push(t - b);
     }
-    return { out, over: median(over), bare: median(bare) };
+    return { out, overs: over, over: median(over), bare: median(bare) };
   };
   // the targets were set where `node -e 0` took 45 ms: 15 and 30 ms over it
   const version = times([BIN, '--version']);
   rows.push(row('`iam-refine --version`, whole process', version.out, '< 60 ms', `\`node -e 0\` on this machine in this run: ${fixed(version.bare)} ms; over it, run by run: median ${fixed(version.over)} ms (the target: 15 ms over 45)`));
+  // the same target where Node itself starts slower than where it was set: what the command adds to `node -e 0`
+  rows.push(row('`iam-refine --version` over `node -e 0` (ms, run by run)', version.overs, '< 15 ms', `the row above less a \`node -e 0\` run beside each run: its target where \`node -e 0\` took 45 ms (here ${fixed(version.bare)})`));
   const refine = times([BIN, 'refine', 'examples/policy.json', '--findings', 'examples/findings.json']);
   rows.push(row('`iam-refine refine` of the example, whole process', refine.out, '< 75 ms', `\`node -e 0\`: ${fixed(refine.bare)} ms; over it, run by run: median ${fixed(refine.over)} ms (the target: 30 ms over 45)`));
+  rows.push(row('`iam-refine refine` of the example over `node -e 0` (ms, run by run)', refine.overs, '< 30 ms', `the row above less a \`node -e 0\` run beside each run: its target where \`node -e 0\` took 45 ms (here ${fixed(refine.bare)})`));
   return rows;
 }
 
