@@ -22,25 +22,33 @@ export function applyEdits(text: string, edits: TextEdit[]): string {
 export interface Layout {
   eol: string;
   /** One level of indentation: the smallest indentation of the text, or a tab. */
-  unit: string;
+  readonly unit: string;
 }
 
+/** The text's line ending, and its indentation unit when first asked (a pass over every line: most edits never write a new array). */
 export function documentLayout(text: string): Layout {
   const eol = text.includes('\r\n') ? '\r\n' : '\n';
+  let unit: string | undefined;
+  return {
+    eol,
+    get unit() {
+      return (unit ??= indentUnit(text));
+    },
+  };
+}
+
+function indentUnit(text: string): string {
   let unit = '  ';
   let best = Infinity;
   for (const m of text.matchAll(/\n([ \t]+)\S/g)) {
     const ws = m[1];
-    if (ws.startsWith('\t')) {
-      unit = '\t';
-      break;
-    }
+    if (ws.startsWith('\t')) return '\t';
     if (ws.length < best) {
       best = ws.length;
       unit = ws;
     }
   }
-  return { eol, unit };
+  return unit;
 }
 
 /** The white space that starts the line holding `offset`. */
