@@ -15,7 +15,7 @@ export interface CliIO {
 /**
  * One of the process's output streams. On POSIX the text is written to the file descriptor
  * synchronously, whole: `process.stdout` to a pipe loads Node's stream and net modules, about 3 ms of
- * every command's start-up (`--version` is 15 ms over `node -e 0` in all), and a synchronous write
+ * every command's start-up (`--version` is 10 ms over `node -e 0` in all), and a synchronous write
  * is what a command needs anyway (its output is gone when it exits). A descriptor the parent made
  * non-blocking (EAGAIN) hands the rest to the stream, which waits for the reader, in order; on
  * Windows the stream always (its console takes UTF-16). A reader that goes away
