@@ -133,18 +133,28 @@ function inScope(scope: Scope, p: number, s: number, e?: number): boolean {
  * own kind.
  */
 class WrittenInArray {
-  /** The names written, as a mask over the universe (a Set of thousands of indexes cost more than its 22 KB). */
-  private readonly names: Uint8Array;
+  /**
+   * The names written, by universe index: a mask over the universe for a long array (a Set of
+   * thousands of indexes cost more than the mask's 22 KB), a Set for a short one.
+   */
+  private readonly mask: Uint8Array | undefined;
+  private readonly names = new Set<number>();
   private readonly texts = new Set<string>();
   constructor(u: Universe, st: StatementModel, expanded: readonly (readonly number[])[]) {
-    this.names = new Uint8Array(u.size);
+    if (st.entries.length >= 256) this.mask = new Uint8Array(u.size);
     st.entries.forEach((e, k) => this.add(e.value, isWildcard(e.value) || expanded[k].length !== 1 ? undefined : expanded[k][0]));
   }
   /** Counts `x` as written (by `index`, its universe index if it is a name, else by its lower-cased text); false if it was already. */
   private add(x: string, index: number | undefined): boolean {
     if (index !== undefined) {
-      if (this.names[index] === 1) return false;
-      this.names[index] = 1;
+      const m = this.mask;
+      if (m !== undefined) {
+        if (m[index] === 1) return false;
+        m[index] = 1;
+        return true;
+      }
+      if (this.names.has(index)) return false;
+      this.names.add(index);
       return true;
     }
     const l = x.toLowerCase();
