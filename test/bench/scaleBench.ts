@@ -456,7 +456,7 @@ export function processRows(): BenchRow[] {
     return performance.now() - t0;
   };
   // each run beside a `node -e 0` of its own: this machine's start-up drifts from one minute to the next
-  const times = (args: string[], runs = 11) => {
+  const times = (args: string[], runs = 31) => {
     timed(args);
     const out: number[] = [];
     const over: number[] = [];
