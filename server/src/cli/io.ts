@@ -44,8 +44,9 @@ class Output {
     const bytes = Buffer.from(text, 'utf8');
     let at = 0;
     while (at < bytes.length) {
+      let n: number;
       try {
-        at += writeSync(this.fd, bytes, at, bytes.length - at);
+        n = writeSync(this.fd, bytes, at, bytes.length - at);
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
         if (code === 'EPIPE') {
@@ -53,10 +54,15 @@ class Output {
           return;
         }
         if (code !== 'EAGAIN') throw e;
+        n = 0;
+      }
+      if (n === 0) {
+        // the descriptor takes nothing now: the stream waits for it (never a loop here)
         this.toStream();
         this.stream().write(bytes.subarray(at));
         return;
       }
+      at += n;
     }
   }
 
