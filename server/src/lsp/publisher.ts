@@ -3,10 +3,9 @@ import { Project, ProjectSnapshot } from '../workspace/project';
 import { uriKey, uriToPath } from '../workspace/paths';
 import { DiagnosticsMemo, projectDiagnostics } from './diagnostics';
 
-/** What the client holds of a document after a pull: the diagnostics of the last full report, the version they were computed on, and the newest version they were found to be still. */
+/** What the client holds of a document after a pull: the diagnostics of the last full report, and the newest version they were found to be still. */
 interface Held {
   resultId: string;
-  version: number | undefined;
   diagnostics: Diagnostic[];
   sameThrough: number | undefined;
   /** The diagnostics a refresh was last asked for (one refresh per change the client has not pulled). */
@@ -145,7 +144,7 @@ export class DiagnosticsPublisher {
       return { kind: DocumentDiagnosticReportKind.Unchanged, resultId: h.resultId };
     }
     const resultId = this.resultPrefix + ++this.nextResultId;
-    this.held.set(uri, { resultId, version, diagnostics, sameThrough: version });
+    this.held.set(uri, { resultId, diagnostics, sameThrough: version });
     return { kind: DocumentDiagnosticReportKind.Full, resultId, items: diagnostics };
   }
 
