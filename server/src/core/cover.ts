@@ -55,17 +55,20 @@ export function nodeSafety(universe: Universe, good: (i: number) => boolean, roo
  */
 export function cover(universe: Universe, members: Iterable<number>, good: (i: number) => boolean, root: string): string[] {
   const [lo, hi] = universe.range(root);
-  const mask = new Uint8Array(hi - lo);
+  const mask = goodMask(hi - lo);
   for (let i = lo; i < hi; i++) if (good(i)) mask[i - lo] = 1;
   return coverRange(universe, members, mask, root.length, lo, hi);
 }
 
 /**
- * Three work arrays coverRange reuses (each call fills what it reads first): a typed array made per
- * call cost more than the pass over it (three per refined wildcard, 17% of the refinement's cover).
- * A range beyond SCRATCH_MAX (the universe's whole `*`) gets arrays of its own.
+ * The work arrays a cover reuses: coverRange's three (each call fills what it reads first) and the
+ * good mask its callers build (`goodMask`, cleared): a typed array made per call cost more than the
+ * pass over it (four per refined wildcard; three of them were 17% of the refinement's cover). A range
+ * beyond SCRATCH_MAX (the universe's whole `*`) gets arrays of its own. Nothing a cover calls makes
+ * another cover, so one set serves every call.
  */
 const scratchArrays: Int32Array[] = [new Int32Array(256), new Int32Array(256), new Int32Array(256)];
+let maskScratch = new Uint8Array(1024);
 const SCRATCH_MAX = 1 << 16;
 
 function scratch(which: number, n: number): Int32Array {
@@ -73,6 +76,13 @@ function scratch(which: number, n: number): Int32Array {
   let a = scratchArrays[which];
   if (a.length < n) scratchArrays[which] = a = new Int32Array(Math.max(n, a.length * 2));
   return a;
+}
+
+/** A mask of `n` zeros for coverRange's `good` (reused: valid until the next cover). */
+export function goodMask(n: number): Uint8Array {
+  if (n > SCRATCH_MAX) return new Uint8Array(n);
+  if (maskScratch.length < n) maskScratch = new Uint8Array(Math.max(n, maskScratch.length * 2));
+  return maskScratch.fill(0, 0, n);
 }
 
 /**

@@ -1,7 +1,7 @@
 import { ActionEntry, ParsedDocument, StatementModel, isSyntaxProblem, statementRest } from './model';
 import { EntryFate, PolicyPlan, Scope, StatementChange, StatementPlan } from './plan';
 import { Universe } from './universe';
-import { cover, coverRange, sortPatterns } from './cover';
+import { cover, coverRange, goodMask, sortPatterns } from './cover';
 import { isWildcard, literalPrefix } from './pattern';
 import { TextEdit, applyEdits } from './edits';
 
@@ -109,14 +109,6 @@ export function refinePattern(ctx: RefineContext, pattern: string, allowed: read
     }
   }
   return { kind: 'replace', patterns: coverRange(u, members, good, root.length, lo, hi) };
-}
-
-/** refinePattern's mask, reused (cleared over the part asked for): one made per refined wildcard cost more than filling it. */
-let goodScratch = new Uint8Array(1024);
-function goodMask(n: number): Uint8Array {
-  if (n > 1 << 16) return new Uint8Array(n);
-  if (goodScratch.length < n) goodScratch = new Uint8Array(Math.max(n, goodScratch.length * 2));
-  return goodScratch.fill(0, 0, n);
 }
 
 function inScope(scope: Scope, p: number, s: number, e?: number): boolean {
