@@ -115,13 +115,16 @@ export function coverRange(universe: Universe, members: Iterable<number>, good: 
   const names = universe.names;
   const lower = universe.lower;
   // what is written, by the node it stands for: [k, length) with k the first action under it (relative
-  // to lo): a name is its own node, a `prefix*` the run of actions that share the prefix; z its end
+  // to lo): a name is its own node, a `prefix*` the run of actions that share the prefix; z its end;
+  // the member it was found from (its spelling is written: names that differ in case only, `GetSso…`
+  // and `GetSSO…`, share the first member's). A node found again for the next member (most members of
+  // a run) is not listed again; one found again later is dropped below with the nodes its run covers
   const at: number[] = [];
   const len: number[] = [];
   const end: number[] = [];
-  const text: string[] = [];
-  // a node already written: by k, length and kind (a name cannot be 65536 long: by string otherwise)
-  const written = new Map<number | string, true>();
+  const from: number[] = [];
+  let lastAt = -1;
+  let lastLen = -1;
   for (const m of members) {
     const name = names[m];
     const k = m - lo;
@@ -133,21 +136,22 @@ export function coverRange(universe: Universe, members: Iterable<number>, good: 
     let b = firstBoundaryAfter(name, unsafeUpTo);
     let a = k;
     let z = k + 1;
-    let wild = false;
     if (b >= 0 && !(withPrev < b && withNext < b)) {
       // the run of actions under the prefix (all good: it is safe)
-      wild = true;
       while (a > 0 && shared[a] >= b) a--;
       while (z < n && shared[z] >= b) z++;
-    } else b = lower[m].length;
-    const id = b < 65536 ? (a * 65536 + b) * 2 + (wild ? 1 : 0) : `${a}.${b}.${wild}`;
-    if (written.has(id)) continue;
-    written.set(id, true);
+      if (a === lastAt && b === lastLen) continue;
+      lastAt = a;
+      lastLen = b;
+      end.push(z);
+    } else {
+      b = lower[m].length;
+      lastAt = -1;
+      end.push(-1);
+    }
     at.push(a);
     len.push(b);
-    end.push(wild ? z : -1);
-    // one spelling per prefix: names that differ in case only (`GetSso…`, `GetSSO…`) share the first's
-    text.push(wild ? name.slice(0, b) + '*' : name);
+    from.push(m);
   }
   // in the order of their lower-cased text: by first action, then shorter first (a prefix sorts
   // before what it prefixes), and a `prefix*` before the name it equals
@@ -159,12 +163,15 @@ export function coverRange(universe: Universe, members: Iterable<number>, good: 
       order.sort(precedes);
       break;
     }
-  // what a `prefix*` before it already covers is dropped (see dropCovered): whatever starts within its run
+  // what a `prefix*` before it already covers is dropped (see dropCovered): whatever starts within its
+  // run, the same node found again included (equal nodes are next to each other, the first found first:
+  // the sort is stable)
   const out: string[] = [];
   let stemEnd = -1;
   for (const i of order) {
     if (at[i] < stemEnd) continue;
-    out.push(text[i]);
+    const name = names[from[i]];
+    out.push(end[i] >= 0 ? name.slice(0, len[i]) + '*' : name);
     stemEnd = end[i];
   }
   return out;

@@ -456,28 +456,16 @@ function sameStrings(a: readonly string[], b: readonly string[]): boolean {
 }
 
 function strictReading(before: ParsedDocument, text: string): Reading | undefined {
-  if (before.format.id !== 'json' || before.hasSyntaxErrors || before.policies.length !== 1 || before.policies[0].label !== 'policy') return undefined;
-  const was = strictPolicyStatements(before.text);
-  if (!was || was.length !== before.policies[0].statementCount) return undefined;
+  if (before.format.id !== 'json' || before.policies.length !== 1 || before.policies[0].label !== 'policy') return undefined;
   const now = strictPolicyStatements(text);
   if (!now) return undefined;
-  const original = (sp: StatementPlan) => {
-    const w = was[Math.max(sp.model.index, 0)];
-    // the two readings of the original text must agree on what the plan started from
-    const st = sp.model;
-    if (w.key !== st.key || w.opaque !== undefined || !sameStrings(w.entries, st.entries.map((e) => e.value))) throw new InternalVerificationError(`statement ${st.index + 1}: the two readings of the original text disagree`);
-    return w;
-  };
+  // compared with the document's reading of the original (what the plan started from), as formatReading compares
+  const rest = (k: number, sp: StatementPlan) => sameMembers(now[k].value, statementRest(sp.model) as Record<string, unknown>, ACTION_KEYS);
   return {
     statements: () => now.length,
     statement: (_p, k) => ({ key: now[k].key, values: now[k].entries, opaque: now[k].opaque }),
-    // as the document's reading compares them: the fields, the key, the action strings
-    unchanged: (_p, k, sp) => {
-      const a = now[k];
-      const b = was[Math.max(sp.model.index, 0)];
-      return a.key === b.key && sameStrings(a.entries, b.entries) && sameMembers(a.value, b.value, ACTION_KEYS);
-    },
-    rest: (_p, k, sp) => sameMembers(now[k].value, original(sp).value, ACTION_KEYS),
+    unchanged: (_p, k, sp) => now[k].key === sp.model.key && sameStrings(now[k].entries, sp.model.entries.map((e) => e.value)) && rest(k, sp),
+    rest: (_p, k, sp) => rest(k, sp),
   };
 }
 
