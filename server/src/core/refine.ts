@@ -405,7 +405,20 @@ function allowsExactly(u: Universe, key: 'Action' | 'NotAction', values: readonl
     for (let k = 0; k < values.length; k++) {
       const value = values[k];
       // the string the plan wrote here: its expansion, when already made, is this string's
-      const allowed = hint && k < hint.text.length && hint.text[k] === value ? (hint.allows[k] ?? u.expand(hint.text[k])) : u.expand(value);
+      const known = hint && k < hint.text.length && hint.text[k] === value ? hint.allows[k] : undefined;
+      if (known === undefined && u.run(value)) {
+        // a name or a `prefix*` the plan wrote: its run of the universe, read where it lies
+        for (let i = u.runLo; i < u.runHi; i++) {
+          const w = want[i];
+          if (w === 0) return false;
+          if (w === 1) {
+            want[i] = 2;
+            found++;
+          }
+        }
+        continue;
+      }
+      const allowed = known ?? u.expand(value);
       for (let j = 0; j < allowed.length; j++) {
         const w = want[allowed[j]];
         if (w === 0) return false;

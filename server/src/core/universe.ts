@@ -213,6 +213,30 @@ export class Universe {
     return out;
   }
 
+  /**
+   * Where a pattern's expansion is one run of the universe, that run without making the list:
+   * `[lo, hi)` in runLo/runHi and true, for a name (a run of one, or none) or a `prefix*` (the
+   * actions under the prefix, as expand() finds them); false for any other pattern (ask expand()).
+   * What a verification that reads thousands of new patterns once needs, with nothing kept.
+   */
+  run(pattern: string): boolean {
+    const star = pattern.indexOf('*');
+    if (pattern.indexOf('?') >= 0 || (star >= 0 && star !== pattern.length - 1)) return false;
+    if (star < 0) {
+      const c = this.catalog.indexOfSpelling(pattern);
+      const i = c >= 0 ? this.fromCatalog(c) : this.indexOfLower(pattern.toLowerCase());
+      this.runLo = i ?? 0;
+      this.runHi = i === undefined ? 0 : i + 1;
+      return true;
+    }
+    const [lo, hi] = this.range(pattern.slice(0, -1).toLowerCase());
+    this.runLo = lo;
+    this.runHi = hi;
+    return true;
+  }
+  runLo = 0;
+  runHi = 0;
+
   /** A mask of the universe: 1 where an action is allowed by any of `patterns`. */
   allowedMask(patterns: Iterable<string>): Uint8Array {
     const m = new Uint8Array(this.lower.length);
