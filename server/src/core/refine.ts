@@ -317,6 +317,9 @@ function describeDiff(u: Universe, got: readonly number[], want: readonly number
  */
 export function allowsEverything(u: Universe, pattern: string): boolean {
   if (pattern === '*') return true;
+  // a pattern that starts with a literal character is under a prefix (most: nothing lower-cased or searched)
+  const c = pattern.charCodeAt(0);
+  if (c !== 0x2a && c !== 0x3f) return false;
   return isWildcard(pattern) && literalPrefix(pattern) === '' && /^[*?:]+$/.test(pattern) && u.expand(pattern).length === u.size;
 }
 
