@@ -308,7 +308,8 @@ export function ageInDays(judged: string | undefined, now: number): number | und
 function toSet(maps: Map<number, string | undefined>[], roles: string[]): UnusedSet {
   const indexes = new Set<number>();
   const [first, ...rest] = maps;
-  for (const [i] of first) if (rest.every((m) => m.has(i))) indexes.add(i);
+  if (rest.length === 0) for (const i of first.keys()) indexes.add(i);
+  else for (const i of first.keys()) if (rest.every((m) => m.has(i))) indexes.add(i);
   const info = {
     get(i: number): UnusedInfo | undefined {
       if (!indexes.has(i)) return undefined;

@@ -57,8 +57,11 @@ function strictStatement(value: Record<string, unknown>): StrictStatement {
   if (typeof v === 'string') return { value, key, entries: [v], opaque: both };
   if (!Array.isArray(v)) return { value, key, entries: [], opaque: both ?? 'invalid Action' };
   if (v.length === 0) return { value, key, entries: [], opaque: both ?? 'empty' };
-  const strings = v.filter((x): x is string => typeof x === 'string');
-  return { value, key, entries: strings, opaque: both ?? (strings.length < v.length ? 'non-string action' : undefined) };
+  // the list itself when it holds strings only (a large Action array is not copied)
+  let i = 0;
+  while (i < v.length && typeof v[i] === 'string') i++;
+  if (i === v.length) return { value, key, entries: v as string[], opaque: both };
+  return { value, key, entries: v.filter((x): x is string => typeof x === 'string'), opaque: both ?? 'non-string action' };
 }
 
 /** How many object members a JSON value holds, nested ones included (an explicit stack: no recursion). */
