@@ -91,16 +91,20 @@ describe('words (the rule, step 1)', () => {
   });
 });
 
+/** A generated pattern over a name of a popular or random service. */
+function poolPattern(g: fc.GeneratorValue): string {
+  const focus = pools.popular.concat(pools.services);
+  const names = pools.names.get(focus[g(fc.nat, { max: focus.length - 1 })])!;
+  return genPattern(g, catalog, names[g(fc.nat, { max: names.length - 1 })], true, []);
+}
+
 describe('pattern expansion', () => {
   test('property: Universe.expand agrees with the oracle on generated patterns', () => {
     const ru = new RefUniverse(catalog);
     const u = new Universe(catalog);
     fc.assert(
       fc.property(fc.gen(), (g) => {
-        const focus = pools.popular.concat(pools.services);
-        const svc = focus[g(fc.nat, { max: focus.length - 1 })];
-        const names = pools.names.get(svc)!;
-        const p = genPattern(g, catalog, names[g(fc.nat, { max: names.length - 1 })], true, []);
+        const p = poolPattern(g);
         const got = u.expand(p).map((i) => u.lower[i]).sort();
         const want = [...ru.expand(p)].sort();
         assert.deepEqual(got, want, p);
@@ -115,10 +119,7 @@ describe('pattern expansion', () => {
     const u = new Universe(catalog, ['s3:GetObjectNewerThanTheCatalog']);
     fc.assert(
       fc.property(fc.gen(), (g) => {
-        const focus = pools.popular.concat(pools.services);
-        const svc = focus[g(fc.nat, { max: focus.length - 1 })];
-        const names = pools.names.get(svc)!;
-        let p = genPattern(g, catalog, names[g(fc.nat, { max: names.length - 1 })], true, []);
+        let p = poolPattern(g);
         if (g(fc.integer, { min: 0, max: 9 }) === 0) p = g(fc.constantFrom, 's3:GetObjectNewerThanTheCatalog', 'S3:getobjectnewer*', 'nosuchservice:Get*', 'nosuch:Thing');
         const want = [...ru.expand(p)].sort();
         if (u.run(p)) {
