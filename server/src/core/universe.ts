@@ -223,8 +223,7 @@ export class Universe {
     const star = pattern.indexOf('*');
     if (pattern.indexOf('?') >= 0 || (star >= 0 && star !== pattern.length - 1)) return false;
     if (star < 0) {
-      const c = this.catalog.indexOfSpelling(pattern);
-      const i = c >= 0 ? this.fromCatalog(c) : this.indexOfLower(pattern.toLowerCase());
+      const i = this.indexOfSpelled(pattern);
       this.runLo = i ?? 0;
       this.runHi = i === undefined ? 0 : i + 1;
       return true;
