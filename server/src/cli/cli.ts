@@ -312,7 +312,7 @@ function expandCommand(argv: string[], io: CliIO, catalog: Catalog): number {
   const u = universeFor(catalog, []);
   let empty = 0;
   for (const p of args.positional) {
-    const names = u.expand(p).map((i) => u.names[i]);
+    const names = u.expand(p).map((i) => u.nameAt(i));
     let text = args.positional.length > 1 ? `# ${p} (${names.length})\n` : '';
     if (names.length) text += names.join('\n') + '\n';
     io.out(text);

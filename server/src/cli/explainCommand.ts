@@ -69,7 +69,7 @@ async function explainCommand(argv: string[], io: CliIO, catalog: Catalog): Prom
   if (a.kind !== 'policy' || !a.context) throw new CliError('internal error: the pattern could not be analysed');
   const u = a.context.universe;
   for (const p of patterns) {
-    if (u.expand(p).some((i) => catalog.has(u.names[i]))) continue;
+    if (u.expand(p).some((i) => catalog.has(u.nameAt(i)))) continue;
     if (notAction) continue; // excluding an unknown action is harmless; it is simply nothing
     const near = closestActions(catalog, p);
     throw new CliError(`${p} matches no action in the catalog (${catalog.source} ${catalog.version})${near.length ? `; did you mean ${near.join(', ')}?` : ''}`);

@@ -132,13 +132,13 @@ function entryProblems(catalog: Catalog, u: Universe, unused: UnusedSet | undefi
   if (!unused) return out.length ? out : NONE;
   const unusedHere = allowed.filter((i) => unused.indexes.has(i));
   if (unusedHere.length === 0) return out.length ? out : NONE;
-  const names = unusedHere.map((i) => u.names[i]);
+  const names = unusedHere.map((i) => u.nameAt(i));
   if (value.trim() === '*') {
     out.push({ code: 'unused-wildcard', message: `"*" allows ${plural(unusedHere.length, 'unused action')}${evidenceNote(unused)}`, severity: 'warning', rest: { unused: names, allows: allowed.length } });
   } else if (unusedHere.length === allowed.length) {
     const message = isWildcard(value)
       ? `${value} allows only unused actions (${unusedHere.length})${evidenceNote(unused)}`
-      : `${u.names[allowed[0]]} is unused (${usageNote(unused, allowed[0])})${evidenceNote(unused)}`;
+      : `${u.nameAt(allowed[0])} is unused (${usageNote(unused, allowed[0])})${evidenceNote(unused)}`;
     out.push({ code: 'unused-action', message, severity: 'warning', rest: { unnecessary: true, unused: names, allows: allowed.length } });
   } else {
     out.push({
@@ -192,7 +192,7 @@ export function analyzeDocument(doc: ParsedDocument, ctx: AnalyzeContext): Probl
       if (allowStatement && st.key === 'NotAction' && unused && st.keySpan) {
         const excluded = new Set(st.entries.flatMap((e) => u.expand(e.value)));
         const names: string[] = [];
-        for (const i of unused.indexes) if (!excluded.has(i)) names.push(u.names[i]);
+        for (const i of unused.indexes) if (!excluded.has(i)) names.push(u.nameAt(i));
         if (names.length) {
           const key = st.keySpan;
           names.sort();

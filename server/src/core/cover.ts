@@ -31,7 +31,7 @@ export function nodeSafety(universe: Universe, good: (i: number) => boolean, roo
       if (e === undefined) {
         const [a, z] = universe.range(x, lo, hi);
         const safe = z > a && a >= lo && z <= hi && counts[z - lo] - counts[a - lo] === z - a;
-        e = safe ? (z - a === 1 ? universe.names[a] : spelled + '*') : null;
+        e = safe ? (z - a === 1 ? universe.nameAt(a) : spelled + '*') : null;
         memo.set(x, e);
       }
       return e;
@@ -112,8 +112,6 @@ export function coverRange(universe: Universe, members: Iterable<number>, good: 
     if (good[k] !== 1) run = 0x7fffffff;
     else if (run >= 0) after[k] = run = Math.min(run, shared[k + 1]);
   }
-  const names = universe.names;
-  const lower = universe.lower;
   // what is written, by the node it stands for: [k, length) with k the first action under it (relative
   // to lo): a name is its own node, a `prefix*` the run of actions that share the prefix; z its end;
   // the member it was found from (its spelling is written: names that differ in case only, `GetSso…`
@@ -126,7 +124,7 @@ export function coverRange(universe: Universe, members: Iterable<number>, good: 
   let lastAt = -1;
   let lastLen = -1;
   for (const m of members) {
-    const name = names[m];
+    const name = universe.nameAt(m);
     const k = m - lo;
     // a prefix no longer than this holds a non-good action (or is not below the root)
     const unsafeUpTo = Math.max(rootLength, before[k], after[k]);
@@ -145,7 +143,7 @@ export function coverRange(universe: Universe, members: Iterable<number>, good: 
       lastLen = b;
       end.push(z);
     } else {
-      b = lower[m].length;
+      b = universe.lowerAt(m).length;
       lastAt = -1;
       end.push(-1);
     }
@@ -170,7 +168,7 @@ export function coverRange(universe: Universe, members: Iterable<number>, good: 
   let stemEnd = -1;
   for (const i of order) {
     if (at[i] < stemEnd) continue;
-    const name = names[from[i]];
+    const name = universe.nameAt(from[i]);
     out.push(end[i] >= 0 ? name.slice(0, len[i]) + '*' : name);
     stemEnd = end[i];
   }

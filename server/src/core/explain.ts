@@ -115,7 +115,7 @@ export function explainStatement(input: ExplainInput): Explanation {
   const bounds = new Map<number, number[]>();
   const boundariesOf = (i: number) => {
     let b = bounds.get(i);
-    if (!b) bounds.set(i, (b = wordBoundaries(u.names[i])));
+    if (!b) bounds.set(i, (b = wordBoundaries(u.nameAt(i))));
     return b;
   };
   const info = input.unused.info;
@@ -139,10 +139,10 @@ export function explainStatement(input: ExplainInput): Explanation {
     const total = members.length;
     const node: ExplainNode = { prefix: spelled, word: spelled.slice(parentLength), counts, safe: false, collapsed: false, children: [] };
     const L = lower.length;
-    const own = members.find((i) => u.lower[i].length === L);
+    const own = members.find((i) => u.lowerAt(i).length === L);
     if (own !== undefined) {
       const k = kind(own);
-      node.action = { name: u.names[own], kind: k, ...(k === 'unused' ? usageOf(own) : {}) };
+      node.action = { name: u.nameAt(own), kind: k, ...(k === 'unused' ? usageOf(own) : {}) };
     }
     if (isRoot) node.safe = total > 0 && (mode === 'allow' ? counts.used === total : counts.used === 0);
     else {
@@ -163,9 +163,9 @@ export function explainStatement(input: ExplainInput): Explanation {
     for (const i of members) {
       if (i === own) continue;
       const b = boundariesOf(i).find((x) => x > L)!;
-      const c = u.lower[i].slice(0, b);
+      const c = u.lowerAt(i).slice(0, b);
       let g = groups.get(c);
-      if (!g) groups.set(c, (g = { spelled: u.names[i].slice(0, b), members: [] }));
+      if (!g) groups.set(c, (g = { spelled: u.nameAt(i).slice(0, b), members: [] }));
       g.members.push(i);
     }
     node.children = [...groups].sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0)).map(([c, g]) => build(c, g.spelled, g.members, spelled.length, false));
@@ -273,7 +273,7 @@ export function explainStatement(input: ExplainInput): Explanation {
 
 /** The findings that make an action unused, with their dates (only those of the roles combined, when there are roles). */
 export function provenance(findings: Finding[], u: Universe, index: number, roles: string[]): UnusedProvenance[] {
-  const name = u.lower[index];
+  const name = u.lowerAt(index);
   const colon = name.indexOf(':');
   const svc = name.slice(0, colon);
   const out: UnusedProvenance[] = [];

@@ -196,12 +196,21 @@ export interface UnusedSet {
   evidence?: string;
 }
 
-/** Action names the findings mention, for the universe. */
+/**
+ * Action names the findings mention, for the universe. Each detail's names are made once (the same
+ * strings every time: a universe looks each one up, and a string looked up before has its hash).
+ */
 export function findingActionNames(findings: Finding[]): string[] {
   const out: string[] = [];
-  for (const f of findings) for (const d of f.details) for (const a of d.actions ?? []) out.push(qualify(d.serviceNamespace, a.action));
+  for (const f of findings)
+    for (const d of f.details) {
+      let names = qualifiedCache.get(d);
+      if (!names) qualifiedCache.set(d, (names = (d.actions ?? []).map((a) => qualify(d.serviceNamespace, a.action))));
+      for (let k = 0; k < names.length; k++) out.push(names[k]);
+    }
   return out;
 }
+const qualifiedCache = new WeakMap<UnusedDetail, readonly string[]>();
 
 function qualify(service: string, action: string): string {
   const i = action.indexOf(':');

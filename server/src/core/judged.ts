@@ -97,13 +97,13 @@ export function spareUnjudged(doc: ParsedDocument, input: JudgedInput): JudgedRe
         out.spared++;
         out.problems.push({
           code: 'not-judged',
-          message: `${e.value}: ${note(t ?? lastChange(lines, times, st.keySpan!))} (${unused.evidence ?? 'the findings'} would call ${hit.length === 1 ? u.names[hit[0]] : `${hit.length} of its actions`} unused)`,
+          message: `${e.value}: ${note(t ?? lastChange(lines, times, st.keySpan!))} (${unused.evidence ?? 'the findings'} would call ${hit.length === 1 ? u.nameAt(hit[0]) : `${hit.length} of its actions`} unused)`,
           severity: 'information',
           offset: e.span.offset,
           length: e.span.length,
           target: { policy: p, statement: s, entry: k },
           pattern: e.value,
-          unused: hit.map((i) => u.names[i]).sort(),
+          unused: hit.map((i) => u.nameAt(i)).sort(),
         });
       });
     });

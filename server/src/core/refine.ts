@@ -306,8 +306,8 @@ function sortedUniqueBelow(xs: number[], size: number): number[] {
 function describeDiff(u: Universe, got: readonly number[], want: readonly number[]): string {
   const w = new Set(want);
   const g = new Set(got);
-  const extra = got.filter((i) => !w.has(i)).slice(0, 3).map((i) => u.names[i]);
-  const missing = want.filter((i) => !g.has(i)).slice(0, 3).map((i) => u.names[i]);
+  const extra = got.filter((i) => !w.has(i)).slice(0, 3).map((i) => u.nameAt(i));
+  const missing = want.filter((i) => !g.has(i)).slice(0, 3).map((i) => u.nameAt(i));
   return `allows extra [${extra.join(', ')}], misses [${missing.join(', ')}]`;
 }
 

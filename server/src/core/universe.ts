@@ -9,13 +9,18 @@ import { lowerBound } from './sorted';
  * per-universe index to build: a universe with extra names costs a few array copies).
  */
 export class Universe {
-  readonly lower: string[];
-  readonly names: string[];
-  /** The extra names (lower-cased, sorted) and where each sits in `lower`. */
+  /** The catalog's sorted names (catalog.sorted()): the universe's, less its extras. */
+  private readonly baseLower: string[];
+  private readonly baseNames: string[];
+  /** The extra names (lower-cased, sorted), their spellings, and where each sits in the universe's order. */
   private readonly extraLower: string[] = [];
+  private readonly extraNames: string[] = [];
   private readonly extraAt: number[] = [];
   /** Per extra name, how many catalog actions sort before it: a catalog index moves up by the extras at or below it. */
   private readonly extraIns: number[] = [];
+  /** `lower` and `names` as whole arrays, made on first ask (nothing of the engine asks: lowerAt / nameAt read in place). */
+  private lowerList: string[] | undefined;
+  private nameList: string[] | undefined;
   private readonly expansions = new Map<string, readonly number[]>();
   /**
    * Per pattern as written (any case): its expansion. A refinement expands the same entry strings
@@ -25,42 +30,71 @@ export class Universe {
   private readonly byText = new Map<string, readonly number[]>();
   private expandedCount = 0;
 
+  /**
+   * The catalog's names with the extras among them, in one order: position i is an extra where
+   * extraAt holds i, else the catalog's action at i less the extras before it. Nothing is copied: a
+   * universe with a few names the catalog lacks costs those names, not two arrays of the catalog's size.
+   */
   constructor(
     readonly catalog: Catalog,
     extras: Iterable<string> = [],
   ) {
     const base = catalog.sorted();
+    this.baseLower = base.lower;
+    this.baseNames = base.names;
     const add = new Map<string, string>();
     for (const e of extras) {
       const l = catalog.lackedName(e);
       if (l !== undefined && !add.has(l)) add.set(l, e);
     }
-    if (add.size === 0) {
-      this.lower = base.lower;
-      this.names = base.names;
-    } else {
-      // each extra goes in at its place: the catalog's runs between them copied by slices (a packed
-      // array keeps the binary searches over it fast: concat of slices makes one)
-      const extra = [...add.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1));
-      const lowerParts: string[][] = [];
-      const nameParts: string[][] = [];
-      let from = 0;
-      let at = 0;
-      for (const [l, name] of extra) {
-        const end = lowerBound(base.lower, l, from);
-        lowerParts.push(base.lower.slice(from, end), [l]);
-        nameParts.push(base.names.slice(from, end), [name]);
-        at += end - from;
-        from = end;
-        this.extraIns.push(from);
-        this.extraLower.push(l);
-        this.extraAt.push(at++);
-      }
-      lowerParts.push(base.lower.slice(from));
-      nameParts.push(base.names.slice(from));
-      this.lower = joinParts(lowerParts);
-      this.names = joinParts(nameParts);
-    }
+    if (add.size === 0) return;
+    const extra = [...add.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1));
+    let from = 0;
+    extra.forEach(([l, name], k) => {
+      from = lowerBound(base.lower, l, from);
+      this.extraIns.push(from);
+      this.extraLower.push(l);
+      this.extraNames.push(name);
+      this.extraAt.push(from + k);
+    });
+  }
+
+  /** The lower-cased full names in the universe's order (a copy of the catalog's with the extras: for callers that want the whole list). */
+  get lower(): readonly string[] {
+    return (this.lowerList ??= this.merged(this.baseLower, this.extraLower));
+  }
+
+  /** The names as spelled, in the universe's order (see `lower`). */
+  get names(): readonly string[] {
+    return (this.nameList ??= this.merged(this.baseNames, this.extraNames));
+  }
+
+  private merged(base: string[], extra: string[]): string[] {
+    if (extra.length === 0) return base;
+    const parts: string[][] = [];
+    let from = 0;
+    extra.forEach((x, k) => {
+      parts.push(base.slice(from, this.extraIns[k]), [x]);
+      from = this.extraIns[k];
+    });
+    parts.push(base.slice(from));
+    return joinParts(parts);
+  }
+
+  /** lower[i], read in place. */
+  lowerAt(i: number): string {
+    const ex = this.extraAt;
+    if (ex.length === 0) return this.baseLower[i];
+    const k = lowerBound(ex, i);
+    return k < ex.length && ex[k] === i ? this.extraLower[k] : this.baseLower[i - k];
+  }
+
+  /** names[i], read in place. */
+  nameAt(i: number): string {
+    const ex = this.extraAt;
+    if (ex.length === 0) return this.baseNames[i];
+    const k = lowerBound(ex, i);
+    return k < ex.length && ex[k] === i ? this.extraNames[k] : this.baseNames[i - k];
   }
 
   /** Whether the action at `i` is the catalog's (not a name only the findings or the policy give). */
@@ -71,7 +105,7 @@ export class Universe {
   }
 
   get size(): number {
-    return this.lower.length;
+    return this.baseLower.length + this.extraLower.length;
   }
 
   indexOf(name: string): number | undefined {
@@ -116,13 +150,12 @@ export class Universe {
    */
   sharedPrefixes(lo: number, hi: number, out: Int32Array): void {
     const ex = this.extraAt;
-    const lower = this.lower;
     const catalog = this.catalog;
     // k: the extras at positions below i
     let k = lowerBound(ex, lo + 1);
     for (let i = lo + 1; i < hi; i++) {
       while (k < ex.length && ex[k] < i) k++;
-      if ((k < ex.length && ex[k] === i) || (k > 0 && ex[k - 1] === i - 1)) out[i - lo] = commonPrefixLength(lower[i - 1], lower[i]);
+      if ((k < ex.length && ex[k] === i) || (k > 0 && ex[k - 1] === i - 1)) out[i - lo] = commonPrefixLength(this.lowerAt(i - 1), this.lowerAt(i));
       else out[i - lo] = catalog.sharedPrefix(i - k);
     }
   }
@@ -131,32 +164,39 @@ export class Universe {
    * [lo, hi) of the actions whose lower-cased full name starts with `prefix` (lower-case), searched
    * within [from, to) (a range known to hold them, e.g. that of a shorter prefix).
    */
-  range(prefix: string, from = 0, to = this.lower.length): [number, number] {
-    const a = this.lower;
+  range(prefix: string, from = 0, to = this.size): [number, number] {
+    const a = this.baseLower;
+    // the catalog's names under the prefix: within its service's block where it names a service
     const colon = prefix.indexOf(':');
-    if (colon >= 0 && from === 0 && to === a.length) {
-      // within its service's block: the catalog's, widened to the extras next to it
-      const [clo, chi] = this.catalog.serviceBlock(prefix.slice(0, colon + 1));
-      const n = this.catalog.sorted().lower.length;
-      if (clo > 0) from = this.fromCatalog(clo - 1) + 1;
-      if (chi < n) to = this.fromCatalog(chi);
-    }
-    let lo = from;
-    let hi = to;
+    let lo = 0;
+    let hi = a.length;
+    if (colon >= 0) [lo, hi] = this.catalog.serviceBlock(prefix.slice(0, colon + 1));
+    const end = hi;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       if (a[mid] < prefix) lo = mid + 1;
       else hi = mid;
     }
-    const start = lo;
-    hi = to;
+    let start = lo;
+    hi = end;
     // the names starting with the prefix are contiguous from `start`
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       if (a[mid].startsWith(prefix)) lo = mid + 1;
       else hi = mid;
     }
-    return [start, lo];
+    let stop = lo;
+    // each moves up by the extras before it (and the extras under the prefix are between them)
+    const ex = this.extraLower;
+    if (ex.length) {
+      let e = lowerBound(ex, prefix);
+      start += e;
+      while (e < ex.length && ex[e].startsWith(prefix)) e++;
+      stop += e;
+    }
+    // within [from, to): a range known to hold them (e.g. that of a shorter prefix)
+    start = Math.min(Math.max(start, from), to);
+    return [start, Math.min(Math.max(stop, start), to)];
   }
 
   /**
@@ -209,7 +249,15 @@ export class Universe {
       return out;
     }
     const re = patternMatcher(p);
-    for (let i = lo; i < hi; i++) if (re.test(this.lower[i])) out.push(i);
+    // each name read in place: the catalog's, and the extras where they sit
+    const ex = this.extraAt;
+    let k = lowerBound(ex, lo);
+    for (let i = lo; i < hi; i++) {
+      let l: string;
+      if (k < ex.length && ex[k] === i) l = this.extraLower[k++];
+      else l = this.baseLower[i - k];
+      if (re.test(l)) out.push(i);
+    }
     return out;
   }
 
@@ -238,7 +286,7 @@ export class Universe {
 
   /** A mask of the universe: 1 where an action is allowed by any of `patterns`. */
   allowedMask(patterns: Iterable<string>): Uint8Array {
-    const m = new Uint8Array(this.lower.length);
+    const m = new Uint8Array(this.size);
     for (const p of patterns) for (const i of this.expand(p)) m[i] = 1;
     return m;
   }

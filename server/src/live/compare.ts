@@ -48,7 +48,7 @@ export function comparePolicies(universe: Universe, policyTextA: string, policyT
   }
   const sa = allowed(u, a);
   const sb = allowed(u, b);
-  const onlyInA = [...sa].filter((i) => !sb.has(i)).sort((x, y) => x - y).map((i) => u.names[i]);
-  const onlyInB = [...sb].filter((i) => !sa.has(i)).sort((x, y) => x - y).map((i) => u.names[i]);
+  const onlyInA = [...sa].filter((i) => !sb.has(i)).sort((x, y) => x - y).map((i) => u.nameAt(i));
+  const onlyInB = [...sb].filter((i) => !sa.has(i)).sort((x, y) => x - y).map((i) => u.nameAt(i));
   return { onlyInA, onlyInB };
 }

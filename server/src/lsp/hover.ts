@@ -42,7 +42,7 @@ export function hover(a: Analysis, offset: number, catalog: Catalog): Hover | nu
   const { st, entry } = hit;
   const u = a.context.universe;
   const allowed = u.expand(entry.value);
-  const names = allowed.map((i) => u.names[i]);
+  const names = allowed.map((i) => u.nameAt(i));
   const unused = a.context.unused;
   const lines: string[] = [];
   const services = [...new Set(names.map((n) => splitFullName(n)[0]))];
@@ -71,9 +71,9 @@ export function hover(a: Analysis, offset: number, catalog: Catalog): Hover | nu
     if (unusedIdx.length === 0) lines.push('', `No unused action${who}.`);
     else if (!isPattern && names.length === 1) lines.push('', `**Unused**${who}: ${dates(unusedIdx[0]).trim().replace(/^\((.*)\)$/, '$1') || 'not used in the tracking period'}.`);
     else {
-      const byIndex = new Map(unusedIdx.map((i) => [u.names[i], i]));
-      lines.push('', `**${unusedIdx.length} unused**${who}: ${list(unusedIdx.map((i) => u.names[i]), (n) => dates(byIndex.get(n)!))}`);
-      const used = allowed.filter((i) => !unused.indexes.has(i)).map((i) => u.names[i]);
+      const byIndex = new Map(unusedIdx.map((i) => [u.nameAt(i), i]));
+      lines.push('', `**${unusedIdx.length} unused**${who}: ${list(unusedIdx.map((i) => u.nameAt(i)), (n) => dates(byIndex.get(n)!))}`);
+      const used = allowed.filter((i) => !unused.indexes.has(i)).map((i) => u.nameAt(i));
       if (used.length) lines.push('', `${used.length} used: ${list(used)}`);
     }
   } else if (names.length > 1) {
