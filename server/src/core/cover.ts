@@ -61,13 +61,13 @@ export function cover(universe: Universe, members: Iterable<number>, good: (i: n
 }
 
 /**
- * The work arrays a cover reuses: coverRange's three (each call fills what it reads first) and the
+ * The work arrays a cover reuses: coverRange's seven (each call writes what it reads first) and the
  * good mask its callers build (`goodMask`, cleared): a typed array made per call cost more than the
  * pass over it (four per refined wildcard; three of them were 17% of the refinement's cover). A range
  * beyond SCRATCH_MAX (the universe's whole `*`) gets arrays of its own. Nothing a cover calls makes
  * another cover, so one set serves every call.
  */
-const scratchArrays: Int32Array[] = [new Int32Array(256), new Int32Array(256), new Int32Array(256)];
+const scratchArrays: Int32Array[] = Array.from({ length: 7 }, () => new Int32Array(256));
 let maskScratch = new Uint8Array(1024);
 const SCRATCH_MAX = 1 << 16;
 
@@ -116,11 +116,13 @@ export function coverRange(universe: Universe, members: Iterable<number>, good: 
   // to lo): a name is its own node, a `prefix*` the run of actions that share the prefix; z its end;
   // the member it was found from (its spelling is written: names that differ in case only, `GetSso…`
   // and `GetSSO…`, share the first member's). A node found again for the next member (most members of
-  // a run) is not listed again; one found again later is dropped below with the nodes its run covers
-  const at: number[] = [];
-  const len: number[] = [];
-  const end: number[] = [];
-  const from: number[] = [];
+  // a run) is not listed again; one found again later is dropped below with the nodes its run covers.
+  // Kept in reused arrays (at most one node per member: members are distinct indexes of [lo, hi))
+  const at = scratch(3, n);
+  const len = scratch(4, n);
+  const end = scratch(5, n);
+  const from = scratch(6, n);
+  let count = 0;
   let lastAt = -1;
   let lastLen = -1;
   for (const m of members) {
@@ -141,23 +143,26 @@ export function coverRange(universe: Universe, members: Iterable<number>, good: 
       if (a === lastAt && b === lastLen) continue;
       lastAt = a;
       lastLen = b;
-      end.push(z);
+      end[count] = z;
     } else {
       b = universe.lowerAt(m).length;
       lastAt = -1;
-      end.push(-1);
+      end[count] = -1;
     }
-    at.push(a);
-    len.push(b);
-    from.push(m);
+    at[count] = a;
+    len[count] = b;
+    from[count] = m;
+    count++;
   }
   // in the order of their lower-cased text: by first action, then shorter first (a prefix sorts
   // before what it prefixes), and a `prefix*` before the name it equals
-  const order = at.map((_, i) => i);
   const precedes = (x: number, y: number) => at[x] - at[y] || len[x] - len[y] || (end[x] >= 0 ? -1 : 0) - (end[y] >= 0 ? -1 : 0);
   // members come in index order, so their nodes mostly do too: sorted only when they do not
-  for (let i = 1; i < order.length; i++)
+  let order: number[] | undefined;
+  for (let i = 1; i < count; i++)
     if (precedes(i - 1, i) > 0) {
+      order = [];
+      for (let j = 0; j < count; j++) order.push(j);
       order.sort(precedes);
       break;
     }
@@ -166,7 +171,8 @@ export function coverRange(universe: Universe, members: Iterable<number>, good: 
   // the sort is stable)
   const out: string[] = [];
   let stemEnd = -1;
-  for (const i of order) {
+  for (let j = 0; j < count; j++) {
+    const i = order === undefined ? j : order[j];
     if (at[i] < stemEnd) continue;
     const name = universe.nameAt(from[i]);
     out.push(end[i] >= 0 ? name.slice(0, len[i]) + '*' : name);
