@@ -6,7 +6,8 @@ import { lowerBound } from './sorted';
  * The set patterns are expanded over: the catalog plus every action named in the findings or
  * literally in the policy. Actions are kept sorted by their lower-cased full name, so the actions
  * under any prefix form one contiguous index range, and a name is found by binary search (no
- * per-universe index to build: a universe with extra names costs a few array copies).
+ * per-universe index to build: a universe with extra names costs those names, read beside the
+ * catalog's list in place).
  */
 export class Universe {
   /** The catalog's sorted names (catalog.sorted()): the universe's, less its extras. */
@@ -83,18 +84,20 @@ export class Universe {
 
   /** lower[i], read in place. */
   lowerAt(i: number): string {
-    const ex = this.extraAt;
-    if (ex.length === 0) return this.baseLower[i];
-    const k = lowerBound(ex, i);
-    return k < ex.length && ex[k] === i ? this.extraLower[k] : this.baseLower[i - k];
+    return this.inPlace(this.baseLower, this.extraLower, i);
   }
 
   /** names[i], read in place. */
   nameAt(i: number): string {
+    return this.inPlace(this.baseNames, this.extraNames, i);
+  }
+
+  /** Position i of the universe's order of `base` (the catalog's list) with `extra` (the extras' list of the same kind) among it. */
+  private inPlace(base: string[], extra: string[], i: number): string {
     const ex = this.extraAt;
-    if (ex.length === 0) return this.baseNames[i];
+    if (ex.length === 0) return base[i];
     const k = lowerBound(ex, i);
-    return k < ex.length && ex[k] === i ? this.extraNames[k] : this.baseNames[i - k];
+    return k < ex.length && ex[k] === i ? extra[k] : base[i - k];
   }
 
   /** Whether the action at `i` is the catalog's (not a name only the findings or the policy give). */
